@@ -1,0 +1,1 @@
+"""The domain of the plan progress dashboard: rules, store and importers. No Streamlit here."""

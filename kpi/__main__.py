@@ -1,0 +1,5 @@
+import sys
+
+from kpi.cli import main
+
+sys.exit(main())

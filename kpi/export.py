@@ -1,0 +1,140 @@
+"""Long tables for IT staff and Excel users: values, evaluations, indicators.
+
+Columns are fixed (see COLUMNS). fiscal_year is the Western year in which the
+fiscal year starts; numbers are plain (no separators, rates as fractions);
+unknown values are empty. CSV is UTF-8 with a BOM so Excel opens it; text that
+Excel would run as a formula (=, +, -, @ at the start) is written as text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, Iterable
+
+from kpi.assess import assess_plan
+from kpi.departments import format_departments
+from kpi.numbers import plain
+from kpi.store import Store
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "values": ("plan", "item_no", "item_title", "departments", "indicator", "unit", "direction", "cumulative",
+               "fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "auto_grade"),
+    "evaluations": ("plan", "item_no", "fiscal_year", "stage", "grade", "comment"),
+    "indicators": ("plan", "item_no", "indicator", "unit", "direction", "baseline_year", "baseline",
+                   "baseline_estimated", "final_target_year", "final_target", "final_target_text"),
+}
+RATE_DECIMALS = 3  # 1152 ÷ 1090 → 1.057, as shown on the page (105.7%)
+STAGE_ORDER = {"上半期": 0, "年度": 1, "中間": 2, "計画期間": 3}
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+@dataclass(frozen=True)
+class Table:
+    what: str
+    columns: tuple[str, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+
+def _bool(v: bool | None) -> str:
+    return "" if v is None else ("true" if v else "false")
+
+
+def build(store: Store, what: str = "values", plan: str | None = None, today: date | None = None) -> Table:
+    if what not in COLUMNS:
+        raise ValueError(what)
+    rows: list[tuple[Any, ...]] = []
+    plans = [p for p in store.plans() if plan is None or p.name == plan]
+    for info in plans:
+        data = store.load_plan(info.plan_id)
+        if what == "values":
+            result = assess_plan(data, store.rule(info.plan_id), today=today)
+            for ir in result.items:
+                it = ir.item
+                depts = format_departments(it.departments)
+                for ind in it.indicators:
+                    for yv in sorted(ind.years, key=lambda y: y.fiscal_year):
+                        r = ir.indicator_year(ind.name, yv.fiscal_year)
+                        rows.append((info.name, it.item_no, it.title, depts, ind.name, ind.unit, ind.direction,
+                                     _bool(ind.cumulative), yv.fiscal_year, plain(yv.target), plain(yv.actual),
+                                     plain(r.achievement.value, RATE_DECIMALS) if r else "",
+                                     plain(r.progress.value, RATE_DECIMALS) if r else "",
+                                     (r.grade.label or "") if r else ""))
+        elif what == "evaluations":
+            for it in data.items:
+                for e in sorted(it.evaluations, key=lambda e: (e.fiscal_year, STAGE_ORDER.get(e.stage, 9))):
+                    parts = [e.status_text or ""]
+                    if e.issues_text:
+                        parts.append(f"【課題・今後の方針】{e.issues_text}")
+                    if e.next_text:
+                        parts.append(f"【次期の方向】{e.next_text}")
+                    comment = "\n".join(p for p in parts if p)
+                    rows.append((info.name, it.item_no, e.fiscal_year, e.stage, e.grade or "", comment))
+        else:
+            for it in data.items:
+                for ind in it.indicators:
+                    rows.append((info.name, it.item_no, ind.name, ind.unit, ind.direction, ind.baseline_fy or "",
+                                 plain(ind.baseline), _bool(ind.baseline_estimated) if ind.baseline is not None else "",
+                                 ind.final_target_fy or "", plain(ind.final_target), ind.final_target_text or ""))
+    return Table(what, COLUMNS[what], tuple(rows))
+
+
+def safe_text(value: Any) -> Any:
+    """Keep user text from becoming a live formula in Excel."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
+NUMERIC_COLUMNS = {"fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "baseline_year",
+                   "baseline", "final_target_year", "final_target"}
+
+
+def to_csv(table: Table) -> bytes:
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(table.columns)
+    for row in table.rows:
+        w.writerow([v if c in NUMERIC_COLUMNS else safe_text(v) for c, v in zip(table.columns, row)])
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(tables: Iterable[Table], sheet_names: dict[str, str] | None = None) -> bytes:
+    from openpyxl import Workbook
+
+    wb = Workbook()
+    wb.remove(wb.active)
+    for table in tables:
+        ws = wb.create_sheet((sheet_names or {}).get(table.what, table.what))
+        ws.append(list(table.columns))
+        for row in table.rows:
+            out = []
+            for c, v in zip(table.columns, row):
+                if c in NUMERIC_COLUMNS and v != "":
+                    try:
+                        v = float(v) if "." in str(v) else int(v)
+                    except ValueError:
+                        pass
+                out.append(None if v == "" else v)
+            ws.append(out)
+        for row in ws.iter_rows(min_row=2):
+            for cell in row:
+                # openpyxl treats any string starting with '=' as a formula: force text.
+                if isinstance(cell.value, str):
+                    cell.data_type = "s"
+        ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def write(store: Store, what: str, fmt: str, out: Path | None, plan: str | None = None,
+          today: date | None = None) -> bytes:
+    table = build(store, what, plan, today)
+    data = to_csv(table) if fmt == "csv" else to_xlsx([table])
+    if out is not None:
+        Path(out).write_bytes(data)
+    return data

@@ -1,0 +1,631 @@
+"""The one way into the database: opening, migrating, reading, and the write path.
+
+Every write goes through Store.apply(): it compares a Batch with what is
+stored, writes only what changed inside one transaction, records the upload
+(who, when, file, sha256) and keeps the previous value of anything it
+overwrites in change_log. A refused or failed write leaves nothing behind.
+
+Threads: one Store (one DuckDB connection) is shared; every query and every
+transaction runs on its own cursor(), as DuckDB requires across threads.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+import duckdb
+import pyarrow as pa
+
+from kpi.batch import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
+from kpi.errors import NotFound, StoreBusyError, StoreConflictError, StoreError
+from kpi.grading import GradingRule
+from kpi.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.schema import MIGRATIONS
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "kpi.duckdb"
+
+
+def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
+    """--db wins, then the KPI_DB environment variable, then data/kpi.duckdb."""
+    if explicit:
+        return Path(explicit)
+    env = os.environ.get("KPI_DB")
+    return Path(env) if env else DEFAULT_DB_PATH
+
+
+@dataclass(frozen=True)
+class UploadMeta:
+    user: str
+    file_name: str | None = None
+    sha256: str | None = None
+    layout: str | None = None
+    kind: str = "import"  # import / edit / settings / demo / undo
+    note: str | None = None
+
+
+@dataclass(frozen=True)
+class UploadRecord:
+    upload_id: int
+    kind: str
+    uploaded_by: str
+    uploaded_at: datetime
+    file_name: str | None
+    sha256: str | None
+    layout: str | None
+    plan_id: int | None
+    plan_name: str | None
+    n_insert: int
+    n_update: int
+    n_unchanged: int
+    note: str | None
+    status: str
+    undone_at: datetime | None
+    undone_by: str | None
+    undo_of: int | None
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    upload_id: int | None  # None when nothing changed (nothing is recorded then)
+    changes: ChangeSet
+    plan_id: int | None
+
+
+_ARROW_TYPES = {
+    "BIGINT": pa.int64(), "INTEGER": pa.int32(), "VARCHAR": pa.string(), "DOUBLE": pa.float64(),
+    "BOOLEAN": pa.bool_(), "TIMESTAMP": pa.timestamp("us"), "DATE": pa.date32(),
+}
+
+
+def _wrap_duckdb(exc: Exception, path: Path) -> StoreError:
+    text = str(exc)
+    if "lock" in text.lower() or "Conflicting lock" in text:
+        return StoreBusyError(
+            f"データベース {path} は別のプログラムが開いています。",
+            hint="アプリ（streamlit）を止めてから実行するか、同じサーバーの画面から操作してください。"
+                 f"（詳細: {text.splitlines()[0][:200]}）")
+    if isinstance(exc, duckdb.TransactionException) or "conflict" in text.lower():
+        return StoreConflictError("他の人が同じデータを同時に更新しました。何も書き込んでいません。",
+                                  hint="少し待ってから、もう一度取り込んでください。")
+    return StoreError(f"データベースの処理に失敗しました: {text.splitlines()[0][:300] if text else type(exc).__name__}",
+                      hint="管理者に連絡してください。データは変更していません。")
+
+
+def _same(a: Any, b: Any) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if isinstance(a, (int, float)) and isinstance(b, (int, float)) and not isinstance(a, bool) and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    if isinstance(a, str) and isinstance(b, str):
+        return a.replace("\r\n", "\n").strip() == b.replace("\r\n", "\n").strip()
+    if isinstance(a, datetime) or isinstance(b, datetime) or isinstance(a, date) or isinstance(b, date):
+        return str(a)[:10] == str(b)[:10]
+    return a == b
+
+
+def _jsonable(v: Any) -> Any:
+    if isinstance(v, (datetime, date)):
+        return v.isoformat()
+    return v
+
+
+def _dumps(d: dict[str, Any] | None) -> str | None:
+    if d is None:
+        return None
+    return json.dumps({k: _jsonable(v) for k, v in d.items()}, ensure_ascii=False, sort_keys=True)
+
+
+_DIRECTION_RANK = {"manual": 3, "sheet": 2, "inferred": 1, "default": 0, None: -1}
+
+
+def _protect(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> dict[str, Any]:
+    """Rules that stop an import from overwriting what a person decided."""
+    if table == "indicators" and "direction_source" in incoming:
+        if _DIRECTION_RANK.get(incoming.get("direction_source"), -1) < _DIRECTION_RANK.get(existing.get("direction_source"), -1):
+            incoming = {k: v for k, v in incoming.items() if k not in ("direction", "direction_source")}
+    return incoming
+
+
+class Store:
+    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
+        self._con = con
+        self.path = path
+        self._columns: dict[str, list[tuple[str, str]]] = {}
+
+    # ------------------------------------------------------------------ open
+    @classmethod
+    def open(cls, path: str | os.PathLike | None = None, *, read_only: bool = False) -> "Store":
+        """Open (and migrate) a DuckDB file, or a DuckLake catalog given as 'ducklake:…'."""
+        target = str(path) if path is not None and str(path).startswith("ducklake:") else None
+        if target is None and os.environ.get("KPI_DB", "").startswith("ducklake:") and path is None:
+            target = os.environ["KPI_DB"]
+        if target is not None:
+            return cls._open_ducklake(target)
+        p = resolve_db_path(path)
+        if str(p) != ":memory:":
+            p.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            con = duckdb.connect(str(p), read_only=read_only)
+        except duckdb.Error as exc:  # lock held by another process, unreadable file…
+            raise _wrap_duckdb(exc, p) from exc
+        store = cls(con, p)
+        if not read_only:
+            store.migrate()
+        return store
+
+    @classmethod
+    def _open_ducklake(cls, target: str) -> "Store":
+        """A shared catalog: 'ducklake:meta.duckdb' or 'ducklake:postgres:dbname=… host=…'.
+
+        The extensions come from the pinned pip packages duckdb-ext-ducklake and
+        duckdb-ext-postgres, so nothing is downloaded at run time. Data files go
+        to KPI_DUCKLAKE_DATA (default: data/ducklake_files/).
+        """
+        import sysconfig
+        ext_dir = Path(sysconfig.get_paths()["purelib"]) / "duckdb_ext" / "extensions"
+        data_path = os.environ.get("KPI_DUCKLAKE_DATA", str(PROJECT_ROOT / "data" / "ducklake_files"))
+        con = duckdb.connect()
+        try:
+            con.execute("SET autoinstall_known_extensions = false")
+            con.execute(f"SET extension_directory = '{_sql_literal(str(ext_dir))}'")
+            con.execute("LOAD ducklake")
+            if target.startswith("ducklake:postgres:"):
+                con.execute("LOAD postgres")
+            con.execute(f"ATTACH '{_sql_literal(target)}' AS kpi_lake (DATA_PATH '{_sql_literal(data_path)}')")
+            con.execute("USE kpi_lake")
+        except duckdb.Error as exc:
+            con.close()
+            raise StoreError(f"共有データベース（DuckLake）に接続できません: {str(exc).splitlines()[0][:300]}",
+                             hint="接続先の設定（KPI_DB）と、PostgreSQL が動いているかを確かめてください") from exc
+        store = cls(con, Path(target))
+        store.migrate()
+        return store
+
+    def close(self) -> None:
+        self._con.close()
+
+    def cursor(self) -> duckdb.DuckDBPyConnection:
+        return self._con.cursor()
+
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.cursor()
+        cur.execute("BEGIN TRANSACTION")
+        try:
+            yield cur
+            cur.execute("COMMIT")
+        except BaseException as exc:
+            try:
+                cur.execute("ROLLBACK")
+            except duckdb.Error:
+                pass
+            if isinstance(exc, duckdb.Error):
+                raise _wrap_duckdb(exc, self.path) from exc
+            raise
+        finally:
+            cur.close()
+
+    # ------------------------------------------------------------- migrations
+    def migrate(self) -> list[str]:
+        """Bring an existing database up to date in place; returns what was applied."""
+        cur = self.cursor()
+        try:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR, applied_at TIMESTAMP)")
+            done = {r[0] for r in cur.execute("SELECT name FROM schema_migrations").fetchall()}
+            applied = []
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    for stmt in [s.strip() for s in sql.split(";") if s.strip()]:
+                        cur.execute(stmt)
+                    cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, datetime.now()])
+                    cur.execute("COMMIT")
+                except duckdb.Error as exc:
+                    cur.execute("ROLLBACK")
+                    raise StoreError(f"データベースの更新（{name}）に失敗しました: {exc}",
+                                     hint="データベースのバックアップから戻してください") from exc
+                applied.append(name)
+            for counter in ("upload", "plan"):
+                if not cur.execute("SELECT 1 FROM counters WHERE name = ?", [counter]).fetchone():
+                    start = 0
+                    if counter == "upload":
+                        start = cur.execute("SELECT coalesce(max(upload_id), 0) FROM uploads").fetchone()[0]
+                    else:
+                        start = cur.execute("SELECT coalesce(max(plan_id), 0) FROM plans").fetchone()[0]
+                    cur.execute("INSERT INTO counters VALUES (?, ?)", [counter, start])
+            self._columns.clear()
+            return applied
+        finally:
+            cur.close()
+
+    def applied_migrations(self) -> list[str]:
+        with self._read() as cur:
+            return [r[0] for r in cur.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name").fetchall()]
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        if table not in self._columns:
+            with self._read() as cur:
+                rows = cur.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+            self._columns[table] = [(r[0], r[1]) for r in rows]
+        return self._columns[table]
+
+    @contextmanager
+    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        cur = self.cursor()
+        try:
+            yield cur
+        except duckdb.Error as exc:
+            raise _wrap_duckdb(exc, self.path) from exc
+        finally:
+            cur.close()
+
+    # ------------------------------------------------------------------ reads
+    def is_empty(self) -> bool:
+        with self._read() as cur:
+            return cur.execute("SELECT count(*) FROM plans").fetchone()[0] == 0
+
+    def _plan_from_row(self, r: tuple) -> PlanInfo:
+        return PlanInfo(plan_id=r[0], name=r[1], municipality=r[2] or "", kind=r[3] or "", start_fy=r[4], end_fy=r[5],
+                        level_names=tuple(json.loads(r[6])) if r[6] else (), description=r[7] or "",
+                        public=bool(r[8]))
+
+    _PLAN_COLS = "plan_id, name, municipality, kind, start_fy, end_fy, level_names, description, public"
+
+    def plans(self) -> list[PlanInfo]:
+        with self._read() as cur:
+            rows = cur.execute(f"SELECT {self._PLAN_COLS} FROM plans ORDER BY plan_id").fetchall()
+        return [self._plan_from_row(r) for r in rows]
+
+    def plan(self, plan_id: int) -> PlanInfo:
+        with self._read() as cur:
+            r = cur.execute(f"SELECT {self._PLAN_COLS} FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
+        if r is None:
+            raise NotFound(f"計画（ID {plan_id}）はありません")
+        return self._plan_from_row(r)
+
+    def plan_by_name(self, name: str) -> PlanInfo | None:
+        with self._read() as cur:
+            r = cur.execute(f"SELECT {self._PLAN_COLS} FROM plans WHERE name = ?", [name]).fetchone()
+        return self._plan_from_row(r) if r else None
+
+    def rule(self, plan_id: int) -> GradingRule:
+        with self._read() as cur:
+            r = cur.execute("SELECT grading_rule FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
+        if r is None:
+            raise NotFound(f"計画（ID {plan_id}）はありません")
+        return GradingRule.from_json(r[0])
+
+    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
+        """A parameterised read for pages and exports (never string-built values)."""
+        with self._read() as cur:
+            return cur.execute(sql, params or []).fetchall()
+
+    def query_df(self, sql: str, params: list[Any] | None = None):
+        with self._read() as cur:
+            return cur.execute(sql, params or []).df()
+
+    def load_plan(self, plan_id: int) -> PlanData:
+        info = self.plan(plan_id)
+        with self._read() as cur:
+            p = [plan_id]
+            nodes = cur.execute("SELECT path FROM nodes WHERE plan_id = ? ORDER BY depth, sort, path", p).fetchall()
+            items = cur.execute(
+                "SELECT item_no, title, node_path, current_issues, purpose, content, effect, qualitative_target, sort "
+                "FROM items WHERE plan_id = ?", p).fetchall()
+            depts = cur.execute(
+                "SELECT item_no, department, is_main, role FROM item_departments WHERE plan_id = ? ORDER BY item_no, sort",
+                p).fetchall()
+            inds = cur.execute(
+                "SELECT item_no, indicator, unit, direction, direction_source, cumulative, baseline, baseline_fy, "
+                "baseline_estimated, final_target, final_target_fy, final_target_text, sort "
+                "FROM indicators WHERE plan_id = ? ORDER BY item_no, sort", p).fetchall()
+            vals = cur.execute(
+                "SELECT item_no, indicator, fiscal_year, kind, value, is_estimate, raw_text "
+                "FROM indicator_values WHERE plan_id = ?", p).fetchall()
+            evals = cur.execute(
+                "SELECT item_no, fiscal_year, stage, grade, status_text, issues_text, next_text "
+                "FROM evaluations WHERE plan_id = ? ORDER BY fiscal_year", p).fetchall()
+            stats = cur.execute(
+                "SELECT item_no, fiscal_year, status, note FROM item_status WHERE plan_id = ? ORDER BY fiscal_year",
+                p).fetchall()
+
+        by_item_depts: dict[str, list[Department]] = {}
+        for item_no, dept, is_main, role in depts:
+            by_item_depts.setdefault(item_no, []).append(Department(dept, bool(is_main), role or "担当"))
+        values: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
+        for item_no, ind, fy, kind, value, est, raw in vals:
+            slot = values.setdefault((item_no, ind), {}).setdefault(fy, {})
+            slot[kind] = (value, bool(est), raw)
+        by_item_inds: dict[str, list[Indicator]] = {}
+        for r in inds:
+            item_no, name = r[0], r[1]
+            years = []
+            for fy, kinds in sorted(values.get((item_no, name), {}).items()):
+                t = kinds.get("target", (None, False, None))
+                a = kinds.get("actual", (None, False, None))
+                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2]))
+            by_item_inds.setdefault(item_no, []).append(Indicator(
+                name=name, unit=r[2] or "", direction=r[3] or "higher", direction_source=r[4] or "default",
+                cumulative=bool(r[5]), baseline=r[6], baseline_fy=r[7], baseline_estimated=bool(r[8]),
+                final_target=r[9], final_target_fy=r[10], final_target_text=r[11], years=tuple(years),
+                sort=r[12] or 0))
+        by_item_evals: dict[str, list[Evaluation]] = {}
+        for item_no, fy, stage, grade, st, iss, nxt in evals:
+            by_item_evals.setdefault(item_no, []).append(Evaluation(fy, stage, grade, st, iss, nxt))
+        by_item_status: dict[str, list[tuple[int | None, str, str | None]]] = {}
+        for item_no, fy, status, note in stats:
+            by_item_status.setdefault(item_no, []).append((fy, status, note))
+        out = []
+        for r in items:
+            item_no = r[0]
+            out.append(Item(
+                item_no=item_no, title=r[1] or "", node_path=tuple(json.loads(r[2])) if r[2] else (),
+                departments=tuple(by_item_depts.get(item_no, ())), current_issues=r[3], purpose=r[4], content=r[5],
+                effect=r[6], qualitative_target=r[7], indicators=tuple(by_item_inds.get(item_no, ())),
+                evaluations=tuple(by_item_evals.get(item_no, ())), statuses=tuple(by_item_status.get(item_no, ())),
+                sort=r[8] or 0))
+        out.sort(key=lambda it: (it.sort, natural_key(it.item_no)))
+        return PlanData(info, tuple(out), tuple(tuple(json.loads(n[0])) for n in nodes))
+
+    def uploads(self, limit: int | None = None, plan_id: int | None = None) -> list[UploadRecord]:
+        sql = ("SELECT upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
+               "n_insert, n_update, n_unchanged, note, status, undone_at, undone_by, undo_of FROM uploads")
+        params: list[Any] = []
+        if plan_id is not None:
+            sql += " WHERE plan_id = ?"
+            params.append(plan_id)
+        sql += " ORDER BY upload_id DESC"
+        if limit:
+            sql += " LIMIT ?"
+            params.append(int(limit))
+        with self._read() as cur:
+            rows = cur.execute(sql, params).fetchall()
+        return [UploadRecord(*r) for r in rows]
+
+    def change_log(self, upload_id: int) -> list[dict[str, Any]]:
+        with self._read() as cur:
+            rows = cur.execute(
+                "SELECT seq, table_name, plan_id, key_json, action, old_json, new_json FROM change_log "
+                "WHERE upload_id = ? ORDER BY seq", [upload_id]).fetchall()
+        return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
+                 "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
+
+    # ------------------------------------------------------------------ diff
+    def diff(self, batch: Batch) -> ChangeSet:
+        """What applying the batch would change, without writing anything."""
+        with self._read() as cur:
+            cs, _plan_id, _ops = self._diff(cur, batch)
+        return cs
+
+    def _existing(self, cur: duckdb.DuckDBPyConnection, table: str, plan_id: int) -> dict[tuple, dict[str, Any]]:
+        spec = TABLES[table]
+        cols = list(spec.key) + list(spec.fields) + list(spec.carry) + list(spec.insert_only)
+        rows = cur.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE plan_id = ?", [plan_id]).fetchall()
+        nk = len(spec.key)
+        return {tuple(r[:nk]): dict(zip(cols, r)) for r in rows}
+
+    def _diff(self, cur: duckdb.DuckDBPyConnection, batch: Batch):
+        plan_row = cur.execute(
+            f"SELECT plan_id, {', '.join(PLAN_FIELDS)} FROM plans WHERE name = ?", [batch.plan_name]).fetchone()
+        plan_id = plan_row[0] if plan_row else None
+        old_plan = dict(zip(PLAN_FIELDS, plan_row[1:])) if plan_row else {}
+        plan_changes: dict[str, tuple[Any, Any]] = {}
+        for f in PLAN_FIELDS:
+            v = batch.plan.get(f)
+            if v is None:
+                continue
+            old = old_plan.get(f)
+            # A plan's period only grows with new sheets: one sheet covers only part of it.
+            if f == "start_fy" and old is not None:
+                v = min(old, v)
+            if f == "end_fy" and old is not None:
+                v = max(old, v)
+            if not _same(old, v):
+                plan_changes[f] = (old, v)
+        changes: list[Change] = []
+        ops: dict[str, dict[str, list]] = {}
+        for table in TABLE_ORDER:
+            rows = batch.table(table)
+            if not rows:
+                continue
+            spec = TABLES[table]
+            existing = self._existing(cur, table, plan_id) if plan_id is not None else {}
+            inserts: dict[tuple, dict[str, Any]] = {}
+            updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
+            for row in rows:
+                key = tuple(row.get(k) for k in spec.key)
+                if key in inserts:  # same key twice in one batch: later values fill in
+                    inserts[key].update({k: v for k, v in row.items() if v is not None})
+                    continue
+                cur_row = existing.get(key)
+                if cur_row is None:
+                    full = {c: row.get(c) for c in spec.key + spec.fields + spec.carry + spec.insert_only}
+                    inserts[key] = full
+                    continue
+                if key in updates:
+                    cur_row = {**cur_row, **updates[key][1]}
+                incoming = {f: row[f] for f in spec.fields if row.get(f) is not None}
+                incoming = _protect(table, cur_row, incoming)
+                changed = {f: v for f, v in incoming.items() if not _same(cur_row.get(f), v)}
+                if changed:
+                    for c in spec.carry:
+                        if row.get(c) is not None:
+                            changed[c] = row[c]
+                    old = {f: cur_row.get(f) for f in changed}
+                    if key in updates:
+                        old = {**{f: cur_row.get(f) for f in changed}, **updates[key][0]}
+                        changed = {**updates[key][1], **changed}
+                    updates[key] = (old, changed)
+                elif key not in updates:
+                    changes.append(Change(table, key, "unchanged", None, {}))
+            for key, full in inserts.items():
+                changes.append(Change(table, key, "insert", None, full))
+            for key, (old, new) in updates.items():
+                changes.append(Change(table, key, "update", old, new))
+            ops[table] = {"insert": list(inserts.values()),
+                          "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
+        cs = ChangeSet(batch.plan_name, plan_id is None, plan_changes, tuple(changes))
+        return cs, plan_id, ops
+
+    # ----------------------------------------------------------------- write
+    def _next_id(self, cur: duckdb.DuckDBPyConnection, counter: str) -> int:
+        # Updating the one counter row makes concurrent writers conflict (one is told to retry)
+        # instead of both taking the same id.
+        # (No RETURNING: DuckLake does not support it on UPDATE.)
+        cur.execute("UPDATE counters SET value = value + 1 WHERE name = ?", [counter])
+        row = cur.execute("SELECT value FROM counters WHERE name = ?", [counter]).fetchone()
+        if row is None:
+            cur.execute("INSERT INTO counters VALUES (?, 1)", [counter])
+            return 1
+        return int(row[0])
+
+    def _insert_rows(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        cols = [(c, t) for c, t in self.columns(table) if any(c in r for r in rows)]
+        names = [c for c, _ in cols]
+        schema = pa.schema([(c, _ARROW_TYPES.get(t, pa.string())) for c, t in cols])
+        data = {c: [_arrow_value(r.get(c), t) for r in rows] for c, t in cols}
+        tbl = pa.Table.from_pydict(data, schema=schema)
+        cur.register("_kpi_rows", tbl)
+        try:
+            cur.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM _kpi_rows")
+        finally:
+            cur.unregister("_kpi_rows")
+
+    def _update_rows(self, cur: duckdb.DuckDBPyConnection, table: str, plan_id: int, upload_id: int,
+                     updates: list[tuple[tuple, dict, dict, dict]]) -> None:
+        if not updates:
+            return
+        spec = TABLES[table]
+        setcols = list(spec.fields) + list(spec.carry)
+        rows = []
+        for key, _old, new, existing in updates:
+            merged = {c: existing.get(c) for c in setcols}
+            merged.update(new)
+            merged.update(dict(zip(spec.key, key)))
+            merged["plan_id"] = plan_id
+            merged["upload_id"] = upload_id
+            rows.append(merged)
+        types = dict(self.columns(table))
+        cols = ["plan_id", "upload_id"] + list(spec.key) + setcols
+        schema = pa.schema([(c, _ARROW_TYPES.get(types[c], pa.string())) for c in cols])
+        tbl = pa.Table.from_pydict({c: [_arrow_value(r.get(c), types[c]) for r in rows] for c in cols}, schema=schema)
+        cur.register("_kpi_upd", tbl)
+        try:
+            sets = ", ".join(f"{c} = u.{c}" for c in setcols + ["upload_id"])
+            where = " AND ".join([f"t.plan_id = u.plan_id"] + [f"t.{k} IS NOT DISTINCT FROM u.{k}" for k in spec.key])
+            cur.execute(f"UPDATE {table} AS t SET {sets} FROM _kpi_upd AS u WHERE {where}")
+        finally:
+            cur.unregister("_kpi_upd")
+
+    def apply(self, batch: Batch, meta: UploadMeta,
+              check: Callable[[ChangeSet, int | None], None] | None = None) -> ApplyResult:
+        """Write one batch in one transaction. Nothing is recorded when nothing changes.
+
+        check(changes, plan_id) runs inside the transaction before anything is
+        written (permission checks); raising there leaves the database untouched.
+        """
+        return self.apply_many([batch], [meta], check=check)[0]
+
+    def apply_many(self, batches: list[Batch], metas: list[UploadMeta],
+                   check: Callable[[ChangeSet, int | None], None] | None = None) -> list[ApplyResult]:
+        """Write several batches (one upload record each) in a single transaction: all or nothing."""
+        from kpi.errors import ImportRefused
+        for batch in batches:
+            if batch.errors:
+                raise ImportRefused(batch.problems)
+        with self.transaction() as cur:
+            return [self._apply_in(cur, batch, meta, check) for batch, meta in zip(batches, metas)]
+
+    def _apply_in(self, cur: duckdb.DuckDBPyConnection, batch: Batch, meta: UploadMeta,
+                  check: Callable[[ChangeSet, int | None], None] | None) -> ApplyResult:
+        cs, plan_id, ops = self._diff(cur, batch)
+        if check is not None:
+            check(cs, plan_id)
+        if cs.is_empty:
+            return ApplyResult(None, cs, plan_id)
+        upload_id = self._next_id(cur, "upload")
+        now = datetime.now()
+        log: list[dict[str, Any]] = []
+        if plan_id is None:
+            plan_id = self._next_id(cur, "plan")
+            row = {"plan_id": plan_id, "name": batch.plan_name, "created_at": now, "upload_id": upload_id}
+            row.update({f: new for f, (_old, new) in cs.plan_changes.items()})
+            self._insert_rows(cur, "plans", [row])
+            log.append({"table_name": "plans", "key": {"name": batch.plan_name}, "action": "insert",
+                        "old": None, "new": {k: v for k, v in row.items() if k != "created_at"}})
+        elif cs.plan_changes:
+            sets = ", ".join(f"{f} = ?" for f in cs.plan_changes)
+            cur.execute(f"UPDATE plans SET {sets}, upload_id = ? WHERE plan_id = ?",
+                        [new for _old, new in cs.plan_changes.values()] + [upload_id, plan_id])
+            log.append({"table_name": "plans", "key": {"name": batch.plan_name}, "action": "update",
+                        "old": {f: o for f, (o, _n) in cs.plan_changes.items()},
+                        "new": {f: n for f, (_o, n) in cs.plan_changes.items()}})
+        for table in TABLE_ORDER:
+            if table not in ops:
+                continue
+            spec = TABLES[table]
+            ins = [{**r, "plan_id": plan_id, "upload_id": upload_id} for r in ops[table]["insert"]]
+            self._insert_rows(cur, table, ins)
+            for r in ops[table]["insert"]:
+                log.append({"table_name": table, "key": {k: r.get(k) for k in spec.key}, "action": "insert",
+                            "old": None, "new": {k: v for k, v in r.items() if k not in spec.key}})
+            self._update_rows(cur, table, plan_id, upload_id, ops[table]["update"])
+            for key, old, new, _existing in ops[table]["update"]:
+                log.append({"table_name": table, "key": dict(zip(spec.key, key)), "action": "update",
+                            "old": old, "new": new})
+        self._insert_rows(cur, "change_log", [
+            {"upload_id": upload_id, "seq": i, "table_name": e["table_name"], "plan_id": plan_id,
+             "key_json": _dumps(e["key"]), "action": e["action"], "old_json": _dumps(e["old"]),
+             "new_json": _dumps(e["new"])}
+            for i, e in enumerate(log)])
+        self._insert_rows(cur, "uploads", [{
+            "upload_id": upload_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
+            "file_name": meta.file_name, "sha256": meta.sha256, "layout": meta.layout or batch.layout,
+            "plan_id": plan_id, "plan_name": batch.plan_name, "n_insert": len(cs.inserts),
+            "n_update": len(cs.updates), "n_unchanged": len(cs.unchanged), "note": meta.note,
+            "status": "applied"}])
+        return ApplyResult(upload_id, cs, plan_id)
+
+
+def _arrow_value(v: Any, duck_type: str) -> Any:
+    if v is None:
+        return None
+    if duck_type in ("BIGINT", "INTEGER"):
+        return int(v)
+    if duck_type == "DOUBLE":
+        return float(v)
+    if duck_type == "BOOLEAN":
+        return bool(v)
+    if duck_type == "VARCHAR":
+        return v if isinstance(v, str) else json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict, tuple)) else str(v)
+    if duck_type == "DATE" and isinstance(v, str):
+        return date.fromisoformat(v[:10])
+    return v
+
+
+def _sql_literal(text: str) -> str:
+    """For the few statements DuckDB cannot parameterise (ATTACH, SET): escape quotes."""
+    return text.replace("'", "''")
+
+
+def natural_key(text: str) -> tuple:
+    """Sort 'No.2' before 'No.10', and '1-②' after '1-①'."""
+    import re
+    import unicodedata
+    s = unicodedata.normalize("NFKC", str(text))
+    parts = re.split(r"(\d+)", s)
+    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")

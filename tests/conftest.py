@@ -1,0 +1,82 @@
+"""Shared fixtures: databases built in tmp_path from the checked-in sample workbooks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from kpi.store import Store
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data" / "samples"
+TEST_DATA = Path(__file__).resolve().parent / "data"
+ARTIFACTS = Path(__file__).resolve().parent / "_artifacts"  # screenshots etc., never committed
+
+NIIGATA = SAMPLES / "niigata_kaikaku_no28.xlsx"
+NIIGATA_PLAN = "新潟市行政改革プラン2015"
+# Fixed "today" for rules that depend on the date, so results do not drift with the calendar.
+TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store.open(tmp_path / "kpi.duckdb")
+    yield s
+    s.close()
+
+
+@pytest.fixture
+def niigata_store(store: Store) -> Store:
+    from kpi.importing import commit, prepare
+    prep = prepare(store, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)
+    assert not prep.errors, prep.errors
+    commit(store, [prep], "テスト")
+    return store
+
+
+@pytest.fixture
+def demo_db(tmp_path_factory) -> Path:
+    """A database file with the demo plans, built once per test session and copied per test."""
+    return _demo_db(tmp_path_factory)
+
+
+_DEMO_CACHE: dict[str, Path] = {}
+
+
+def _demo_db(tmp_path_factory) -> Path:
+    if "path" not in _DEMO_CACHE:
+        from kpi.demo import load_demo
+        d = tmp_path_factory.mktemp("demo")
+        s = Store.open(d / "demo.duckdb")
+        load_demo(s)
+        s.close()
+        _DEMO_CACHE["path"] = d / "demo.duckdb"
+    return _DEMO_CACHE["path"]
+
+
+@pytest.fixture
+def demo_copy(tmp_path: Path, demo_db: Path) -> Path:
+    target = tmp_path / "kpi.duckdb"
+    shutil.copy(demo_db, target)
+    return target
+
+
+@pytest.fixture
+def app_env(monkeypatch, demo_copy: Path):
+    """Point the app at a private copy of the demo database and start with empty Streamlit caches."""
+    import streamlit as st
+    monkeypatch.setenv("KPI_DB", str(demo_copy))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield demo_copy
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
+def pytest_configure(config):
+    ARTIFACTS.mkdir(exist_ok=True)
+    os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
