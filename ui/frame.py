@@ -158,3 +158,9 @@ def md(text: object) -> str:
         return ""
     s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
     return s.replace("\n", "  \n")
+
+
+def current_user():
+    """Who is using this session (kpi.permissions.Actor). Sign-in replaces the local default."""
+    from kpi.permissions import LOCAL_ADMIN
+    return st.session_state.get("actor") or LOCAL_ADMIN
