@@ -14,6 +14,7 @@ from pathlib import Path
 from kpi.batch import Batch, ChangeSet
 from kpi.errors import BadWorkbook, ImportRefused, Problem
 from kpi.importers import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
+from kpi.permissions import Actor, write_check
 from kpi.store import ApplyResult, Store, UploadMeta
 from kpi.validate import validate_batch
 
@@ -69,12 +70,25 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     return prep
 
 
-def commit(store: Store, prepared: list[PreparedImport], user: str, *, note: str | None = None,
+def commit(store: Store, prepared: list[PreparedImport], actor: Actor | str, *, note: str | None = None,
            check=None) -> list[ApplyResult]:
-    """Write every prepared import in one transaction, or nothing if any has an error."""
+    """Write every prepared import in one transaction, or nothing if any has an error.
+
+    actor is who uploads; their permissions are checked inside the transaction. A plain
+    name stands for a trusted local administrator (the CLI, the demo loader).
+    """
+    if isinstance(actor, str):
+        actor = Actor(actor, "admin")
     problems = [p for prep in prepared for p in prep.errors]
     if problems or any(prep.batch is None for prep in prepared):
         raise ImportRefused(problems or [Problem("error", "読み込めなかったファイルがあります")])
-    metas = [UploadMeta(user=user, file_name=prep.file_name, sha256=prep.sha256, layout=prep.layout, note=note)
+    metas = [UploadMeta(user=actor.name, file_name=prep.file_name, sha256=prep.sha256, layout=prep.layout, note=note)
              for prep in prepared]
-    return store.apply_many([prep.batch for prep in prepared], metas, check=check)
+    allowed = write_check(actor, store.item_departments)
+
+    def both(changes, plan_id):
+        allowed(changes, plan_id)
+        if check is not None:
+            check(changes, plan_id)
+
+    return store.apply_many([prep.batch for prep in prepared], metas, check=both)

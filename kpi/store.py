@@ -379,6 +379,14 @@ class Store:
         out.sort(key=lambda it: (it.sort, natural_key(it.item_no)))
         return PlanData(info, tuple(out), tuple(tuple(json.loads(n[0])) for n in nodes))
 
+    def item_departments(self, plan_id: int | None, item_no: str) -> set[str]:
+        if plan_id is None:
+            return set()
+        with self._read() as cur:
+            rows = cur.execute("SELECT department FROM item_departments WHERE plan_id = ? AND item_no = ?",
+                               [plan_id, item_no]).fetchall()
+        return {r[0] for r in rows}
+
     def uploads(self, limit: int | None = None, plan_id: int | None = None) -> list[UploadRecord]:
         sql = ("SELECT upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
                "n_insert, n_update, n_unchanged, note, status, undone_at, undone_by, undo_of FROM uploads")
