@@ -37,17 +37,28 @@ PAGES: list[tuple[str, str, str, str]] = [
 st.set_page_config(page_title="計画進捗ダッシュボード", page_icon=":material/monitoring:", layout="wide")
 
 store = frame.get_store()
+# Sign-in (kpi/auth.py): stops here with the sign-in form until someone is signed in, unless
+# sign-in is off (no users, no OIDC), when everyone is the local administrator as before.
+actor = frame.sign_in_gate(store)
+
+# Pages a role has no use for are not listed; each page and every write still checks on its own.
+HIDDEN_FROM_PUBLIC = {"pages/upload.py", "pages/history.py", "pages/settings.py", "pages/users.py"}
+ADMIN_ONLY = {"pages/users.py"}
 
 sections: dict[str, list] = {}
 for section, path, title, icon in PAGES:
+    if (actor.public_only and path in HIDDEN_FROM_PUBLIC) or (not actor.is_admin and path in ADMIN_ONLY):
+        continue
     if (ROOT / path).exists():
         sections.setdefault(section, []).append(
             st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
-page = st.navigation(sections)
+# expanded: every page listed (a folded list shows Streamlit's English 'View N more').
+page = st.navigation(sections, expanded=True)
 
 with st.sidebar:
     st.markdown("### 計画進捗ダッシュボード")
 frame.sidebar(store)
+frame.user_box(actor)
 
 try:
     page.run()

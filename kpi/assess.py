@@ -152,10 +152,13 @@ def default_as_of(data: PlanData, today: date) -> int:
     candidates = [fy for fy in years if fy in reported]
     if candidates:
         return max(candidates)
+    # Nothing reported yet: the current year, kept inside the plan period.
+    fy = current
+    if data.plan.end_fy is not None:
+        fy = min(fy, data.plan.end_fy)
     if data.plan.start_fy is not None:
-        return min(max(data.plan.start_fy, min(current, data.plan.end_fy or current)), current) \
-            if data.plan.start_fy <= current else data.plan.start_fy
-    return current
+        fy = max(fy, data.plan.start_fy)
+    return fy
 
 
 def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,

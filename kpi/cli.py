@@ -42,9 +42,9 @@ def cmd_demo(args) -> int:
 
 
 def cmd_import(args) -> int:
-    from kpi.importing import commit, prepare
+    from kpi.importing import commit, prepare_many
     store = _store(args)
-    prepared = [prepare(store, Path(f), Path(f).name, plan_name=args.plan) for f in args.files]
+    prepared = prepare_many(store, [(Path(f).name, Path(f)) for f in args.files], plan_name=args.plan)
     failed = False
     for prep in prepared:
         head = f"{prep.file_name}: {prep.layout_label or '様式不明'}"
@@ -67,13 +67,51 @@ def cmd_import(args) -> int:
     if args.dry_run:
         print("確認のみ（--dry-run）: データベースは変更していません。")
         return 0
-    results = commit(store, prepared, _user(args))
+    results = commit(store, prepared, _user(args), note=getattr(args, "note", None))
     for prep, res in zip(prepared, results):
         if res.upload_id is None:
             print(f"{prep.file_name}: 変更はありません（同じ内容が登録済みです）")
         else:
             print(f"{prep.file_name}: 取り込みました（取込番号 {res.upload_id}、新規 {len(res.changes.inserts)} 件、"
                   f"変更 {len(res.changes.updates)} 件）")
+    return 0
+
+
+def cmd_history(args) -> int:
+    from kpi import history
+    store = _store(args)
+    if args.id is not None:
+        e = history.find_upload(store, args.id)
+        print(f"取込番号 {e.upload_id}\t{e.when:%Y-%m-%d %H:%M}\t{e.who}\t{e.kind_label}\t{e.status_label}\t"
+              f"{e.file_name or '-'}\t{e.plan_name or '-'}")
+        if e.note:
+            print(f"メモ: {e.note}")
+        for line in history.changes_of(store, args.id):
+            print(f"  {line}")
+        return 0
+    plan_id = None
+    if args.plan:
+        info = store.plan_by_name(args.plan)
+        if info is None:
+            print(f"計画「{args.plan}」はありません", file=sys.stderr)
+            return 1
+        plan_id = info.plan_id
+    entries = history.upload_list(store, plan_id=plan_id, limit=args.limit)
+    if not entries:
+        print("取込履歴はありません。")
+    print("取込番号\t日時\t取込者\t種類\t状態\tファイル\t計画\t内容\tメモ")
+    for e in entries:
+        print(f"{e.upload_id}\t{e.when:%Y-%m-%d %H:%M}\t{e.who}\t{e.kind_label}\t{e.status_label}\t"
+              f"{e.file_name or '-'}\t{e.plan_name or '-'}\t{e.summary}\t{e.note or ''}")
+    return 0
+
+
+def cmd_undo(args) -> int:
+    from kpi import history
+    store = _store(args)
+    res = history.undo(store, args.id, _user(args), note=args.note)
+    print(f"取込番号 {res.undone} を取り消しました（取消の記録: 取込番号 {res.upload_id}、"
+          f"値を戻した {res.n_restored} 件、削除 {res.n_deleted} 件）")
     return 0
 
 
@@ -98,6 +136,84 @@ def cmd_export(args) -> int:
     return 0
 
 
+def _read_password(args) -> str | None:
+    """--password-stdin reads one line (for scripts); otherwise ask twice without echo."""
+    if getattr(args, "password_stdin", False):
+        line = sys.stdin.readline()
+        return line.rstrip("\r\n")
+    if getattr(args, "no_password", False):
+        return None
+    first = getpass.getpass("パスワード: ")
+    if getpass.getpass("パスワード（確認）: ") != first:
+        from kpi.auth import UserError
+        raise UserError("確認用のパスワードが一致しません。")
+    return first
+
+
+def cmd_user(args) -> int:
+    # The CLI is run by whoever holds the database file: a trusted local administrator.
+    from kpi import auth
+    from kpi.permissions import LOCAL_ADMIN, ROLE_LABELS, Actor
+    store = _store(args)
+    admin = Actor(args.by or _user(args) or LOCAL_ADMIN.name, "admin")
+    if args.user_command == "add":
+        password = _read_password(args)
+        u = auth.add_user(store, admin, args.name, args.role, args.department or (), password=password,
+                          email=args.email)
+        print(f"登録しました: {u.name}（{u.role_label}{'・' + '、'.join(u.departments) if u.departments else ''}）")
+        if len(auth.list_users(store)) == 1:
+            print("最初のユーザーを登録したので、これからはアプリを開くとサインインが必要です。")
+    elif args.user_command == "list":
+        users = auth.list_users(store)
+        if not users:
+            print("ユーザーは登録されていません（サインインなしで、ローカル管理者として動きます）。")
+        for u in users:
+            state = "有効" if u.active else "停止中"
+            print(f"{u.name}\t{ROLE_LABELS.get(u.role, u.role)}\t{'、'.join(u.departments) or '-'}\t"
+                  f"{u.email or '-'}\t{state}")
+    elif args.user_command in ("disable", "enable"):
+        auth.update_user(store, admin, args.name, active=args.user_command == "enable")
+        print(f"{args.name}: {'有効にしました' if args.user_command == 'enable' else '停止しました（サインインできません）'}")
+    elif args.user_command == "passwd":
+        auth.update_user(store, admin, args.name, password=_read_password(args))
+        print(f"{args.name}: パスワードを変更しました")
+    elif args.user_command == "set":
+        u = auth.update_user(store, admin, args.name, role=args.role, email=args.email,
+                             departments=args.department if args.department is not None else None)
+        print(f"{u.name}: {u.role_label}{'・' + '、'.join(u.departments) if u.departments else ''}に変更しました")
+    return 0
+
+
+def cmd_backup(args) -> int:
+    from kpi import backup
+    store = _store(args)
+    if args.list:
+        items = backup.list_backups(store)
+        if not items:
+            print(f"バックアップはありません（{backup.backup_dir(store)}）")
+        for b in items:
+            up = f"取込番号{b.last_upload}まで" if b.last_upload is not None else ""
+            print(f"{b.path}\t{b.created:%Y-%m-%d %H:%M:%S}\t{up}\t{b.size // 1024} KB")
+        return 0
+    path = backup.make_backup(store)
+    if path is None:
+        print("バックアップするデータがありません（空のデータベース、または共有データベース）。")
+    else:
+        print(f"バックアップを作りました: {path}")
+    return 0
+
+
+def cmd_restore(args) -> int:
+    from kpi import backup
+    from kpi.permissions import Actor
+    store = _store(args)
+    before = backup.restore(store, args.file, Actor(_user(args), "admin"))
+    print(f"復元しました: {args.file}")
+    if before is not None:
+        print(f"復元前の状態はここに残しました: {before}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m kpi", description="計画進捗ダッシュボードのコマンド")
     p.add_argument("--db", help="データベースファイル（既定: data/kpi.duckdb、環境変数 KPI_DB で変更可）")
@@ -117,7 +233,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--plan", help="取り込み先の計画名（シートに計画名がない様式のとき）")
     sp.add_argument("--user", help="記録する取込者名（既定: OSのユーザー名）")
     sp.add_argument("-v", "--verbose", action="store_true", help="変更内容を1件ずつ表示")
+    sp.add_argument("--note", help="取込履歴に残すメモ（目標を変更するときはその理由）")
     sp.set_defaults(func=cmd_import)
+
+    sp = add("history", "取込履歴を表示する（新しい順）")
+    sp.add_argument("--plan", help="この計画の取り込みだけ")
+    sp.add_argument("--limit", type=int, default=50, help="表示する件数（既定 50）")
+    sp.add_argument("--id", type=int, help="この取込番号で変わった内容を1件ずつ表示")
+    sp.set_defaults(func=cmd_history)
+
+    sp = add("undo", "取り込みを取り消し、その取り込みが変えた値を元に戻す")
+    sp.add_argument("id", type=int, help="取込番号（history で確かめる）")
+    sp.add_argument("--user", help="記録する操作者名（既定: OSのユーザー名）")
+    sp.add_argument("--note", help="取込履歴に残すメモ（取り消しの理由）")
+    sp.set_defaults(func=cmd_undo)
 
     sp = add("template", "標準テンプレート（空）を書き出す")
     sp.add_argument("-o", "--output", required=True, help="出力ファイル（.xlsx）")
@@ -125,11 +254,46 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_template)
 
     sp = add("export", "縦長の表を書き出す（CSVはUTF-8・BOM付き）")
-    sp.add_argument("--what", choices=("values", "evaluations", "indicators"), default="values")
+    sp.add_argument("--what", choices=("values", "evaluations", "indicators", "items", "statuses", "narratives",
+                                       "schedules", "notes"), default="values",
+                    help="values 年度値 / evaluations 評価 / indicators 指標と目標 / items 取組 / statuses 進捗状況 / "
+                         "narratives 実施状況 / schedules 工程 / notes 計画の経過・位置付け")
     sp.add_argument("--format", choices=("csv", "xlsx"))
     sp.add_argument("-o", "--output", help="出力ファイル（省略すると標準出力にCSV）")
     sp.add_argument("--plan", help="この計画だけを書き出す")
     sp.set_defaults(func=cmd_export)
+
+    sp = add("user", "ユーザーの登録・一覧・停止（1人でも登録するとアプリはサインイン制になる）")
+    usub = sp.add_subparsers(dest="user_command", required=True)
+    for name, text in (("add", "ユーザーを登録する"), ("set", "役割・所属課・メールを変更する"),
+                       ("passwd", "パスワードを変更する"), ("disable", "停止する（サインインできなくする）"),
+                       ("enable", "停止を解除する"), ("list", "一覧を表示する")):
+        u = usub.add_parser(name, help=text, description=text)
+        u.add_argument("--db", default=argparse.SUPPRESS, help="データベースファイル")
+        u.add_argument("--user", dest="by", help="記録する操作者名（既定: OSのユーザー名）")
+        if name == "list":
+            continue
+        u.add_argument("name", help="ユーザー名（サインインに使う名前）")
+        if name in ("add", "set"):
+            u.add_argument("--role", choices=("viewer", "editor", "admin"), default="viewer" if name == "add" else None,
+                           help="viewer 閲覧 / editor 担当課（入力）/ admin 管理者")
+            u.add_argument("--department", action="append",
+                           help="所属課（editor は必須。複数なら繰り返す）")
+            u.add_argument("--email", help="メールアドレス（OIDCサインインの照合に使う）")
+        if name in ("add", "passwd"):
+            u.add_argument("--password-stdin", action="store_true", help="パスワードを標準入力の1行から読む")
+        if name == "add":
+            u.add_argument("--no-password", action="store_true", help="パスワードなし（OIDCでだけサインインする）")
+    sp.set_defaults(func=cmd_user)
+
+    sp = add("backup", "データベースのバックアップを作る（取り込みの前にも自動で作られる）")
+    sp.add_argument("--list", action="store_true", help="バックアップの一覧を表示する")
+    sp.set_defaults(func=cmd_backup)
+
+    sp = add("restore", "バックアップから復元する（アプリを止めてから。復元前の状態もバックアップする）")
+    sp.add_argument("file", help="バックアップファイル（backups/kpi-….duckdb）")
+    sp.add_argument("--user", help="記録する操作者名（既定: OSのユーザー名）")
+    sp.set_defaults(func=cmd_restore)
     return p
 
 
@@ -146,3 +310,8 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("中断しました。", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # `python -m kpi history | head`: the reader left; say nothing more.
+        import os
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0

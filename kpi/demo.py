@@ -67,7 +67,7 @@ def load_demo(store: Store, samples: Path = SAMPLES_DIR, today: date | None = No
         prep.batch.plan.update(municipality=demo.municipality, kind=demo.kind, start_fy=demo.start_fy,
                                end_fy=demo.end_fy, grading_rule=PRESETS[demo.grading].to_json(),
                                description=demo.description)
-        commit(store, [prep], DEMO_USER, note="デモデータの読み込み")
+        commit(store, [prep], DEMO_USER, note="デモデータの読み込み", backup=False)  # rebuilt from data/samples at will
         loaded.append(demo.plan)
     return DemoReport(tuple(loaded), tuple(skipped))
 

@@ -68,11 +68,21 @@ def infer_direction(*, baseline: float | None = None, final_target: float | None
     if len(targets) >= 2 and targets[0][1] != targets[-1][1]:
         d = "lower" if targets[-1][1] < targets[0][1] else "higher"
         return DirectionDecision(d, "inferred", f"計画値が年度ごとに{'減って' if d == 'lower' else '増えて'}いるため「{_label(d)}」と判断")
-    words = unicodedata.normalize("NFKC", f"{name} {target_text}")
     for w in LOWER_WORDS:
-        if w in words:
+        if w in _head_noun(name) or w in _head_noun(target_text):
             return DirectionDecision("lower", "inferred", f"指標名・目標に「{w}」とあるため「{_label('lower')}」と判断")
     return DirectionDecision("higher", "default", "判断材料がないため「高いほど良い」とみなしました（設定で変更できます）")
+
+
+def _head_noun(text: str, tail: int = 8) -> str:
+    """The end of a name, where Japanese puts what is counted.
+
+    '振り込め詐欺被害防止キャンペーン参加者数' counts participants (higher is better) although
+    it mentions 被害; '交通事故件数' counts accidents. Brackets such as '(累計)' are dropped.
+    """
+    s = unicodedata.normalize("NFKC", text or "")
+    s = re.sub(r"[\(（][^)）]*[\)）]", "", s).strip()
+    return s[-tail:]
 
 
 def _label(d: Direction) -> str:

@@ -26,6 +26,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "evaluations": ("plan", "item_no", "fiscal_year", "stage", "grade", "comment"),
     "indicators": ("plan", "item_no", "indicator", "unit", "direction", "baseline_year", "baseline",
                    "baseline_estimated", "final_target_year", "final_target", "final_target_text"),
+    # What the qualitative layouts hold (action lists, 総合戦略 lists, marks, guideline tables).
+    "items": ("plan", "item_no", "hierarchy", "item_title", "departments", "purpose", "content", "effect",
+              "qualitative_target"),
+    "statuses": ("plan", "item_no", "item_title", "fiscal_year", "status", "mark", "note"),
+    "narratives": ("plan", "item_no", "item_title", "fiscal_year", "text"),
+    "schedules": ("plan", "item_no", "activity", "fiscal_year", "mark"),
+    "notes": ("plan", "section", "seq", "period_text", "fiscal_year", "title", "body"),
 }
 RATE_DECIMALS = 3  # 1152 ÷ 1090 → 1.057, as shown on the page (105.7%)
 STAGE_ORDER = {"上半期": 0, "年度": 1, "中間": 2, "計画期間": 3}
@@ -73,6 +80,8 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                         parts.append(f"【次期の方向】{e.next_text}")
                     comment = "\n".join(p for p in parts if p)
                     rows.append((info.name, it.item_no, e.fiscal_year, e.stage, e.grade or "", comment))
+        elif what in _TEXT_TABLES:
+            rows.extend(_text_rows(store, what, info.plan_id, info.name, data))
         else:
             for it in data.items:
                 for ind in it.indicators:
@@ -80,6 +89,34 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                                  plain(ind.baseline), _bool(ind.baseline_estimated) if ind.baseline is not None else "",
                                  ind.final_target_fy or "", plain(ind.final_target), ind.final_target_text or ""))
     return Table(what, COLUMNS[what], tuple(rows))
+
+
+_TEXT_TABLES = ("items", "statuses", "narratives", "schedules", "notes")
+_TEXT_SQL = {
+    "statuses": "SELECT item_no, fiscal_year, status, mark, note FROM item_status WHERE plan_id = ?",
+    "narratives": "SELECT item_no, fiscal_year, text FROM narratives WHERE plan_id = ?",
+    "schedules": "SELECT item_no, activity, fiscal_year, mark, sort FROM schedules WHERE plan_id = ?",
+    "notes": "SELECT section, seq, period_text, fiscal_year, title, body FROM plan_notes WHERE plan_id = ? "
+             "ORDER BY section, seq",
+}
+
+
+def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[tuple[Any, ...]]:
+    order = {it.item_no: i for i, it in enumerate(data.items)}
+    titles = {it.item_no: it.title for it in data.items}
+    if what == "items":
+        return [(plan, it.item_no, " > ".join(it.node_path), it.title, format_departments(it.departments),
+                 it.purpose or "", it.content or "", it.effect or "", it.qualitative_target or "")
+                for it in data.items]
+    rows = store.query(_TEXT_SQL[what], [plan_id])
+    if what == "notes":
+        return [(plan, *("" if v is None else v for v in r)) for r in rows]
+    if what == "schedules":
+        rows = sorted(rows, key=lambda r: (order.get(r[0], 1 << 30), r[4] or 0, r[2] or 0))
+        return [(plan, r[0], r[1], r[2], r[3] or "") for r in rows]
+    rows = sorted(rows, key=lambda r: (order.get(r[0], 1 << 30), r[1] if r[1] is not None else -1))
+    return [(plan, r[0], titles.get(r[0], ""), "" if r[1] is None else r[1],
+             *("" if v is None else v for v in r[2:])) for r in rows]
 
 
 def safe_text(value: Any) -> Any:
@@ -90,7 +127,7 @@ def safe_text(value: Any) -> Any:
 
 
 NUMERIC_COLUMNS = {"fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "baseline_year",
-                   "baseline", "final_target_year", "final_target"}
+                   "baseline", "final_target_year", "final_target", "seq"}
 
 
 def to_csv(table: Table) -> bytes:

@@ -85,13 +85,17 @@ def find_fiscal_years(text: str, default_era: str | None = None) -> list[FoundYe
     taken: list[tuple[int, int]] = []
     for m in _ERA_RE.finditer(s):
         era, n = m.group(1), m.group(2)
-        # A bare letter needs a year suffix or digits right after to count (avoid 'S' in words).
-        if len(era) == 1 and not (m.group(3) or re.fullmatch(r"[MTSHR]\s*\.?\s*\d{1,2}", m.group(0).strip(), re.I)):
+        try:
+            year = era_year_to_western(era, n)
+        except FiscalYearError:  # 令和0年度 and the like: not a year, not a crash
             continue
-        found.append(FoundYear(era_year_to_western(era, n), m.group(0), m.start(), m.end(), True))
+        found.append(FoundYear(year, m.group(0), m.start(), m.end(), True))
         taken.append((m.start(), m.end()))
     for m in _WESTERN_RE.finditer(s):
         if any(a <= m.start() < b for a, b in taken):
+            continue
+        # Inside a longer text a Western year needs 年度/年 ('2000人' is a count, not a year).
+        if not m.group(2) and s.strip() != m.group(0).strip() and not s[:m.start()].rstrip().upper().endswith("FY"):
             continue
         y = int(m.group(1))
         if MIN_YEAR <= y <= MAX_YEAR:

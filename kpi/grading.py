@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict, dataclass, replace
+from functools import cached_property
 from typing import Iterable, Literal, Sequence
 
 from kpi.numbers import format_percent
@@ -51,7 +52,7 @@ class GradingRule:
     # Extra labels accepted as self-grades besides the scheme (e.g. '―').
     extra_self_labels: tuple[str, ...] = ()
 
-    @property
+    @cached_property
     def labels(self) -> tuple[str, ...]:
         """Best first."""
         return tuple(b.label for b in self.bands) + (self.default_label,)

@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
+from typing import Callable
 
 from kpi.batch import Batch, ChangeSet
 from kpi.errors import BadWorkbook, ImportRefused, Problem
 from kpi.importers import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
 from kpi.permissions import Actor, write_check
+from kpi.sanitize import safe_file_name
 from kpi.store import ApplyResult, Store, UploadMeta
-from kpi.validate import validate_batch
+from kpi.validate import cross_file_problems, target_change_problems, validate_batch
 
 
 @dataclass
@@ -46,8 +48,11 @@ class PreparedImport:
 
 
 def prepare(store: Store, source: bytes | str | Path, file_name: str | None = None, *,
-            plan_name: str | None = None, today: date | None = None) -> PreparedImport:
-    name = file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload.xlsx")
+            plan_name: str | None = None, today: date | None = None,
+            edit: Callable[[Batch], None] | None = None) -> PreparedImport:
+    """edit(batch), when given, changes the parsed rows before they are checked (the upload page's
+    corrections of indicators read from 成果指標 text); its problems land in batch.problems."""
+    name = safe_file_name(file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload.xlsx"))
     prep = PreparedImport(name)
     try:
         wb = read_workbook(source, name)
@@ -55,36 +60,64 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         layout = detect_layout(wb)
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
+        if edit is not None:
+            edit(batch)
     except BadWorkbook as exc:
         prep.problems.append(Problem("error", exc.message, file=name, hint=exc.hint, code="bad_file"))
         return prep
+    plans = store.plans()
+    fed = {r[0] for r in store.query("SELECT DISTINCT plan_id FROM uploads WHERE layout = ?", [layout.key])}
     known = {p.name: {r[0] for r in store.query("SELECT item_no FROM items WHERE plan_id = ?", [p.plan_id])}
-             for p in store.plans()}
-    resolve_plan_name(batch, known, name)
+             for p in plans if p.plan_id in fed}
+    resolve_plan_name(batch, known, name, existing={p.name for p in plans}, from_sheet=plan_name is None)
     if not batch.errors:
         validate_batch(batch, store, today)
     prep.batch = batch
     prep.problems = list(batch.problems)
     if not batch.errors:
         prep.changes = store.diff(batch)
+        prep.problems += target_change_problems(batch, prep.changes)
     return prep
 
 
+def prepare_many(store: Store, sources: list[tuple[str, bytes | str | Path]], *, plan_name: str | None = None,
+                 today: date | None = None,
+                 edits: dict[str, Callable[[Batch], None]] | None = None) -> list[PreparedImport]:
+    """prepare() for every file of one upload, then the checks across them (the same value twice)."""
+    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edit=(edits or {}).get(name))
+             for name, src in sources]
+    by_file = {prep.file_name: prep for prep in preps}
+    for p in cross_file_problems([prep.batch for prep in preps if prep.batch is not None]):
+        target = by_file.get(p.file or "")
+        if target is not None:
+            target.problems.append(p)
+    return preps
+
+
 def commit(store: Store, prepared: list[PreparedImport], actor: Actor | str, *, note: str | None = None,
-           check=None) -> list[ApplyResult]:
+           check=None, backup: bool = True) -> list[ApplyResult]:
     """Write every prepared import in one transaction, or nothing if any has an error.
 
     actor is who uploads; their permissions are checked inside the transaction. A plain
-    name stands for a trusted local administrator (the CLI, the demo loader).
+    name stands for a trusted local administrator (the CLI, the demo loader). Before
+    anything is written, a backup of the database is taken (kpi/backup.py) unless the
+    files change nothing or backup=False.
     """
     if isinstance(actor, str):
         actor = Actor(actor, "admin")
     problems = [p for prep in prepared for p in prep.errors]
+    # Guard for callers that prepared files one by one: two files must not disagree on a value.
+    problems += [p for p in cross_file_problems([prep.batch for prep in prepared if prep.batch is not None])
+                 if p.level == "error" and p not in problems]
     if problems or any(prep.batch is None for prep in prepared):
         raise ImportRefused(problems or [Problem("error", "読み込めなかったファイルがあります")])
     metas = [UploadMeta(user=actor.name, file_name=prep.file_name, sha256=prep.sha256, layout=prep.layout, note=note)
              for prep in prepared]
     allowed = write_check(actor, store.item_departments)
+    if backup and any(prep.changes is None or not prep.changes.is_empty for prep in prepared):
+        allowed(ChangeSet("", False, {}, ()), None)  # a viewer is refused before a backup is even taken
+        from kpi.backup import before_import
+        before_import(store)
 
     def both(changes, plan_id):
         allowed(changes, plan_id)

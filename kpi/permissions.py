@@ -1,19 +1,50 @@
-"""Who may write what. Checked inside the write transaction, never only by hiding buttons.
+"""Who may do what. Checked inside the write transaction, never only by hiding buttons.
 
 viewer: reads only. editor: writes items of their own departments (an item belongs to
-every department listed on it). admin: everything (plans, rules, users, undo).
+every department listed on it) and may undo their own uploads. admin: everything
+(plans, rules, public view, users, backups, undo of any upload). A visitor who has not
+signed in sees only the plans an administrator made public, read-only.
+
+Every writer calls one of these before it writes, inside kpi/ (pages only hide buttons):
+- imports: kpi.importing.commit (write_check inside the transaction);
+- any other Batch (settings, edits, opinions, undo): apply_as(store, actor, batch, kind=…),
+  or Store.apply(..., check=apply_check(actor, store, action));
+- anything else: require(actor, action, departments=…, owner=…) raises PermissionDenied.
+decide() gives the same answer with its reason, for pages that explain a hidden button.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Callable, Literal
+from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from kpi.batch import ChangeSet
 from kpi.errors import PermissionDenied
 
+if TYPE_CHECKING:  # kpi.store imports nothing from here; keep it that way at run time too
+    from kpi.batch import Batch
+    from kpi.store import ApplyResult, Store
+
 Role = Literal["viewer", "editor", "admin"]
+ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 ROLE_LABELS: dict[str, str] = {"viewer": "閲覧", "editor": "担当課（入力）", "admin": "管理者"}
+
+Action = Literal["read", "import", "edit", "opinion", "undo", "settings", "public", "plan", "users", "backup"]
+ACTION_LABELS: dict[str, str] = {
+    "read": "閲覧・ダウンロード",
+    "import": "Excelの取り込み",
+    "edit": "値・評価の修正",
+    "opinion": "委員意見・回答の入力",
+    "undo": "取り込みの取り消し",
+    "settings": "評価ルール・計画の設定",
+    "public": "計画の公開設定",
+    "plan": "計画の作成・削除",
+    "users": "ユーザーの管理",
+    "backup": "バックアップ・復元",
+}
+# Actions an editor may do for the items of their own departments.
+DEPARTMENT_ACTIONS = frozenset({"import", "edit", "opinion"})
+ADMIN_ACTIONS = frozenset({"settings", "public", "plan", "users", "backup"})
 
 
 @dataclass(frozen=True)
@@ -21,6 +52,7 @@ class Actor:
     name: str
     role: Role = "viewer"
     departments: tuple[str, ...] = field(default=())
+    public_only: bool = False  # not signed in: only public plans, read-only
 
     @property
     def can_write(self) -> bool:
@@ -30,23 +62,100 @@ class Actor:
     def is_admin(self) -> bool:
         return self.role == "admin"
 
+    @property
+    def label(self) -> str:
+        if self.public_only:
+            return self.name
+        depts = f"・{'、'.join(self.departments)}" if self.departments and self.role != "admin" else ""
+        return f"{self.name}（{ROLE_LABELS.get(self.role, self.role)}{depts}）"
+
 
 # When no sign-in is configured the app runs for one trusted desktop user (the embedded default).
 LOCAL_ADMIN = Actor("ローカル管理者", "admin")
+# A visitor without sign-in, once sign-in is configured: public plans only.
+PUBLIC_VISITOR = Actor("一般公開（サインインなし）", "viewer", public_only=True)
+
+
+@dataclass(frozen=True)
+class Decision:
+    """Whether an actor may do an action, and why (shown next to a disabled button)."""
+
+    allowed: bool
+    reason: str
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+def decide(actor: Actor, action: str, *, departments: Iterable[str] | None = None, owner: str | None = None,
+           plan_public: bool | None = None) -> Decision:
+    """The role rule for one action.
+
+    departments: the departments owning the target item (None: the action in general, e.g.
+    whether to show the upload page at all). owner: who made the upload (for undo).
+    plan_public: whether the plan being read is public (for visitors without sign-in).
+    """
+    what = ACTION_LABELS.get(action)
+    if what is None:
+        raise ValueError(f"unknown action {action!r}")
+    role = ROLE_LABELS.get(actor.role, actor.role)
+    if action == "read":
+        if actor.public_only and plan_public is False:
+            return Decision(False, "この計画は公開されていません。見るにはサインインしてください。")
+        return Decision(True, "閲覧はすべての利用者ができます")
+    if actor.public_only:
+        return Decision(False, f"{what}にはサインインが必要です。")
+    if actor.role == "admin":
+        return Decision(True, f"管理者は{what}ができます")
+    if action in ADMIN_ACTIONS:
+        return Decision(False, f"{what}は管理者だけができます（{actor.name}さんは「{role}」）。")
+    if actor.role != "editor":
+        return Decision(False, f"{actor.name}さんは「{role}」の権限のため、{what}はできません。"
+                               "入力が必要な場合は管理者に「担当課（入力）」の権限を依頼してください。")
+    if action == "undo":
+        if owner is not None and owner != actor.name:
+            return Decision(False, f"ほかの人（{owner}）の取り込みを取り消せるのは管理者だけです。")
+        return Decision(True, "自分の取り込みは取り消せます")
+    if departments is not None:
+        owners = set(departments)
+        mine = set(actor.departments)
+        if not owners & mine:
+            theirs = "・".join(sorted(owners)) or "担当課なし"
+            return Decision(False, f"この取組の担当（{theirs}）は{'・'.join(actor.departments) or '（所属なし）'}"
+                                   f"ではないため、{what}はできません。")
+    if not actor.departments:
+        return Decision(False, f"{actor.name}さんには所属課が登録されていないため、{what}はできません。")
+    return Decision(True, f"自分の課（{'・'.join(actor.departments)}）の取組は{what}ができます")
+
+
+def require(actor: Actor, action: str, **kw) -> None:
+    """Raise PermissionDenied (with the reason) unless the actor may do the action."""
+    d = decide(actor, action, **kw)
+    if not d.allowed:
+        raise PermissionDenied(d.reason, hint="権限の変更は管理者に依頼してください")
+
+
+def can_see_plan(actor: Actor, plan) -> bool:
+    return decide(actor, "read", plan_public=bool(getattr(plan, "public", False))).allowed
+
+
+def visible_plans(actor: Actor, plans: Iterable) -> list:
+    """The plans an actor may open: all of them once signed in, public ones otherwise."""
+    return [p for p in plans if can_see_plan(actor, p)]
 
 
 def write_check(actor: Actor, item_departments: Callable[[int | None, str], set[str]]) -> Callable[[ChangeSet, int | None], None]:
     """A check for Store.apply: raises PermissionDenied before anything is written.
 
     item_departments(plan_id, item_no) returns the departments stored for an item (empty for
-    new items, whose departments come from the batch and are checked by the caller).
+    new items: an editor cannot add items, only an administrator can).
     """
 
     def check(changes: ChangeSet, plan_id: int | None) -> None:
-        if actor.role == "admin":
+        if actor.role == "admin" and not actor.public_only:
             return
-        if actor.role != "editor":
-            raise PermissionDenied(f"{actor.name}さんは閲覧のみの権限です。取り込みはできません。",
+        if actor.role != "editor" or actor.public_only:
+            raise PermissionDenied(f"{actor.name}さんは閲覧のみの権限です。書き込みはできません。",
                                    hint="入力が必要な場合は管理者に権限を依頼してください")
         if changes.plan_is_new or changes.plan_changes:
             raise PermissionDenied("計画の作成・設定の変更は管理者だけができます。")
@@ -67,3 +176,29 @@ def write_check(actor: Actor, item_departments: Callable[[int | None, str], set[
                                    hint="自分の課の取組だけを含むファイルにするか、担当課に依頼してください")
 
     return check
+
+
+def apply_check(actor: Actor, store: "Store", action: str = "edit", **rule) -> Callable[[ChangeSet, int | None], None]:
+    """The check for Store.apply/apply_many: the action's role rule (rule: owner=… for undo),
+    then every changed row's department."""
+    rows = write_check(actor, store.item_departments)
+
+    def check(changes: ChangeSet, plan_id: int | None) -> None:
+        require(actor, action, **rule)
+        if action in DEPARTMENT_ACTIONS or action == "undo":
+            rows(changes, plan_id)
+
+    return check
+
+
+def apply_as(store: "Store", actor: Actor, batch: "Batch", *, kind: str, action: str | None = None,
+             note: str | None = None, file_name: str | None = None, **rule) -> "ApplyResult":
+    """Write a Batch made by a form (settings, edits, opinions) as this actor, checked in the transaction.
+
+    The upload row records actor.name. action defaults from kind: settings → "settings",
+    opinion → "opinion", undo → "undo" (pass owner=the undone upload's uploaded_by), anything else → "edit".
+    """
+    from kpi.store import UploadMeta
+    action = action or {"settings": "settings", "opinion": "opinion", "undo": "undo"}.get(kind, "edit")
+    meta = UploadMeta(user=actor.name, file_name=file_name, kind=kind, note=note)
+    return store.apply(batch, meta, check=apply_check(actor, store, action, **rule))

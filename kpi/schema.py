@@ -64,4 +64,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         plan_id BIGINT, item_no VARCHAR, meeting VARCHAR, seq INTEGER, meeting_date DATE,
         opinion VARCHAR, response VARCHAR, response_department VARCHAR, upload_id BIGINT);
     """),
+    # Sign-in (kpi/auth.py): local users with argon2 password hashes; OIDC users are matched by email.
+    ("0600_users", """
+    CREATE TABLE IF NOT EXISTS users (
+        name VARCHAR, email VARCHAR, role VARCHAR, departments VARCHAR, password_hash VARCHAR,
+        active BOOLEAN, created_at TIMESTAMP, created_by VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR);
+    """),
 ]

@@ -73,6 +73,14 @@ class UploadRecord:
 
 
 @dataclass(frozen=True)
+class RevertResult:
+    upload_id: int  # the undo's own upload record (kind 'undo')
+    undone: int  # the upload it reverted
+    n_deleted: int
+    n_restored: int
+
+
+@dataclass(frozen=True)
 class ApplyResult:
     upload_id: int | None  # None when nothing changed (nothing is recorded then)
     changes: ChangeSet
@@ -201,6 +209,7 @@ class Store:
         cur.execute("BEGIN TRANSACTION")
         try:
             yield cur
+            _fault_pause_before_commit()
             cur.execute("COMMIT")
         except BaseException as exc:
             try:
@@ -558,6 +567,17 @@ class Store:
         with self.transaction() as cur:
             return [self._apply_in(cur, batch, meta, check) for batch, meta in zip(batches, metas)]
 
+    def revert(self, upload_id: int, meta: UploadMeta, check: RevertCheck | None = None) -> RevertResult:
+        """Undo one upload in one transaction, recorded as an upload of its own (meta.kind 'undo').
+
+        Rows the upload inserted are deleted; fields it updated get the old values from
+        change_log back (None included: a plain batch never erases, an undo must). The undo's
+        change_log keeps what it removed and replaced, and the original is marked 'undone'.
+        check(upload, its change_log, later uploads of the same plan with theirs) runs first,
+        inside the transaction, and refuses by raising (kpi/history.py: permissions, later changes).
+        """
+        return _revert(self, upload_id, meta, check)
+
     def _apply_in(self, cur: duckdb.DuckDBPyConnection, batch: Batch, meta: UploadMeta,
                   check: Callable[[ChangeSet, int | None], None] | None) -> ApplyResult:
         cs, plan_id, ops = self._diff(cur, batch)
@@ -609,6 +629,77 @@ class Store:
         return ApplyResult(upload_id, cs, plan_id)
 
 
+RevertCheck = Callable[[UploadRecord, list[dict[str, Any]], list[tuple[UploadRecord, list[dict[str, Any]]]]], None]
+
+
+def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck | None) -> RevertResult:
+    """Store.revert's body: one transaction that puts back what one upload changed."""
+    with store.transaction() as cur:
+        row = cur.execute(f"SELECT {_UPLOAD_COLS} FROM uploads WHERE upload_id = ?", [upload_id]).fetchone()
+        if row is None:
+            raise NotFound(f"取込番号 {upload_id} はありません")
+        rec = UploadRecord(*row)
+        entries = _log_rows(cur, upload_id)
+        later_recs = [UploadRecord(*r) for r in cur.execute(
+            f"SELECT {_UPLOAD_COLS} FROM uploads WHERE upload_id > ? AND plan_id IS NOT DISTINCT FROM ? "
+            "ORDER BY upload_id", [upload_id, rec.plan_id]).fetchall()]
+        later = [(r, _log_rows(cur, r.upload_id)) for r in later_recs]
+        if check is not None:
+            check(rec, entries, later)
+        new_id = store._next_id(cur, "upload")
+        now = datetime.now()
+        log: list[dict[str, Any]] = []
+        deleted = restored = 0
+        for e in reversed(entries):  # children before parents, the plan row last
+            table, key, plan_id = e["table"], e["key"], e["plan_id"]
+            types = dict(store.columns(table))
+            if table == "plans":
+                where, params = "plan_id = ?", [plan_id]
+            else:
+                spec = TABLES[table]
+                where = " AND ".join(["plan_id = ?"] + [f"{k} IS NOT DISTINCT FROM CAST(? AS {types[k]})" for k in spec.key])
+                params = [plan_id] + [key.get(k) for k in spec.key]
+            cols = [c for c in types if c not in ("upload_id",)]
+            current = cur.execute(f"SELECT {', '.join(cols)} FROM {table} WHERE {where}", params).fetchone()
+            if e["action"] == "insert":
+                cur.execute(f"DELETE FROM {table} WHERE {where}", params)
+                deleted += 1
+                log.append({"table_name": table, "key": key, "action": "delete",
+                            "old": dict(zip(cols, current)) if current else None, "new": None})
+            elif e["action"] == "update" and e["old"]:
+                fields = [f for f in e["old"] if f in types]
+                sets = ", ".join(f"{f} = CAST(? AS {types[f]})" for f in fields)
+                cur.execute(f"UPDATE {table} SET {sets}, upload_id = ? WHERE {where}",
+                            [e["old"][f] for f in fields] + [new_id] + params)
+                restored += 1
+                now_vals = dict(zip(cols, current)) if current else {}
+                log.append({"table_name": table, "key": key, "action": "update",
+                            "old": {f: now_vals.get(f) for f in fields}, "new": {f: e["old"][f] for f in fields}})
+        store._insert_rows(cur, "change_log", [
+            {"upload_id": new_id, "seq": i, "table_name": e["table_name"], "plan_id": rec.plan_id,
+             "key_json": _dumps(e["key"]), "action": e["action"], "old_json": _dumps(e["old"]),
+             "new_json": _dumps(e["new"])} for i, e in enumerate(log)])
+        store._insert_rows(cur, "uploads", [{
+            "upload_id": new_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
+            "file_name": rec.file_name, "sha256": None, "layout": rec.layout, "plan_id": rec.plan_id,
+            "plan_name": rec.plan_name, "n_insert": 0, "n_update": restored, "n_unchanged": 0, "note": meta.note,
+            "status": "applied", "undo_of": upload_id}])
+        cur.execute("UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
+                    [now, meta.user, upload_id])
+    return RevertResult(new_id, upload_id, deleted, restored)
+
+
+_UPLOAD_COLS = ("upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
+                "n_insert, n_update, n_unchanged, note, status, undone_at, undone_by, undo_of")
+
+
+def _log_rows(cur: duckdb.DuckDBPyConnection, upload_id: int) -> list[dict[str, Any]]:
+    rows = cur.execute("SELECT seq, table_name, plan_id, key_json, action, old_json, new_json FROM change_log "
+                       "WHERE upload_id = ? ORDER BY seq", [upload_id]).fetchall()
+    return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
+             "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
+
+
 def _arrow_value(v: Any, duck_type: str) -> Any:
     if v is None:
         return None
@@ -623,6 +714,19 @@ def _arrow_value(v: Any, duck_type: str) -> Any:
     if duck_type == "DATE" and isinstance(v, str):
         return date.fromisoformat(v[:10])
     return v
+
+
+def _fault_pause_before_commit() -> None:
+    """Test-only fault injection (tests/test_crash.py): with KPI_FAULT_PAUSE_BEFORE_COMMIT=seconds
+    every write transaction announces itself on stderr and waits that long before COMMIT, so a
+    test can kill the process while the transaction is open. Unset in normal use."""
+    pause = os.environ.get("KPI_FAULT_PAUSE_BEFORE_COMMIT")
+    if not pause:
+        return
+    import sys
+    import time
+    print("KPI_FAULT: paused before COMMIT", file=sys.stderr, flush=True)
+    time.sleep(float(pause))
 
 
 def _sql_literal(text: str) -> str:

@@ -24,6 +24,8 @@ class Headline:
     value: str
     delta: str | None = None  # change from the previous fiscal year, already formatted
     help: str = ""
+    better: str = "up"  # which way of the delta is good news: "up", "down" or "none"
+    changed: bool = True  # False when the delta is zero (shown without an arrow)
 
 
 @dataclass(frozen=True)
@@ -87,6 +89,14 @@ def _last_comment(ir: ItemResult, fy: int) -> str:
     return (e.issues_text or e.status_text or "").strip()
 
 
+def signed(n: int | float, unit: str = "") -> str:
+    """A year-on-year change as people write it: '+2件', '−1件', '±0件'."""
+    if n == 0:
+        return f"±0{unit}"
+    text = f"{abs(n):,}" if isinstance(n, int) else f"{abs(n):,.1f}"
+    return f"{'+' if n > 0 else '-'}{text}{unit}"
+
+
 def lagging_rows(result: PlanResult) -> tuple[LaggingRow, ...]:
     rows = []
     for ir in result.lagging:
@@ -107,8 +117,22 @@ def overview(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, 
              style: Style = "wareki") -> Overview:
     today = today or date.today()
     result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    return overview_of(data, result, previous_assessment(data, result, today=today, style=style), style=style)
+
+
+def previous_assessment(data: PlanData, result: PlanResult, *, today: date | None = None,
+                        style: Style = "wareki") -> PlanResult | None:
+    """The same plan assessed as of the year before (for year-on-year changes), if it has data."""
     fy = result.as_of_fy
-    prev = assess_plan(data, rule, as_of_fy=fy - 1, today=today, style=style) if (fy - 1) in set(data.data_years) else None
+    if (fy - 1) not in set(data.data_years):
+        return None
+    return assess_plan(data, result.rule, as_of_fy=fy - 1, today=today, style=style)
+
+
+def overview_of(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki") -> Overview:
+    """overview() on assessments already made (the home page reuses them for its heat map)."""
+    rule = result.rule
+    fy = result.as_of_fy
     counts = result.grade_counts(fy)
     prev_counts = prev.grade_counts(fy - 1) if prev else None
     hit, total = _share_on_target(result, fy)
@@ -122,12 +146,14 @@ def overview(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, 
     if prev:
         ph, pt = _share_on_target(prev, fy - 1)
         if pt and total:
-            delta = f"{(hit / total - ph / pt) * 100:+.0f}ポイント"
+            delta = signed(round((hit / total - ph / pt) * 100), "ポイント")
     headlines.append(Headline("計画値を達成した指標", share, delta,
-                              f"{format_fiscal_year(fy, style)}に計画値と実績がある指標 {total} 件のうち {hit} 件が達成率100%以上"))
-    lag_delta = f"{len(result.lagging) - len(prev.lagging):+d}件" if prev else None
+                              f"{format_fiscal_year(fy, style)}に計画値と実績がある指標 {total} 件のうち {hit} 件が達成率100%以上",
+                              changed=delta is not None and not delta.startswith("±")))
+    lag_delta = signed(len(result.lagging) - len(prev.lagging), "件") if prev else None
     headlines.append(Headline("遅れている取組", f"{len(result.lagging)}", lag_delta,
-                              "自動評価・自己評価・上半期の進捗・実績の未報告・目標到達ペースのいずれかに該当"))
+                              "自動評価・自己評価・上半期の進捗・実績の未報告・目標到達ペースのいずれかに該当",
+                              better="down", changed=bool(prev) and len(result.lagging) != len(prev.lagging)))
     areas: dict[str, dict[str, int]] = {}
     for ir in result.items:
         area = ir.item.node_path[0] if ir.item.node_path else "（体系なし）"
@@ -221,6 +247,12 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
 def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,
               today: date | None = None, style: Style = "wareki") -> ItemView | None:
     result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    return item_view_of(data, result, item_no, style=style)
+
+
+def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki") -> ItemView | None:
+    """item_view on an assessment already made (the meeting deck builds every item's view from one)."""
+    rule = result.rule
     ir = result.item(item_no)
     if ir is None:
         return None

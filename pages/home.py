@@ -1,71 +1,91 @@
 """ホーム: where the plan stands, which items lag, where self-grades and automatic grades differ."""
 
-import pandas as pd
 import streamlit as st
 
-from kpi.views import overview
-from ui import charts, frame
+from kpi.views_home import BASIS_LABELS, home_view
+from ui import charts, frame, tables
 
 ctx = frame.context()
 if ctx is None:
     st.stop()
 
-ov = overview(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style)
+view = home_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
+                 area=st.session_state.get("home_area"), basis=st.session_state.get("home_basis"))
+ov = view.overview
+top_level = ctx.data.plan.level_names[0] if ctx.data.plan.level_names else "体系"
 
-st.title(ov.plan_name, anchor=False)
-st.caption(f"{ov.as_of_label}までの状況　評価基準: {ov.rule_text}")
 
-cols = st.columns(len(ov.headlines))
-for col, h in zip(cols, ov.headlines):
-    inverse = h.label == "遅れている取組"
-    unchanged = h.delta is not None and h.delta.lstrip("+-±").startswith("0")
-    col.metric(h.label, h.value, h.delta, delta_color="off" if unchanged else "inverse" if inverse else "normal",
-               help=h.help or None)
+def metric_row(headlines) -> None:
+    for col, h in zip(st.columns(max(4, len(headlines))), headlines):
+        color = "off" if not h.changed or h.better == "none" else ("inverse" if h.better == "down" else "normal")
+        col.metric(frame.md(h.label), h.value, h.delta, delta_color=color, delta_arrow="auto" if h.changed else "off",
+                   help=h.help or None, border=True)
 
-left, right = st.columns([3, 2])
+
+st.title(frame.md(ov.plan_name), anchor=False)
+st.caption(f"{ov.as_of_label}までの状況　評価基準: {frame.md(ov.rule_text)}")
+metric_row(view.headlines)
+if ov.has_indicators:
+    metric_row(view.grade_headlines)
+    if ov.previous_counts is None:
+        st.caption("前年度のデータがないため、増減は表示していません。")
+
+left, right = st.columns([1, 1], gap="large")
 with left:
-    st.subheader(f"{ov.as_of_label}の評価（自動評価）")
-    if any(ov.grade_counts.get(l) for l in ov.labels):
-        st.plotly_chart(charts.grade_mix_chart(ov.grade_counts, ctx.rule), width="stretch", key="mix")
-    colors = charts.grade_colors(ctx.rule)
-    rows = []
-    for label in list(ov.labels) + ["未評価"]:
-        prev = ov.previous_counts.get(label) if ov.previous_counts else None
-        rows.append({"評価": label, "意味": ctx.rule.meaning(label) if label != "未評価" else "計画値・実績がなく評価できない",
-                     "取組数": ov.grade_counts.get(label, 0),
-                     "前年度": "" if prev is None else prev})
-    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
-    if not ov.has_indicators:
-        st.info("この計画には数値指標がないため、自動評価は行いません。進捗状況や実施状況をご覧ください。")
+    st.subheader(f"{frame.md(top_level)}ごとの評価", anchor=False)
+    st.caption(f"{ov.as_of_label}の自動評価の件数")
+    if ov.has_indicators and view.areas:
+        st.plotly_chart(charts.area_mix_chart(view.areas, ctx.rule), width="stretch", key="area_mix",
+                        config={"displaylogo": False})
+    else:
+        st.info("この計画には自動評価できる数値指標がありません。進捗状況や実施状況をご覧ください。")
+        st.page_link("pages/qualitative.py", label="進捗状況・実施状況を見る", icon=":material/checklist:")
 with right:
-    st.subheader("体系別の評価")
-    area_rows = [{"体系": area, **{label: counts.get(label, 0) for label in list(ov.labels) + ["未評価"]}}
-                 for area, counts in ov.area_counts]
-    st.dataframe(pd.DataFrame(area_rows), hide_index=True, width="stretch")
+    if ov.has_indicators:
+        st.subheader("評価の内訳", anchor=False)
+        tables.show(view.tables["grades"], "grades")
+    with st.expander(f"{frame.md(top_level)}ごとの表", expanded=not ov.has_indicators):
+        tables.show(view.tables["areas"], "areas")
 
-st.subheader(f"遅れている取組（{len(ov.lagging)}件）")
+st.subheader("取組 × 年度の評価（ヒートマップ）", anchor=False)
+c1, c2 = st.columns([3, 2])
+c1.selectbox(frame.md(top_level), view.area_options, index=view.area_options.index(view.area), key="home_area")
+c2.radio("色分けの基準", view.basis_options, index=view.basis_options.index(view.heatmap.basis),
+         format_func=BASIS_LABELS.get, key="home_basis", horizontal=True)
+if view.heatmap.has_any:
+    st.plotly_chart(charts.heatmap_chart(view.heatmap, ctx.rule), width="stretch", key="heatmap",
+                    config={"displaylogo": False})
+    st.caption("各マスの文字が評価です（色は評価の区分を表し、白は評価なし）。マスにカーソルを合わせると根拠が出ます。")
+    with st.expander("ヒートマップを表で見る"):
+        tables.show(view.tables["heatmap"], "heatmap")
+else:
+    st.caption(f"{view.heatmap.basis_label}の記録がないため、ヒートマップは表示できません。")
+
+st.subheader(f"遅れている取組（{len(ov.lagging)}件）", anchor=False)
 if not ov.lagging:
     st.success("遅れている取組はありません。")
-for row in ov.lagging:
-    head = f"No.{row.item_no}　{row.title}"
-    with st.expander(f"⚠ {head}　—　{row.reason_titles}", expanded=len(ov.lagging) <= 3):
+for row in ov.lagging[:30]:
+    with st.expander(f"⚠ No.{frame.md(row.item_no)}　{frame.md(row.title)}　—　{frame.md(row.reason_titles)}", expanded=len(ov.lagging) <= 3):
         c1, c2, c3 = st.columns(3)
         c1.markdown(f"**担当課**　{frame.md(row.department or '―')}")
-        c2.markdown(f"**自動評価**　{row.auto_grade or '―'}")
-        c3.markdown(f"**自己評価**　{row.self_grade or '―'}")
+        c2.markdown(f"**自動評価**　{frame.md(row.auto_grade or '―')}")
+        c3.markdown(f"**自己評価**　{frame.md(row.self_grade or '―')}")
         for r in row.reasons:
             mark = "●" if r.lagging else "・"
-            st.markdown(f"{mark} **{r.title}**：{frame.md(r.detail)}")
+            st.markdown(f"{mark} **{frame.md(r.title)}**：{frame.md(r.detail)}")
         if row.last_comment:
-            st.caption(f"最新のコメント: {row.last_comment}")
+            st.caption(f"最新のコメント: {frame.md(row.last_comment)}")
         if st.button("取組の詳細を見る", key=f"go_{row.item_no}"):
             st.session_state["item_no"] = row.item_no
             st.switch_page("pages/item_detail.py")
+if len(ov.lagging) > 30:
+    st.caption(f"ほか {len(ov.lagging) - 30} 件は「遅れている取組」のページで絞り込んで確認できます。")
+if ov.lagging:
+    tables.download(view.tables["lagging"], "lagging", "遅れている取組の一覧をCSVでダウンロード")
 
-st.subheader("自己評価と自動評価の違い")
+st.subheader("自己評価と自動評価の違い", anchor=False)
 if ov.gaps:
-    st.dataframe(pd.DataFrame([{"No.": g.item_no, "取組": g.title, "年度": frame.fy_label(g.fiscal_year),
-                                "自己評価": g.self_grade, "自動評価": g.auto_grade, "内容": g.text} for g in ov.gaps]),
-                 hide_index=True, width="stretch")
+    tables.show(view.tables["gaps"], "gaps", column_config={"取組": st.column_config.TextColumn(width="medium"),
+                                                            "内容": st.column_config.TextColumn(width="large")})
 else:
     st.caption("自己評価と自動評価が異なる取組はありません。")

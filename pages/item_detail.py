@@ -1,11 +1,11 @@
-"""取組・指標の詳細: every indicator's target vs actual, the evaluations over time, and every formula."""
+"""取組・指標の詳細: every indicator's target vs actual, the evaluations over time, every formula,
+the yearly schedule and the narratives."""
 
-import pandas as pd
 import streamlit as st
 
 from kpi.numbers import format_number
-from kpi.views import item_view
-from ui import charts, frame
+from kpi.views_item import item_detail_view
+from ui import charts, frame, tables
 
 ctx = frame.context()
 if ctx is None:
@@ -21,32 +21,38 @@ if st.session_state.get("item_no") not in nos:
     st.session_state["item_no"] = nos[0]
 item_no = st.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="item_no")
 
-view = item_view(ctx.data, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style)
-if view is None:
+detail = item_detail_view(ctx.data, ctx.extras, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(),
+                          style=ctx.style)
+if detail is None:
     st.stop()
+view = detail.view
 
-st.title(f"No.{view.item_no}　{view.title}", anchor=False)
+st.title(f"No.{frame.md(view.item_no)}　{frame.md(view.title)}", anchor=False)
 if view.path:
-    st.caption(" ＞ ".join(view.path))
+    st.caption(" ＞ ".join(frame.md(p) for p in view.path))
 st.markdown(f"**担当課**　{frame.md(view.departments or '―')}")
+if detail.status:
+    mark, status, note = detail.status
+    st.markdown(f"**進捗状況**　{frame.md(mark)} {frame.md(status)}" + (f"　{frame.md(note)}" if note else ""))
 
 if view.lagging:
-    st.error("**遅れている取組です**\n\n" + "\n".join(f"- **{r.title}**：{frame.md(r.detail)}" for r in view.reasons if r.lagging),
+    st.error("**遅れている取組です**\n\n" + "\n".join(f"- **{frame.md(r.title)}**：{frame.md(r.detail)}"
+                                                   for r in view.reasons if r.lagging),
              icon=":material/warning:")
 notes = [r for r in view.reasons if not r.lagging]
 if notes:
-    st.warning("\n".join(f"- **{r.title}**：{frame.md(r.detail)}" for r in notes), icon=":material/info:")
+    st.warning("\n".join(f"- **{frame.md(r.title)}**：{frame.md(r.detail)}" for r in notes), icon=":material/info:")
 
+if detail.timeline.rows:
+    st.subheader("評価の経過（上半期 → 年度 → 中間 → 計画期間）", anchor=False)
+    tables.show(detail.timeline, "timeline")
 if view.year_grades:
-    st.subheader("年度ごとの評価")
-    st.dataframe(pd.DataFrame([{"年度": frame.fy_label(fy), "自動評価": auto or "―", "自己評価": own or "―",
-                                "比較": gap, "自動評価の根拠": reason}
-                               for fy, auto, own, gap, reason in view.year_grades]),
-                 hide_index=True, width="stretch")
-    st.caption(f"評価基準: {view.rule_text}。取組の自動評価は、指標のうち最も低い評価です。")
+    st.subheader("自動評価と自己評価", anchor=False)
+    tables.show(detail.grades, "grades", column_config={"自動評価の根拠": st.column_config.TextColumn(width="large")})
+    st.caption(f"評価基準: {frame.md(view.rule_text)}。取組の自動評価は、指標のうち最も低い評価です。")
 
-for i, ind in enumerate(view.indicators):
-    st.subheader(f"指標: {ind.name}")
+for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
+    st.subheader(f"指標: {frame.md(ind.name)}", anchor=False)
     facts = [f"方向: {ind.direction_text}", "累計" if ind.cumulative else "各年度の値"]
     if ind.baseline is not None:
         facts.append(f"基準値 {format_number(ind.baseline)}（{frame.fy_label(ind.baseline_fy)}"
@@ -55,23 +61,21 @@ for i, ind in enumerate(view.indicators):
         facts.append(f"最終目標 {format_number(ind.final_target)}（{frame.fy_label(ind.final_target_fy)}）")
     elif ind.final_target_text:
         facts.append(f"最終目標: {ind.final_target_text}")
-    st.caption("　".join(facts))
-    st.plotly_chart(charts.indicator_chart(ind, ctx.style), width="stretch", key=f"chart_{i}")
+    st.caption(frame.md("　".join(facts)))
+    if not ind.points:
+        st.info("年度ごとの計画値・実績はまだ登録されていません。", icon=":material/info:")
+        continue
+    st.plotly_chart(charts.indicator_chart(ind, ctx.style), width="stretch", key=f"chart_{i}",
+                    config={"displaylogo": False})
     if ind.pace is not None:
-        (st.success if ind.pace.reachable else st.warning)(ind.pace.text)
-    st.dataframe(pd.DataFrame([{
-        "年度": p.label,
-        "計画": (format_number(p.target) + ("（見込み）" if p.target_estimate else "")) if p.target is not None else "―",
-        "実績": (format_number(p.actual) + ("（見込み）" if p.actual_estimate else "")) if p.actual is not None else "―",
-        "達成率": p.achievement, "進捗率": p.progress, "自動評価": p.grade or "―", "評価の根拠": p.grade_reason,
-    } for p in ind.points]), hide_index=True, width="stretch")
+        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace.text))
+    tables.show(table, f"ind_{i}", column_config={"評価の根拠": st.column_config.TextColumn(width="large")})
 
 if view.evaluations:
-    st.subheader("評価の経過（上半期 → 年度 → 中間 → 計画期間）")
+    st.subheader("評価とコメント", anchor=False)
     for e in view.evaluations:
-        label = f"{frame.fy_label(e.fiscal_year)}　{e.stage}"
         with st.container(border=True):
-            st.markdown(f"**{label}**　評価: **{e.grade or '―'}**")
+            st.markdown(f"**{frame.fy_label(e.fiscal_year)}　{frame.md(e.stage)}**　評価: **{frame.md(e.grade or '―')}**")
             if e.status_text:
                 st.markdown(frame.md(e.status_text))
             if e.issues_text:
@@ -80,6 +84,18 @@ if view.evaluations:
             if e.next_text:
                 st.caption("次期の方向")
                 st.markdown(frame.md(e.next_text))
+
+if detail.schedule.rows:
+    st.subheader("工程（年度ごとの予定）", anchor=False)
+    tables.show(detail.schedule, "schedule")
+    st.caption("「実施」はその年度に実施、「→」は継続を表します。")
+
+if detail.narratives:
+    st.subheader("年度ごとの実施状況", anchor=False)
+    for label, text in detail.narratives:
+        with st.container(border=True):
+            st.markdown(f"**{frame.md(label)}**")
+            st.markdown(frame.md(text))
 
 with st.expander("取組の内容"):
     for label, text in (("現状と課題", view.current_issues), ("目的", view.purpose), ("取組の内容", view.content),

@@ -77,6 +77,40 @@ def app_env(monkeypatch, demo_copy: Path):
     st.cache_data.clear()
 
 
+_SYNTHETIC_CACHE: dict[str, Path] = {}
+
+
+def _synthetic_db(tmp_path_factory) -> Path:
+    """The large synthetic plan (kpi.synthetic: 300 items × 3 indicators × 8 years), built once."""
+    if "path" not in _SYNTHETIC_CACHE:
+        from kpi.synthetic import build_synthetic
+        d = tmp_path_factory.mktemp("synthetic")
+        s = Store.open(d / "synthetic.duckdb")
+        build_synthetic(s)
+        s.close()
+        _SYNTHETIC_CACHE["path"] = d / "synthetic.duckdb"
+    return _SYNTHETIC_CACHE["path"]
+
+
+@pytest.fixture
+def synthetic_db(tmp_path_factory) -> Path:
+    return _synthetic_db(tmp_path_factory)
+
+
+@pytest.fixture
+def synthetic_env(monkeypatch, tmp_path: Path, synthetic_db: Path):
+    """Like app_env, on a private copy of the large synthetic database."""
+    import streamlit as st
+    target = tmp_path / "kpi.duckdb"
+    shutil.copy(synthetic_db, target)
+    monkeypatch.setenv("KPI_DB", str(target))
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    yield target
+    st.cache_resource.clear()
+    st.cache_data.clear()
+
+
 def pytest_configure(config):
     ARTIFACTS.mkdir(exist_ok=True)
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")

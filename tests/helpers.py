@@ -45,3 +45,35 @@ def edited_copy(src: Path, dst: Path, edits: dict[tuple[str, str], Any]) -> Path
         wb[sheet][cell].value = value
     wb.save(dst)
     return dst
+
+
+DEPARTMENTS = ("市民協働課", "財政課")
+DEPT_PLAN = "協働テスト市行政改革プラン"
+
+
+def department_plan(path: Path, *, n_items: int = 3, years: Iterable[int] = (2020, 2021, 2022),
+                    actual: dict[tuple[int, int], Any] | None = None, titles: dict[int, str] | None = None,
+                    plan_name: str = DEPT_PLAN, municipality: str = "協働テスト市",
+                    only: Iterable[int] | None = None) -> Path:
+    """A canonical workbook whose items belong to different departments (for permission tests).
+
+    Item 1 is 市民協働課's, item 2 財政課's, item 3 both; further items alternate. Each item has
+    one indicator「指標{n}」with a plan value and an actual per year; actual[(item, year)]
+    overrides an actual, titles[item] a title; only=[…] keeps just those items (one department's file).
+    """
+    years = list(years)
+    owners = {1: "市民協働課", 2: "財政課", 3: "市民協働課、財政課"}
+    items, indicators, values = [], [], []
+    for n in range(1, n_items + 1):
+        if only is not None and n not in set(only):
+            continue
+        items.append({"体系1": "基本方針1", "体系2": f"施策{(n - 1) // 10 + 1}", "No.": n,
+                      "取組名": (titles or {}).get(n, f"取組{n}"),
+                      "担当課": owners.get(n, DEPARTMENTS[(n - 1) % 2])})
+        indicators.append({"No.": n, "指標名": f"指標{n}", "単位": "件", "基準年度": f"{years[0] - 1}年度",
+                           "基準値": 10, "最終目標年度": f"{years[-1]}年度", "最終目標値": 10 + 10 * len(years)})
+        for i, fy in enumerate(years):
+            values.append({"No.": n, "指標名": f"指標{n}", "年度": f"{fy}年度", "計画": 20 + 10 * i,
+                           "実績": (actual or {}).get((n, fy), 19 + 10 * i)})
+    plan = {"計画名": plan_name, "自治体": municipality, "開始年度": f"{years[0]}年度", "終了年度": f"{years[-1]}年度"}
+    return canonical_workbook(path, plan=plan, items=items, indicators=indicators, values=values)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from streamlit.testing.v1 import AppTest
 
 from conftest import NIIGATA_PLAN, ROOT
@@ -50,7 +52,7 @@ def test_home_shows_counts_grades_and_lagging_no28(app_env):
     assert metrics["遅れている取組"] == "1"
     assert metrics["計画値を達成した指標"] == "50%"  # 2018: 1671/1570 yes, 55/66 no
     assert "平成30年度までの状況" in at.caption[0].value
-    (lag,) = at.expander
+    (lag,) = [e for e in at.expander if e.label.startswith("⚠")]
     assert "No.28" in lag.label
     body = " ".join(m.value for m in lag.markdown)
     assert "自己評価がB未満" in body and "上半期の進捗に遅れ" in body
@@ -58,6 +60,11 @@ def test_home_shows_counts_grades_and_lagging_no28(app_env):
     gaps = at.dataframe[-1].value
     assert list(gaps["自己評価"]) == ["C", "C", "C", "B"]
     assert list(gaps["自動評価"]) == ["B", "B", "B", "A"]
+    grades = {m.label: (m.value, m.proto.delta) for m in at.metric if m.label.startswith("評価 ")}
+    assert grades == {"評価 A": ("0件", "±0件"), "評価 B": ("1件", "±0件"), "評価 C": ("0件", "±0件")}
+    heat = next(c for c in at.get("plotly_chart") if c.proto.id.endswith("-heatmap"))
+    cells, letters = json.loads(heat.proto.spec)["data"][:2]
+    assert cells["x"] == ["H27", "H28", "H29", "H30"] and letters["text"] == ["A", "B", "B", "B"]  # No.28
 
 
 def test_detail_page_shows_the_no28_numbers_and_formulas(app_env):

@@ -107,3 +107,14 @@ def test_fiscal_year_of(day, fy):
 ])
 def test_fiscal_year_has_ended(fy, today, grace, ended):
     assert fiscal_year_has_ended(fy, today, grace) is ended
+
+
+@pytest.mark.parametrize("text, years", [
+    ("参加者2000人", []),
+    ("2021", [2021]),
+    ("FY2021", [2021]),
+    ("2021年度実績", [2021]),
+    ("令和0年度", []),
+])
+def test_find_fiscal_years_ignores_counts_and_impossible_years(text, years):
+    assert [f.year for f in find_fiscal_years(text)] == years

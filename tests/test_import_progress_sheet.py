@@ -150,3 +150,25 @@ def test_text_in_a_number_cell_names_sheet_and_cell(store, tmp_path, cell, value
     assert (err.file, err.sheet, err.cell) == ("bad.xlsx", "No.28(H27-28)", cell)
     assert value in err.message and message in err.message
     assert store.is_empty()
+
+
+def test_no_and_number_in_one_cell_and_an_index_sheet_with_many_columns(store, tmp_path):
+    wb = Workbook()
+    index = wb.active
+    index.title = "取組の一覧"  # not named 目次: recognised by its column of item numbers under No.
+    index.append(["No.", "取組名", "担当課", "指標", "年度評価"])
+    index.append([7, "電子申請の拡大", "政策企画課", "電子申請件数", "A"])
+    index.append([8, "窓口の改善", "市民課", "待ち時間", "B"])
+    ws = wb.create_sheet("取組7")
+    _progress_sheet(ws, title="重点項目Ⅰ 効率的な行政運営", no=None, item="電子申請の拡大",
+                    era_years=("令和2年度", "令和3年度"),
+                    values=[("電子申請件数", ["100", "150", "162", "200", "―", "500"])],
+                    half=("順調", "順調"), grades=("A", "B"))
+    ws["G3"], ws["H3"] = "No.７", None
+    path = tmp_path / "one_cell.xlsx"
+    wb.save(path)
+    prep = prepare(store, path, plan_name="テスト市行革プラン", today=TODAY)
+    assert not prep.errors and not prep.warnings, prep.problems
+    commit(store, [prep], "テスト")
+    assert store.query("SELECT item_no, title FROM items") == [("7", "電子申請の拡大")]
+    assert values(store, "電子申請件数") == {2020: (150, 162), 2021: (200, None)}

@@ -205,3 +205,14 @@ def test_ranks_and_ungraded_labels():
     assert ABC.rank("完了") is None
     assert ABC.is_worse_than("C", "B") and not ABC.is_worse_than("B", "B")
     assert "評価困難" in ABC.self_grade_labels
+
+
+@pytest.mark.parametrize("name, direction", [
+    ("振り込め詐欺被害防止キャンペーン参加者数", "higher"),
+    ("交通事故件数", "lower"),
+    ("市民一人1日当たりごみ量", "lower"),
+    ("待機児童数（4月1日）", "lower"),
+    ("防災訓練参加者数", "higher"),
+])
+def test_direction_words_look_at_what_is_counted(name, direction):
+    assert infer_direction(name=name).direction == direction

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from html import escape
+
 import plotly.graph_objects as go
 
 from kpi.fiscal import Style, format_fiscal_year, format_fiscal_year_short
@@ -41,14 +43,14 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
     fig.add_bar(
         x=x, y=[p.target for p in pts], name="計画",
         marker=dict(color="#FFFFFF", line=dict(color="#555555", width=1.5),
-                    pattern=dict(shape=["/" if p.target_estimate else "" for p in pts], fgcolor="#555555")),
+                    pattern=dict(shape=["/" if p.target_estimate else "" for p in pts], fgcolor="#555555", solidity=0.25)),
         text=[format_number(p.target) + ("（見込み）" if p.target_estimate else "") if p.target is not None else ""
               for p in pts],
         textposition="outside", hovertemplate="%{x} 計画 %{y:,}<extra></extra>")
     fig.add_bar(
         x=x, y=[p.actual for p in pts], name="実績",
         marker=dict(color="#0072B2", line=dict(color="#0072B2", width=1.5),
-                    pattern=dict(shape=["x" if p.actual_estimate else "" for p in pts], fgcolor="#FFFFFF")),
+                    pattern=dict(shape=["x" if p.actual_estimate else "" for p in pts], fgcolor="#FFFFFF", solidity=0.25)),
         text=[(format_number(p.actual) + ("（見込み）" if p.actual_estimate else "") + (f" {p.grade}" if p.grade else ""))
               if p.actual is not None else "未報告" for p in pts],
         textposition="outside", hovertemplate="%{x} 実績 %{y:,}<extra></extra>")
@@ -56,8 +58,18 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         label = f"基準値 {format_number(view.baseline)}"
         if view.baseline_fy:
             label += f"（{format_fiscal_year(view.baseline_fy, style)}{'・見込み' if view.baseline_estimated else ''}）"
-        fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=2),
-                      annotation_text=label, annotation_position="bottom left")
+        if view.baseline_fy is not None and view.baseline_fy not in {p.fiscal_year for p in pts}:
+            # The baseline at its own year, so the series reads from where the plan started.
+            fig.add_scatter(x=[format_fiscal_year_short(view.baseline_fy, style)], y=[view.baseline], name="基準値",
+                            mode="markers+text", text=[f"基準値 {format_number(view.baseline)}"
+                                                       + ("（見込み）" if view.baseline_estimated else "")],
+                            textposition="top center", cliponaxis=False,
+                            marker=dict(symbol="diamond", size=13, color="#009E73"),
+                            hovertemplate=f"{label}<extra></extra>")
+            fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=1.5))
+        else:
+            fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=2),
+                          annotation_text=label, annotation_position="bottom left")
     if view.final_target is not None:
         label = f"最終目標 {format_number(view.final_target)}"
         if view.final_target_fy:
@@ -68,13 +80,22 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         fig.add_scatter(x=[format_fiscal_year_short(fy, style) for fy, _v in view.trend], y=[v for _fy, v in view.trend],
                         mode="lines+markers", name="これまでのペースでの見込み",
                         line=dict(color="#CC79A7", dash="dash", width=2), marker=dict(symbol="diamond"))
-    title = view.name + (f"（{view.unit}）" if view.unit else "")
+    title = esc(view.name) + (f"（{esc(view.unit)}）" if view.unit else "")
     fig.update_layout(
         title=dict(text=title, font=dict(size=16)), barmode="group", height=height,
         font=dict(family=FONT, size=13), legend=dict(orientation="h", y=-0.18),
         margin=dict(l=40, r=20, t=60, b=60), plot_bgcolor="#FFFFFF",
-        yaxis=dict(gridcolor="#E5E5E5", rangemode="tozero"), xaxis=dict(type="category"))
+        yaxis=dict(gridcolor="#E5E5E5", rangemode="tozero"),
+        xaxis=dict(type="category", categoryorder="array", categoryarray=_year_axis(view, style)))
     return fig
+
+
+def _year_axis(view: IndicatorView, style: Style) -> list[str]:
+    """Every year the chart mentions, in order (baseline year, the plan's years, the projection)."""
+    years = {p.fiscal_year for p in view.points} | {fy for fy, _v in view.trend}
+    if view.baseline is not None and view.baseline_fy is not None:
+        years.add(view.baseline_fy)
+    return [format_fiscal_year_short(fy, style) for fy in sorted(years)]
 
 
 def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", height: int = 260) -> go.Figure:
@@ -89,4 +110,163 @@ def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", 
     fig.update_layout(barmode="stack", height=height, title=dict(text=title), font=dict(family=FONT, size=13),
                       showlegend=False, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="#FFFFFF")
+    return fig
+
+
+def text_color(background: str) -> str:
+    """Black or white, whichever reads better on a fill colour (WCAG relative luminance)."""
+    h = background.lstrip("#")
+    if len(h) != 6:
+        return "#000000"
+    def channel(c: str) -> float:
+        v = int(c, 16) / 255
+        return v / 12.92 if v <= 0.03928 else ((v + 0.055) / 1.055) ** 2.4
+    lum = 0.2126 * channel(h[0:2]) + 0.7152 * channel(h[2:4]) + 0.0722 * channel(h[4:6])
+    return "#000000" if (lum + 0.05) / 0.05 > 1.05 / (lum + 0.05) else "#FFFFFF"
+
+
+def _count_tick(largest: int) -> int:
+    """Whole-number ticks for counts of items (never 0.5 items)."""
+    for step in (1, 2, 5, 10, 20, 50, 100, 200, 500):
+        if largest / step <= 10:
+            return step
+    return 1000
+
+
+def esc(text: object) -> str:
+    """User text for plotly: its titles, labels and hovers read <b>, <a href>, <span style> as
+    markup; escaped, they show the characters as typed (plotly decodes the entities)."""
+    return escape("" if text is None else str(text), quote=False)
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _wrap(text: str, n: int) -> str:
+    """Line breaks for long Japanese labels (plotly does not wrap)."""
+    return "<br>".join(text[i:i + n] for i in range(0, len(text), n)) if len(text) > n else text
+
+
+def heatmap_chart(hm, rule: GradingRule, height_per_row: int = 26) -> go.Figure:
+    """Items × fiscal years, each cell coloured by its grade with the grade written in it."""
+    colors = grade_colors(rule)
+    present = [label for row in hm.rows for label in row.labels if label]
+    order = list(rule.labels) + [l for l in dict.fromkeys(present) if l not in rule.labels]
+    index = {label: i for i, label in enumerate(order)}
+    n = len(order) + 1  # the last slot: empty cells
+    palette = [colors.get(l, UNGRADED) for l in order] + ["#FFFFFF"]
+    scale = []
+    for i, c in enumerate(palette):
+        scale += [(i / n, c), ((i + 1) / n, c)]
+    ys = [f"No.{esc(r.item_no)} {esc(_short(r.title, 18))}" for r in hm.rows]
+    xs = list(hm.year_labels)
+    z = [[index.get(l, n - 1) if l else n - 1 for l in r.labels] for r in hm.rows]
+    fig = go.Figure(go.Heatmap(
+        x=xs, y=ys, z=z, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False, xgap=2, ygap=2,
+        customdata=[[esc(h) for h in r.hovers] for r in hm.rows], hovertemplate="%{customdata}<extra></extra>"))
+    tx, ty, tt, tc = [], [], [], []
+    for y, r in zip(ys, hm.rows):
+        for x, label in zip(xs, r.labels):
+            if label:
+                tx.append(x), ty.append(y), tt.append(label), tc.append(text_color(colors.get(label, UNGRADED)))
+    fig.add_scatter(x=tx, y=ty, text=tt, mode="text", textfont=dict(color=tc, size=13), hoverinfo="skip",
+                    showlegend=False)
+    for label in rule.labels:  # a legend that names each colour (the letters are in the cells too)
+        meaning = rule.meaning(label)
+        fig.add_scatter(x=[xs[0]] if xs else [], y=[ys[0]] if ys else [], mode="markers",
+                        name=f"{label} {meaning}".strip(), hoverinfo="skip",
+                        marker=dict(symbol="square", size=0.1, color=colors[label]))
+    fig.update_layout(
+        height=max(200, 130 + height_per_row * len(hm.rows)), font=dict(family=FONT, size=12),
+        margin=dict(l=10, r=10, t=80, b=10), plot_bgcolor="#FFFFFF",
+        legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, itemclick=False, itemsizing="constant",
+                    itemdoubleclick=False, title=dict(text=hm.basis_label + "：")),
+        xaxis=dict(type="category", side="top", showgrid=False, fixedrange=True, categoryorder="array",
+                   categoryarray=xs, range=[-0.5, len(xs) - 0.5]),
+        yaxis=dict(type="category", showgrid=False, fixedrange=True, automargin=True, categoryorder="array",
+                   categoryarray=ys, range=[len(ys) - 0.5, -0.5]))
+    fig.update_xaxes(tickfont=dict(size=13))
+    return fig
+
+
+def area_mix_chart(areas, rule: GradingRule, height_per_area: int = 44) -> go.Figure:
+    """One stacked bar per policy area: how many items got each grade."""
+    colors = grade_colors(rule)
+    ys = ["<br>".join(esc(part) for part in _wrap(a.area, 22).split("<br>")) for a in areas]
+    fig = go.Figure()
+    for label in list(rule.labels) + ["未評価"]:
+        xs = [a.counts.get(label, 0) for a in areas]
+        if not any(xs):
+            continue
+        c = colors.get(label, UNGRADED)
+        fig.add_bar(y=ys, x=xs, name=label, orientation="h", marker_color=c,
+                    text=[f"{label} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
+                    textfont=dict(color=text_color(c), size=13), hovertemplate=f"%{{y}}<br>{label}: %{{x}}件<extra></extra>")
+    fig.update_layout(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
+                      font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
+                      legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
+                      plot_bgcolor="#FFFFFF",
+                      xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d",
+                                 dtick=_count_tick(max((a.items for a in areas), default=1))),
+                      yaxis=dict(autorange="reversed", automargin=True))
+    return fig
+
+
+def hierarchy_chart(hv, rule: GradingRule, height: int = 560) -> go.Figure:
+    """A treemap: policy areas → … → items; items coloured by grade, parents labelled with their counts."""
+    colors = grade_colors(rule)
+    ids, labels, parents, fills, hovers, texts = [], [], [], [], [], []
+    for n in hv.nodes:
+        ids.append(n.node_id)
+        labels.append(f"<b>{esc(_short(n.title, 36))}</b>　{esc(n.summary)}")
+        parents.append(n.parent_id)
+        fills.append("#F2F2F2" if n.depth % 2 else "#E4E4E4")
+        texts.append("")
+        hovers.append(f"{esc(n.title)}<br>{esc(n.summary)}")
+    for leaf in hv.leaves:
+        ids.append(leaf.leaf_id)
+        labels.append(f"<b>No.{esc(leaf.item_no)} {esc(leaf.grade or '―')}</b>")
+        parents.append(leaf.parent_id)
+        fills.append(colors.get(leaf.grade, UNGRADED) if leaf.grade else UNGRADED)
+        texts.append("<br>".join(esc(part) for part in _wrap(_short(leaf.title, 24), 12).split("<br>")))
+        hovers.append(f"No.{esc(leaf.item_no)} {esc(leaf.title)}<br>評価: {esc(leaf.grade or '未評価')}"
+                      + ("<br>遅れている取組" if leaf.lagging else ""))
+    fig = go.Figure(go.Treemap(
+        ids=ids, labels=labels, parents=parents, text=texts, customdata=hovers,
+        texttemplate="%{label}<br>%{text}", hovertemplate="%{customdata}<extra></extra>",
+        marker=dict(colors=fills, line=dict(color="#FFFFFF", width=1)), branchvalues="remainder",
+        textfont=dict(family=FONT, size=13), tiling=dict(pad=3),
+        pathbar=dict(visible=True), maxdepth=-1, sort=False))
+    fig.update_layout(height=height, margin=dict(l=4, r=4, t=30, b=4), font=dict(family=FONT, size=13))
+    return fig
+
+
+STATUS_COLORS: dict[str, str] = {"完了": "#0072B2", "完了の目途": "#56B4E9", "継続中": "#E69F00", "実施中": "#F0E442",
+                                 "未着手": "#D55E00", "中止": "#000000", "見直し": "#CC79A7"}
+STATUS_MARK_TEXT: dict[str, str] = {"完了": "✓", "完了の目途": "◇", "継続中": "・"}
+
+
+def status_chart(areas, statuses: tuple[str, ...], height_per_area: int = 44) -> go.Figure:
+    """Per top-level node, how many items are done, nearly done, under way or not started."""
+    ys = ["<br>".join(esc(part) for part in _wrap(a.area, 22).split("<br>")) for a in areas]
+    fig = go.Figure()
+    for status in statuses:
+        xs = [a.counts.get(status, 0) for a in areas]
+        if not any(xs):
+            continue
+        c = STATUS_COLORS.get(status, UNGRADED)
+        mark = STATUS_MARK_TEXT.get(status, "")
+        name = f"{mark} {status}".strip()
+        fig.add_bar(y=ys, x=xs, name=name, orientation="h", marker_color=c,
+                    text=[f"{name} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
+                    textfont=dict(color=text_color(c), size=13),
+                    hovertemplate=f"%{{y}}<br>{status}: %{{x}}件<extra></extra>")
+    fig.update_layout(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
+                      font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
+                      legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
+                      plot_bgcolor="#FFFFFF",
+                      xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d",
+                                 dtick=_count_tick(max((a.total for a in areas), default=1))),
+                      yaxis=dict(autorange="reversed", automargin=True))
     return fig

@@ -26,13 +26,20 @@ def _open_store(path: str) -> Store:
 
 
 def get_store() -> Store:
-    """The one DuckDB connection of this server process (each query takes its own cursor)."""
+    """The one DuckDB connection of this server process (each query takes its own cursor).
+
+    Every page gets the store through here, so every page is behind the sign-in: a browser
+    that opens a page by its URL in a new session runs that page file without app.py
+    (streamlit serves pages/ itself until app.py has called st.navigation once).
+    """
     try:
-        return _open_store(str(resolve_db_path()))
+        store = _open_store(str(resolve_db_path()))
     except KpiError as exc:
         show_error(exc)
         st.stop()
         raise
+    sign_in_gate(store)
+    return store
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
@@ -47,6 +54,17 @@ def data_version(store: Store) -> int:
 
 def load_plan(store: Store, plan_id: int) -> PlanData:
     return _load_plan(str(store.path), data_version(store), plan_id)
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _load_extras(path: str, version: int, plan_id: int):
+    from kpi.views_extras import load_extras
+    return load_extras(_open_store(path), plan_id)
+
+
+def load_extras(store: Store, plan_id: int):
+    """Schedules, narratives, plan notes and status marks (kpi.views_extras.PlanExtras), cached like load_plan."""
+    return _load_extras(str(store.path), data_version(store), plan_id)
 
 
 def today() -> date:
@@ -64,9 +82,10 @@ def fy_label(fy: int | None) -> str:
 def show_error(exc: BaseException) -> None:
     """The one place errors are shown: title, message, and what to do."""
     if isinstance(exc, KpiError):
-        text = f"**{exc.title}**\n\n{exc.message}"
+        # Messages quote file names and cell text: escaped so they show as typed, never as Markdown.
+        text = f"**{md(exc.title)}**\n\n{md(exc.message)}"
         if exc.hint:
-            text += f"\n\n→ {exc.hint}"
+            text += f"\n\n→ {md(exc.hint)}"
         problems = getattr(exc, "problems", None)
         st.error(text, icon=":material/error:")
         if problems:
@@ -82,18 +101,20 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
     warnings = [p for p in problems if p.level == "warning"]
     if errors:
         st.error(f"エラー {len(errors)} 件（直すまで取り込めません）\n\n" +
-                 "\n".join(f"- {p.where}: {p.message}" + (f"（{p.hint}）" if p.hint else "") for p in errors),
+                 "\n".join(f"- {md(p.where)}: {md(p.message)}" + (f"（{md(p.hint)}）" if p.hint else "")
+                           for p in errors),
                  icon=":material/error:")
     if warnings:
         st.warning(f"注意 {len(warnings)} 件\n\n" +
-                   "\n".join(f"- {p.where + ': ' if p.where else ''}{p.message}" + (f"（{p.hint}）" if p.hint else "")
-                             for p in warnings),
+                   "\n".join(f"- {md(p.where) + ': ' if p.where else ''}{md(p.message)}" +
+                             (f"（{md(p.hint)}）" if p.hint else "") for p in warnings),
                    icon=":material/warning:")
 
 
 def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
-    plans = store.plans()
+    from kpi.permissions import visible_plans
+    plans = visible_plans(current_user(), store.plans())
     with st.sidebar:
         st.caption("表示する計画と年度")
         if not plans:
@@ -121,7 +142,7 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
         if data.plan.municipality or data.plan.start_fy:
             period = (f"{fy_label(data.plan.start_fy)}〜{fy_label(data.plan.end_fy)}"
                       if data.plan.start_fy and data.plan.end_fy else "")
-            st.caption(f"{data.plan.municipality}　{data.plan.kind}　計画期間 {period}")
+            st.caption(f"{md(data.plan.municipality)}　{md(data.plan.kind)}　計画期間 {period}")
     st.session_state["fy"] = fy
     return data, rule, fy
 
@@ -136,6 +157,11 @@ class Context:
     def plan_id(self) -> int:
         return self.data.plan.plan_id
 
+    @property
+    def extras(self):
+        """Schedules, narratives and notes of the plan (read on first use, cached by data version)."""
+        return load_extras(self.store, self.plan_id)
+
 
 def context() -> Context | None:
     """The selected plan and year; pages call this first and stop politely when there is none."""
@@ -143,6 +169,10 @@ def context() -> Context | None:
     plan_id = st.session_state.get("plan_id")
     if plan_id is None:
         st.info("計画がまだ登録されていません。「データ取込」からExcelを取り込んでください。")
+        return None
+    from kpi.permissions import can_see_plan
+    if not any(p.plan_id == plan_id and can_see_plan(current_user(), p) for p in store.plans()):
+        st.info("表示できる計画がありません。サインインすると、公開されていない計画も見られます。")
         return None
     data = load_plan(store, plan_id)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
@@ -161,6 +191,124 @@ def md(text: object) -> str:
 
 
 def current_user():
-    """Who is using this session (kpi.permissions.Actor). Sign-in replaces the local default."""
-    from kpi.permissions import LOCAL_ADMIN
-    return st.session_state.get("actor") or LOCAL_ADMIN
+    """Who is using this session (kpi.permissions.Actor), as set by sign_in_gate() on every run:
+    the signed-in user, the public visitor, or the local administrator when sign-in is off."""
+    if "actor" not in st.session_state:
+        get_store()  # runs the sign-in gate: sets the actor, or shows the sign-in form and stops
+    return st.session_state["actor"]
+
+
+# Session keys of the sign-in (no widget uses them, so a browser cannot set them).
+_AUTH_USER = "_auth_user"  # name of the user signed in with a password
+_AUTH_PUBLIC = "_auth_public"  # the visitor chose the public view without sign-in
+
+
+def oidc_configured() -> bool:
+    """An OIDC provider is set up in .streamlit/secrets.toml ([auth] section) for st.login."""
+    try:
+        return bool(st.secrets.get("auth"))
+    except Exception:  # no secrets file at all
+        return False
+
+
+def sign_in_gate(store: Store):
+    """Decide who uses this session before any page runs; show the sign-in form and stop if nobody.
+
+    Without users and without OIDC the app stays open as the local administrator (first run,
+    a desktop install). The user is read again from the database on every run, so disabling
+    a user or changing a role takes effect at once.
+    """
+    from kpi import auth
+    from kpi.permissions import LOCAL_ADMIN, PUBLIC_VISITOR
+    mode = auth.sign_in_mode(store, oidc_configured())
+    actor = None
+    if mode == "local":
+        # Tests and embedded uses may preset a lesser actor; with sign-in off everyone is admin anyway.
+        actor = st.session_state.get("actor") or LOCAL_ADMIN
+    elif mode == "oidc":
+        if st.user.get("is_logged_in"):
+            actor = auth.actor_for_email(store, st.user.get("email"), st.user.get("name"))
+            if actor is None:
+                st.error("このアカウントは停止されています。管理者に連絡してください。", icon=":material/block:")
+                if st.button("サインアウト"):
+                    st.logout()
+                st.stop()
+    else:
+        name = st.session_state.get(_AUTH_USER)
+        if name:
+            actor = auth.actor_for(store, name)
+            if actor is None:  # disabled or removed since signing in
+                st.session_state.pop(_AUTH_USER, None)
+    if actor is None and st.session_state.get(_AUTH_PUBLIC):
+        actor = PUBLIC_VISITOR
+    if actor is None:
+        st.session_state.pop("actor", None)
+        _sign_in_form(store, mode)
+        st.stop()
+    st.session_state["actor"] = actor
+    return actor
+
+
+def _sign_in_form(store: Store, mode: str) -> None:
+    from kpi import auth
+    from kpi.permissions import PUBLIC_VISITOR, visible_plans
+    st.title("計画進捗ダッシュボード", anchor=False)
+    st.subheader("サインイン", anchor=False)
+    if mode == "oidc":
+        st.write("組織のアカウントでサインインしてください。")
+        if st.button("組織のアカウントでサインイン", type="primary", icon=":material/login:"):
+            try:
+                st.login()
+            except Exception as exc:  # Authlib missing or [auth] incomplete: say so, not a traceback
+                show_error(auth.AuthError("サインインの設定に不備があります。",
+                                          hint="管理者に .streamlit/secrets.toml の [auth] を確認してもらってください"
+                                               f"（{type(exc).__name__}）"))
+    else:
+        with st.form("sign_in"):
+            name = st.text_input("ユーザー名", key="_login_name")
+            password = st.text_input("パスワード", type="password", key="_login_password")
+            submitted = st.form_submit_button("サインイン", type="primary")
+        if submitted:
+            try:
+                actor = auth.authenticate(store, name, password)
+            except KpiError as exc:
+                show_error(exc)
+            else:
+                st.session_state[_AUTH_USER] = actor.name
+                st.session_state.pop(_AUTH_PUBLIC, None)
+                st.rerun()
+    if visible_plans(PUBLIC_VISITOR, store.plans()):
+        st.divider()
+        st.caption("公開されている計画は、サインインしなくても閲覧できます（閲覧のみ）。")
+        if st.button("公開されている計画を見る", icon=":material/public:"):
+            st.session_state[_AUTH_PUBLIC] = True
+            st.rerun()
+
+
+def sign_in_as(name: str) -> None:
+    """Sign this session in as a user it has just proven to be (the first administrator, created
+    from this session while sign-in was still off)."""
+    st.session_state[_AUTH_USER] = name
+    st.session_state.pop(_AUTH_PUBLIC, None)
+
+
+def user_box(actor) -> None:
+    """Who is using the app, and the way out (sidebar)."""
+    from kpi import auth
+    mode = auth.sign_in_mode(get_store(), oidc_configured())
+    with st.sidebar:
+        if mode == "local":
+            st.caption(f"利用者: {md(actor.label)}（サインインなし）")
+            return
+        st.caption(f"利用者: {md(actor.label)}")
+        if actor.public_only:
+            if st.button("サインイン", key="_sign_in_again", icon=":material/login:"):
+                st.session_state.pop(_AUTH_PUBLIC, None)
+                st.rerun()
+        elif st.button("サインアウト", key="_sign_out", icon=":material/logout:"):
+            st.session_state.pop(_AUTH_USER, None)
+            st.session_state.pop(_AUTH_PUBLIC, None)
+            st.session_state.pop("actor", None)
+            if mode == "oidc":
+                st.logout()
+            st.rerun()

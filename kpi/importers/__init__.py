@@ -13,7 +13,7 @@ from typing import Callable
 
 from kpi.batch import Batch
 from kpi.errors import BadWorkbook, Problem
-from kpi.importers import canonical, progress_sheet
+from kpi.importers import action_list, canonical, guideline_tables, marks_progress, progress_sheet, strategy_list
 from kpi.importers.workbook import Workbook, read_workbook
 
 MIN_SCORE = 0.6
@@ -35,6 +35,11 @@ LAYOUTS: list[Layout] = [
     Layout(canonical.LAYOUT, canonical.LAYOUT_LABEL, canonical.detect, canonical.parse),
     Layout(progress_sheet.LAYOUT, progress_sheet.LAYOUT_LABEL, _sheetwise(progress_sheet.detect),
            lambda wb, plan: progress_sheet.parse(wb, plan or "")),
+    Layout(action_list.LAYOUT, action_list.LAYOUT_LABEL, _sheetwise(action_list.detect), action_list.parse),
+    Layout(strategy_list.LAYOUT, strategy_list.LAYOUT_LABEL, _sheetwise(strategy_list.detect), strategy_list.parse),
+    Layout(marks_progress.LAYOUT, marks_progress.LAYOUT_LABEL, _sheetwise(marks_progress.detect), marks_progress.parse),
+    Layout(guideline_tables.LAYOUT, guideline_tables.LAYOUT_LABEL, _sheetwise(guideline_tables.detect),
+           guideline_tables.parse),
 ]
 
 
@@ -72,19 +77,33 @@ def parse_workbook(wb: Workbook, plan_name: str | None = None, layout: Layout | 
     return batch
 
 
-def resolve_plan_name(batch: Batch, known_plans: dict[str, set[str]], file_name: str) -> None:
-    """When a sheet does not name its plan, use the one plan that has its items, else the file name.
+def resolve_plan_name(batch: Batch, known_plans: dict[str, set[str]], file_name: str, *,
+                      existing: set[str] | frozenset[str] = frozenset(), from_sheet: bool = True) -> None:
+    """Decide the plan when nobody chose one.
 
-    known_plans maps plan name → item numbers already stored.
+    known_plans maps the plans already fed with this layout to their item numbers. A sheet
+    that names no plan, or names one not registered (a title written differently from the
+    plan's registered name), goes to the one such plan holding all its items; a layout
+    without items (plan notes) to the one plan fed with it; otherwise a sheet's own name
+    makes a new plan, and a sheet without one is named after its file.
     """
-    if batch.plan_name:
+    named = batch.plan_name
+    if named and (not from_sheet or named in existing):
         return
     nos = {r["item_no"] for r in batch.table("items")} | {r["item_no"] for r in batch.table("indicator_values")}
-    matches = [name for name, items in known_plans.items() if nos and nos <= items]
+    if nos:
+        matches = [name for name, items in known_plans.items() if nos <= items]
+    else:
+        matches = list(known_plans) if batch.count() else []
     if len(matches) == 1:
         batch.plan_name = matches[0]
-        batch.problems.append(Problem("warning", f"計画名がシートにないため、同じ取組番号を持つ計画「{matches[0]}」に取り込みます",
-                                      file=file_name, code="plan_guessed"))
+        reason = (f"シートの計画名「{named}」は登録されていないため" if named else "計画名がシートにないため")
+        what = "同じ取組番号を持つ" if nos else "同じ様式を取り込んだ"
+        batch.problems.append(Problem("warning", f"{reason}、{what}計画「{matches[0]}」に取り込みます",
+                                      file=file_name, hint="別の計画に取り込むときは取り込み先の計画を指定してください",
+                                      code="plan_guessed"))
+        return
+    if named:
         return
     stem = Path(file_name).stem
     batch.plan_name = stem

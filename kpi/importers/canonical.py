@@ -173,9 +173,15 @@ def _item_no(v: Any) -> str | None:
         return None
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    s = clean_text(v)
+    # NFKC turns '１' into '1' but also '①' into '1': circled numbers are part of item numbers
+    # ('1-(1)-①'), so they are kept as written.
+    s = "".join(ch if _CIRCLED.match(ch) else unicodedata.normalize("NFKC", ch) for ch in str(v))
+    s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"^No\.?\s*", "", s, flags=re.I)
     return s or None
+
+
+_CIRCLED = re.compile(r"[\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf\u2776-\u2793]")
 
 
 def _rows(t: _Table):
@@ -462,6 +468,8 @@ def _parse_evaluations(t: _Table, rep: Reporter, batch: Batch) -> None:
             continue
         seen[key] = r
         grade = _text(t, r, "grade")
+        if not grade and not _text(t, r, "status_text") and not _text(t, r, "issues_text"):
+            continue  # a row left blank (the pre-filled sheet offers one per item) says nothing yet
         batch.add("evaluations", item_no=no, fiscal_year=fy, stage=stage,
                   grade=clean_text(grade) if grade else None, status_text=_text(t, r, "status_text"),
                   issues_text=_text(t, r, "issues_text"), **rep.where(r, t.cols.get("grade") or t.cols["stage"]))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -10,7 +11,7 @@ from kpi.batch import Batch
 from kpi.errors import Problem
 from kpi.fiscal import find_fiscal_years, parse_fiscal_year
 from kpi.errors import FiscalYearError
-from kpi.importers.workbook import Sheet, clean_text, coord
+from kpi.importers.workbook import Sheet, Workbook, clean_text, coord
 from kpi.numbers import ParsedNumber, parse_number
 
 
@@ -91,8 +92,18 @@ def read_fiscal_year(rep: Reporter, sheet: Sheet, row: int, col: int, what: str 
         return None
 
 
+_ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*\.?\s*[0０]+(?![0-9０-９])")
+
+
 def years_in(text: str, default_era: str | None = None) -> list[int]:
-    return [f.year for f in find_fiscal_years(text, default_era)]
+    """Fiscal years mentioned in a header; an impossible one ('令和0年度') is skipped, not raised."""
+    try:
+        return [f.year for f in find_fiscal_years(text, default_era)]
+    except FiscalYearError:
+        try:
+            return [f.year for f in find_fiscal_years(_ERA_ZERO_RE.sub(" ", str(text)), default_era)]
+        except FiscalYearError:
+            return []
 
 
 _UNIT_BY_SUFFIX = (("者数", "人"), ("人数", "人"), ("件数", "件"), ("回数", "回"), ("団体数", "団体"), ("率", "%"))
@@ -105,3 +116,50 @@ def guess_unit(name: str) -> str:
         if n.endswith(suffix):
             return unit
     return ""
+
+
+def header_key(v: Any) -> str:
+    """Header text for matching: '年 度' and '取 組 内 容' are written with spaces to fill wide cells."""
+    return re.sub(r"\s+", "", clean_text(v))
+
+
+def item_number(v: Any) -> str:
+    """An item number as people write it: 1.0 → '1', '１' → '1', 'No.３' → '3'."""
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    s = clean_text(v)
+    s = re.sub(r"^(?:No|NO|no)\.?\s*", "", s)
+    return s[:-2] if re.fullmatch(r"\d+\.0", s) else s
+
+
+_PLAN_WORDS = r"(?:プラン|計画|戦略|指針|方針|ビジョン)"
+
+
+def plan_name_from_title(text: Any) -> str | None:
+    """'小平市第3次行財政再構築プラン 実行プログラム(案)' → '小平市第3次行財政再構築プラン'.
+
+    The title row of a sheet names its plan; what follows (実行プログラム, 進捗状況一覧表, a period in
+    parentheses) names the document, not the plan. A leading fiscal year is dropped.
+    """
+    s = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", str(text or ""))).strip()
+    s = re.sub(r"^(?:(?:平成|令和|H|R)\s*(?:元|[0-9]{1,2})|[0-9]{4})\s*年度?\s*", "", s)
+    m = re.match(rf"^(\S.*?{_PLAN_WORDS})(?=[\s(（【]|$)", s)
+    if not m or len(m.group(1)) > 60:
+        return None
+    return m.group(1).strip()
+
+
+def layout_sheets(wb: Workbook, detect_sheet: Callable[[Sheet], float], batch: Batch,
+                  min_score: float = 0.6) -> list[Sheet]:
+    """The visible sheets of one layout; hidden ones are named in a warning and skipped."""
+    out = []
+    for sheet in wb.sheets:
+        if detect_sheet(sheet) < min_score:
+            continue
+        if not sheet.visible:
+            Reporter(wb.file_name, sheet.name, batch).warning(
+                None, None, "非表示のシートは読み込みませんでした", "取り込む場合はシートを再表示して保存してください",
+                code="hidden_sheet")
+            continue
+        out.append(sheet)
+    return out

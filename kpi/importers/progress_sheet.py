@@ -27,7 +27,31 @@ _SECTION_WORDS = (("中間評価", "中間"), ("計画期間", "計画期間"), 
 
 
 def _is_no_label(t: str) -> bool:
-    return t.replace(" ", "") in ("No.", "No", "NO.", "番号", "No.:", "項目番号")
+    return t.replace(" ", "") in ("No.", "No", "NO.", "番号", "No.:", "項目番号") or bool(_NO_IN_CELL_RE.fullmatch(t))
+
+
+# 'No.28' in one cell instead of a label and a value cell.
+_NO_IN_CELL_RE = re.compile(r"(?:No|NO)\s*[.:：]\s*(\d+(?:[-‐－]\d+)*)")
+_INDEX_SHEET_NAMES = ("目次", "索引", "一覧", "index", "INDEX", "Index", "表紙")
+
+
+def is_index_sheet(sheet: Sheet) -> bool:
+    """A table of contents (目次) or list of items: ignored, never read as item sheets.
+
+    Its No. label heads a column of item numbers, where an item sheet has other labels
+    (担当課…) or nothing below its No.
+    """
+    if sheet.name.strip() in _INDEX_SHEET_NAMES or any(w in sheet.name for w in ("目次", "索引")):
+        return True
+    for r, c, v in sheet.iter_nonempty():
+        if not _is_no_label(clean_text(v)) or _NO_IN_CELL_RE.fullmatch(clean_text(v)):
+            continue
+        below = [sheet.raw(r + k, c) for k in range(1, 4)]
+        numbers = [b for b in below if b is not None and re.fullmatch(r"\d+(\.0)?", clean_text(b))]
+        headers = [t for t in sheet.row_texts(r) if t]
+        if len(numbers) >= 2 and len(headers) >= 3:
+            return True
+    return False
 
 
 def detect(sheet: Sheet) -> float:
@@ -147,11 +171,15 @@ def _block_cells(sheet: Sheet, row: int, c0: int, c1: int) -> list[tuple[int, st
     return out
 
 
-def _text_and_grade(cells: list[tuple[int, str]]) -> tuple[str | None, str | None]:
+def _text_and_grade(cells: list[tuple[int, str]], c0: int | None = None, c1: int | None = None
+                    ) -> tuple[str | None, str | None]:
     if not cells:
         return None, None
     if len(cells) == 1:
         t = cells[0][1]
+        # Alone in the block's first (text) column of a wider block: a comment whose grade is not given yet.
+        if c0 is not None and c1 is not None and c1 > c0 and cells[0][0] == c0 and len(t) > 3:
+            return t, None
         # A block holding only a short mark is a grade with no comment.
         if len(t) <= 12 and "\n" not in t and not t.startswith("・"):
             return None, t
@@ -168,7 +196,7 @@ def parse(wb: Workbook, plan_name: str, *, include_hidden: bool = False) -> Batc
     level_names: list[str] = []
     years_seen: set[int] = set()
     final_seen: dict[tuple[str, str], str] = {}  # (item, indicator) → kind of final target already taken
-    sheets = [s for s in wb.sheets if detect(s) >= 0.6]
+    sheets = [s for s in wb.sheets if detect(s) >= 0.6 and not is_index_sheet(s)]
     for sheet in wb.sheets:
         if sheet in sheets and not sheet.visible and not include_hidden:
             rep = Reporter(wb.file_name, sheet.name, batch)
@@ -198,7 +226,8 @@ def parse(wb: Workbook, plan_name: str, *, include_hidden: bool = False) -> Batc
 def _parse_segment(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, level_names: list[str],
                    years_seen: set[int], final_seen: dict, item_sort: int) -> None:
     rows = range(seg.start, seg.end + 1)
-    no = right_value(sheet, seg.no_row, seg.no_col)
+    in_cell = _NO_IN_CELL_RE.fullmatch(sheet.text(seg.no_row, seg.no_col))
+    no = (in_cell.group(1), seg.no_col) if in_cell else right_value(sheet, seg.no_row, seg.no_col)
     if no is None:
         rep.error(seg.no_row, seg.no_col, "取組の No. が空欄です", "No. の右のセルに番号を入力してください", code="missing_no")
         return
@@ -413,7 +442,7 @@ def _parse_evaluations(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch,
                     if not ys:
                         continue
                     fy = ys[0]
-                    text, grade = _text_and_grade(cells)
+                    text, grade = _text_and_grade(cells, c0, c1)
                     if kind == "issues":
                         batch.add("evaluations", item_no=item_no, fiscal_year=fy, stage=stage,
                                   issues_text="\n".join(t for _c, t in cells), **where)
@@ -436,6 +465,6 @@ def _parse_evaluations(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch,
                         batch.add("evaluations", item_no=item_no, fiscal_year=eval_fy, stage=stage,
                                   issues_text="\n".join(t for _c, t in cells), **where)
                     else:
-                        text, grade = _text_and_grade(cells)
+                        text, grade = _text_and_grade(cells, c0, c1)
                         batch.add("evaluations", item_no=item_no, fiscal_year=eval_fy, stage=stage,
                                   grade=grade, status_text=text, **where)

@@ -1,10 +1,15 @@
 """Reading an uploaded file into plain cells, safely.
 
-The file is checked before any parser sees it: its real type (a PDF or CSV
-renamed .xlsx, an old or password-protected .xls container), a broken zip, a
-macro workbook, zip bombs (uncompressed size and ratio), XML with a DTD
-(entity bombs) and sheets too large to hold. Then python-calamine reads the
-values and merged ranges; nothing is ever evaluated or executed.
+The file is checked before any parser sees it: its real type (a PDF, CSV or
+web page renamed .xlsx, an old .xls or a password-protected container), a
+broken zip, a macro workbook, zip bombs (declared sizes and ratios; a part that
+lies about its size fails its CRC while it is streamed), XML with a DTD anywhere
+in a part (entity bombs), and sheets whose used range is too large: every
+worksheet's XML is streamed once to find its last cell before python-calamine
+is handed the file, because calamine allocates the whole range from A1 to that
+cell. Then calamine reads the values and merged ranges; nothing is evaluated or
+executed. Peak memory of refusing each file in tests/data/bad stays near the
+interpreter's own (see tests/test_bad_files.py).
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import io
 import re
 import unicodedata
 import zipfile
+from zlib import error as zlib_error
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Iterator
@@ -23,8 +29,11 @@ from kpi.errors import BadWorkbook
 MAX_FILE_BYTES = 20 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
 MAX_UNCOMPRESSED_BYTES = 200 * 1024 * 1024
 MAX_RATIO = 200  # uncompressed ÷ compressed for any large part
-MAX_CELLS_PER_SHEET = 2_000_000
+MAX_PART_BYTES = 150 * 1024 * 1024  # any one part, whatever its ratio
+MAX_CELLS_PER_SHEET = 2_000_000  # the rectangle A1 → last used cell, as calamine allocates it
+MAX_CELLS_TOTAL = 5_000_000
 MAX_SHEETS = 200
+MAX_ZIP_ENTRIES = 5_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
@@ -68,6 +77,8 @@ class Sheet:
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
+        # Computed once: parsers ask for it in every row loop.
+        self._max_col = max((len(r) for r in self.rows), default=0)
         for r0, c0, r1, c1 in self.merged:
             for r in range(r0, r1 + 1):
                 for c in range(c0, c1 + 1):
@@ -80,7 +91,7 @@ class Sheet:
 
     @property
     def max_col(self) -> int:
-        return max((len(r) for r in self.rows), default=0)
+        return self._max_col
 
     def raw(self, row: int, col: int) -> Any:
         """The value stored in exactly this cell ('' and None both mean empty)."""
@@ -138,39 +149,166 @@ class Workbook:
         return None
 
 
+_ENCRYPTED_MARKERS = (
+    "EncryptionInfo".encode("utf-16-le"), "EncryptedPackage".encode("utf-16-le"), b"EncryptedPackage",
+)
+
+
 def _sniff(data: bytes, file_name: str) -> None:
     head = data[:8]
     if head.startswith(b"%PDF"):
         raise BadWorkbook(f"「{file_name}」はPDFファイルです（拡張子だけが .xlsx になっています）。",
                           hint="Excel（.xlsx）のファイルを選んでください")
     if head == OLE_MAGIC:
-        if b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00i\x00o\x00n\x00I\x00n\x00f\x00o" in data[:1024 * 1024] or \
-                b"EncryptedPackage" in data or b"E\x00n\x00c\x00r\x00y\x00p\x00t\x00e\x00d\x00P" in data:
-            raise BadWorkbook(f"「{file_name}」はパスワードで保護されたブックです。",
-                              hint="Excelでパスワードを解除してから保存し直し、もう一度アップロードしてください")
+        # An encrypted .xlsx is an OLE container with these two streams (MS-OFFCRYPTO); the stream
+        # names live in the directory sectors, which may be anywhere in the file.
+        if any(m in data for m in _ENCRYPTED_MARKERS):
+            raise BadWorkbook(f"「{file_name}」はパスワードで保護されたブックです。パスワード付きのファイルは読み込めません。",
+                              hint="Excelで開き、「ファイル」→「情報」→「ブックの保護」→「パスワードを使用して暗号化」で"
+                                   "パスワードを消して保存し直してから、もう一度アップロードしてください")
         raise BadWorkbook(f"「{file_name}」は古い形式（.xls）のファイルです。",
                           hint="Excelで「名前を付けて保存」から .xlsx 形式を選んで保存し直してください")
     if not head.startswith(b"PK"):
         sample = data[:4096]
-        for enc in ("utf-8", "cp932"):
+        lowered = sample.lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+        if lowered.startswith((b"<!doctype html", b"<html", b"<?xml", b"<table", b"mime-version")):
+            raise BadWorkbook(f"「{file_name}」はWebページ（HTML/XML）形式のファイルです（拡張子だけが .xlsx になっています）。",
+                              hint="Excelで開いて「名前を付けて保存」から .xlsx 形式を選んで保存し直してください")
+        for enc in ("utf-8-sig", "cp932"):
             try:
                 text = sample.decode(enc)
             except UnicodeDecodeError:
-                continue
+                if enc == "utf-8-sig" and len(sample) == 4096:
+                    try:  # the sample may end inside a multi-byte character
+                        text = sample[:-3].decode(enc)
+                    except UnicodeDecodeError:
+                        continue
+                else:
+                    continue
             if text and ("," in text or "\t" in text or "\n" in text):
                 raise BadWorkbook(f"「{file_name}」はCSV・テキストファイルです（拡張子だけが .xlsx になっています）。",
-                                  hint="Excelで開いて .xlsx 形式で保存し直してください")
+                                  hint="Excelで開いて「名前を付けて保存」から .xlsx 形式を選んで保存し直してください")
         raise BadWorkbook(f"「{file_name}」はExcelのファイル（.xlsx）ではありません。",
                           hint="提出用のExcelファイルを選び直してください")
+
+
+def _broken(file_name: str, exc: BaseException | None = None, part: str | None = None) -> BadWorkbook:
+    what = f"（{part} を読めません）" if part else "（ZIPとして読めません）"
+    return BadWorkbook(f"「{file_name}」は壊れているため開けません{what}。",
+                       hint="元のファイルをExcelで開き直して保存し、もう一度アップロードしてください")
+
+
+def _bomb(file_name: str) -> BadWorkbook:
+    return BadWorkbook(f"「{file_name}」は展開すると異常に大きくなるファイル（圧縮爆弾の疑い）のため読み込みません。",
+                       hint="通常のExcelファイルを作り直してください")
+
+
+def _dtd(file_name: str) -> BadWorkbook:
+    return BadWorkbook(f"「{file_name}」には、Excelが作らない定義（DTD・エンティティ）が含まれているため読み込みません。",
+                       hint="Excelで開いて保存し直したファイルをアップロードしてください")
+
+
+_CHUNK = 1 << 20
+_DTD_MARKERS = (b"<!DOCTYPE", b"<!ENTITY", b"<!doctype", b"<!entity")
+# A cell's or a row's address inside sheet XML, with or without a namespace prefix.
+# Addresses inside sheet XML: r="XFD1048576" on a cell, r="12" on a row (no other element in a
+# worksheet has an attribute named exactly r). Only maxima are kept, so the scan stays in C.
+_REF_COL = re.compile(rb"\sr=\"([A-Z]{1,3})[0-9]")
+_REF_ROW = re.compile(rb"\sr=\"[A-Z]{0,3}([0-9]{1,7})\"")
+_PREFIXED_CELL = re.compile(rb"<\w+:c[\s>/]")
+
+
+def _col_number(letters: bytes) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + (ch - 64)
+    return n
+
+
+@dataclass
+class _Extent:
+    rows: int = 0
+    cols: int = 0
+    cells: int = 0
+
+    @property
+    def area(self) -> int:
+        return self.rows * self.cols
+
+
+def _scan_part(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file_name: str, is_sheet: bool) -> _Extent:
+    """Stream one XML part once: refuse DTDs anywhere, and measure a sheet's extent before calamine.
+
+    calamine allocates the whole rectangle from A1 to the last used cell, so one value in XFD1048576
+    would ask for hundreds of GB; the extent has to be known before it is handed the file. zipfile
+    stops at the declared size, so a part that lies about its size fails its CRC here.
+    """
+    ext = _Extent()
+    tail = b""
+    row_elements = 0
+    try:
+        with zf.open(info) as fh:
+            while True:
+                chunk = fh.read(_CHUNK)
+                if not chunk:
+                    break
+                buf = tail + chunk
+                if any(m in buf for m in _DTD_MARKERS):
+                    raise _dtd(file_name)
+                if is_sheet:
+                    # Count complete tags only: keep the last partial tag for the next round.
+                    cut = buf.rfind(b"<")
+                    if cut <= 0 or len(buf) - cut > 4096:
+                        cut = len(buf)
+                    body, tail = buf[:cut], buf[cut:]
+                    cols = set(_REF_COL.findall(body))
+                    if cols:
+                        ext.cols = max(ext.cols, max(_col_number(c) for c in cols))
+                    rows = _REF_ROW.findall(body)
+                    if rows:
+                        ext.rows = max(ext.rows, max(map(int, rows)))
+                    ext.cells += body.count(b"<c ") + body.count(b"<c>") + body.count(b"<c/>")
+                    if b":c" in body:
+                        ext.cells += len(_PREFIXED_CELL.findall(body))
+                    row_elements += body.count(b"<row") + body.count(b":row")
+                    if ext.cells > MAX_CELLS_PER_SHEET:
+                        break  # enough to refuse
+                else:
+                    tail = buf[-16:]
+    except BadWorkbook:
+        raise
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, NotImplementedError,
+            zlib_error) as exc:
+        raise _broken(file_name, exc, info.filename) from exc
+    # Cells written without an address are placed one after another: count them as columns.
+    ext.rows = max(ext.rows, row_elements)
+    ext.cols = max(ext.cols, 1 if ext.cells else 0)
+    return ext
+
+
+def _sheet_parts(zf: zipfile.ZipFile, names: set[str]) -> set[str]:
+    parts = {n for n in names if n.startswith("xl/worksheets/") and n.endswith(".xml")}
+    if "[Content_Types].xml" in names:
+        info = zf.getinfo("[Content_Types].xml")
+        if info.file_size <= 1024 * 1024:
+            try:
+                ct = zf.read(info)
+            except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError, zlib_error):
+                ct = b""
+            for m in re.finditer(rb"PartName=\"/?([^\"]+)\"[^>]*ContentType=\"[^\"]*(?:worksheet|macrosheet)[^\"]*\"", ct):
+                parts.add(m.group(1).decode("utf-8", "replace"))
+    return parts
 
 
 def _check_zip(data: bytes, file_name: str) -> None:
     try:
         zf = zipfile.ZipFile(io.BytesIO(data))
         infos = zf.infolist()
-    except (zipfile.BadZipFile, OSError, ValueError, EOFError) as exc:
-        raise BadWorkbook(f"「{file_name}」は壊れているため開けません（ZIPとして読めません）。",
-                          hint="元のファイルをExcelで開き直して保存し、もう一度アップロードしてください") from exc
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
+        raise _broken(file_name, exc) from exc
+    if len(infos) > MAX_ZIP_ENTRIES:
+        raise BadWorkbook(f"「{file_name}」には部品が {len(infos):,} 個あり、Excelのブックとしては多すぎるため読み込みません。",
+                          hint="Excelで開いて保存し直してください")
     names = {i.filename for i in infos}
     if "xl/workbook.xml" not in names and "xl/workbook.bin" not in names:
         kind = "Word文書" if any(n.startswith("word/") for n in names) else \
@@ -180,30 +318,38 @@ def _check_zip(data: bytes, file_name: str) -> None:
     if "xl/workbook.bin" in names:
         raise BadWorkbook(f"「{file_name}」はバイナリ形式（.xlsb）のブックです。",
                           hint="Excelで .xlsx 形式で保存し直してください")
-    if "xl/vbaProject.bin" in names or any(n.lower().endswith("vbaproject.bin") for n in names):
+    if any(n.lower().endswith("vbaproject.bin") for n in names) or any(n.startswith("xl/macrosheets/") for n in names):
         raise BadWorkbook(f"「{file_name}」はマクロ付きブック（.xlsm）です。安全のためマクロ付きのファイルは受け付けません。",
                           hint="Excelで「名前を付けて保存」から「Excelブック（.xlsx）」を選び、マクロなしで保存し直してください")
     total = 0
     for i in infos:
+        if i.flag_bits & 0x1:
+            raise BadWorkbook(f"「{file_name}」は中身が暗号化されています。パスワード付きのファイルは読み込めません。",
+                              hint="パスワードを外して保存し直してから、もう一度アップロードしてください")
         total += i.file_size
-        if i.file_size > 10 * 1024 * 1024 and i.compress_size and i.file_size / i.compress_size > MAX_RATIO:
-            raise BadWorkbook(f"「{file_name}」は展開すると異常に大きくなるファイル（圧縮爆弾の疑い）のため読み込みません。",
-                              hint="通常のExcelファイルを作り直してください")
+        ratio = i.file_size / i.compress_size if i.compress_size else (float("inf") if i.file_size else 0)
+        if i.file_size > MAX_PART_BYTES or (i.file_size > 10 * 1024 * 1024 and ratio > MAX_RATIO):
+            raise _bomb(file_name)
     if total > MAX_UNCOMPRESSED_BYTES:
         raise BadWorkbook(f"「{file_name}」は展開後の大きさが {total // (1024 * 1024)} MB あり、上限（{MAX_UNCOMPRESSED_BYTES // (1024 * 1024)} MB）を超えています。",
                           hint="不要なシートや書式を削除するか、ファイルを分けてください")
+    sheets = _sheet_parts(zf, names)
+    total_cells = 0
     for i in infos:
-        if not i.filename.endswith((".xml", ".rels")):
+        if not i.filename.endswith((".xml", ".rels", ".vml")):
             continue
-        try:
-            with zf.open(i) as fh:
-                head = fh.read(4096)
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, RuntimeError) as exc:
-            raise BadWorkbook(f"「{file_name}」は壊れているため開けません（{i.filename} を読めません）。",
-                              hint="元のファイルをExcelで開き直して保存してください") from exc
-        if b"<!DOCTYPE" in head.upper() or b"<!ENTITY" in head.upper():
-            raise BadWorkbook(f"「{file_name}」には、Excelが作らない定義（DTD・エンティティ）が含まれているため読み込みません。",
-                              hint="Excelで開いて保存し直したファイルをアップロードしてください")
+        ext = _scan_part(zf, i, file_name, i.filename in sheets)
+        if i.filename not in sheets:
+            continue
+        if ext.cells > MAX_CELLS_PER_SHEET or ext.area > MAX_CELLS_PER_SHEET:
+            where = f"{coord(ext.rows, ext.cols)} まで使われていて" if ext.rows and ext.cols else "セルが多すぎて"
+            raise BadWorkbook(f"「{file_name}」のシート（{i.filename.rsplit('/', 1)[-1]}）は{where}大きすぎるため読み込みません"
+                              f"（上限 {MAX_CELLS_PER_SHEET:,} セル）。",
+                              hint="Excelで Ctrl+End を押して最後のセルを確かめ、使っていない行や列を削除して保存し直してください")
+        total_cells += ext.area
+        if total_cells > MAX_CELLS_TOTAL:
+            raise BadWorkbook(f"「{file_name}」は全シートのセルが {MAX_CELLS_TOTAL:,} を超えるため読み込みません。",
+                              hint="不要なシートを削除するか、ファイルを分けてください")
 
 
 def read_workbook(source: bytes | str | Path, file_name: str | None = None) -> Workbook:
@@ -252,7 +398,11 @@ def read_workbook(source: bytes | str | Path, file_name: str | None = None) -> W
             sheets.append(Sheet(name, [list(r) for r in rows], merged, visible))
     except BadWorkbook:
         raise
-    except Exception as exc:  # calamine raises its own types for every kind of broken part
+    except (KeyboardInterrupt, SystemExit):
+        raise
+    # calamine raises its own types for every kind of broken part, and a Rust panic (pyo3's
+    # PanicException is a BaseException) for some, e.g. a date cell holding 10**15 (found by tests/test_fuzz.py).
+    except BaseException as exc:
         raise BadWorkbook(f"「{file_name}」を読み込めませんでした（ファイルが壊れているか、対応していない形式です）。",
                           hint=f"Excelで開いて保存し直してください（詳細: {type(exc).__name__}: {str(exc)[:160]}）") from exc
     return Workbook(file_name, hashlib.sha256(data).hexdigest(), sheets, len(data))

@@ -97,16 +97,43 @@ def page(browser):
     ctx.close()
 
 
+# Finished: the script is not running, no element is still a loading skeleton, every visible
+# plotly chart has drawn its SVG and every visible dataframe its canvas (collapsed expanders
+# draw nothing until opened).
+_RENDERED = """() => {
+  if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
+  if (document.querySelector('[data-testid="stSkeleton"]')) return false;
+  if (document.querySelector('[data-stale="true"]')) return false;
+  const shown = (e) => (e.checkVisibility ? e.checkVisibility() : e.getClientRects().length > 0);
+  for (const c of document.querySelectorAll('[data-testid="stPlotlyChart"]'))
+    if (shown(c) && !c.querySelector('.main-svg')) return false;
+  for (const d of document.querySelectorAll('[data-testid="stDataFrame"]'))
+    if (shown(d) && !d.querySelector('canvas')) return false;
+  return true;
+}"""
+
+
 def wait_idle(page) -> None:
-    """Wait until Streamlit has finished running the script."""
+    """Wait until Streamlit has finished running the script and drawing its charts and tables."""
     page.wait_for_selector('[data-testid="stApp"]')
-    page.wait_for_function(
-        "() => !document.querySelector('[data-testid=\"stStatusWidget\"]')", timeout=60_000)
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # a rerun may start just after an interaction
+    # Twice: a finished run can trigger a follow-up rerun (st.rerun, switch_page, a data editor
+    # reporting its state), and Streamlit shows its running indicator only after 500 ms.
+    for _ in range(2):
+        page.wait_for_function(_RENDERED, timeout=90_000, polling=200)
+        page.wait_for_timeout(700)
 
 
 def shot(page, name: str) -> Path:
+    """A screenshot of the whole page: Streamlit scrolls inside its main block, so the viewport is
+    made as tall as the content first (and restored afterwards)."""
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    size = page.viewport_size or {"width": 1400, "height": 1000}
+    height = page.evaluate("() => (document.querySelector('[data-testid=\"stMain\"]') || document.body).scrollHeight")
+    if height > size["height"]:
+        page.set_viewport_size({"width": size["width"], "height": min(int(height) + 40, 16000)})
+        wait_idle(page)
     page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(size)
     return path

@@ -1,0 +1,367 @@
+"""Sign-in: local users with salted password hashes, OIDC users matched by e-mail, and the public view.
+
+How the app decides who you are (sign_in_mode):
+- no user registered and no OIDC provider configured → "local": the app runs for one trusted
+  desktop user as the local administrator, exactly as before sign-in existed;
+- an OIDC provider in .streamlit/secrets.toml ([auth]) → "oidc": st.login; the signed-in
+  e-mail is looked up in the user table for the role (unknown e-mails may only read);
+- otherwise, once a user exists → "password": a login form against the user table.
+Without sign-in a visitor sees only the plans an administrator made public, read-only.
+
+Passwords are hashed with Argon2id (argon2-cffi, a random salt per hash); the hash is the
+only thing stored. Users are managed by administrators (the ユーザー page or
+`python -m kpi user …`); every change records who made it.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable, Literal
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
+
+from kpi.batch import Batch
+from kpi.errors import KpiError, NotFound
+from kpi.permissions import LOCAL_ADMIN, ROLE_LABELS, ROLES, Actor, require
+from kpi.store import ApplyResult, Store, UploadMeta
+
+Mode = Literal["local", "password", "oidc"]
+
+MIN_PASSWORD_CHARS = 8
+MAX_NAME_CHARS = 40
+# Failed sign-ins per name before a pause, and the pause (per server process).
+MAX_FAILURES = 5
+LOCKOUT_SECONDS = 15 * 60
+
+_hasher = PasswordHasher()
+# Checked when the name is unknown, so that a wrong name takes as long as a wrong password.
+_DUMMY_HASH = _hasher.hash("kpi-dashboard-no-such-user")
+
+
+class AuthError(KpiError):
+    title = "サインインできません"
+
+
+class UserError(KpiError):
+    title = "ユーザーを登録・変更できません"
+
+
+@dataclass(frozen=True)
+class UserRecord:
+    name: str
+    email: str | None
+    role: str
+    departments: tuple[str, ...]
+    active: bool
+    has_password: bool
+    created_at: datetime | None
+    created_by: str | None
+    updated_at: datetime | None
+    updated_by: str | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.name, self.role, self.departments)  # type: ignore[arg-type]
+
+    @property
+    def role_label(self) -> str:
+        return ROLE_LABELS.get(self.role, self.role)
+
+
+# ----------------------------------------------------------------- passwords
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def verify_password(stored_hash: str | None, password: str) -> bool:
+    try:
+        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerifyMismatchError, VerificationError, InvalidHashError):
+        return False
+
+
+def check_password_rule(password: str, name: str = "") -> None:
+    if len(password) < MIN_PASSWORD_CHARS:
+        raise UserError(f"パスワードは{MIN_PASSWORD_CHARS}文字以上にしてください。")
+    if name and password.strip().lower() == name.strip().lower():
+        raise UserError("ユーザー名と同じパスワードは使えません。")
+
+
+# --------------------------------------------------------------------- users
+_COLS = "name, email, role, departments, password_hash, active, created_at, created_by, updated_at, updated_by"
+
+
+def _record(r: tuple) -> UserRecord:
+    depts = tuple(json.loads(r[3])) if r[3] else ()
+    return UserRecord(name=r[0], email=r[1], role=r[2], departments=depts, active=bool(r[5]),
+                      has_password=bool(r[4]), created_at=r[6], created_by=r[7], updated_at=r[8], updated_by=r[9])
+
+
+def _clean_name(name: str) -> str:
+    n = unicodedata.normalize("NFKC", str(name or "")).strip()
+    if not n:
+        raise UserError("ユーザー名を入力してください。")
+    if len(n) > MAX_NAME_CHARS or any(unicodedata.category(c).startswith("C") for c in n):
+        raise UserError(f"ユーザー名は{MAX_NAME_CHARS}文字以内で、改行や制御文字を含めないでください。")
+    return n
+
+
+def _clean_email(email: str | None) -> str | None:
+    e = (email or "").strip().lower()
+    if not e:
+        return None
+    if "@" not in e or any(c.isspace() for c in e) or len(e) > 200:
+        raise UserError(f"メールアドレス「{email}」の形式が正しくありません。")
+    return e
+
+
+def _clean_departments(departments: Iterable[str] | str | None) -> tuple[str, ...]:
+    if departments is None:
+        return ()
+    if isinstance(departments, str):
+        departments = departments.replace("、", ",").split(",")
+    out: list[str] = []
+    for d in departments:
+        d = unicodedata.normalize("NFKC", str(d)).strip()
+        if d and d not in out:
+            out.append(d)
+    return tuple(out)
+
+
+def list_users(store: Store) -> list[UserRecord]:
+    return [_record(r) for r in store.query(f"SELECT {_COLS} FROM users ORDER BY created_at, name")]
+
+
+def get_user(store: Store, name: str) -> UserRecord | None:
+    rows = store.query(f"SELECT {_COLS} FROM users WHERE name = ?", [_clean_name(name)])
+    return _record(rows[0]) if rows else None
+
+
+def has_users(store: Store) -> bool:
+    """Whether sign-in is switched on: at least one active user exists."""
+    return bool(store.query("SELECT count(*) FROM users WHERE active")[0][0])
+
+
+def _active_admins(cur) -> int:
+    return cur.execute("SELECT count(*) FROM users WHERE active AND role = 'admin'").fetchone()[0]
+
+
+def add_user(store: Store, actor: Actor, name: str, role: str, departments: Iterable[str] | str | None = (),
+             password: str | None = None, email: str | None = None) -> UserRecord:
+    """Register a user (administrators only). The first user must be an administrator, so that
+    switching sign-in on never locks everyone out of user management."""
+    require(actor, "users")
+    name = _clean_name(name)
+    if role not in ROLES:
+        raise UserError(f"役割「{role}」はありません（{'・'.join(ROLES)} のいずれか）。")
+    depts = _clean_departments(departments)
+    if role == "editor" and not depts:
+        raise UserError("担当課（入力）のユーザーには所属課を1つ以上指定してください。")
+    email = _clean_email(email)
+    if password is None and email is None:
+        raise UserError("パスワード（またはOIDCで使うメールアドレス）を指定してください。")
+    if password is not None:
+        check_password_rule(password, name)
+    pw_hash = hash_password(password) if password is not None else None
+    now = datetime.now()
+    with store.transaction() as cur:
+        if cur.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+            raise UserError(f"ユーザー「{name}」はすでに登録されています。",
+                            hint="パスワードや役割の変更は一覧の「変更」から行ってください")
+        if email and cur.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
+            raise UserError(f"メールアドレス「{email}」はほかのユーザーが使っています。")
+        if role != "admin" and _active_admins(cur) == 0:
+            raise UserError("最初のユーザーは管理者にしてください。",
+                            hint="ユーザーを1人登録するとサインインが必要になります。管理者がいないとユーザーを管理できなくなります")
+        cur.execute(f"INSERT INTO users ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    [name, email, role, json.dumps(list(depts), ensure_ascii=False), pw_hash, True, now,
+                     actor.name, now, actor.name])
+    return get_user(store, name)  # type: ignore[return-value]
+
+
+def update_user(store: Store, actor: Actor, name: str, *, role: str | None = None,
+                departments: Iterable[str] | str | None = None, email: str | None = None,
+                password: str | None = None, active: bool | None = None) -> UserRecord:
+    """Change a user (administrators only). The last active administrator cannot be demoted or disabled."""
+    require(actor, "users")
+    name = _clean_name(name)
+    sets: dict[str, object] = {}
+    if role is not None:
+        if role not in ROLES:
+            raise UserError(f"役割「{role}」はありません（{'・'.join(ROLES)} のいずれか）。")
+        sets["role"] = role
+    if departments is not None:
+        sets["departments"] = json.dumps(list(_clean_departments(departments)), ensure_ascii=False)
+    if email is not None:
+        sets["email"] = _clean_email(email)
+    if password is not None:
+        check_password_rule(password, name)
+        sets["password_hash"] = hash_password(password)
+    if active is not None:
+        sets["active"] = bool(active)
+    with store.transaction() as cur:
+        row = cur.execute(f"SELECT {_COLS} FROM users WHERE name = ?", [name]).fetchone()
+        if row is None:
+            raise NotFound(f"ユーザー「{name}」は登録されていません。")
+        old = _record(row)
+        new_role = sets.get("role", old.role)
+        new_depts = json.loads(sets["departments"]) if "departments" in sets else list(old.departments)
+        if new_role == "editor" and not new_depts:
+            raise UserError("担当課（入力）のユーザーには所属課を1つ以上指定してください。")
+        if sets.get("email") and cur.execute("SELECT 1 FROM users WHERE email = ? AND name <> ?",
+                                             [sets["email"], name]).fetchone():
+            raise UserError(f"メールアドレス「{sets['email']}」はほかのユーザーが使っています。")
+        losing_admin = old.active and old.role == "admin" and (new_role != "admin" or sets.get("active") is False)
+        if losing_admin and _active_admins(cur) <= 1:
+            raise UserError("最後の管理者の役割は変更・停止できません。",
+                            hint="先にほかのユーザーを管理者にしてください")
+        if not sets:
+            return old
+        sets["updated_at"] = datetime.now()
+        sets["updated_by"] = actor.name
+        # Column names come from the fixed keys above, never from input; values are parameters.
+        cur.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in sets)} WHERE name = ?",
+                    [*sets.values(), name])
+    return get_user(store, name)  # type: ignore[return-value]
+
+
+# ------------------------------------------------------------------ sign-in
+_failures: dict[str, list[float]] = {}
+_failures_lock = threading.Lock()
+
+
+def _recent_failures(key: str, now: float) -> list[float]:
+    times = [t for t in _failures.get(key, []) if now - t < LOCKOUT_SECONDS]
+    _failures[key] = times
+    return times
+
+
+def authenticate(store: Store, name: str, password: str, *, now: float | None = None) -> Actor:
+    """The Actor for a correct name and password; AuthError otherwise (same message either way)."""
+    now = time.time() if now is None else now
+    try:
+        key = _clean_name(name)
+    except UserError:
+        key = ""
+    with _failures_lock:
+        if len(_recent_failures(key, now)) >= MAX_FAILURES:
+            raise AuthError("パスワードを続けて間違えたため、しばらくサインインできません。",
+                            hint=f"{LOCKOUT_SECONDS // 60}分ほど待ってから、もう一度お試しください")
+    rows = store.query("SELECT password_hash, active, role, departments, name FROM users WHERE name = ?", [key]) \
+        if key else []
+    stored = rows[0][0] if rows else None
+    ok = verify_password(stored, password or "") and bool(rows) and bool(rows[0][1])
+    if not ok:
+        with _failures_lock:
+            _failures.setdefault(key, []).append(now)
+        raise AuthError("ユーザー名またはパスワードが違います。",
+                        hint="パスワードを忘れた場合は管理者に再設定を依頼してください")
+    with _failures_lock:
+        _failures.pop(key, None)
+    _h, _a, role, depts, real_name = rows[0]
+    return Actor(real_name, role, tuple(json.loads(depts)) if depts else ())
+
+
+def actor_for(store: Store, name: str) -> Actor | None:
+    """The current Actor of a signed-in user, read again on every page run so that a disabled
+    user or a changed role takes effect at once. None when the user is gone or disabled."""
+    try:
+        u = get_user(store, name)
+    except UserError:
+        return None
+    return u.actor if u is not None and u.active else None
+
+
+def actor_for_email(store: Store, email: str | None, display_name: str | None = None) -> Actor | None:
+    """An OIDC user: the registered user with this e-mail, or a reader if none is registered.
+
+    None when the e-mail belongs to a disabled user (they may not sign in at all).
+    """
+    e = (email or "").strip().lower()
+    if e:
+        rows = store.query(f"SELECT {_COLS} FROM users WHERE email = ?", [e])
+        if rows:
+            u = _record(rows[0])
+            return u.actor if u.active else None
+    return Actor(display_name or e or "サインインしたユーザー", "viewer")
+
+
+def sign_in_mode(store: Store, oidc_configured: bool) -> Mode:
+    if oidc_configured:
+        return "oidc"
+    return "password" if has_users(store) else "local"
+
+
+def default_actor(mode: Mode) -> Actor | None:
+    """Who a session is before anyone signs in: the local administrator when sign-in is off."""
+    return LOCAL_ADMIN if mode == "local" else None
+
+
+# -------------------------------------------------------------- public view
+def set_public(store: Store, actor: Actor, wanted: dict[int, bool]) -> list[ApplyResult]:
+    """Switch plans' public (read-only, no sign-in) view on or off, {plan_id: public}, in one
+    transaction. Administrators only; each plan's change is recorded as a settings change by actor."""
+    from kpi.permissions import apply_check
+    require(actor, "public")
+    batches, metas = [], []
+    for plan_id, public in wanted.items():
+        plan = store.plan(plan_id)
+        if plan.public == bool(public):
+            continue
+        batches.append(Batch(plan_name=plan.name, plan={"public": bool(public)}, source="公開設定"))
+        metas.append(UploadMeta(user=actor.name, kind="settings",
+                                note=f"公開設定: {'公開する' if public else '公開しない'}"))
+    if not batches:
+        return []
+    return store.apply_many(batches, metas, check=apply_check(actor, store, "public"))
+
+
+# ---------------------------------------------------------------- the page
+@dataclass(frozen=True)
+class PlanAccess:
+    plan_id: int
+    name: str
+    public: bool
+
+
+@dataclass(frozen=True)
+class UsersView:
+    """What the ユーザー page shows."""
+
+    allowed: bool
+    reason: str
+    mode: Mode
+    mode_text: str
+    users: tuple[UserRecord, ...]
+    departments: tuple[str, ...]  # known departments, for the pickers
+    plans: tuple[PlanAccess, ...]
+    first_user_note: str
+
+
+MODE_TEXT: dict[str, str] = {
+    "local": "サインインなし（ユーザー未登録）: この画面を開いた人はすべてローカル管理者として操作できます。",
+    "password": "ユーザー名とパスワードでサインインします。",
+    "oidc": "組織のアカウント（OIDC）でサインインします。役割はメールアドレスでこの一覧と照合し、"
+            "登録のない人は閲覧のみです。",
+}
+
+
+def users_view(store: Store, actor: Actor, oidc_configured: bool = False) -> UsersView:
+    from kpi.permissions import decide
+    d = decide(actor, "users")
+    mode = sign_in_mode(store, oidc_configured)
+    if not d.allowed:
+        return UsersView(False, d.reason, mode, MODE_TEXT[mode], (), (), (), "")
+    depts = tuple(r[0] for r in store.query(
+        "SELECT DISTINCT department FROM item_departments WHERE department IS NOT NULL ORDER BY department"))
+    users = tuple(list_users(store))
+    plans = tuple(PlanAccess(p.plan_id, p.name, p.public) for p in store.plans())
+    note = ("最初のユーザーは管理者として登録してください。登録すると、次からサインインが必要になります"
+            "（公開にした計画はサインインなしでも閲覧できます）。") if not users else ""
+    return UsersView(True, d.reason, mode, MODE_TEXT[mode], users, depts, plans, note)

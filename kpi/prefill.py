@@ -1,0 +1,191 @@
+"""The department's own sheet, pre-filled: the canonical template with their items already in it.
+
+For a plan, a fiscal year and a department, the workbook holds the department's
+items and indicators as stored, last year's plan/actual and this year's plan.
+The cells to fill (this year's actual, anything still empty, the year's
+self-evaluation) are yellow and unlocked; every other cell is locked by sheet
+protection without a password, so the numbers and names the import matches on
+stay as they are. What is written is what the importer reads back: uploading
+the untouched file changes nothing, and a filled one needs no retyping.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from io import BytesIO
+from typing import Any
+
+from kpi.fiscal import format_fiscal_year
+from kpi.importers.canonical import (SHEET_EVALS, SHEET_HELP, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN,
+                                     SHEET_VALUES, header_row, write_template)
+from kpi.model import Indicator, Item, YearValue
+from kpi.numbers import format_number
+from kpi.sanitize import safe_file_name
+from kpi.store import Store
+
+INPUT_COLOR = "FFF2CC"  # light yellow: the cells to fill
+XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+REFERENCE_ITEMS, REFERENCE_INDICATORS = "取組（参考）", "指標（参考）"
+
+
+@dataclass(frozen=True)
+class Download:
+    file_name: str
+    data: bytes
+    mime: str
+    description: str
+
+
+def departments_of(store: Store, plan_id: int) -> tuple[str, ...]:
+    """Departments with at least one item in the plan, in the order they first appear."""
+    rows = store.query("SELECT department, min(sort) FROM item_departments WHERE plan_id = ? "
+                       "GROUP BY department ORDER BY department", [plan_id])
+    return tuple(r[0] for r in rows)
+
+
+def _value_text(value: float | None, estimate: bool) -> Any:
+    """A stored value as the importer reads it back: a number, or '930(見込み)'."""
+    if value is None:
+        return None
+    if estimate:
+        return f"{format_number(value)}(見込み)"
+    return int(value) if float(value).is_integer() else value
+
+
+def _departments_text(item: Item) -> str | None:
+    if not any(d.is_main for d in item.departments):
+        return None  # without a main one the text cannot say so; leaving it blank keeps what is stored
+    parts = []
+    for d in item.departments:
+        name = f"{d.name}●" if d.is_main else d.name
+        parts.append(f"({name})" if d.role == "関連" else name)
+    return "、".join(parts)
+
+
+def _direction_text(ind: Indicator) -> str | None:
+    if ind.direction_source not in ("sheet", "manual"):
+        return None  # inferred again from the same numbers on the way back
+    return "低いほど良い" if ind.direction == "lower" else "高いほど良い"
+
+
+def _year(ind: Indicator, fy: int) -> YearValue:
+    return ind.year(fy) or YearValue(fy)
+
+
+def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: str | None) -> Download:
+    """The pre-filled workbook for one department (None: every item of the plan)."""
+    from openpyxl import load_workbook
+    from openpyxl.comments import Comment
+    from openpyxl.styles import PatternFill, Protection
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    data = store.load_plan(plan_id)
+    info = data.plan
+    rule = store.rule(plan_id)
+    items = [it for it in data.items if department is None or department in {d.name for d in it.departments}]
+    levels = max((len(it.node_path) for it in items), default=0)
+    wb = load_workbook(BytesIO(write_template(plan_name=info.name, municipality=info.municipality,
+                                              start_fy=info.start_fy, end_fy=info.end_fy, levels=max(levels, 1))))
+    fill = PatternFill("solid", fgColor=INPUT_COLOR)
+    unlocked = Protection(locked=False)
+
+    def open_cell(cell, note: str | None = None) -> None:
+        cell.fill = fill
+        cell.protection = unlocked
+        if note:
+            cell.comment = Comment(note, "計画進捗ダッシュボード")
+
+    # 計画: only what identifies the plan. Settings (評価方式, 階層名) are left out so that a
+    # department's upload never proposes to change them.
+    plan = wb[SHEET_PLAN]
+    for row in plan.iter_rows(min_row=2):
+        label = row[0].value
+        if label == "種類":
+            row[1].value = info.kind or None
+        elif label in ("階層名", "評価方式", "説明"):
+            row[1].value = None
+
+    ws = wb[SHEET_ITEMS]
+    if not levels:
+        ws.delete_cols(1)  # the template's 体系1 column; no item of this plan has a hierarchy
+    for it in items:
+        ws.append(list(it.node_path) + [None] * (levels - len(it.node_path)) +
+                  [it.item_no, it.title, _departments_text(it)])
+
+    ws = wb[SHEET_INDICATORS]
+    for it in items:
+        for ind in it.indicators:
+            ws.append([it.item_no, ind.name, ind.unit or None, _direction_text(ind), "○" if ind.cumulative else "×",
+                       format_fiscal_year(ind.baseline_fy) if ind.baseline_fy else None,
+                       _value_text(ind.baseline, ind.baseline_estimated),
+                       format_fiscal_year(ind.final_target_fy) if ind.final_target_fy else None,
+                       _value_text(ind.final_target, False), ind.final_target_text])
+
+    ws = wb[SHEET_VALUES]
+    headers = header_row(SHEET_VALUES)
+    ws.cell(row=1, column=len(headers) + 1, value="単位（参考）")
+    col = {h: i + 1 for i, h in enumerate(headers)}
+    for it in items:
+        for ind in it.indicators:
+            for fy in (fiscal_year - 1, fiscal_year):
+                yv = _year(ind, fy)
+                ws.append([it.item_no, ind.name, format_fiscal_year(fy),
+                           _value_text(yv.target, yv.target_estimate), _value_text(yv.actual, yv.actual_estimate),
+                           None, ind.unit or None])
+                r = ws.max_row
+                for kind, value, estimate in (("計画", yv.target, yv.target_estimate),
+                                              ("実績", yv.actual, yv.actual_estimate)):
+                    this_actual = fy == fiscal_year and kind == "実績"
+                    if value is None or estimate or this_actual:
+                        what = "見込みの値は確定値に直してください" if estimate else None
+                        open_cell(ws.cell(row=r, column=col[kind]), what)
+                open_cell(ws.cell(row=r, column=col["備考"]))
+
+    ws = wb[SHEET_EVALS]
+    headers = header_row(SHEET_EVALS)
+    col = {h: i + 1 for i, h in enumerate(headers)}
+    labels = list(rule.self_grade_labels)
+    dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
+    dv.error = f"{'・'.join(labels)} から選んでください"
+    ws.add_data_validation(dv)
+    for it in items:
+        ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == "年度"), None)
+        ws.append([it.item_no, format_fiscal_year(fiscal_year), "年度", ev.grade if ev else None,
+                   ev.status_text if ev else None, ev.issues_text if ev else None])
+        r = ws.max_row
+        for h in ("評価", "取組の状況", "課題・今後の方針"):
+            open_cell(ws.cell(row=r, column=col[h]))
+        dv.add(ws.cell(row=r, column=col["評価"]))
+
+    for name in (SHEET_PLAN, SHEET_ITEMS, SHEET_INDICATORS, SHEET_VALUES, SHEET_EVALS):
+        wb[name].protection.sheet = True  # no password: the lock prevents slips, not people
+    # Items and indicators are shown for reference only: under these names the importer skips
+    # them, so a department's report can never redefine an indicator or re-infer its direction.
+    wb[SHEET_ITEMS].title = REFERENCE_ITEMS
+    wb[SHEET_INDICATORS].title = REFERENCE_INDICATORS
+
+    help_ws = wb[SHEET_HELP]
+    who = department or "すべての担当課"
+    help_ws.insert_rows(2, 2)
+    help_ws.cell(row=2, column=1, value="この様式")
+    help_ws.cell(row=2, column=2, value=f"「{info.name}」{format_fiscal_year(fiscal_year)}の報告用（{who}）。"
+                                        "登録済みの取組・指標と、前年度の計画・実績、今年度の計画を書き込んであります。")
+    help_ws.cell(row=3, column=1, value="入力するセル")
+    help_ws.cell(row=3, column=2, value="黄色のセルだけ入力できます（年度値シートの実績・空欄の計画・見込みの値、評価シートの評価と文章）。"
+                                        "ほかのセルは保護されています（パスワードなし）。「取組（参考）」「指標（参考）」は確認用で、取り込みでは読みません。"
+                                        "保存したら、そのまま「データ取込」からアップロードしてください。")
+    help_ws.cell(row=3, column=1).fill = fill
+    wb.active = wb.sheetnames.index(SHEET_VALUES)
+    buf = BytesIO()
+    wb.save(buf)
+    file_name = safe_file_name(f"{info.name}_{format_fiscal_year(fiscal_year)}_{who}.xlsx")
+    return Download(file_name, buf.getvalue(), XLSX_MIME,
+                    f"{who}の取組 {len(items)} 件・指標 {sum(len(it.indicators) for it in items)} 件")
+
+
+def blank_template(plan_name: str = "") -> Download:
+    return Download(safe_file_name(f"標準テンプレート{('_' + plan_name) if plan_name else ''}.xlsx"),
+                    write_template(plan_name=plan_name), XLSX_MIME, "計画・取組・指標・年度値・評価の空の様式")
+
+
+__all__ = ["Download", "department_sheet", "blank_template", "departments_of", "INPUT_COLOR"]

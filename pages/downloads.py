@@ -1,0 +1,52 @@
+"""ダウンロード: the department's pre-filled sheet, the blank template, and the long export tables."""
+
+import streamlit as st
+
+from kpi.export import write as export_table
+from kpi.prefill import blank_template, department_sheet, departments_of
+from ui import frame
+
+ALL = "__all__"
+EXPORTS = {"values": "年度値（計画・実績・達成率・評価）", "evaluations": "評価（段階・評価・コメント）",
+           "indicators": "指標（単位・方向・基準値・目標）"}
+
+store = frame.get_store()
+ctx = frame.context()
+st.title("ダウンロード", anchor=False)
+
+st.subheader("担当課の記入用シート（記入済み）", anchor=False)
+if ctx is None:
+    st.info("計画がまだ登録されていません。")
+else:
+    st.caption(f"「{frame.md(ctx.data.plan.name)}」の取組・指標と前年度の値を書き込んだExcelです。"
+               "黄色のセルに入力して保存し、「データ取込」からそのままアップロードしてください。")
+    plan = ctx.data.plan
+    years = list(range(plan.start_fy, plan.end_fy + 1)) if plan.start_fy and plan.end_fy else []
+    years = sorted(set(years) | set(ctx.data.data_years) | {ctx.fy})
+    c1, c2 = st.columns(2)
+    dept = c1.selectbox("担当課", [ALL, *departments_of(store, ctx.plan_id)], key="dl_dept",
+                        format_func=lambda d: "すべての担当課" if d == ALL else d)
+    fy = c2.selectbox("報告する年度", years, index=years.index(ctx.fy), format_func=frame.fy_label, key="dl_fy")
+    sheet = department_sheet(store, ctx.plan_id, fy, None if dept == ALL else dept)
+    st.download_button(f"記入用シートをダウンロード（{sheet.description}）", sheet.data, sheet.file_name, sheet.mime,
+                       icon=":material/download:", key="dl_prefill")
+
+st.subheader("空のテンプレート", anchor=False)
+tpl = blank_template()
+st.caption("新しい計画を登録するときの標準様式です（計画・取組・指標・年度値・評価。書き方は「記入方法」シート）。")
+st.download_button("空のテンプレートをダウンロード", tpl.data, tpl.file_name, tpl.mime, icon=":material/download:",
+                   key="dl_template")
+
+st.subheader("データの書き出し", anchor=False)
+c1, c2, c3 = st.columns(3)
+what = c1.radio("内容", list(EXPORTS), format_func=EXPORTS.get, key="dl_what")
+fmt = c2.radio("形式", ["csv", "xlsx"], format_func=lambda f: {"csv": "CSV（Excelでそのまま開けます）",
+                                                             "xlsx": "Excel（.xlsx）"}[f], key="dl_fmt")
+scope = c3.radio("範囲", ["plan", "all"], format_func=lambda s: {"plan": "選んでいる計画", "all": "すべての計画"}[s],
+                 key="dl_scope", disabled=ctx is None)
+plan_name = ctx.data.plan.name if ctx is not None and scope == "plan" else None
+data = export_table(store, what, fmt, None, plan=plan_name, today=frame.today())
+st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す", data, f"{what}.{fmt}",
+                   "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                   icon=":material/table:", key="dl_export")
+st.caption("列の意味はREADMEの「コマンド」の表と同じです。年度は西暦（年度が始まる年）、率は小数（1.057 = 105.7%）です。")

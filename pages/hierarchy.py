@@ -1,0 +1,45 @@
+"""計画の体系: the hierarchy as a treemap and a table, each node rolled up; click through to items."""
+
+import streamlit as st
+
+from kpi.views_hierarchy import hierarchy_view, levels_text
+from ui import charts, frame, tables
+
+ctx = frame.context()
+if ctx is None:
+    st.stop()
+
+view = hierarchy_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
+                      selected=st.session_state.get("hier_node") or None)
+
+st.title("計画の体系", anchor=False)
+st.caption(f"{frame.md(ctx.data.plan.name)}　{frame.md(levels_text(view.level_names))}　"
+           f"{frame.fy_label(view.as_of_fy)}の自動評価で集計")
+if not view.leaves:
+    st.info("この計画には取組がまだありません。")
+    st.stop()
+
+st.plotly_chart(charts.hierarchy_chart(view, ctx.rule), width="stretch", key="treemap",
+                config={"displaylogo": False})
+st.caption("四角の大きさは取組数、色は各取組の自動評価です（文字でも表示）。枠をクリックするとその階層を拡大します。")
+
+st.subheader("体系ごとの集計", anchor=False)
+tables.show(view.tables["nodes"], "nodes")
+
+st.subheader("体系から取組を探す", anchor=False)
+options = [()] + [n.path for n in view.nodes]
+if st.session_state.get("hier_node") not in options:
+    st.session_state["hier_node"] = ()
+st.selectbox("体系", options, format_func=lambda p: "すべての取組" if not p else view.label_of(p), key="hier_node")
+if view.selected is not None:
+    st.markdown(f"**{frame.md(view.selected.level_name)}**　{frame.md(view.selected.title)}　—　"
+                f"{frame.md(view.selected.summary)}")
+tables.show(view.tables["items"], "items")
+if view.selected_items:
+    nos = [lf.item_no for lf in view.selected_items]
+    titles = {lf.item_no: lf.title for lf in view.selected_items}
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    pick = c1.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="hier_item")
+    if c2.button("取組の詳細を見る", key="hier_go", type="primary"):
+        st.session_state["item_no"] = pick
+        st.switch_page("pages/item_detail.py")

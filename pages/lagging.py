@@ -1,0 +1,63 @@
+"""遅れている取組: ranked, each with its reasons, department and last comment; filters; link to the detail."""
+
+import streamlit as st
+
+from kpi.views_lagging import lagging_view
+from ui import frame, tables
+
+PAGE_SIZE = 10
+
+ctx = frame.context()
+if ctx is None:
+    st.stop()
+
+view = lagging_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
+                    reasons=st.session_state.get("lag_reasons", ()), departments=st.session_state.get("lag_depts", ()),
+                    grades=st.session_state.get("lag_grades", ()))
+
+st.title("遅れている取組", anchor=False)
+st.caption(f"{frame.fy_label(view.as_of_fy)}までの状況　理由の多い順、同数なら自動評価の低い順　評価基準: {frame.md(ctx.rule.describe())}")
+
+c1, c2, c3 = st.columns(3)
+reason_titles = dict(view.reason_options)
+# Choices left over from another plan or year are dropped before the widgets are drawn.
+for key, allowed in (("lag_reasons", reason_titles), ("lag_depts", view.department_options),
+                     ("lag_grades", view.grade_options)):
+    if key in st.session_state:
+        st.session_state[key] = [v for v in st.session_state[key] if v in allowed]
+c1.multiselect("遅れの理由", list(reason_titles), format_func=reason_titles.get, key="lag_reasons",
+               placeholder="すべて")
+c2.multiselect("担当課", view.department_options, key="lag_depts", placeholder="すべて")
+c3.multiselect("自動評価", view.grade_options, key="lag_grades", placeholder="すべて")
+
+if not view.total:
+    st.success(f"{frame.fy_label(view.as_of_fy)}に遅れている取組はありません。")
+    st.stop()
+st.markdown(f"**{view.total}件中 {len(view.entries)}件**を表示")
+tables.download(view.table, "lagging", "表示中の一覧をCSVでダウンロード")
+
+pages = max(1, -(-len(view.entries) // PAGE_SIZE))
+page = 1
+if pages > 1:
+    if st.session_state.get("lag_page", 1) > pages:
+        st.session_state["lag_page"] = 1
+    page = st.selectbox("ページ", list(range(1, pages + 1)), format_func=lambda p: f"{p} / {pages}", key="lag_page")
+for e in view.entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+    row = e.row
+    with st.container(border=True):
+        head, button = st.columns([5, 1], vertical_alignment="center")
+        head.markdown(f"**{e.rank}.　No.{frame.md(row.item_no)}　{frame.md(row.title)}**")
+        if button.button("詳細を見る", key=f"lag_go_{row.item_no}"):
+            st.session_state["item_no"] = row.item_no
+            st.switch_page("pages/item_detail.py")
+        if e.path:
+            st.caption(" ＞ ".join(frame.md(p) for p in e.path))
+        a, b, c = st.columns(3)
+        a.markdown(f"**担当課**　{frame.md('、'.join(e.departments) or '―')}")
+        b.markdown(f"**自動評価**　{frame.md(row.auto_grade or '―')}")
+        c.markdown(f"**自己評価**　{frame.md(row.self_grade or '―')}")
+        for r in row.reasons:
+            mark = "●" if r.lagging else "・"
+            st.markdown(f"{mark} **{frame.md(r.title)}**：{frame.md(r.detail)}")
+        if row.last_comment:
+            st.caption(f"最新のコメント: {frame.md(row.last_comment)}")

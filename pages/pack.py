@@ -1,0 +1,80 @@
+"""会議資料: the meeting's slides as PowerPoint and PDF, and its tables as Excel, for the committee.
+
+The files are the deck of kpi.pack.slides.build_deck (the one 会議モード shows), drawn by
+kpi.pack; they are made when a download button is pressed. The order, the lagging-only
+switch and the meeting are shared with 会議モード (st.session_state["deck_options"]).
+"""
+
+from datetime import date
+
+import streamlit as st
+
+from kpi.opinions import Meeting, load_opinions, meetings, suggest_meeting_name
+from kpi.pack import FORMATS, file_stem, pack_file
+from kpi.pack.layout import pages
+from kpi.pack.slides import SORTS, build_deck
+from ui import frame
+
+ctx = frame.context()
+if ctx is None:
+    st.stop()
+
+state = st.session_state
+opts = state.setdefault("deck_options", {"sort": "plan", "pick": [], "lagging_only": False, "meeting": None})
+recorded = load_opinions(ctx.store, ctx.plan_id)
+NO_MEETING, NEW_MEETING = "（指定しない）", "（新しい会議）"
+
+st.title("会議資料", anchor=False)
+st.caption("推進委員会に配る資料です。概要（評価の内訳と前年度からの増減、遅れている取組）のあと、取組ごとに"
+           "評価と理由・計画と実績・グラフ・これまでの委員意見と回答を載せます。会議モードと同じ内容です。")
+
+# The same choices as 会議モード, seeded from and saved to the shared options.
+titles = {it.item_no: it.title for it in ctx.data.items}
+known = {m.name: m for m in meetings(recorded)}
+m = opts["meeting"]
+for k, v in {"pk_sort": opts["sort"], "pk_lagging": opts["lagging_only"],
+             "pk_pick": [n for n in opts["pick"] if n in titles],
+             "pk_meeting": NO_MEETING if m is None else (m.name if m.name in known else NEW_MEETING)}.items():
+    state.setdefault(k, v)
+c1, c2 = st.columns([3, 2])
+sort = c1.radio("取組の順番", list(SORTS), format_func=SORTS.get, key="pk_sort", horizontal=True)
+lagging_only = c2.toggle("遅れている取組だけ", key="pk_lagging")
+pick = opts["pick"]
+if sort == "custom":
+    pick = st.multiselect("載せる取組（選んだ順に並びます）", list(titles), key="pk_pick",
+                          format_func=lambda n: f"No.{n}　{titles[n]}")
+choice = st.selectbox("会議（これより前の会議の委員意見を載せます）", [NO_MEETING] + list(known) + [NEW_MEETING],
+                      key="pk_meeting")
+meeting = known.get(choice)
+if choice == NEW_MEETING:
+    n1, n2 = st.columns(2)
+    state.setdefault("pk_new_name", m.name if m else suggest_meeting_name(frame.today(), list(known.values())))
+    state.setdefault("pk_new_date", m.held_on if m and m.held_on else frame.today())
+    name = n1.text_input("会議名", key="pk_new_name").strip()
+    held = n2.date_input("開催日", key="pk_new_date")
+    meeting = Meeting(name, held if isinstance(held, date) else None) if name else None
+opts.update(sort=sort, pick=list(pick), lagging_only=lagging_only, meeting=meeting)
+
+deck = build_deck(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style, sort=sort, pick=pick,
+                  lagging_only=lagging_only, opinions=recorded, meeting=meeting, narratives=ctx.extras.narratives)
+printed = pages(deck)
+st.markdown(f"**{frame.md(deck.title)}**　{deck.as_of_label}までの状況"
+            + (f"　{frame.md(meeting.label)}" if meeting else ""))
+st.markdown(f"取組 {len(deck.items)} 件、スライド {len(printed)} 枚（概要と、取組ごとに評価・グラフのページ、"
+            "必要に応じて理由・所見・委員意見のページ）")
+if not deck.items:
+    st.info("条件に合う取組がありません。概要のページだけの資料になります。")
+
+cols = st.columns(len(FORMATS))
+icons = {"pptx": ":material/slideshow:", "pdf": ":material/picture_as_pdf:", "xlsx": ":material/table:"}
+for col, (fmt, (label, ext, mime)) in zip(cols, FORMATS.items()):
+    col.download_button(f"{label}をダウンロード", data=lambda fmt=fmt: pack_file(deck, fmt).data,
+                        file_name=f"{file_stem(deck)}.{ext}", mime=mime, key=f"pk_dl_{fmt}", icon=icons[fmt],
+                        on_click="ignore", type="primary" if fmt == "pptx" else "secondary", width="stretch")
+st.caption("Excel には グレード一覧・遅れ一覧・指標の年度値・委員意見 の表が入ります（載せた取組のみ）。"
+           "PowerPoint の文字は メイリオ を指定しています（ない環境では日本語の標準フォントで表示）。"
+           "グラフは画像で、どの環境でも同じに見えます。")
+
+with st.expander(f"ページの一覧（{len(printed)} 枚）"):
+    st.text("\n".join(f"{i}. {p.title}" for i, p in enumerate(printed, start=1)))
+st.page_link("pages/meeting.py", label="会議モードで映す", icon=":material/slideshow:")

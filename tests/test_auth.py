@@ -1,0 +1,346 @@
+"""Sign-in: password hashes, the user table and its rules, the CLI, and the app's sign-in gate."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from conftest import NIIGATA_PLAN, ROOT
+from kpi import auth
+from kpi.permissions import LOCAL_ADMIN, Actor
+from kpi.store import Store
+
+PW = "correct-horse-42"
+
+
+@pytest.fixture(autouse=True)
+def no_lockouts():
+    auth._failures.clear()
+    yield
+    auth._failures.clear()
+
+
+@pytest.fixture
+def users(store):
+    auth.add_user(store, LOCAL_ADMIN, "kanri", "admin", password=PW, email="Kanri@City.example.jp")
+    auth.add_user(store, LOCAL_ADMIN, "tanaka", "editor", ["中央公民館", "市民協働課"], password=PW)
+    auth.add_user(store, LOCAL_ADMIN, "yamada", "viewer", password=PW)
+    return store
+
+
+# ------------------------------------------------------------------ hashing
+def test_passwords_are_salted_argon2_hashes_never_plain_text(users):
+    a, b = auth.hash_password(PW), auth.hash_password(PW)
+    assert a != b and a.startswith("$argon2id$")  # a random salt per hash
+    assert auth.verify_password(a, PW) and not auth.verify_password(a, PW + "x")
+    assert not auth.verify_password(None, "kpi-dashboard-no-such-user")
+    stored = users.query("SELECT password_hash FROM users")
+    assert all(h.startswith("$argon2id$") and PW not in h for (h,) in stored)
+    dump = " ".join(str(v) for row in users.query("SELECT * FROM users") for v in row)
+    assert PW not in dump
+
+
+# ------------------------------------------------------------- user table
+def test_users_and_their_roles(users):
+    got = {u.name: (u.role, u.departments, u.active) for u in auth.list_users(users)}
+    assert got == {"kanri": ("admin", (), True), "tanaka": ("editor", ("中央公民館", "市民協働課"), True),
+                   "yamada": ("viewer", (), True)}
+    assert auth.get_user(users, "kanri").email == "kanri@city.example.jp"  # matched case-insensitively
+    assert auth.get_user(users, "kanri").created_by == LOCAL_ADMIN.name
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(name="x", role="editor", departments=["財政課"], password=PW), "最初のユーザーは管理者"),
+    (dict(name="x", role="admin", password="short"), "8文字以上"),
+    (dict(name="adminadmin", role="admin", password="adminadmin"), "ユーザー名と同じ"),
+    (dict(name="x", role="superuser", password=PW), "役割「superuser」"),
+    (dict(name="x", role="admin"), "パスワード"),
+    (dict(name="a\nb", role="admin", password=PW), "改行"),
+    (dict(name="x", role="admin", password=PW, email="not-an-address"), "メールアドレス"),
+])
+def test_refused_user_registrations_say_why(store, kwargs, message):
+    with pytest.raises(auth.UserError) as exc:
+        auth.add_user(store, LOCAL_ADMIN, **kwargs)
+    assert message in exc.value.message
+    assert auth.list_users(store) == []
+
+
+def test_rules_once_users_exist(users):
+    with pytest.raises(auth.UserError, match="すでに登録"):
+        auth.add_user(users, LOCAL_ADMIN, "tanaka", "viewer", password=PW)
+    with pytest.raises(auth.UserError, match="所属課"):
+        auth.add_user(users, LOCAL_ADMIN, "suzuki", "editor", password=PW)
+    with pytest.raises(auth.UserError, match="ほかのユーザー"):
+        auth.add_user(users, LOCAL_ADMIN, "suzuki", "viewer", password=PW, email="kanri@city.example.jp")
+    with pytest.raises(auth.UserError, match="最後の管理者"):
+        auth.update_user(users, LOCAL_ADMIN, "kanri", active=False)
+    with pytest.raises(auth.UserError, match="最後の管理者"):
+        auth.update_user(users, LOCAL_ADMIN, "kanri", role="viewer")
+    auth.update_user(users, LOCAL_ADMIN, "yamada", role="admin")
+    auth.update_user(users, LOCAL_ADMIN, "kanri", active=False)  # now another admin remains
+    assert not auth.get_user(users, "kanri").active
+    u = auth.update_user(users, Actor("kanri2", "admin"), "tanaka", departments="財政課、市民協働課")
+    assert u.departments == ("財政課", "市民協働課") and u.updated_by == "kanri2"
+
+
+# ----------------------------------------------------------------- sign-in
+def test_authenticate_gives_the_users_actor(users):
+    a = auth.authenticate(users, "tanaka", PW)
+    assert a == Actor("tanaka", "editor", ("中央公民館", "市民協働課"))
+    assert auth.authenticate(users, "ｔａｎａｋａ", PW).name == "tanaka"  # full-width typing is the same name
+
+
+@pytest.mark.parametrize("name, password", [("tanaka", "wrong-password"), ("nobody", PW), ("", ""),
+                                            ("tanaka", "")])
+def test_wrong_name_or_password_gets_one_message(users, name, password):
+    with pytest.raises(auth.AuthError) as exc:
+        auth.authenticate(users, name, password)
+    assert exc.value.message == "ユーザー名またはパスワードが違います。"
+
+
+def test_disabled_user_cannot_sign_in_and_is_signed_out(users):
+    assert auth.actor_for(users, "tanaka") is not None
+    auth.update_user(users, LOCAL_ADMIN, "tanaka", active=False)
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(users, "tanaka", PW)
+    assert auth.actor_for(users, "tanaka") is None  # the next page run drops the session
+
+
+def test_repeated_failures_pause_sign_in_for_that_name(users):
+    for i in range(auth.MAX_FAILURES):
+        with pytest.raises(auth.AuthError, match="違います"):
+            auth.authenticate(users, "tanaka", "guess", now=1000.0 + i)
+    with pytest.raises(auth.AuthError, match="しばらく"):
+        auth.authenticate(users, "tanaka", PW, now=1010.0)  # even the right password waits
+    assert auth.authenticate(users, "kanri", PW, now=1010.0).role == "admin"  # other names unaffected
+    assert auth.authenticate(users, "tanaka", PW, now=1010.0 + auth.LOCKOUT_SECONDS).name == "tanaka"
+
+
+def test_oidc_users_are_matched_by_email(users):
+    assert auth.actor_for_email(users, "KANRI@city.example.jp", "管理 三郎").role == "admin"
+    stranger = auth.actor_for_email(users, "someone@city.example.jp", "市役所 職員")
+    assert stranger == Actor("市役所 職員", "viewer")
+    auth.add_user(users, LOCAL_ADMIN, "oidc-only", "editor", ["財政課"], email="zaisei@city.example.jp")
+    assert auth.get_user(users, "oidc-only").has_password is False
+    with pytest.raises(auth.AuthError):
+        auth.authenticate(users, "oidc-only", "")  # no password: OIDC only
+    auth.update_user(users, LOCAL_ADMIN, "oidc-only", active=False)
+    assert auth.actor_for_email(users, "zaisei@city.example.jp") is None
+
+
+def test_sign_in_mode(store):
+    assert auth.sign_in_mode(store, oidc_configured=False) == "local"
+    assert auth.default_actor("local") == LOCAL_ADMIN
+    assert auth.sign_in_mode(store, oidc_configured=True) == "oidc"
+    auth.add_user(store, LOCAL_ADMIN, "kanri", "admin", password=PW)
+    assert auth.sign_in_mode(store, oidc_configured=False) == "password"
+    assert auth.default_actor("password") is None
+
+
+# --------------------------------------------------------------------- CLI
+def kpi(db, *args, stdin=""):
+    env = dict(os.environ, KPI_DB=str(db))
+    return subprocess.run([sys.executable, "-m", "kpi", *args], input=stdin, capture_output=True, text=True,
+                          cwd=ROOT, env=env, timeout=120)
+
+
+def test_cli_manages_users(tmp_path):
+    db = tmp_path / "cli.duckdb"
+    r = kpi(db, "user", "add", "tanaka", "--role", "editor", "--department", "市民協働課", "--password-stdin",
+            stdin=PW + "\n")
+    assert r.returncode == 1 and "最初のユーザーは管理者" in r.stderr
+    r = kpi(db, "user", "add", "kanri", "--role", "admin", "--password-stdin", stdin=PW + "\n")
+    assert r.returncode == 0 and "サインインが必要" in r.stdout, r.stderr
+    r = kpi(db, "user", "add", "tanaka", "--role", "editor", "--department", "市民協働課", "--department", "財政課",
+            "--password-stdin", stdin=PW + "\n")
+    assert r.returncode == 0, r.stderr
+    r = kpi(db, "user", "disable", "tanaka")
+    assert r.returncode == 0
+    lines = kpi(db, "user", "list").stdout.splitlines()
+    assert lines == ["kanri\t管理者\t-\t-\t有効", "tanaka\t担当課（入力）\t市民協働課、財政課\t-\t停止中"]
+    s = Store.open(db)
+    try:
+        assert auth.authenticate(s, "kanri", PW).is_admin
+        assert auth.get_user(s, "tanaka").created_by.endswith("（コマンド）")
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------- the app's gate
+def add_users(db):
+    s = Store.open(db)
+    try:
+        auth.add_user(s, LOCAL_ADMIN, "kanri", "admin", password=PW)
+        auth.add_user(s, LOCAL_ADMIN, "tanaka", "editor", ["中央公民館"], password=PW)
+    finally:
+        s.close()
+
+
+def visit(**session) -> AppTest:
+    """Open the app in a session that already holds these values. (In streamlit 1.67's AppTest only
+    the first run of an st.navigation app executes app.py; later runs execute the page alone, so
+    each check of the sign-in gate starts a fresh run with the session it needs.)"""
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    for k, v in session.items():
+        at.session_state[k] = v
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def sign_in(at: AppTest, name: str, password: str) -> AppTest:
+    at.text_input(key="_login_name").input(name)
+    at.text_input(key="_login_password").input(password)
+    next(b for b in at.button if b.label == "サインイン").click()
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_without_users_the_app_opens_as_local_admin(app_env):
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not at.exception
+    assert not any(t.key == "_login_name" for t in at.text_input)
+    assert NIIGATA_PLAN in at.sidebar.selectbox(key="plan_id").options
+    assert any("ローカル管理者" in c.value for c in at.sidebar.caption)
+
+
+def test_once_a_user_exists_the_app_asks_to_sign_in(app_env):
+    add_users(app_env)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert at.subheader[0].value == "サインイン"
+    assert len(at.sidebar.selectbox) == 0  # no plan, no page before signing in
+    sign_in(at, "tanaka", "wrong-password")
+    assert "ユーザー名またはパスワードが違います" in at.error[0].value
+    assert len(at.sidebar.selectbox) == 0
+    sign_in(at, "tanaka", PW)
+    assert NIIGATA_PLAN in at.sidebar.selectbox(key="plan_id").options
+    assert any("tanaka（担当課（入力）・中央公民館）" in c.value for c in at.sidebar.caption)
+    assert at.session_state["actor"] == Actor("tanaka", "editor", ("中央公民館",))
+    # An administrator disables tanaka: the very next run shows the sign-in form again.
+    s = Store.open(app_env)
+    auth.update_user(s, LOCAL_ADMIN, "tanaka", active=False)
+    s.close()
+    at = visit(_auth_user="tanaka", actor=Actor("tanaka", "editor", ("中央公民館",)))
+    assert at.subheader[0].value == "サインイン"
+    assert "actor" not in at.session_state and "_auth_user" not in at.session_state
+
+
+def test_public_view_shows_only_public_plans_read_only(app_env):
+    add_users(app_env)
+    s = Store.open(app_env)
+    plans = s.plans()
+    niigata = next(p for p in plans if p.name == NIIGATA_PLAN)
+    auth.set_public(s, LOCAL_ADMIN, {niigata.plan_id: True})
+    s.close()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    next(b for b in at.button if b.label == "公開されている計画を見る").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert at.sidebar.selectbox(key="plan_id").options == [NIIGATA_PLAN]
+    assert at.session_state["actor"].public_only and not at.session_state["actor"].can_write
+    # a plan id that is not public is refused even if it reaches the session somehow
+    others = [p.plan_id for p in plans if p.plan_id != niigata.plan_id]
+    if others:
+        at = visit(_auth_public=True, plan_id=others[0])
+        assert at.sidebar.selectbox(key="plan_id").value == niigata.plan_id
+
+
+def test_without_public_plans_no_public_button(app_env):
+    add_users(app_env)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120).run()
+    assert not any(b.label == "公開されている計画を見る" for b in at.button)
+
+
+OIDC = {"redirect_uri": "http://localhost:8501/oauth2callback", "cookie_secret": "x" * 32, "client_id": "kpi",
+        "client_secret": "s", "server_metadata_url": "https://idp.example.jp/.well-known/openid-configuration"}
+
+
+def oidc_visit(user: dict | None = None) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.secrets["auth"] = OIDC
+    if user is not None:
+        at.user = user
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_oidc_configured_shows_the_provider_button(app_env):
+    at = oidc_visit()
+    assert any(b.label == "組織のアカウントでサインイン" for b in at.button)
+    assert not any(t.key == "_login_password" for t in at.text_input)
+    assert len(at.sidebar.selectbox) == 0
+
+
+def test_oidc_user_gets_the_role_registered_for_their_email(app_env):
+    s = Store.open(app_env)
+    auth.add_user(s, LOCAL_ADMIN, "kanri", "admin", password=PW)
+    auth.add_user(s, LOCAL_ADMIN, "koumin", "editor", ["中央公民館"], email="koumin@city.example.jp")
+    auth.add_user(s, LOCAL_ADMIN, "gone", "editor", ["財政課"], email="gone@city.example.jp")
+    auth.update_user(s, LOCAL_ADMIN, "gone", active=False)
+    s.close()
+    at = oidc_visit({"is_logged_in": True, "email": "Koumin@city.example.jp", "name": "公民 館子"})
+    assert at.session_state["actor"] == Actor("koumin", "editor", ("中央公民館",))
+    assert NIIGATA_PLAN in at.sidebar.selectbox(key="plan_id").options
+    at = oidc_visit({"is_logged_in": True, "email": "new@city.example.jp", "name": "新人 職員"})
+    assert at.session_state["actor"] == Actor("新人 職員", "viewer")
+    at = oidc_visit({"is_logged_in": True, "email": "gone@city.example.jp", "name": "退職 者"})
+    assert "停止されています" in at.error[0].value and len(at.sidebar.selectbox) == 0
+
+
+# -------------------------------------------------------------- users page
+def users_page(actor: Actor) -> AppTest:
+    at = AppTest.from_file(str(ROOT / "pages" / "users.py"), default_timeout=120)
+    at.session_state["actor"] = actor
+    return at.run()
+
+
+def test_users_page_refuses_non_admins(app_env):
+    at = users_page(Actor("tanaka", "editor", ("中央公民館",)))
+    assert "管理者だけ" in at.warning[0].value
+    assert len(at.text_input) == 0 and len(at.button) == 0  # nothing to submit
+
+
+def test_admin_registers_the_first_user_on_the_page(app_env):
+    at = users_page(LOCAL_ADMIN)
+    assert not at.exception, at.exception
+    assert "最初のユーザーは管理者" in at.info[0].value
+    inputs = at.text_input
+    inputs[0].input("kanri")
+    inputs[2].input(PW)
+    inputs[3].input(PW)
+    next(b for b in at.button if b.label == "登録する").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert "「kanri」を管理者として登録しました" in at.success[0].value
+    # sign-in is on now; this session goes on as the new administrator
+    assert at.session_state["actor"] == Actor("kanri", "admin")
+    assert visit().subheader[0].value == "サインイン"  # any other session must sign in
+    s = Store.open(app_env)
+    try:
+        assert auth.authenticate(s, "kanri", PW).is_admin
+    finally:
+        s.close()
+
+
+def test_every_page_is_behind_the_sign_in_gate():
+    # A page opened by its URL in a new session runs without app.py; frame.get_store(), context()
+    # and current_user() run the gate, so each page must reach one of them before showing anything.
+    import ast
+    for p in sorted((ROOT / "pages").glob("*.py")):
+        tree = ast.parse(p.read_text(encoding="utf-8"))
+        first_st = first_gate = None
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
+                    isinstance(node.func.value, ast.Name):
+                if node.func.value.id == "frame" and node.func.attr in ("get_store", "context", "current_user"):
+                    first_gate = min(first_gate or node.lineno, node.lineno)
+                elif node.func.value.id == "st" and node.func.attr not in ("cache_data", "cache_resource"):
+                    first_st = min(first_st or node.lineno, node.lineno)
+        assert first_gate is not None, p.name
+        assert first_st is None or first_gate <= first_st, f"{p.name}: shows something before the sign-in gate"

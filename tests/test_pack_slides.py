@@ -1,0 +1,162 @@
+"""The committee deck (kpi.pack.slides): what each slide says, on a small plan and on the demo."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from kpi.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.opinions import Opinion
+
+TODAY = date(2026, 11, 23)
+
+
+def ind(name: str, *years: tuple[int, float | None, float | None], unit: str = "件") -> Indicator:
+    return Indicator(name, unit, years=tuple(YearValue(fy, t, a) for fy, t, a in years))
+
+
+def plan(titles: dict[str, str] | None = None) -> PlanData:
+    """Item 1 on target (A), 2 far below (C), 3 close (B) but self-graded C, 4 without indicators.
+
+    titles may replace item titles (e.g. with text that looks like a spreadsheet formula).
+    """
+    t = {"1": "順調な取組", "2": "遅れている取組", "3": "自己評価が厳しい取組", "4": "数値目標のない取組"} | (titles or {})
+    dept = (Department("市民協働課", True),)
+    items = (
+        Item("1", t["1"], ("基本目標1",), dept, indicators=(ind("参加者数", (2024, 100, 90), (2025, 100, 120)),), sort=1),
+        Item("2", t["2"], ("基本目標1",), (Department("財政課", True),),
+             indicators=(ind("実施件数", (2024, 100, 100), (2025, 100, 50), (2026, 100, None)),), sort=2),
+        Item("3", t["3"], ("基本目標2",), dept, indicators=(ind("登録団体数", (2025, 100, 85)),),
+             evaluations=(Evaluation(2025, "年度", "C", "団体の登録が伸び悩んだ。", "周知の方法を見直す。"),), sort=3),
+        Item("4", t["4"], ("基本目標2",), dept, statuses=((2025, "実施中", None),), sort=4),
+    )
+    return PlanData(PlanInfo(1, "テスト計画", "テスト市", start_fy=2024, end_fy=2026), items)
+
+
+OPINIONS = (
+    Opinion("2", "令和7年度第1回", 1, date(2025, 8, 1), "件数が減った理由を説明してほしい。", "人員の減によるもの。体制を見直す。",
+            "財政課"),
+    Opinion("2", "令和7年度第2回", 1, date(2026, 2, 1), "見直した体制の効果は。"),
+    Opinion("3", "令和8年度第1回", 1, date(2026, 8, 1), "今回の会議の意見。"),
+)
+
+
+# ----------------------------------------------------------------------------- tests
+import pytest  # noqa: E402
+
+from conftest import NIIGATA_PLAN  # noqa: E402
+from kpi.grading import PRESETS  # noqa: E402
+from kpi.opinions import Meeting  # noqa: E402
+from kpi.pack.slides import build_deck  # noqa: E402
+
+RULE = PRESETS["abc"]
+
+
+def deck(**kw):
+    return build_deck(plan(), RULE, as_of_fy=2025, today=TODAY, **kw)
+
+
+@pytest.mark.parametrize("kw, order", [
+    (dict(), ["1", "2", "3", "4"]),
+    (dict(sort="lagging_first"), ["2", "3", "1", "4"]),
+    (dict(sort="worst_first"), ["2", "3", "1", "4"]),
+    (dict(sort="custom", pick=["3", "1", "3", "99"]), ["3", "1"]),
+    (dict(sort="custom", pick=[]), []),
+    (dict(lagging_only=True), ["2", "3"]),
+    (dict(sort="custom", pick=["4", "3", "2"], lagging_only=True), ["3", "2"]),
+])
+def test_slides_follow_the_presenters_order(kw, order):
+    d = deck(**kw)
+    assert [s.item_no for s in d.items] == order
+    assert d.slides[0].kind == "summary" and len(d.slides) == len(order) + 1
+
+
+def test_worst_first_puts_the_worst_automatic_grade_first():
+    d = build_deck(plan(), RULE, as_of_fy=2024, today=TODAY, sort="worst_first")
+    # 2024: item 1 is B (90/100), item 2 is A (100/100), 3 and 4 have no 2024 target.
+    assert [s.item_no for s in d.items][:2] == ["1", "2"]
+
+
+def test_summary_counts_grades_and_their_change_from_last_year():
+    sm = deck().summary
+    rows = {g.label: (g.count, g.previous, g.change) for g in sm.grades}
+    # 2025: 1 A (120/100), 2 C (50/100), 3 B (85/100), 4 none. 2024: 2 A (100/100), 1 B (90/100).
+    assert rows == {"A": (1, 1, "±0"), "B": (1, 1, "±0"), "C": (1, 0, "+1"), "未評価": (1, 2, "−1")}
+    assert sm.previous_label == "令和6年度"
+    assert sm.subtitle == "令和7年度までの状況"
+    assert [(e.item_no, e.auto_grade, e.self_grade) for e in sm.lagging] == [("2", "C", ""), ("3", "B", "C")]
+    assert "自己評価がB未満" in sm.lagging[1].reasons
+
+
+def test_an_item_slide_carries_grades_reasons_numbers_and_chart_series():
+    s = deck().item("2")
+    assert (s.heading, s.auto_grade, s.self_grade, s.lagging) == ("No.2　遅れている取組", "C", "", True)
+    assert [r.code for r in s.causes] == ["auto_grade", "pace"]  # 100 → 50: 0 by 2026, target 100
+    assert "50 ÷ 100 = 50.0%" in s.auto_reason
+    (p,) = s.indicators
+    assert p.title == "実施件数（件）"
+    assert p.table.columns == ("", "令和6年度", "令和7年度")
+    assert p.table.row("計画") == ("計画", "100", "100")
+    assert p.table.row("実績") == ("実績", "100", "50")
+    assert p.table.row("達成率") == ("達成率", "100.0%", "50.0%")
+    assert p.table.row("評価") == ("評価", "A", "C")
+    # The chart gets every year of the plan, the table only those up to the year shown.
+    assert [pt.fiscal_year for pt in p.view.points] == [2024, 2025, 2026]
+    assert p.rates == (1.0, 0.5, None)
+
+
+def test_a_self_graded_item_shows_the_departments_words():
+    s = deck().item("3")
+    assert (s.auto_grade, s.self_grade) == ("B", "C")
+    assert "1段階低い" in s.gap
+    (c,) = s.comments
+    assert c.heading == "令和7年度　年度評価　C"
+    assert (c.text, c.issues) == ("団体の登録が伸び悩んだ。", "周知の方法を見直す。")
+
+
+def test_an_item_without_indicators_shows_its_status():
+    s = deck().item("4")
+    assert s.indicators == () and s.auto_grade == ""
+    assert s.status == "令和7年度の状況: 実施中"
+
+
+def test_an_items_slide_shows_the_opinions_of_earlier_meetings_with_answers():
+    d = deck(opinions=OPINIONS, meeting=Meeting("令和8年度第1回", date(2026, 8, 1)))
+    assert [(o.meeting, o.answered) for o in d.item("2").opinions] == [("令和7年度第1回", True),
+                                                                      ("令和7年度第2回", False)]
+    assert d.item("3").opinions == ()  # made at this very meeting: shown from the next one on
+    later = deck(opinions=OPINIONS, meeting=Meeting("令和8年度第2回"))
+    assert [o.opinion for o in later.item("3").opinions] == ["今回の会議の意見。"]
+    assert d.summary.subtitle.startswith("令和8年度第1回（2026年8月1日）")
+
+
+def test_western_years_on_request():
+    s = build_deck(plan(), RULE, as_of_fy=2025, today=TODAY, style="seireki").item("2")
+    assert s.indicators[0].table.columns == ("", "2024年度", "2025年度")
+
+
+def test_the_no28_slide_of_the_demo_plan(niigata_store):
+    info = niigata_store.plan_by_name(NIIGATA_PLAN)
+    d = build_deck(niigata_store.load_plan(info.plan_id), niigata_store.rule(info.plan_id), today=TODAY)
+    assert d.as_of_label == "平成30年度" and len(d.slides) == 2
+    s = d.item("28")
+    assert s.heading.startswith("No.28　地域活動の担い手を育む仕組みづくり")
+    assert (s.auto_grade, s.self_grade) == ("B", "C")
+    attendees, centres = s.indicators
+    assert attendees.table.row("計画")[1:] == ("1,090", "1,250", "1,410", "1,570")
+    assert attendees.table.row("実績")[1:] == ("1,152", "1,345", "1,454", "1,671")
+    assert attendees.table.row("達成率")[1] == "105.7%"
+    assert centres.table.row("評価")[1:] == ("A", "B", "B", "B")
+    assert {r.title for r in s.causes} == {"自己評価がB未満", "上半期の進捗に遅れ"}
+    assert [c.heading for c in s.comments] == ["平成30年度　年度評価　C", "平成30年度　計画期間の評価　C"]
+    assert d.summary.lagging[0].item_no == "28"
+
+
+def test_an_item_reported_in_words_shows_its_latest_narrative():
+    from kpi.views_extras import Narrative
+    narratives = (Narrative("4", 2024, "説明会を2回開いた。"), Narrative("4", 2025, "協定を3団体と結んだ。"),
+                  Narrative("4", 2026, "来年度の予定。"), Narrative("1", 2025, "指標のある取組は評価の所見を優先"))
+    d = deck(narratives=narratives)
+    s = d.item("4")
+    assert s.status_label == "実施中"
+    assert [(c.heading, c.text) for c in s.comments] == [("令和7年度の実施状況", "協定を3団体と結んだ。")]
+    assert d.item("3").comments[0].heading == "令和7年度　年度評価　C"  # the department's evaluation comes first

@@ -1,0 +1,48 @@
+"""取組・指標の詳細 on No.28: the numbers of the core issue, the evaluation timeline, schedules, narratives."""
+
+from conftest import NIIGATA_PLAN, TODAY
+from kpi.grading import DEFAULT_RULE
+from kpi.views_extras import PlanExtras, ScheduleEntry, load_extras
+from kpi.views_item import item_detail_view
+from view_plans import ind, item, plan
+
+
+def no28(store):
+    pid = store.plan_by_name(NIIGATA_PLAN).plan_id
+    return item_detail_view(store.load_plan(pid), load_extras(store, pid), store.rule(pid), "28", today=TODAY)
+
+
+def test_no28_indicator_tables_and_charts_hold_the_core_numbers(niigata_store):
+    d = no28(niigata_store)
+    students, centres = d.indicator_tables
+    assert [r[1:3] for r in students.rows] == [("1,090", "1,152"), ("1,250", "1,345"), ("1,410", "1,454"),
+                                              ("1,570", "1,671")]
+    assert [r[1:3] for r in centres.rows] == [("42", "43"), ("50", "48"), ("58", "54"), ("66", "55")]
+    assert students.rows[0][3] == "達成率 105.7%（達成率 = 実績 ÷ 計画: 1,152 ÷ 1,090 = 105.7%）"
+    first = d.view.indicators[0]
+    assert (first.baseline, first.baseline_fy, first.baseline_estimated) == (930, 2014, True)
+
+
+def test_no28_evaluation_timeline_from_first_half_to_plan_period(niigata_store):
+    d = no28(niigata_store)
+    assert d.timeline.columns == ("年度", "自動評価", "上半期", "年度（自己評価）", "中間", "計画期間")
+    assert d.timeline.rows == (
+        ("平成27年度", "A", "進捗に遅れあり", "B", "", ""),
+        ("平成28年度", "B", "進捗に遅れあり", "C", "", ""),
+        ("平成29年度", "B", "進捗に遅れあり", "C", "C", ""),
+        ("平成30年度", "B", "進捗に遅れあり", "C", "", "C"),
+    )
+    assert d.grades.rows[0][:4] == ("平成27年度", "A", "B", "自己評価 B は自動評価 A より1段階低い（厳しめ）")
+
+
+def test_schedule_grid_and_narratives_from_the_sheets():
+    data = plan(item("1", indicators=[ind("x", [(2017, 1, 1)])]), start=2017, end=2020)
+    extras = PlanExtras(schedules={"1": (ScheduleEntry("研修等の啓発活動", 2017, "実施", 1),
+                                         ScheduleEntry("研修等の啓発活動", 2018, "→", 1),
+                                         ScheduleEntry("センターの活性化", 2017, "実施", 0),
+                                         ScheduleEntry("センターの活性化", 2020, "→", 0))})
+    d = item_detail_view(data, extras, DEFAULT_RULE, "1", as_of_fy=2017, today=TODAY)
+    assert d.schedule.columns == ("実施内容", "平成29年度", "平成30年度", "令和2年度")
+    assert d.schedule.rows == (("センターの活性化", "実施", "", "→"), ("研修等の啓発活動", "実施", "→", ""))
+    assert d.narratives == () and d.status is None
+    assert item_detail_view(data, extras, DEFAULT_RULE, "999", today=TODAY) is None
