@@ -32,6 +32,7 @@ def get_store() -> Store:
     that opens a page by its URL in a new session runs that page file without app.py
     (streamlit serves pages/ itself until app.py has called st.navigation once).
     """
+    _route_through_app()
     try:
         store = _open_store(str(resolve_db_path()))
     except KpiError as exc:
@@ -40,6 +41,31 @@ def get_store() -> Store:
         raise
     sign_in_gate(store)
     return store
+
+
+def _route_through_app() -> None:
+    """Run every page inside app.py's frame, even on a deep link to a fresh server.
+
+    Until some session has run st.navigation, streamlit treats the pages/ folder the old way
+    (one script per page, its own English page list) and runs a deep-linked page file alone,
+    without the frame's pickers. Switching the server to st.navigation routing and rerunning
+    serves the same URL through app.py. (PagesManager is streamlit's own switch, pinned by
+    streamlit==1.67.0 in requirements.txt; st.navigation sets the same flag itself.)
+    """
+    try:
+        from unittest.mock import NonCallableMock
+
+        from streamlit.runtime import Runtime
+        from streamlit.runtime.pages_manager import PagesManager
+    except ImportError:  # a later streamlit without the folder mode: nothing to do
+        return
+    # Only on a real server: AppTest (whose runtime is a mock) resets the switch before every
+    # run by design and drives the pages itself; tests/browser/test_deeplink.py covers the server.
+    if isinstance(Runtime.instance(), NonCallableMock):
+        return
+    if PagesManager.uses_pages_directory:
+        PagesManager.uses_pages_directory = False
+        st.rerun()
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
