@@ -69,6 +69,7 @@ class PlanResult:
     rule: GradingRule
     as_of_fy: int
     items: tuple[ItemResult, ...]
+    today: date | None = None  # the day the rules were applied (what counts as overdue)
 
     @property
     def lagging(self) -> tuple[ItemResult, ...]:
@@ -170,7 +171,7 @@ def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = Non
     items = tuple(assess_item(rule, it, as_of_fy=as_of, today=today, years=years_t, style=style,
                               plan_end_fy=data.plan.end_fy)
                   for it in data.items)
-    return PlanResult(data.plan, rule, as_of, items)
+    return PlanResult(data.plan, rule, as_of, items, today)
 
 
 def grades_by_year(result: ItemResult) -> Mapping[int, str | None]:

@@ -97,11 +97,18 @@ def pace_to_goal(ind: Indicator, *, as_of_fy: int, style: Style = "wareki",
     else:
         reachable = projected >= goal - 1e-9
     sign = "+" if per_year >= 0 else "−"
-    nsign = "+" if needed >= 0 else "−"
-    text = (f"{ind.name}: これまでのペース（年 {sign}{format_number(round(abs(per_year), 2))}）では"
-            f"{format_fiscal_year(goal_fy, style)}に {format_number(round(projected, 2))} の見込みで、"
-            f"{label} {format_number(goal)} に{'届きます' if reachable else '届きません'}"
-            f"（必要なペース 年 {nsign}{format_number(round(abs(needed), 2))}）")
+    pace = f"これまでのペース（年 {sign}{format_number(round(abs(per_year), 2))}）"
+    when = f"{format_fiscal_year(goal_fy, style)}に {format_number(round(projected, 2))} の見込み"
+    already = last <= goal if ind.direction == "lower" else last >= goal
+    if already:
+        # Needing "−207 a year" reads as nonsense: say the goal is met, and whether it will hold.
+        text = (f"{ind.name}: {format_fiscal_year(last_fy, style)}の実績 {format_number(last)} で{label} "
+                f"{format_number(goal)} にすでに達しています" +
+                ("" if reachable else f"が、{pace}では{when}で、{label}を{'上回り' if ind.direction == 'lower' else '下回り'}ます"))
+    else:
+        nsign = "+" if needed >= 0 else "−"
+        text = (f"{ind.name}: {pace}では{when}で、{label} {format_number(goal)} に{'届きます' if reachable else '届きません'}"
+                f"（必要なペース 年 {nsign}{format_number(round(abs(needed), 2))}）")
     return Pace(goal, goal_fy, label, last_fy, last, per_year, needed, projected, reachable, text)
 
 

@@ -11,7 +11,7 @@ from datetime import date
 
 from kpi.assess import ItemResult, PlanResult, assess_plan
 from kpi.departments import format_departments
-from kpi.fiscal import Style, format_fiscal_year
+from kpi.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.grading import GradingRule
 from kpi.lagging import LagReason, Pace, pace_to_goal
 from kpi.model import STAGES, Evaluation, Indicator, PlanData
@@ -185,6 +185,7 @@ class YearPoint:
     progress: str
     grade: str
     grade_reason: str
+    due: bool = True  # the year is over (plus the plan's grace): a missing actual is overdue
 
 
 @dataclass(frozen=True)
@@ -225,15 +226,16 @@ class ItemView:
 
 
 def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_of: int, style: Style,
-                    plan_end: int | None) -> IndicatorView:
+                    plan_end: int | None, today: date | None = None, grace_months: int = 0) -> IndicatorView:
     pts = []
     for fy in years:
         r = ir.indicator_year(ind.name, fy)
         if r is None:
             continue
+        due = today is None or fiscal_year_has_ended(fy, today, grace_months)
         pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
                              r.actual_estimate, r.achievement.explanation, r.progress.explanation,
-                             r.grade.label or "", r.grade.reason))
+                             r.grade.label or "", r.grade.reason, due))
     pace = pace_to_goal(ind, as_of_fy=as_of, style=style, plan_end_fy=plan_end)
     trend: tuple[tuple[int, float], ...] = ()
     if pace is not None:
@@ -258,7 +260,8 @@ def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Sty
         return None
     it = ir.item
     years = tuple(sorted(set(data.data_years) | set(data.plan.years)))
-    inds = tuple(_indicator_view(ind, ir, years, result.as_of_fy, style, data.plan.end_fy) for ind in it.indicators)
+    inds = tuple(_indicator_view(ind, ir, years, result.as_of_fy, style, data.plan.end_fy, result.today,
+                                 rule.actual_grace_months) for ind in it.indicators)
     order = {s: i for i, s in enumerate(STAGES)}
     evals = tuple(sorted(it.evaluations, key=lambda e: (e.fiscal_year, order.get(e.stage, 9))))
     yg = tuple((y.fiscal_year, y.auto.label or "", y.self_grade or "", y.gap.text, y.auto.reason)

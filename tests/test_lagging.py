@@ -84,3 +84,15 @@ def test_below_target_is_listed_as_a_supporting_fact():
     assert below[0].years == (2016, 2017, 2018)
     assert "平成28年度〜平成30年度" in below[0].detail
     assert not is_lagging(rs)
+
+
+@pytest.mark.parametrize("baseline, years, expected, lagging", [
+    (0, [(2015, 10, 60), (2016, 20, 70)], "すでに達しています", False),  # rising, already past 50
+    (120, [(2015, 10, 90), (2016, 20, 60)], "すでに達していますが、", True),  # past 50 but falling 30 a year
+])
+def test_pace_when_the_goal_is_already_met(baseline, years, expected, lagging):
+    i = ind(years=years, baseline=baseline, baseline_fy=2014, final=50, final_fy=2019)
+    p = pace_to_goal(i, as_of_fy=2016)
+    assert expected in p.text
+    assert "必要なペース" not in p.text
+    assert p.reachable is not lagging

@@ -52,7 +52,7 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         marker=dict(color="#0072B2", line=dict(color="#0072B2", width=1.5),
                     pattern=dict(shape=["x" if p.actual_estimate else "" for p in pts], fgcolor="#FFFFFF", solidity=0.25)),
         text=[(format_number(p.actual) + ("（見込み）" if p.actual_estimate else "") + (f" {p.grade}" if p.grade else ""))
-              if p.actual is not None else "未報告" for p in pts],
+              if p.actual is not None else ("未報告" if p.due and p.target is not None else "") for p in pts],
         textposition="outside", hovertemplate="%{x} 実績 %{y:,}<extra></extra>")
     if view.baseline is not None:
         label = f"基準値 {format_number(view.baseline)}"
