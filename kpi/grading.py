@@ -19,6 +19,8 @@ from kpi.rates import Direction, Rate, achievement_rate, change_from_baseline, p
 
 Measure = Literal["achievement", "progress", "baseline", "manual"]
 
+UNGRADED_LABEL = "未評価"  # shown where an item or indicator has no automatic grade
+
 MEASURE_LABELS: dict[str, str] = {
     "achievement": "達成率（実績 ÷ 計画）",
     "progress": "進捗率（基準値から目標への進み具合）",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-from kpi.batch import FIELD_LABELS, TABLES, Batch, Change, ChangeSet
+from kpi.batch import FIELD_LABELS, TABLES, Batch, ChangeSet
 from kpi.direction import parse_direction
 from kpi.errors import FiscalYearError, Problem
 from kpi.fiscal import format_fiscal_year, parse_fiscal_year

@@ -543,7 +543,7 @@ class Store:
         cur.register("_kpi_upd", tbl)
         try:
             sets = ", ".join(f"{c} = u.{c}" for c in setcols + ["upload_id"])
-            where = " AND ".join([f"t.plan_id = u.plan_id"] + [f"t.{k} IS NOT DISTINCT FROM u.{k}" for k in spec.key])
+            where = " AND ".join(["t.plan_id = u.plan_id"] + [f"t.{k} IS NOT DISTINCT FROM u.{k}" for k in spec.key])
             cur.execute(f"UPDATE {table} AS t SET {sets} FROM _kpi_upd AS u WHERE {where}")
         finally:
             cur.unregister("_kpi_upd")

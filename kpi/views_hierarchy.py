@@ -11,9 +11,9 @@ from kpi.export import Table
 from kpi.fiscal import Style, format_fiscal_year
 from kpi.grading import GradingRule
 from kpi.model import PlanData
+from kpi.grading import UNGRADED_LABEL as UNGRADED
 
 NO_NODE = "（体系なし）"
-UNGRADED = "未評価"
 
 
 def levels_text(level_names: tuple[str, ...]) -> str:

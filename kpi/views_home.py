@@ -12,10 +12,10 @@ from kpi.fiscal import Style, format_fiscal_year, format_fiscal_year_short
 from kpi.grading import GradingRule
 from kpi.model import PlanData
 from kpi.views import Headline, Overview, overview_of, previous_assessment, signed
+from kpi.grading import UNGRADED_LABEL as UNGRADED
 
 ALL_AREAS = "すべて"
 NO_AREA = "（体系なし）"
-UNGRADED = "未評価"
 BASIS_LABELS: dict[str, str] = {"auto": "自動評価", "self": "自己評価（年度）"}
 # Above this many items the heat map opens on the first policy area, not on all of them.
 HEATMAP_ALL_LIMIT = 60

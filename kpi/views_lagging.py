@@ -14,8 +14,8 @@ from kpi.grading import GradingRule
 from kpi.lagging import REASON_TITLES
 from kpi.model import PlanData
 from kpi.views import LaggingRow, lagging_rows
+from kpi.grading import UNGRADED_LABEL as UNGRADED
 
-UNGRADED = "未評価"
 
 
 @dataclass(frozen=True)

@@ -5,53 +5,27 @@ to PowerPoint and PDF. The order, the lagging-only switch and the meeting are ke
 st.session_state["deck_options"], shared with that page.
 """
 
-from datetime import date
 
 import pandas as pd
 import streamlit as st
 
-from kpi.opinions import Meeting, load_opinions, meetings, suggest_meeting_name
-from kpi.pack.slides import SORTS, build_deck
-from ui import charts, frame
+from kpi.opinions import load_opinions
+from kpi.pack.slides import build_deck
+from ui import charts, frame, presenter
 
 ctx = frame.context()
 if ctx is None:
     st.stop()
 
 state = st.session_state
-opts = state.setdefault("deck_options", {"sort": "plan", "pick": [], "lagging_only": False, "meeting": None})
+opts = presenter.options()
 recorded = load_opinions(ctx.store, ctx.plan_id)
-NO_MEETING, NEW_MEETING = "（指定しない）", "（新しい会議）"
 
 
 def _settings() -> None:
-    """The presenter's choices, seeded from (and saved to) the shared options."""
-    titles = {it.item_no: it.title for it in ctx.data.items}
-    known = {m.name: m for m in meetings(recorded)}
-    seeds = {"mt_sort": opts["sort"], "mt_lagging": opts["lagging_only"],
-             "mt_pick": [n for n in opts["pick"] if n in titles]}
-    m = opts["meeting"]
-    seeds["mt_meeting"] = NO_MEETING if m is None else (m.name if m.name in known else NEW_MEETING)
-    for k, v in seeds.items():
-        state.setdefault(k, v)
-    c1, c2 = st.columns([3, 2])
-    sort = c1.radio("スライドの順番", list(SORTS), format_func=SORTS.get, key="mt_sort", horizontal=True)
-    lagging_only = c2.toggle("遅れている取組だけ", key="mt_lagging")
-    pick = opts["pick"]
-    if sort == "custom":
-        pick = st.multiselect("映す取組（選んだ順にスライドになります）", list(titles), key="mt_pick",
-                              format_func=lambda n: f"No.{n}　{titles[n]}")
-    choice = st.selectbox("会議（これより前の会議の委員意見をスライドに表示します）",
-                          [NO_MEETING] + list(known) + [NEW_MEETING], key="mt_meeting")
-    meeting = known.get(choice)
-    if choice == NEW_MEETING:
-        n1, n2 = st.columns(2)
-        state.setdefault("mt_new_name", m.name if m else suggest_meeting_name(frame.today(), list(known.values())))
-        state.setdefault("mt_new_date", m.held_on if m and m.held_on else frame.today())
-        name = n1.text_input("会議名", key="mt_new_name").strip()
-        held = n2.date_input("開催日", key="mt_new_date")
-        meeting = Meeting(name, held if isinstance(held, date) else None) if name else None
-    opts.update(sort=sort, pick=list(pick), lagging_only=lagging_only, meeting=meeting)
+    presenter.choose("mt", ctx, recorded, order_label="スライドの順番",
+                     pick_label="映す取組（選んだ順にスライドになります）",
+                     meeting_label="会議（これより前の会議の委員意見をスライドに表示します）")
 
 
 def _deck():

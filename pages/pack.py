@@ -5,55 +5,29 @@ kpi.pack; they are made when a download button is pressed. The order, the laggin
 switch and the meeting are shared with 会議モード (st.session_state["deck_options"]).
 """
 
-from datetime import date
 
 import streamlit as st
 
-from kpi.opinions import Meeting, load_opinions, meetings, suggest_meeting_name
+from kpi.opinions import load_opinions
 from kpi.pack import FORMATS, file_stem, pack_file
 from kpi.pack.layout import pages
-from kpi.pack.slides import SORTS, build_deck
-from ui import frame
+from kpi.pack.slides import build_deck
+from ui import frame, presenter
 
 ctx = frame.context()
 if ctx is None:
     st.stop()
 
-state = st.session_state
-opts = state.setdefault("deck_options", {"sort": "plan", "pick": [], "lagging_only": False, "meeting": None})
 recorded = load_opinions(ctx.store, ctx.plan_id)
-NO_MEETING, NEW_MEETING = "（指定しない）", "（新しい会議）"
 
 st.title("会議資料", anchor=False)
 st.caption("推進委員会に配る資料です。概要（評価の内訳と前年度からの増減、遅れている取組）のあと、取組ごとに"
            "評価と理由・計画と実績・グラフ・これまでの委員意見と回答を載せます。会議モードと同じ内容です。")
 
 # The same choices as 会議モード, seeded from and saved to the shared options.
-titles = {it.item_no: it.title for it in ctx.data.items}
-known = {m.name: m for m in meetings(recorded)}
-m = opts["meeting"]
-for k, v in {"pk_sort": opts["sort"], "pk_lagging": opts["lagging_only"],
-             "pk_pick": [n for n in opts["pick"] if n in titles],
-             "pk_meeting": NO_MEETING if m is None else (m.name if m.name in known else NEW_MEETING)}.items():
-    state.setdefault(k, v)
-c1, c2 = st.columns([3, 2])
-sort = c1.radio("取組の順番", list(SORTS), format_func=SORTS.get, key="pk_sort", horizontal=True)
-lagging_only = c2.toggle("遅れている取組だけ", key="pk_lagging")
-pick = opts["pick"]
-if sort == "custom":
-    pick = st.multiselect("載せる取組（選んだ順に並びます）", list(titles), key="pk_pick",
-                          format_func=lambda n: f"No.{n}　{titles[n]}")
-choice = st.selectbox("会議（これより前の会議の委員意見を載せます）", [NO_MEETING] + list(known) + [NEW_MEETING],
-                      key="pk_meeting")
-meeting = known.get(choice)
-if choice == NEW_MEETING:
-    n1, n2 = st.columns(2)
-    state.setdefault("pk_new_name", m.name if m else suggest_meeting_name(frame.today(), list(known.values())))
-    state.setdefault("pk_new_date", m.held_on if m and m.held_on else frame.today())
-    name = n1.text_input("会議名", key="pk_new_name").strip()
-    held = n2.date_input("開催日", key="pk_new_date")
-    meeting = Meeting(name, held if isinstance(held, date) else None) if name else None
-opts.update(sort=sort, pick=list(pick), lagging_only=lagging_only, meeting=meeting)
+opts = presenter.choose("pk", ctx, recorded, order_label="取組の順番", pick_label="載せる取組（選んだ順に並びます）",
+                        meeting_label="会議（これより前の会議の委員意見を載せます）")
+sort, pick, lagging_only, meeting = opts["sort"], opts["pick"], opts["lagging_only"], opts["meeting"]
 
 deck = build_deck(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style, sort=sort, pick=pick,
                   lagging_only=lagging_only, opinions=recorded, meeting=meeting, narratives=ctx.extras.narratives)

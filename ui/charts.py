@@ -6,34 +6,19 @@ from html import escape
 
 import plotly.graph_objects as go
 
+from kpi.colors import UNGRADED
+from kpi.colors import grade_colors as scheme_colors
 from kpi.fiscal import Style, format_fiscal_year, format_fiscal_year_short
 from kpi.grading import GradingRule
 from kpi.numbers import format_number
 from kpi.views import IndicatorView
 
-PALETTE = ("#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#CC79A7", "#000000")
-UNGRADED = "#BBBBBB"
 FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
 
 def grade_colors(rule: GradingRule) -> dict[str, str]:
-    """Best grade blue, worst vermillion, the rest in between; '未評価' grey."""
-    labels = rule.labels
-    n = len(labels)
-    if n == 1:
-        picks = [PALETTE[0]]
-    elif n == 2:
-        picks = [PALETTE[0], PALETTE[3]]
-    elif n == 3:
-        picks = [PALETTE[0], PALETTE[2], PALETTE[3]]
-    elif n == 4:
-        picks = [PALETTE[0], PALETTE[1], PALETTE[2], PALETTE[3]]
-    else:
-        picks = list(PALETTE[:5]) + [PALETTE[5]] * (n - 5)
-    colors = dict(zip(labels, picks))
-    colors["未評価"] = UNGRADED
-    colors[""] = UNGRADED
-    return colors
+    """Best grade blue, worst vermillion, the rest in between; '未評価' grey (kpi/colors.py)."""
+    return scheme_colors(rule.labels)
 
 
 def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 380) -> go.Figure:

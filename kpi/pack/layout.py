@@ -29,21 +29,6 @@ LAG_ROWS_MORE = 12  # on each continuation page
 OPINIONS_PER_PAGE = 4
 CUT_MARK = "…（以下省略）"
 
-# Okabe–Ito, as on the screen (ui/charts.py): best blue, worst vermillion, '未評価' grey.
-PALETTE = ("#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#CC79A7", "#000000")
-UNGRADED = "#BBBBBB"
-
-
-def grade_colors(labels: Sequence[str]) -> dict[str, str]:
-    n = len(labels)
-    picks = {1: [PALETTE[0]], 2: [PALETTE[0], PALETTE[3]], 3: [PALETTE[0], PALETTE[2], PALETTE[3]],
-             4: list(PALETTE[:4])}.get(n) or (list(PALETTE[:5]) + [PALETTE[5]] * (n - 5))
-    colors = dict(zip(labels, picks))
-    colors["未評価"] = UNGRADED
-    colors[""] = UNGRADED
-    return colors
-
-
 def char_width(ch: str) -> float:
     """Width in em: full-width (CJK, full-width forms) 1, others 0.6."""
     return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 0.6

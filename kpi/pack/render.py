@@ -10,9 +10,10 @@ from __future__ import annotations
 from functools import lru_cache
 from typing import Protocol, Sequence
 
+from kpi.colors import grade_colors
 from kpi.fiscal import Style
 from kpi.pack import charts
-from kpi.pack.layout import (HEIGHT_IN, MARGIN_IN, WIDTH_IN, Fitted, Page, Para, clean, fit, grade_colors,
+from kpi.pack.layout import (HEIGHT_IN, MARGIN_IN, WIDTH_IN, Fitted, Page, Para, clean, fit,
                              pages, text_width, wrap)
 from kpi.pack.slides import Deck, ItemSlide, SummarySlide
 from kpi.views import IndicatorView
