@@ -18,7 +18,7 @@ from typing import Any
 from kpi.batch import TABLES, Change, _key_text
 from kpi.errors import KpiError, NotFound, PermissionDenied
 from kpi.importers import layout_label
-from kpi.permissions import Actor
+from kpi.permissions import Actor, decide
 from kpi.store import RevertResult, Store, UploadMeta, UploadRecord
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
@@ -124,11 +124,9 @@ def can_undo(actor: Actor, upload: UploadRecord | UploadEntry) -> UndoDecision:
         return UndoDecision(False, f"取込番号 {rec.upload_id} はすでに取り消されています"
                                    f"（{rec.undone_at:%Y-%m-%d %H:%M} {rec.undone_by or ''}）。" if rec.undone_at else
                                    f"取込番号 {rec.upload_id} はすでに取り消されています。")
-    if actor.is_admin:
-        return UndoDecision(True)
-    if actor.can_write and actor.name == rec.uploaded_by:
-        return UndoDecision(True)
-    return UndoDecision(False, "取り消せるのは、取り込んだ本人か管理者だけです。")
+    # Who may undo is one rule of the permission table (admins any upload, editors their own).
+    d = decide(actor, "undo", owner=rec.uploaded_by)
+    return UndoDecision(True) if d.allowed else UndoDecision(False, d.reason)
 
 
 def _counts(later: UploadRecord, undoing: UploadRecord) -> bool:
@@ -181,13 +179,16 @@ def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None =
     def check(rec: UploadRecord, entries, later) -> None:
         decision = can_undo(actor, rec)
         if not decision:
-            cls = PermissionDenied if "本人か管理者" in decision.reason else UndoRefused
-            raise cls(decision.reason)
+            refused_by_role = not decide(actor, "undo", owner=rec.uploaded_by).allowed
+            raise (PermissionDenied if refused_by_role else UndoRefused)(decision.reason)
         conflicts = later_conflicts(rec, entries, later)
         if conflicts:
             raise _refusal(rec, conflicts)
 
     meta = UploadMeta(user=actor.name, kind="undo", note=note or f"取込番号 {upload_id} の取り消し")
+    if decide(actor, "undo").allowed:
+        from kpi.backup import before_import
+        before_import(store)  # an undo rewrites stored values too: keep the state it replaces
     return store.revert(upload_id, meta, check=check)
 
 

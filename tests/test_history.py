@@ -119,7 +119,7 @@ def test_can_undo(actor, uploaded_by, kind, status, allowed, niigata_store):
 
 def test_an_editor_cannot_undo_someone_elses_upload(niigata_store):
     (rec,) = niigata_store.uploads()
-    with pytest.raises(PermissionDenied, match="本人か管理者"):
+    with pytest.raises(PermissionDenied, match="ほかの人（テスト）の取り込みを取り消せるのは管理者だけ"):
         history.undo(niigata_store, rec.upload_id, Actor("佐藤", "editor", ("市民協働課",)))
     assert niigata_store.uploads()[0].status == "applied"
     with pytest.raises(NotFound):

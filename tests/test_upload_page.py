@@ -130,7 +130,7 @@ def test_history_hides_undo_from_someone_who_did_not_upload(app_env):
     from kpi.permissions import Actor
     at = open_page("pages/history.py", actor=Actor("閲覧者", "viewer"))
     assert not [b for b in at.button if b.label == "この取り込みを取り消す"]
-    assert "取り込んだ本人か管理者だけ" in texts(at)
+    assert "「閲覧」の権限のため、取り込みの取り消しはできません" in texts(at)
 
 
 def test_downloads_page_offers_the_prefilled_sheet_template_and_exports(app_env):
