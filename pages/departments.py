@@ -9,8 +9,8 @@ ctx = frame.context()
 if ctx is None:
     st.stop()
 
-view = departments_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
-                        department=st.session_state.get("dept_name"))
+view = frame.view(ctx, departments_view,
+                  department=st.session_state.get("dept_name"))
 fy_text = frame.fy_label(view.as_of_fy)
 
 st.title("担当課別", anchor=False)

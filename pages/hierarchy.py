@@ -9,8 +9,8 @@ ctx = frame.context()
 if ctx is None:
     st.stop()
 
-view = hierarchy_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
-                      selected=st.session_state.get("hier_node") or None)
+view = frame.view(ctx, hierarchy_view,
+                  selected=st.session_state.get("hier_node") or None)
 
 st.title("計画の体系", anchor=False)
 st.caption(f"{frame.md(ctx.data.plan.name)}　{frame.md(levels_text(view.level_names))}　"

@@ -9,8 +9,8 @@ ctx = frame.context()
 if ctx is None:
     st.stop()
 
-view = home_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
-                 area=st.session_state.get("home_area"), basis=st.session_state.get("home_basis"))
+view = frame.view(ctx, home_view,
+                  area=st.session_state.get("home_area"), basis=st.session_state.get("home_basis"))
 ov = view.overview
 top_level = ctx.data.plan.level_names[0] if ctx.data.plan.level_names else "体系"
 

@@ -11,9 +11,9 @@ ctx = frame.context()
 if ctx is None:
     st.stop()
 
-view = lagging_view(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
-                    reasons=st.session_state.get("lag_reasons", ()), departments=st.session_state.get("lag_depts", ()),
-                    grades=st.session_state.get("lag_grades", ()))
+view = frame.view(ctx, lagging_view,
+                  reasons=st.session_state.get("lag_reasons", ()), departments=st.session_state.get("lag_depts", ()),
+                  grades=st.session_state.get("lag_grades", ()))
 
 st.title("遅れている取組", anchor=False)
 st.caption(f"{frame.fy_label(view.as_of_fy)}までの状況　理由の多い順、同数なら自動評価の低い順　評価基準: {frame.md(ctx.rule.describe())}")

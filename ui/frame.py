@@ -88,6 +88,27 @@ def _load_extras(path: str, version: int, plan_id: int):
     return load_extras(_open_store(path), plan_id)
 
 
+@st.cache_data(show_spinner="集計しています…", max_entries=128)
+def _view(path: str, version: int, plan_id: int, module: str, name: str, fy: int, style: str, day: date,
+          options: tuple):
+    import importlib
+    store = _open_store(path)
+    fn = getattr(importlib.import_module(module), name)
+    return fn(store.load_plan(plan_id), store.rule(plan_id), as_of_fy=fy, today=day, style=style, **dict(options))
+
+
+def view(ctx: "Context", fn, **options):
+    """fn(data, rule, as_of_fy=, today=, style=, **options) for the selected plan, kept until the data changes.
+
+    Assessing a plan is the costly part of a page (about 2 ms per item); widgets rerun the
+    page on every click, so the frozen result is cached by the data version (every write,
+    rule changes included, bumps it) and the choices that shaped it.
+    """
+    opts = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
+    return _view(str(ctx.store.path), data_version(ctx.store), ctx.plan_id, fn.__module__, fn.__name__, ctx.fy,
+                 ctx.style, today(), opts)
+
+
 def load_extras(store: Store, plan_id: int):
     """Schedules, narratives, plan notes and status marks (kpi.views_extras.PlanExtras), cached like load_plan."""
     return _load_extras(str(store.path), data_version(store), plan_id)
