@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi.views_home import BASIS_LABELS, home_view
-from ui import charts, frame, tables
+from ui import components, charts, frame, tables
 
 ctx = frame.context()
 if ctx is None:
@@ -66,15 +66,7 @@ if not ov.lagging:
     st.success("遅れている取組はありません。")
 for row in ov.lagging[:30]:
     with st.expander(f"⚠ No.{frame.md(row.item_no)}　{frame.md(row.title)}　—　{frame.md(row.reason_titles)}", expanded=len(ov.lagging) <= 3):
-        c1, c2, c3 = st.columns(3)
-        c1.markdown(f"**担当課**　{frame.md(row.department or '―')}")
-        c2.markdown(f"**自動評価**　{frame.md(row.auto_grade or '―')}")
-        c3.markdown(f"**自己評価**　{frame.md(row.self_grade or '―')}")
-        for r in row.reasons:
-            mark = "●" if r.lagging else "・"
-            st.markdown(f"{mark} **{frame.md(r.title)}**：{frame.md(r.detail)}")
-        if row.last_comment:
-            st.caption(f"最新のコメント: {frame.md(row.last_comment)}")
+        components.lag_details(row.department, row.auto_grade, row.self_grade, row.reasons, row.last_comment)
         if st.button("取組の詳細を見る", key=f"go_{row.item_no}"):
             st.session_state["item_no"] = row.item_no
             st.switch_page("pages/item_detail.py")

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi.views_lagging import lagging_view
-from ui import frame, tables
+from ui import components, frame, tables
 
 PAGE_SIZE = 10
 
@@ -52,12 +52,5 @@ for e in view.entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
             st.switch_page("pages/item_detail.py")
         if e.path:
             st.caption(" ＞ ".join(frame.md(p) for p in e.path))
-        a, b, c = st.columns(3)
-        a.markdown(f"**担当課**　{frame.md('、'.join(e.departments) or '―')}")
-        b.markdown(f"**自動評価**　{frame.md(row.auto_grade or '―')}")
-        c.markdown(f"**自己評価**　{frame.md(row.self_grade or '―')}")
-        for r in row.reasons:
-            mark = "●" if r.lagging else "・"
-            st.markdown(f"{mark} **{frame.md(r.title)}**：{frame.md(r.detail)}")
-        if row.last_comment:
-            st.caption(f"最新のコメント: {frame.md(row.last_comment)}")
+        components.lag_details("、".join(e.departments), row.auto_grade, row.self_grade, row.reasons,
+                               row.last_comment)
