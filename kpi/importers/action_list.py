@@ -22,7 +22,8 @@ import json
 from kpi.batch import Batch
 from kpi.departments import parse_departments
 from kpi.fiscal import dominant_era
-from kpi.importers.common import Reporter, header_key, item_number, layout_sheets, plan_name_from_title, years_in
+from kpi.importers.common import (Reporter, header_key, item_number, layout_sheets, named_columns,
+                                  plan_name_from_title, years_in)
 from kpi.importers.workbook import Sheet, Workbook, tidy_text
 from kpi.numbers import NO_VALUE_MARKS
 from kpi.target_text import parse_target_text
@@ -46,17 +47,8 @@ _REQUIRED = ("no", "title", "target")
 
 def _columns(sheet: Sheet, row: int) -> tuple[dict[str, int], dict[int, int]]:
     """Named columns and fiscal-year columns (col → year) of a header row."""
-    cols: dict[str, int] = {}
-    texts = [sheet.text(row, c) for c in range(1, sheet.max_col + 1)]
-    for c in range(1, sheet.max_col + 1):
-        key = header_key(sheet.raw(row, c))
-        if not key:
-            continue
-        for name, aliases in HEADERS.items():
-            if name not in cols and key in aliases:
-                cols[name] = c
-                break
-    era = dominant_era(texts)
+    cols, _rest = named_columns(sheet, row, HEADERS)
+    era = dominant_era([sheet.text(row, c) for c in range(1, sheet.max_col + 1)])
     years: dict[int, int] = {}
     start = cols.get("activity", cols.get("target", 0))
     for c in range(start + 1, sheet.max_col + 1):

@@ -123,6 +123,23 @@ def header_key(v: Any) -> str:
     return re.sub(r"\s+", "", clean_text(v))
 
 
+def named_columns(sheet: Sheet, row: int, headers: dict[str, Any]) -> tuple[dict[str, int], list[tuple[int, str]]]:
+    """Columns of a header row by name (first match of each name's aliases), and the header
+    texts no name claimed, as (column, key) for layouts that recognise more by pattern."""
+    cols: dict[str, int] = {}
+    rest: list[tuple[int, str]] = []
+    for c in range(1, sheet.max_col + 1):
+        key = header_key(sheet.raw(row, c))
+        if not key:
+            continue
+        name = next((n for n, aliases in headers.items() if n not in cols and key in aliases), None)
+        if name is None:
+            rest.append((c, key))
+        else:
+            cols[name] = c
+    return cols, rest
+
+
 def item_number(v: Any) -> str:
     """An item number as people write it: 1.0 → '1', '１' → '1', 'No.３' → '3'."""
     if isinstance(v, float) and v.is_integer():

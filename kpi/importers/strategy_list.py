@@ -26,7 +26,8 @@ from kpi.batch import Batch
 from kpi.departments import parse_departments
 from kpi.errors import FiscalYearError
 from kpi.fiscal import dominant_era, parse_fiscal_year
-from kpi.importers.common import Reporter, header_key, item_number, layout_sheets, plan_name_from_title, years_in
+from kpi.importers.common import (Reporter, header_key, item_number, layout_sheets, named_columns,
+                                  plan_name_from_title, years_in)
 from kpi.importers.workbook import Sheet, Workbook, clean_text, tidy_text
 from kpi.numbers import NO_VALUE_MARKS
 
@@ -48,18 +49,10 @@ _NOTE_PREFIXES = ("※", "注", "(注", "（注", "＊", "*")
 
 
 def _columns(sheet: Sheet, row: int) -> dict[str, int]:
-    cols: dict[str, int] = {}
-    for c in range(1, sheet.max_col + 1):
-        key = header_key(sheet.raw(row, c))
-        if not key:
-            continue
-        for name, aliases in HEADERS.items():
-            if name not in cols and key in aliases:
-                cols[name] = c
-                break
-        else:
-            if "narrative" not in cols and _NARRATIVE_RE.search(key) and "進捗状況" != key:
-                cols["narrative"] = c
+    cols, rest = named_columns(sheet, row, HEADERS)
+    for c, key in rest:
+        if "narrative" not in cols and _NARRATIVE_RE.search(key) and "進捗状況" != key:
+            cols["narrative"] = c
     return cols
 
 
