@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi.views_departments import departments_view
-from ui import frame, tables
+from ui import components, frame, tables
 
 ctx = frame.context()
 if ctx is None:
@@ -41,10 +41,4 @@ else:
 
 st.markdown("**担当している取組**")
 tables.show(view.tables["items"], "items")
-nos = [i.item_no for i in d.items]
-titles = {i.item_no: i.title for i in d.items}
-c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-pick = c1.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="dept_item")
-if c2.button("取組の詳細を見る", key="dept_go", type="primary"):
-    st.session_state["item_no"] = pick
-    st.switch_page("pages/item_detail.py")
+components.go_to_item({i.item_no: i.title for i in d.items}, "dept")

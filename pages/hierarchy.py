@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi.views_hierarchy import hierarchy_view, levels_text
-from ui import charts, frame, tables
+from ui import components, charts, frame, tables
 
 ctx = frame.context()
 if ctx is None:
@@ -36,10 +36,4 @@ if view.selected is not None:
                 f"{frame.md(view.selected.summary)}")
 tables.show(view.tables["items"], "items")
 if view.selected_items:
-    nos = [lf.item_no for lf in view.selected_items]
-    titles = {lf.item_no: lf.title for lf in view.selected_items}
-    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
-    pick = c1.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="hier_item")
-    if c2.button("取組の詳細を見る", key="hier_go", type="primary"):
-        st.session_state["item_no"] = pick
-        st.switch_page("pages/item_detail.py")
+    components.go_to_item({lf.item_no: lf.title for lf in view.selected_items}, "hier")

@@ -44,18 +44,23 @@ def demo_db(tmp_path_factory) -> Path:
     return _demo_db(tmp_path_factory)
 
 
-_DEMO_CACHE: dict[str, Path] = {}
+_BUILT: dict[str, Path] = {}
+
+
+def _built_db(tmp_path_factory, name: str, build) -> Path:
+    """A database filled once per test session by build(store); tests work on copies."""
+    if name not in _BUILT:
+        d = tmp_path_factory.mktemp(name)
+        s = Store.open(d / f"{name}.duckdb")
+        build(s)
+        s.close()
+        _BUILT[name] = d / f"{name}.duckdb"
+    return _BUILT[name]
 
 
 def _demo_db(tmp_path_factory) -> Path:
-    if "path" not in _DEMO_CACHE:
-        from kpi.demo import load_demo
-        d = tmp_path_factory.mktemp("demo")
-        s = Store.open(d / "demo.duckdb")
-        load_demo(s)
-        s.close()
-        _DEMO_CACHE["path"] = d / "demo.duckdb"
-    return _DEMO_CACHE["path"]
+    from kpi.demo import load_demo
+    return _built_db(tmp_path_factory, "demo", load_demo)
 
 
 @pytest.fixture
@@ -77,19 +82,10 @@ def app_env(monkeypatch, demo_copy: Path):
     st.cache_data.clear()
 
 
-_SYNTHETIC_CACHE: dict[str, Path] = {}
-
-
 def _synthetic_db(tmp_path_factory) -> Path:
     """The large synthetic plan (kpi.synthetic: 300 items × 3 indicators × 8 years), built once."""
-    if "path" not in _SYNTHETIC_CACHE:
-        from kpi.synthetic import build_synthetic
-        d = tmp_path_factory.mktemp("synthetic")
-        s = Store.open(d / "synthetic.duckdb")
-        build_synthetic(s)
-        s.close()
-        _SYNTHETIC_CACHE["path"] = d / "synthetic.duckdb"
-    return _SYNTHETIC_CACHE["path"]
+    from kpi.synthetic import build_synthetic
+    return _built_db(tmp_path_factory, "synthetic", build_synthetic)
 
 
 @pytest.fixture

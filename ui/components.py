@@ -22,3 +22,12 @@ def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequ
         st.markdown(f"{mark} **{frame.md(r.title)}**：{frame.md(r.detail)}")
     if last_comment:
         st.caption(f"最新のコメント: {frame.md(last_comment)}")
+
+
+def go_to_item(titles: dict[str, str], key: str) -> None:
+    """Pick one of the listed items and open its detail page."""
+    c1, c2 = st.columns([4, 1], vertical_alignment="bottom")
+    pick = c1.selectbox("取組", list(titles), format_func=lambda n: f"No.{n}　{titles[n]}", key=f"{key}_item")
+    if c2.button("取組の詳細を見る", key=f"{key}_go", type="primary"):
+        st.session_state["item_no"] = pick
+        st.switch_page("pages/item_detail.py")

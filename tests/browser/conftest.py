@@ -76,14 +76,19 @@ def browser():
         b.close()
 
 
+def serve_copy(tmp_path_factory, source: Path, name: str = "server") -> Server:
+    """An app server on its own copy of a database built once per session."""
+    d = tmp_path_factory.mktemp(name)
+    db = d / "kpi.duckdb"
+    shutil.copy(source, db)
+    return Server(db)
+
+
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     """One app server per test module, on its own copy of the demo database."""
     from conftest import _demo_db
-    d = tmp_path_factory.mktemp("server")
-    db = d / "kpi.duckdb"
-    shutil.copy(_demo_db(tmp_path_factory), db)
-    s = Server(db)
+    s = serve_copy(tmp_path_factory, _demo_db(tmp_path_factory))
     yield s
     s.stop()
 

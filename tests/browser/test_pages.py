@@ -3,11 +3,10 @@ demo plans and on the large synthetic plan. Screenshots go to tests/_artifacts/ 
 
 from __future__ import annotations
 
-import shutil
 
 import pytest
 
-from browser.conftest import Server, shot, wait_idle
+from browser.conftest import serve_copy, shot, wait_idle
 
 # (sidebar title, screenshot name, a text the page must show)
 PAGES = (
@@ -46,10 +45,7 @@ def no_exception(page) -> None:
 @pytest.fixture(scope="module")
 def synthetic_server(tmp_path_factory):
     from conftest import _synthetic_db
-    d = tmp_path_factory.mktemp("synthetic_server")
-    db = d / "kpi.duckdb"
-    shutil.copy(_synthetic_db(tmp_path_factory), db)
-    s = Server(db)
+    s = serve_copy(tmp_path_factory, _synthetic_db(tmp_path_factory), "synthetic_server")
     yield s
     s.stop()
 
