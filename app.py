@@ -10,7 +10,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from kpi.errors import KpiError
+from kpi.errors import KpiError, StoreUnavailable
 from ui import frame
 
 ROOT = Path(__file__).resolve().parent
@@ -36,29 +36,35 @@ PAGES: list[tuple[str, str, str, str]] = [
 
 st.set_page_config(page_title="計画進捗ダッシュボード", page_icon=":material/monitoring:", layout="wide")
 
-store = frame.get_store()
-# Sign-in (kpi/auth.py): stops here with the sign-in form until someone is signed in, unless
-# sign-in is off (no users, no OIDC), when everyone is the local administrator as before.
-actor = frame.sign_in_gate(store)
+# A shared store whose server is down raises StoreUnavailable from any query of the frame:
+# the page says so with a retry button, and the next run works once the server is back.
+try:
+    store = frame.get_store()
+    # Sign-in (kpi/auth.py): stops here with the sign-in form until someone is signed in, unless
+    # sign-in is off (no users, no OIDC), when everyone is the local administrator as before.
+    actor = frame.sign_in_gate(store)
 
-# Pages a role has no use for are not listed; each page and every write still checks on its own.
-HIDDEN_FROM_PUBLIC = {"pages/upload.py", "pages/history.py", "pages/settings.py", "pages/users.py"}
-ADMIN_ONLY = {"pages/users.py"}
+    # Pages a role has no use for are not listed; each page and every write still checks on its own.
+    HIDDEN_FROM_PUBLIC = {"pages/upload.py", "pages/history.py", "pages/settings.py", "pages/users.py"}
+    ADMIN_ONLY = {"pages/users.py"}
 
-sections: dict[str, list] = {}
-for section, path, title, icon in PAGES:
-    if (actor.public_only and path in HIDDEN_FROM_PUBLIC) or (not actor.is_admin and path in ADMIN_ONLY):
-        continue
-    if (ROOT / path).exists():
-        sections.setdefault(section, []).append(
-            st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
-# expanded: every page listed (a folded list shows Streamlit's English 'View N more').
-page = st.navigation(sections, expanded=True)
+    sections: dict[str, list] = {}
+    for section, path, title, icon in PAGES:
+        if (actor.public_only and path in HIDDEN_FROM_PUBLIC) or (not actor.is_admin and path in ADMIN_ONLY):
+            continue
+        if (ROOT / path).exists():
+            sections.setdefault(section, []).append(
+                st.Page(path, title=title, icon=icon, default=path == "pages/home.py"))
+    # expanded: every page listed (a folded list shows Streamlit's English 'View N more').
+    page = st.navigation(sections, expanded=True)
 
-with st.sidebar:
-    st.markdown("### 計画進捗ダッシュボード")
-frame.sidebar(store)
-frame.user_box(actor)
+    with st.sidebar:
+        st.markdown("### 計画進捗ダッシュボード")
+    frame.sidebar(store)
+    frame.user_box(actor)
+except StoreUnavailable as exc:
+    frame.show_error(exc)
+    st.stop()
 
 try:
     page.run()

@@ -1,7 +1,8 @@
 """Command line for IT staff and batch jobs: python -m kpi COMMAND.
 
 Every command takes --db PATH (default data/kpi.duckdb; the KPI_DB
-environment variable overrides the default). Problems are printed in Japanese
+environment variable overrides the default), or a shared DuckLake catalog
+'ducklake:postgres:…' with --data-path (KPI_DATA_PATH) for its table files. Problems are printed in Japanese
 with sheet and cell; the exit status is 0 on success and 1 on any error.
 """
 
@@ -17,7 +18,7 @@ from kpi.errors import KpiError
 
 def _store(args):
     from kpi.store import Store
-    return Store.open(args.db)
+    return Store.open(args.db, data_path=getattr(args, "data_path", None))
 
 
 def _user(args) -> str:
@@ -27,6 +28,22 @@ def _user(args) -> str:
         return f"{getpass.getuser()}（コマンド）"
     except (KeyError, OSError):
         return "コマンド"
+
+
+def cmd_init(args) -> int:
+    store = _store(args)
+    print(f"データベースを用意しました: {store.target}")
+    return 0
+
+
+def cmd_copy_store(args) -> int:
+    from kpi.store import Store
+    target = Store.open(args.to, data_path=args.data_path)
+    copied = target.copy_from_file(args.source)
+    for table, n in copied.items():
+        print(f"{table}\t{n}")
+    print(f"移しました: {args.source} → {target.target}（{sum(copied.values())} 行）")
+    return 0
 
 
 def cmd_demo(args) -> int:
@@ -214,15 +231,30 @@ def cmd_restore(args) -> int:
     return 0
 
 
+DB_HELP = ("データベース: ファイル（既定: data/kpi.duckdb）または共有データベース "
+           "'ducklake:postgres:dbname=kpi host=… user=kpi'。環境変数 KPI_DB でも指定できる")
+DATA_PATH_HELP = "共有データベースのデータフォルダ（全サーバーから見える場所。環境変数 KPI_DATA_PATH でも指定できる）"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="python -m kpi", description="計画進捗ダッシュボードのコマンド")
-    p.add_argument("--db", help="データベースファイル（既定: data/kpi.duckdb、環境変数 KPI_DB で変更可）")
+    p.add_argument("--db", help=DB_HELP)
+    p.add_argument("--data-path", help=DATA_PATH_HELP)
     sub = p.add_subparsers(dest="command", required=True)
 
     def add(name: str, help_text: str):
         sp = sub.add_parser(name, help=help_text, description=help_text)
-        sp.add_argument("--db", default=argparse.SUPPRESS, help="データベースファイル")
+        sp.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+        sp.add_argument("--data-path", default=argparse.SUPPRESS, help=DATA_PATH_HELP)
         return sp
+
+    sp = add("init", "データベースを作る（共有データベースは、サーバーを起動する前にこれで1回作る）")
+    sp.set_defaults(func=cmd_init)
+
+    sp = add("copy-store", "データベースファイルの全データ（履歴・ユーザーを含む）を空の共有データベースへ移す")
+    sp.add_argument("source", help="移す元のデータベースファイル（例: data/kpi.duckdb。アプリを止めてから）")
+    sp.add_argument("--to", required=True, help="移す先（例: 'ducklake:postgres:dbname=kpi host=… user=kpi'）")
+    sp.set_defaults(func=cmd_copy_store)
 
     sp = add("demo", "デモ用の計画（data/samples のブック）を読み込む")
     sp.set_defaults(func=cmd_demo)
@@ -269,7 +301,8 @@ def build_parser() -> argparse.ArgumentParser:
                        ("passwd", "パスワードを変更する"), ("disable", "停止する（サインインできなくする）"),
                        ("enable", "停止を解除する"), ("list", "一覧を表示する")):
         u = usub.add_parser(name, help=text, description=text)
-        u.add_argument("--db", default=argparse.SUPPRESS, help="データベースファイル")
+        u.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+        u.add_argument("--data-path", default=argparse.SUPPRESS, help=DATA_PATH_HELP)
         u.add_argument("--user", dest="by", help="記録する操作者名（既定: OSのユーザー名）")
         if name == "list":
             continue
@@ -302,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     if not hasattr(args, "db"):
         args.db = None
+    if not hasattr(args, "data_path"):
+        args.data_path = None
     try:
         return args.func(args)
     except KpiError as exc:

@@ -51,6 +51,11 @@ class StoreConflictError(StoreError):
     title = "同時に更新されました"
 
 
+class StoreUnavailable(StoreError):
+    """The shared store's server cannot be reached; reads and writes resume when it returns."""
+    title = "データベースに接続できません"
+
+
 class PermissionDenied(KpiError):
     title = "権限がありません"
 

@@ -24,7 +24,7 @@ import duckdb
 import pyarrow as pa
 
 from kpi.batch import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
-from kpi.errors import NotFound, StoreBusyError, StoreConflictError, StoreError
+from kpi.errors import NotFound, StoreBusyError, StoreConflictError, StoreError, StoreUnavailable
 from kpi.grading import GradingRule
 from kpi.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
 from kpi.schema import MIGRATIONS
@@ -39,6 +39,14 @@ def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
         return Path(explicit)
     env = os.environ.get("KPI_DB")
     return Path(env) if env else DEFAULT_DB_PATH
+
+
+def resolve_target(explicit: str | os.PathLike | None = None) -> str:
+    """Where the store is, as written: a file path, or a shared catalog 'ducklake:…' kept verbatim."""
+    raw = str(explicit) if explicit else os.environ.get("KPI_DB", "")
+    if raw.startswith("ducklake:"):
+        return raw
+    return str(resolve_db_path(raw or None))
 
 
 @dataclass(frozen=True)
@@ -93,8 +101,24 @@ _ARROW_TYPES = {
 }
 
 
+_UNAVAILABLE_SIGNS = ("unable to connect", "connection refused", "server closed the connection",
+                      "could not connect", "connection to server", "no connection to the server",
+                      "terminating connection", "failed to query most recent snapshot")
+
+
+def _unavailable(text: str) -> bool:
+    low = text.lower()
+    return any(sign in low for sign in _UNAVAILABLE_SIGNS)
+
+
 def _wrap_duckdb(exc: Exception, path: Path) -> StoreError:
     text = str(exc)
+    if _unavailable(text):
+        return StoreUnavailable(
+            "データベースのサーバーに接続できません。データは変更していません。",
+            hint="PostgreSQL（共有データベース）が止まっているか、ネットワークが切れています。"
+                 "戻ればこの画面のまま使えます。少し待ってから、もう一度試してください。"
+                 f"（詳細: {text.splitlines()[0][:200]}）")
     if "lock" in text.lower() or "Conflicting lock" in text:
         return StoreBusyError(
             f"データベース {path} は別のプログラムが開いています。",
@@ -146,17 +170,22 @@ class Store:
     def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
         self._con = con
         self.path = path
+        self._catalog: str | None = None
+        self.target = str(path)  # what --db / KPI_DB said: a file path or a 'ducklake:…' target
         self._columns: dict[str, list[tuple[str, str]]] = {}
 
     # ------------------------------------------------------------------ open
     @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, read_only: bool = False) -> "Store":
-        """Open (and migrate) a DuckDB file, or a DuckLake catalog given as 'ducklake:…'."""
-        target = str(path) if path is not None and str(path).startswith("ducklake:") else None
-        if target is None and os.environ.get("KPI_DB", "").startswith("ducklake:") and path is None:
-            target = os.environ["KPI_DB"]
-        if target is not None:
-            return cls._open_ducklake(target)
+    def open(cls, path: str | os.PathLike | None = None, *, read_only: bool = False,
+             data_path: str | None = None) -> "Store":
+        """Open (and migrate) a DuckDB file, or a shared DuckLake catalog given as 'ducklake:…'.
+
+        path: --db, else KPI_DB, else data/kpi.duckdb. data_path (--data-path, KPI_DATA_PATH):
+        the shared folder of a DuckLake catalog's table files.
+        """
+        target = resolve_target(path)
+        if target.startswith("ducklake:"):
+            return cls._open_ducklake(target, data_path)
         p = resolve_db_path(path)
         if str(p) != ":memory:":
             p.parent.mkdir(parents=True, exist_ok=True)
@@ -170,38 +199,122 @@ class Store:
         return store
 
     @classmethod
-    def _open_ducklake(cls, target: str) -> "Store":
-        """A shared catalog: 'ducklake:meta.duckdb' or 'ducklake:postgres:dbname=… host=…'.
+    def _open_ducklake(cls, target: str, data_path: str | None = None) -> "Store":
+        """A shared catalog: 'ducklake:postgres:dbname=… host=…' (or 'ducklake:meta.duckdb').
 
         The extensions come from the pinned pip packages duckdb-ext-ducklake and
-        duckdb-ext-postgres, so nothing is downloaded at run time. Data files go
-        to KPI_DUCKLAKE_DATA (default: data/ducklake_files/).
+        duckdb-ext-postgres, loaded from their folder with automatic download off, so
+        nothing is fetched at run time. Table data (Parquet) goes to the data path:
+        data_path, else KPI_DATA_PATH; every server must see the same folder. A catalog
+        keeps the data path it was created with, so servers may leave it unset.
         """
         import sysconfig
         ext_dir = Path(sysconfig.get_paths()["purelib"]) / "duckdb_ext" / "extensions"
-        data_path = os.environ.get("KPI_DUCKLAKE_DATA", str(PROJECT_ROOT / "data" / "ducklake_files"))
-        con = duckdb.connect()
+        data_path = data_path or os.environ.get("KPI_DATA_PATH") or os.environ.get("KPI_DUCKLAKE_DATA")
+        on_postgres = target.startswith("ducklake:postgres:")
+        if not data_path and not on_postgres:
+            data_path = str(Path(target[len("ducklake:"):]).with_suffix("")) + "_files"
+        options = f" (DATA_PATH '{_sql_literal(data_path)}')" if data_path else ""
+        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
         try:
-            con.execute("SET autoinstall_known_extensions = false")
             con.execute(f"SET extension_directory = '{_sql_literal(str(ext_dir))}'")
             con.execute("LOAD ducklake")
-            if target.startswith("ducklake:postgres:"):
+            if on_postgres:
                 con.execute("LOAD postgres")
-            con.execute(f"ATTACH '{_sql_literal(target)}' AS kpi_lake (DATA_PATH '{_sql_literal(data_path)}')")
-            con.execute("USE kpi_lake")
+            # Two servers creating a new catalog at the same moment collide on its metadata
+            # tables; the one that lost finds the catalog made on its next try.
+            for attempt in range(5):
+                try:
+                    con.execute(f"ATTACH '{_sql_literal(target)}' AS kpi_lake{options}")
+                    break
+                except duckdb.Error as exc:
+                    if attempt == 4 or _unavailable(str(exc)) or "DATA_PATH" in str(exc):
+                        raise
+                    import time
+                    time.sleep(0.2 * (attempt + 1))
         except duckdb.Error as exc:
             con.close()
-            raise StoreError(f"共有データベース（DuckLake）に接続できません: {str(exc).splitlines()[0][:300]}",
-                             hint="接続先の設定（KPI_DB）と、PostgreSQL が動いているかを確かめてください") from exc
+            text = str(exc)
+            if "DATA_PATH" in text or "data path" in text.lower():
+                raise StoreError("共有データベース（DuckLake）のデータフォルダが、作成時のものと違います。",
+                                 hint="KPI_DATA_PATH（--data-path）を作成時と同じフォルダにするか、指定を外してください"
+                                      f"（詳細: {text.splitlines()[0][:200]}）") from exc
+            if "Missing DATA_PATH" in text or ("data_path" in text.lower() and not data_path):
+                raise StoreError("新しい共有データベースには、データフォルダの指定が必要です。",
+                                 hint="KPI_DATA_PATH（または --data-path）に、すべてのサーバーから見える共有フォルダを指定してください") from exc
+            raise StoreUnavailable(f"共有データベース（DuckLake）に接続できません: {text.splitlines()[0][:300]}",
+                                   hint="接続先の設定（KPI_DB）と、PostgreSQL が動いているかを確かめてください") from exc
         store = cls(con, Path(target))
+        store.target = target
+        store._catalog = "kpi_lake"
         store.migrate()
         return store
+
+    def copy_from_file(self, source: str | os.PathLike) -> dict[str, int]:
+        """Move an embedded database file's data into this (empty) store, in one transaction.
+
+        Every table is copied whole, history, change_log, users and the id counters included,
+        so uploads can still be undone after the move. The file is migrated first and only
+        read; the target must hold no plan and no upload yet. Returns rows copied per table.
+        """
+        src_path = resolve_db_path(source)
+        if not src_path.exists():
+            raise NotFound(f"移す元のデータベース {src_path} がありません")
+        if str(src_path) == self.target:
+            raise StoreError("移す元と移す先が同じです。", hint="--to に共有データベース（ducklake:…）を指定してください")
+        Store.open(src_path).close()  # brings the file to the same schema version as this store
+        with self._read() as cur:
+            if cur.execute("SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM uploads)").fetchone()[0]:
+                raise StoreError("移す先のデータベースにはもうデータがあります。何も書き込んでいません。",
+                                 hint="空の共有データベース（python -m kpi init で作成）に移してください")
+        copied: dict[str, int] = {}
+
+        def write() -> dict[str, int]:
+            with self.transaction() as cur:
+                for table in tables:
+                    cols = ", ".join(c for c, _t in self.columns(table))
+                    cur.execute(f"DELETE FROM {table}")  # the counters seeded at creation
+                    cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM kpi_source.main.{table}")
+                    copied[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            return copied
+
+        with self._read() as cur:
+            cur.execute(f"ATTACH '{_sql_literal(str(src_path))}' AS kpi_source (READ_ONLY)")
+        try:
+            with self._read() as cur:
+                tables = [r[0] for r in cur.execute(
+                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'kpi_source' "
+                    "AND table_name <> 'schema_migrations' ORDER BY table_name").fetchall()]
+            return self.retrying(write)
+        finally:
+            with self._read() as cur:
+                cur.execute("DETACH kpi_source")
+
+    @property
+    def is_shared(self) -> bool:
+        """A DuckLake catalog that several servers may write to at once."""
+        return self._catalog is not None
 
     def close(self) -> None:
         self._con.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
-        return self._con.cursor()
+        cur = self._con.cursor()
+        if self._catalog is not None:
+            # USE belongs to one connection; a cursor is a new one and would start in 'memory'.
+            # It asks the catalog for its latest snapshot, so it is also where a server that went
+            # away and came back shows: each pooled connection to it fails once ("server closed
+            # the connection") and is replaced, so a few tries get a live one.
+            for attempt in range(8):
+                try:
+                    cur.execute(f"USE {self._catalog}")
+                    break
+                except duckdb.Error as exc:
+                    if attempt < 7 and "server closed the connection" in str(exc):
+                        continue
+                    cur.close()
+                    raise _wrap_duckdb(exc, self.path) from exc
+        return cur
 
     @contextmanager
     def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -224,7 +337,24 @@ class Store:
 
     # ------------------------------------------------------------- migrations
     def migrate(self) -> list[str]:
-        """Bring an existing database up to date in place; returns what was applied."""
+        """Bring an existing database up to date in place; returns what was applied.
+
+        Servers starting together on one shared catalog race to apply the same migration;
+        the loser's transaction is refused as a conflict and it starts over, finding the
+        migration done.
+        """
+        import time
+        for attempt in range(8):
+            try:
+                return self._migrate_once()
+            except (StoreError, duckdb.Error) as exc:
+                text = str(exc).lower()
+                if attempt == 7 or not ("conflict" in text or "already exists" in text or "duplicate" in text):
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _migrate_once(self) -> list[str]:
         cur = self.cursor()
         try:
             cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR, applied_at TIMESTAMP)")
@@ -237,25 +367,36 @@ class Store:
                 try:
                     for stmt in [s.strip() for s in sql.split(";") if s.strip()]:
                         cur.execute(stmt)
+                    # Seeded in the transaction that creates the tables: on a shared catalog two
+                    # servers racing here conflict on CREATE TABLE, so only one seeds.
+                    self._seed_counters(cur)
                     cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, datetime.now()])
                     cur.execute("COMMIT")
                 except duckdb.Error as exc:
-                    cur.execute("ROLLBACK")
+                    try:
+                        cur.execute("ROLLBACK")
+                    except duckdb.Error:
+                        pass  # a refused COMMIT has rolled back already
                     raise StoreError(f"データベースの更新（{name}）に失敗しました: {exc}",
                                      hint="データベースのバックアップから戻してください") from exc
                 applied.append(name)
-            for counter in ("upload", "plan"):
-                if not cur.execute("SELECT 1 FROM counters WHERE name = ?", [counter]).fetchone():
-                    start = 0
-                    if counter == "upload":
-                        start = cur.execute("SELECT coalesce(max(upload_id), 0) FROM uploads").fetchone()[0]
-                    else:
-                        start = cur.execute("SELECT coalesce(max(plan_id), 0) FROM plans").fetchone()[0]
-                    cur.execute("INSERT INTO counters VALUES (?, ?)", [counter, start])
+            if not applied:
+                self._seed_counters(cur)  # a database from before counters existed
             self._columns.clear()
             return applied
         finally:
             cur.close()
+
+    @staticmethod
+    def _seed_counters(cur: duckdb.DuckDBPyConnection) -> None:
+        tables = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_catalog = current_database()").fetchall()}
+        if not {"counters", "uploads", "plans"} <= tables:
+            return
+        for counter, source in (("upload", "SELECT coalesce(max(upload_id), 0) FROM uploads"),
+                                ("plan", "SELECT coalesce(max(plan_id), 0) FROM plans")):
+            if not cur.execute("SELECT 1 FROM counters WHERE name = ?", [counter]).fetchone():
+                cur.execute("INSERT INTO counters VALUES (?, ?)", [counter, cur.execute(source).fetchone()[0]])
 
     def applied_migrations(self) -> list[str]:
         with self._read() as cur:
@@ -266,7 +407,8 @@ class Store:
             with self._read() as cur:
                 rows = cur.execute(
                     "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_name = ? ORDER BY ordinal_position", [table]).fetchall()
+                    "WHERE table_name = ? AND table_catalog = current_database() ORDER BY ordinal_position",
+                    [table]).fetchall()
             self._columns[table] = [(r[0], r[1]) for r in rows]
         return self._columns[table]
 
@@ -564,8 +706,30 @@ class Store:
         for batch in batches:
             if batch.errors:
                 raise ImportRefused(batch.problems)
-        with self.transaction() as cur:
-            return [self._apply_in(cur, batch, meta, check) for batch, meta in zip(batches, metas)]
+
+        def write() -> list[ApplyResult]:
+            with self.transaction() as cur:
+                return [self._apply_in(cur, batch, meta, check) for batch, meta in zip(batches, metas)]
+        return self.retrying(write)
+
+    def retrying(self, write: Callable[[], Any], attempts: int = 6) -> Any:
+        """Run a whole write transaction again when another writer committed first.
+
+        Two servers on one shared store (or two sessions of one server) that write at the
+        same moment both touch the upload counter, so the later commit is refused as a
+        conflict and rolled back whole. The write recomputes its changes against what is
+        stored now, so running it again is what the user would do by hand; only after
+        several refusals is the user told to retry.
+        """
+        import random
+        import time
+        for attempt in range(attempts):
+            try:
+                return write()
+            except StoreConflictError:
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(random.uniform(0.05, 0.3) * (attempt + 1))
 
     def revert(self, upload_id: int, meta: UploadMeta, check: RevertCheck | None = None) -> RevertResult:
         """Undo one upload in one transaction, recorded as an upload of its own (meta.kind 'undo').
@@ -576,7 +740,7 @@ class Store:
         check(upload, its change_log, later uploads of the same plan with theirs) runs first,
         inside the transaction, and refuses by raising (kpi/history.py: permissions, later changes).
         """
-        return _revert(self, upload_id, meta, check)
+        return self.retrying(lambda: _revert(self, upload_id, meta, check))
 
     def _apply_in(self, cur: duckdb.DuckDBPyConnection, batch: Batch, meta: UploadMeta,
                   check: Callable[[ChangeSet, int | None], None] | None) -> ApplyResult:

@@ -110,3 +110,24 @@ def synthetic_env(monkeypatch, tmp_path: Path, synthetic_db: Path):
 def pytest_configure(config):
     ARTIFACTS.mkdir(exist_ok=True)
     os.environ.setdefault("STREAMLIT_BROWSER_GATHER_USAGE_STATS", "false")
+
+
+@pytest.fixture(scope="session")
+def pg(tmp_path_factory):
+    """A real PostgreSQL server (Debian's package) in a temporary folder, for the shared store's tests."""
+    from pgcluster import PgCluster
+    cluster = PgCluster().init().start()
+    yield cluster
+    cluster.remove()
+
+
+_PG_DATABASES: list[int] = []
+
+
+@pytest.fixture
+def shared_target(pg, tmp_path, monkeypatch) -> str:
+    """A new empty DuckLake catalog on the test PostgreSQL server, with its own data folder."""
+    _PG_DATABASES.append(len(_PG_DATABASES) + 1)
+    target = pg.create_database(f"kpi_test_{len(_PG_DATABASES)}")
+    monkeypatch.setenv("KPI_DATA_PATH", str(tmp_path / "lake_files"))
+    return target

@@ -149,8 +149,9 @@ def test_second_process_gets_a_clear_message(tmp_path):
 
 
 def test_same_code_runs_on_a_ducklake_catalog(tmp_path, monkeypatch):
-    monkeypatch.setenv("KPI_DUCKLAKE_DATA", str(tmp_path / "lake_files"))
+    monkeypatch.setenv("KPI_DATA_PATH", str(tmp_path / "lake_files"))
     lake = Store.open(f"ducklake:{tmp_path / 'meta.duckdb'}")
+    assert lake.is_shared
     plain = Store.open(tmp_path / "plain.duckdb")
     for s in (lake, plain):
         prep = prepare(s, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)
@@ -159,6 +160,9 @@ def test_same_code_runs_on_a_ducklake_catalog(tmp_path, monkeypatch):
         commit(s, [prepare(s, fixed, plan_name=NIIGATA_PLAN, today=TODAY)], "テスト")
     assert snapshot(lake) == snapshot(plain)
     lake.close()
+    again = Store.open(f"ducklake:{tmp_path / 'meta.duckdb'}")  # it was written to the catalog, not memory
+    assert snapshot(again) == snapshot(plain)
+    again.close()
     plain.close()
 
 

@@ -9,11 +9,11 @@ import streamlit as st
 
 from kpi.assess import default_as_of
 from kpi.demo import ensure_demo
-from kpi.errors import KpiError, Problem
+from kpi.errors import KpiError, Problem, StoreUnavailable
 from kpi.fiscal import Style, format_fiscal_year
 from kpi.grading import GradingRule
 from kpi.model import PlanData
-from kpi.store import Store, resolve_db_path
+from kpi.store import Store, resolve_target
 
 ERA_OPTIONS: dict[str, str] = {"wareki": "和暦", "seireki": "西暦"}
 
@@ -34,7 +34,7 @@ def get_store() -> Store:
     """
     _route_through_app()
     try:
-        store = _open_store(str(resolve_db_path()))
+        store = _open_store(resolve_target())
     except KpiError as exc:
         show_error(exc)
         st.stop()
@@ -137,6 +137,9 @@ def show_error(exc: BaseException) -> None:
         st.error(text, icon=":material/error:")
         if problems:
             show_problems(problems)
+        if isinstance(exc, StoreUnavailable):
+            # The connection comes back by itself once the server returns; a click reruns the page.
+            st.button("もう一度試す", icon=":material/refresh:", key="store_retry")
     else:
         st.error(f"**予期しないエラー**\n\n{type(exc).__name__}。データは変更していません。管理者に連絡してください。",
                  icon=":material/error:")

@@ -1,0 +1,208 @@
+"""The shared store: a DuckLake catalog on a real PostgreSQL server, opened by several processes.
+
+Each process (an app server, a CLI run) has its own DuckDB instance attached to the same
+catalog, as two servers on two machines would. Nothing here is mocked: the server is
+Debian's PostgreSQL started in a temporary folder (tests/pgcluster.py).
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import threading
+
+import duckdb
+import pytest
+
+from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
+from helpers import canonical_workbook
+from kpi import export
+from kpi.errors import StoreConflictError, StoreError, StoreUnavailable
+from kpi.importing import commit, prepare
+from kpi.store import Store
+from pgcluster import PgCluster
+from test_cli import rows
+
+
+def cli(*args, target: str, env: dict | None = None, data_path: str | None = None):
+    e = dict(os.environ)
+    e.pop("KPI_DB", None)
+    e.update(env or {})
+    extra = ["--data-path", data_path] if data_path else []
+    return subprocess.run([sys.executable, "-m", "kpi", *args, "--db", target, *extra], capture_output=True,
+                          cwd=ROOT, env=e, timeout=180)
+
+
+def small_plan(path, name: str, value: int):
+    return canonical_workbook(
+        path, plan={"計画名": name, "自治体": "テスト市", "開始年度": "令和3年度", "終了年度": "令和7年度"},
+        items=[{"体系1": "基本目標1", "体系2": "施策1", "No.": "1", "取組名": f"{name}の取組", "担当課": "企画課●"}],
+        indicators=[{"No.": "1", "指標名": "参加者数", "単位": "人", "基準値": 100, "基準年度": "R2",
+                     "最終目標値": 200, "目標年度": "R7"}],
+        values=[{"No.": "1", "指標名": "参加者数", "年度": "R5", "計画": 150, "実績": value}])
+
+
+def test_every_cli_command_works_on_the_shared_store(shared_target, tmp_path):
+    assert cli("init", target=shared_target).returncode == 0
+    r = cli("import", str(NIIGATA), "--plan", NIIGATA_PLAN, target=shared_target)
+    assert r.returncode == 0, r.stderr.decode()
+    exported = rows(cli("export", target=shared_target).stdout)
+    assert {row["plan"] for row in exported} == {NIIGATA_PLAN} and len(exported) == 8
+    history = cli("history", target=shared_target).stdout.decode()
+    assert "niigata_kaikaku_no28.xlsx" in history
+    upload_id = history.splitlines()[1].split("\t")[0]
+    assert cli("undo", upload_id, target=shared_target).returncode == 0
+    assert rows(cli("export", target=shared_target).stdout) == []
+    # The catalog lives in PostgreSQL and the table files in the data path, not in this process.
+    assert any((tmp_path / "lake_files").rglob("*.parquet"))
+
+
+def test_a_write_by_one_process_is_seen_by_another_at_once(shared_target):
+    a, b = Store.open(shared_target), Store.open(shared_target)
+    version = b.query("SELECT value FROM counters WHERE name = 'upload'")[0][0]
+    commit(a, [prepare(a, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "サーバーA")
+    assert b.query("SELECT value FROM counters WHERE name = 'upload'")[0][0] == version + 1
+    assert [p.name for p in b.plans()] == [NIIGATA_PLAN]
+    assert export.build(b, "values") == export.build(a, "values")
+    a.close()
+    b.close()
+
+
+def test_simultaneous_imports_from_two_processes_both_land(shared_target, tmp_path):
+    """Each CLI run holds its transaction open for a second before COMMIT, so the two overlap for sure;
+    the one refused as a conflict runs its write again and lands too."""
+    assert cli("init", target=shared_target).returncode == 0
+    files = [small_plan(tmp_path / f"{n}.xlsx", f"同時取込計画{n}", v) for n, v in (("A", 111), ("B", 222))]
+    env = {"KPI_FAULT_PAUSE_BEFORE_COMMIT": "1.0"}
+    procs = [subprocess.Popen([sys.executable, "-m", "kpi", "import", str(f), "--db", shared_target],
+                              cwd=ROOT, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+             for f in files]
+    outs = [p.communicate(timeout=180) for p in procs]
+    for p, (_out, err) in zip(procs, outs):
+        assert p.returncode == 0, err.decode()
+    # Both really were open at the same moment: one of them had to start over.
+    paused = sum(err.decode().count("KPI_FAULT: paused before COMMIT") for _out, err in outs)
+    assert paused >= 3
+    exported = {(r["plan"], r["actual"]) for r in rows(cli("export", target=shared_target).stdout)}
+    assert exported == {("同時取込計画A", "111"), ("同時取込計画B", "222")}
+    ids = [r[0] for r in Store.open(shared_target).query("SELECT upload_id FROM uploads ORDER BY 1")]
+    assert ids == [1, 2]
+
+
+def test_a_lost_race_is_retried_and_told_plainly_when_it_keeps_losing(shared_target):
+    a, b = Store.open(shared_target), Store.open(shared_target)
+    cur = a.cursor()
+    cur.execute("BEGIN TRANSACTION")
+    cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'upload'")
+    b.query("SELECT 1")
+    commit(b, [prepare(b, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "サーバーB")  # lands first
+    with pytest.raises(duckdb.TransactionException):
+        cur.execute("COMMIT")
+    # Store.transaction turns the refusal into a message for people; retrying() runs the write again.
+    attempts = []
+
+    def always_loses():
+        attempts.append(1)
+        with a.transaction() as tx:
+            tx.execute("UPDATE counters SET value = value + 1 WHERE name = 'upload'")
+            with b.transaction() as other:
+                other.execute("UPDATE counters SET value = value + 1 WHERE name = 'upload'")
+    with pytest.raises(StoreConflictError) as err:
+        a.retrying(always_loses, attempts=3)
+    assert len(attempts) == 3
+    assert "もう一度" in err.value.hint and "何も書き込んでいません" in err.value.message
+
+
+def test_history_and_undo_across_processes(shared_target, tmp_path):
+    a, b = Store.open(shared_target), Store.open(shared_target)
+    first = commit(a, [prepare(a, small_plan(tmp_path / "v1.xlsx", "履歴計画", 120), today=TODAY)], "サーバーA")
+    second = commit(a, [prepare(a, small_plan(tmp_path / "v2.xlsx", "履歴計画", 130), today=TODAY)], "サーバーA")
+    assert [u.upload_id for u in b.uploads()][:2] == [second[0].upload_id, first[0].upload_id]
+    from kpi import history
+    from kpi.permissions import Actor
+    history.undo(b, second[0].upload_id, Actor("サーバーB 管理者", "admin"))
+    actual = a.query("SELECT value FROM indicator_values WHERE kind = 'actual'")
+    assert actual == [(120.0,)]
+
+
+def test_copy_store_moves_an_embedded_file_with_its_history(shared_target, demo_copy, tmp_path):
+    r = cli("copy-store", str(demo_copy), "--to", shared_target, target=shared_target)
+    assert r.returncode == 0, r.stderr.decode()
+    for what in ("values", "evaluations", "indicators", "items", "statuses", "narratives", "schedules", "notes"):
+        shared = cli("export", "--what", what, target=shared_target).stdout
+        embedded = cli("export", "--what", what, target=str(demo_copy)).stdout
+        assert shared == embedded, what
+    assert cli("history", target=shared_target).stdout == cli("history", target=str(demo_copy)).stdout
+    # The history came along: an upload made before the move can be undone after it.
+    last = Store.open(demo_copy).uploads()[0]
+    assert cli("undo", str(last.upload_id), target=shared_target).returncode == 0
+    assert last.plan_name not in {p.name for p in Store.open(shared_target).plans()}
+    # A second move into a store that now has data is refused and changes nothing.
+    before = cli("export", target=shared_target).stdout
+    again = cli("copy-store", str(demo_copy), "--to", shared_target, target=shared_target)
+    assert again.returncode == 1 and "もうデータがあります" in again.stderr.decode()
+    assert cli("export", target=shared_target).stdout == before
+
+
+def test_servers_starting_together_create_one_catalog(pg, tmp_path):
+    """Several processes opening a new, empty catalog at the same moment: one creates it, none fails."""
+    target = pg.create_database("kpi_race")
+    results: list = []
+
+    def open_it():
+        try:
+            s = Store.open(target, data_path=str(tmp_path / "files"))
+            results.append(sorted(s.query("SELECT name, value FROM counters")))
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            results.append(exc)
+    threads = [threading.Thread(target=open_it) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert results == [[("plan", 0), ("upload", 0)]] * 3
+
+
+def test_a_new_catalog_needs_a_data_path_an_old_one_keeps_its_own(pg, tmp_path, monkeypatch):
+    monkeypatch.delenv("KPI_DATA_PATH", raising=False)
+    monkeypatch.delenv("KPI_DUCKLAKE_DATA", raising=False)
+    target = pg.create_database("kpi_paths")
+    Store.open(target, data_path=str(tmp_path / "shared")).close()
+    assert Store.open(target).plans() == []  # no data path given: the catalog's own is used
+    with pytest.raises(StoreError) as err:
+        Store.open(target, data_path=str(tmp_path / "elsewhere"))
+    assert "作成時" in err.value.message
+
+
+def test_a_store_whose_server_stops_says_so_and_recovers_when_it_returns(tmp_path):
+    cluster = PgCluster().init().start()
+    try:
+        target = cluster.create_database("kpi")
+        store = Store.open(target, data_path=str(tmp_path / "files"))
+        commit(store, [prepare(store, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "テスト")
+        cluster.stop()
+        for _ in range(2):  # the first query finds the connection closed, the next cannot connect
+            with pytest.raises(StoreUnavailable) as err:
+                store.plans()
+            assert "接続できません" in err.value.message and "もう一度" in err.value.hint
+        cluster.start()
+        assert [p.name for p in store.plans()] == [NIIGATA_PLAN]  # the same Store, no restart
+    finally:
+        cluster.remove()
+
+
+def test_a_server_that_cannot_be_reached_at_start_is_a_message_not_a_traceback(tmp_path):
+    r = cli("history", target="ducklake:postgres:dbname=kpi host=127.0.0.1 port=1 user=kpi",
+            data_path=str(tmp_path))
+    err = r.stderr.decode()
+    assert r.returncode == 1 and "Traceback" not in err
+    assert "接続できません" in err and "KPI_DB" in err
+
+
+def test_the_embedded_file_never_loads_the_postgres_extension(tmp_path):
+    """The default works on a machine without PostgreSQL: a file store loads neither extension."""
+    store = Store.open(tmp_path / "kpi.duckdb")
+    loaded = {r[0] for r in store.query("SELECT extension_name FROM duckdb_extensions() WHERE loaded")}
+    assert not loaded & {"postgres_scanner", "ducklake"}
+    assert not store.is_shared
