@@ -32,7 +32,8 @@ def _user(args) -> str:
 
 def cmd_init(args) -> int:
     store = _store(args)
-    print(f"データベースを用意しました: {store.target}")
+    from kpi.store import redact
+    print(f"データベースを用意しました: {redact(store.target)}")
     return 0
 
 
@@ -42,7 +43,8 @@ def cmd_copy_store(args) -> int:
     copied = target.copy_from_file(args.source)
     for table, n in copied.items():
         print(f"{table}\t{n}")
-    print(f"移しました: {args.source} → {target.target}（{sum(copied.values())} 行）")
+    from kpi.store import redact
+    print(f"移しました: {args.source} → {redact(target.target)}（{sum(copied.values())} 行）")
     return 0
 
 
@@ -54,7 +56,8 @@ def cmd_demo(args) -> int:
         print(f"読み込みました: {name}")
     for file, reason in report.skipped:
         print(f"読み込めませんでした: {file}: {reason}", file=sys.stderr)
-    print(f"データベース: {store.path}")
+    from kpi.store import redact
+    print(f"データベース: {redact(str(store.path))}")
     return 0
 
 

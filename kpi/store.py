@@ -106,6 +106,19 @@ _UNAVAILABLE_SIGNS = ("unable to connect", "connection refused", "server closed 
                       "terminating connection", "failed to query most recent snapshot")
 
 
+def redact(text: str) -> str:
+    """A connection string as it may be shown or logged: never with its password."""
+    import re
+    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
+
+
+def _detail(text: str) -> str:
+    first = text.splitlines()[0] if text else ""
+    for prefix in ("IO Error: ", "Error: ", "Failed to query most recent snapshot for DuckLake: "):
+        first = first.removeprefix(prefix)
+    return redact(first)[:400]
+
+
 def _unavailable(text: str) -> bool:
     low = text.lower()
     return any(sign in low for sign in _UNAVAILABLE_SIGNS)
@@ -115,10 +128,10 @@ def _wrap_duckdb(exc: Exception, path: Path) -> StoreError:
     text = str(exc)
     if _unavailable(text):
         return StoreUnavailable(
-            "データベースのサーバーに接続できません。データは変更していません。",
-            hint="PostgreSQL（共有データベース）が止まっているか、ネットワークが切れています。"
-                 "戻ればこの画面のまま使えます。少し待ってから、もう一度試してください。"
-                 f"（詳細: {text.splitlines()[0][:200]}）")
+            "共有データベースのサーバー（PostgreSQL）と通信できません。データは変更していません。",
+            hint="サーバーが止まっているか、ネットワークが切れています。サーバーが戻れば、"
+                 "「もう一度試す」でそのまま使えます（アプリの再起動は要りません）。"
+                 f"（詳細: {_detail(text)}）")
     if "lock" in text.lower() or "Conflicting lock" in text:
         return StoreBusyError(
             f"データベース {path} は別のプログラムが開いています。",
@@ -238,11 +251,11 @@ class Store:
             if "DATA_PATH" in text or "data path" in text.lower():
                 raise StoreError("共有データベース（DuckLake）のデータフォルダが、作成時のものと違います。",
                                  hint="KPI_DATA_PATH（--data-path）を作成時と同じフォルダにするか、指定を外してください"
-                                      f"（詳細: {text.splitlines()[0][:200]}）") from exc
+                                      f"（詳細: {_detail(text)}）") from exc
             if "Missing DATA_PATH" in text or ("data_path" in text.lower() and not data_path):
                 raise StoreError("新しい共有データベースには、データフォルダの指定が必要です。",
                                  hint="KPI_DATA_PATH（または --data-path）に、すべてのサーバーから見える共有フォルダを指定してください") from exc
-            raise StoreUnavailable(f"共有データベース（DuckLake）に接続できません: {text.splitlines()[0][:300]}",
+            raise StoreUnavailable(f"共有データベース（DuckLake）を開けません: {_detail(text)}",
                                    hint="接続先の設定（KPI_DB）と、PostgreSQL が動いているかを確かめてください") from exc
         store = cls(con, Path(target))
         store.target = target

@@ -2,11 +2,15 @@
 # Set up everything the tests need on a fresh machine and run them all.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK"; then
+# Debian packages: chromium and the Japanese fonts for the browser tests, PostgreSQL for the
+# shared-store tests (tests/pgcluster.py starts a throwaway server; the package's own is not used).
+if ! command -v chromium >/dev/null 2>&1 || ! fc-list 2>/dev/null | grep -qi "Noto Sans CJK" \
+   || ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
   SUDO=""
   if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
   $SUDO apt-get update
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends chromium fonts-noto-cjk fontconfig
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y --no-install-recommends \
+    chromium fonts-noto-cjk fontconfig postgresql postgresql-client
 fi
 if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv

@@ -185,7 +185,8 @@ def test_a_store_whose_server_stops_says_so_and_recovers_when_it_returns(tmp_pat
         for _ in range(2):  # the first query finds the connection closed, the next cannot connect
             with pytest.raises(StoreUnavailable) as err:
                 store.plans()
-            assert "接続できません" in err.value.message and "もう一度" in err.value.hint
+            assert err.value.title == "データベースに接続できません"
+            assert "PostgreSQL" in err.value.message and "もう一度試す" in err.value.hint
         cluster.start()
         assert [p.name for p in store.plans()] == [NIIGATA_PLAN]  # the same Store, no restart
     finally:
@@ -193,11 +194,12 @@ def test_a_store_whose_server_stops_says_so_and_recovers_when_it_returns(tmp_pat
 
 
 def test_a_server_that_cannot_be_reached_at_start_is_a_message_not_a_traceback(tmp_path):
-    r = cli("history", target="ducklake:postgres:dbname=kpi host=127.0.0.1 port=1 user=kpi",
+    r = cli("history", target="ducklake:postgres:dbname=kpi host=127.0.0.1 port=1 user=kpi password=hidden1",
             data_path=str(tmp_path))
     err = r.stderr.decode()
     assert r.returncode == 1 and "Traceback" not in err
     assert "接続できません" in err and "KPI_DB" in err
+    assert "hidden1" not in err  # a password in the connection string is never shown
 
 
 def test_the_embedded_file_never_loads_the_postgres_extension(tmp_path):

@@ -33,13 +33,15 @@ def _free_port() -> int:
 
 
 class Server:
-    def __init__(self, db: Path, env: dict[str, str] | None = None):
+    def __init__(self, db: Path | str, env: dict[str, str] | None = None, log_dir: Path | None = None):
+        """db: a database file, or a shared store target 'ducklake:…' (then give log_dir)."""
         self.db = db
         self.port = _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         e = dict(os.environ, KPI_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
         e.update(env or {})
-        self.log = open(db.parent / "streamlit.log", "wb")
+        self.log_path = (log_dir or Path(db).parent) / f"streamlit-{self.port}.log"
+        self.log = open(self.log_path, "wb")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
              "--server.address", "127.0.0.1", "--server.headless", "true"],
@@ -47,7 +49,7 @@ class Server:
         deadline = time.time() + 90
         while time.time() < deadline:
             if self.proc.poll() is not None:
-                raise RuntimeError((db.parent / "streamlit.log").read_text(errors="replace"))
+                raise RuntimeError(self.log_path.read_text(errors="replace"))
             try:
                 with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
                     if r.status == 200:
