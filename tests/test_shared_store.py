@@ -208,3 +208,28 @@ def test_the_embedded_file_never_loads_the_postgres_extension(tmp_path):
     loaded = {r[0] for r in store.query("SELECT extension_name FROM duckdb_extensions() WHERE loaded")}
     assert not loaded & {"postgres_scanner", "ducklake"}
     assert not store.is_shared
+
+
+def test_the_readme_backup_and_restore_recipe_brings_everything_back(pg, tmp_path):
+    """pg_dump of the catalog plus a copy of the data folder, restored into a new database and folder."""
+    import shutil
+    target = pg.create_database("kpi_backup")
+    files = tmp_path / "lake_files"
+    store = Store.open(target, data_path=str(files))
+    commit(store, [prepare(store, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "テスト")
+    before = {what: export.build(store, what) for what in ("values", "indicators", "items")}
+    uploads = store.uploads()
+    store.close()
+    pg_args = ["-h", "127.0.0.1", "-p", str(pg.port), "-U", pg.user]
+    dump = tmp_path / "kpi.dump"
+    subprocess.run([str(pg.bin / "pg_dump"), *pg_args, "-Fc", "-f", str(dump), "kpi_backup"], check=True, timeout=120)
+    shutil.copytree(files, tmp_path / "backup_files")
+    # Disaster: the database and the folder are gone. Restore both where they were.
+    subprocess.run([str(pg.bin / "dropdb"), *pg_args, "kpi_backup"], check=True, timeout=120)
+    shutil.rmtree(files)
+    subprocess.run([str(pg.bin / "createdb"), *pg_args, "kpi_backup"], check=True, timeout=120)
+    subprocess.run([str(pg.bin / "pg_restore"), *pg_args, "-d", "kpi_backup", str(dump)], check=True, timeout=120)
+    shutil.copytree(tmp_path / "backup_files", files)
+    restored = Store.open(target)
+    assert {what: export.build(restored, what) for what in before} == before
+    assert restored.uploads() == uploads
