@@ -37,6 +37,11 @@ def cmd_init(args) -> int:
     return 0
 
 
+def cmd_maintain(args) -> int:
+    print(_store(args).maintain())
+    return 0
+
+
 def cmd_copy_store(args) -> int:
     from kpi.store import Store
     target = Store.open(args.to, data_path=args.data_path)
@@ -253,6 +258,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     sp = add("init", "データベースを作る（共有データベースは、サーバーを起動する前にこれで1回作る）")
     sp.set_defaults(func=cmd_init)
+
+    sp = add("maintain", "データベースを整理する（共有データベースでは取り込みで増えた小さなファイルをまとめる。夜間の定期実行向け）")
+    sp.set_defaults(func=cmd_maintain)
 
     sp = add("copy-store", "データベースファイルの全データ（履歴・ユーザーを含む）を空の共有データベースへ移す")
     sp.add_argument("source", help="移す元のデータベースファイル（例: data/kpi.duckdb。アプリを止めてから）")

@@ -303,6 +303,28 @@ class Store:
             with self._read() as cur:
                 cur.execute("DETACH kpi_source")
 
+    def maintain(self) -> str:
+        """Housekeeping for a store that has taken many uploads; safe while servers run.
+
+        On a shared catalog every write adds small Parquet files (one per table it touched), and
+        reads open them all: merging them keeps pages fast after years of uploads. The replaced
+        files stay on disk (a backup taken earlier still finds them). A file database is
+        checkpointed instead.
+        """
+        with self._read() as cur:
+            if not self.is_shared:
+                cur.execute("CHECKPOINT")
+                return "データベースファイルを整理しました（CHECKPOINT）。"
+            before = self._data_files(cur)
+            cur.execute(f"CALL ducklake_merge_adjacent_files('{self._catalog}')")
+            return f"共有データベースの表のファイルをまとめました: {before} 個 → {self._data_files(cur)} 個。"
+
+    def _data_files(self, cur: duckdb.DuckDBPyConnection) -> int:
+        tables = [r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_catalog = current_database()").fetchall()]
+        return sum(cur.execute("SELECT count(*) FROM ducklake_list_files(?, ?)", [self._catalog, t]).fetchone()[0]
+                   for t in tables)
+
     @property
     def is_shared(self) -> bool:
         """A DuckLake catalog that several servers may write to at once."""

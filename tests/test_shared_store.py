@@ -233,3 +233,17 @@ def test_the_readme_backup_and_restore_recipe_brings_everything_back(pg, tmp_pat
     restored = Store.open(target)
     assert {what: export.build(restored, what) for what in before} == before
     assert restored.uploads() == uploads
+
+
+def test_maintain_merges_the_small_files_uploads_leave_and_keeps_every_value(shared_target, tmp_path):
+    store = Store.open(shared_target)
+    for n in range(6):  # six uploads, each adding files to the tables it touched
+        commit(store, [prepare(store, small_plan(tmp_path / f"v{n}.xlsx", "整理計画", 100 + n), today=TODAY)],
+               "テスト")
+    before = export.build(store, "values")
+    files = store._data_files(store.cursor())
+    r = cli("maintain", target=shared_target)
+    assert r.returncode == 0, r.stderr.decode()
+    assert store._data_files(store.cursor()) < files
+    assert f"{files} 個 →" in r.stdout.decode()
+    assert export.build(store, "values") == before
