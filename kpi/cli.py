@@ -220,6 +220,10 @@ def cmd_backup(args) -> int:
             up = f"取込番号{b.last_upload}まで" if b.last_upload is not None else ""
             print(f"{b.path}\t{b.created:%Y-%m-%d %H:%M:%S}\t{up}\t{b.size // 1024} KB")
         return 0
+    if store.is_shared:
+        print("共有データベースは、PostgreSQL のカタログ（pg_dump）とデータフォルダの組でバックアップします。"
+              "手順は README の「バックアップと復元（共有データベース）」にあります。")
+        return 0
     path = backup.make_backup(store)
     if path is None:
         print("バックアップするデータがありません（空のデータベース、または共有データベース）。")

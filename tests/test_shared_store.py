@@ -247,3 +247,30 @@ def test_maintain_merges_the_small_files_uploads_leave_and_keeps_every_value(sha
     assert store._data_files(store.cursor()) < files
     assert f"{files} 個 →" in r.stdout.decode()
     assert export.build(store, "values") == before
+
+
+def test_every_page_of_the_app_runs_on_the_shared_store(shared_target, demo_db, monkeypatch):
+    """The same pages, unchanged, on the demo data moved into the shared store (AppTest)."""
+    import ast
+
+    import streamlit as st
+
+    from test_pages import open_page, text_of
+    Store.open(shared_target).copy_from_file(demo_db)
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    pages = [p for node in ast.walk(tree) if isinstance(node, ast.AnnAssign) and node.target.id == "PAGES"
+             for p in (e.elts[1].value for e in node.value.elts)]
+    assert len(pages) >= 15
+    monkeypatch.setenv("KPI_DB", shared_target)
+    st.cache_resource.clear()
+    st.cache_data.clear()
+    try:
+        plan_id = {p.name: p.plan_id for p in Store.open(shared_target).plans()}[NIIGATA_PLAN]
+        for page in pages:
+            at = open_page(page, plan_id)
+            assert at.title or at.header or at.subheader, page
+        lagging = text_of(open_page("pages/lagging.py", plan_id))
+        assert "No.28" in lagging and "上半期の進捗に遅れ" in lagging
+    finally:
+        st.cache_resource.clear()
+        st.cache_data.clear()
