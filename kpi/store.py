@@ -223,7 +223,7 @@ class Store:
         """
         import sysconfig
         ext_dir = Path(sysconfig.get_paths()["purelib"]) / "duckdb_ext" / "extensions"
-        data_path = data_path or os.environ.get("KPI_DATA_PATH") or os.environ.get("KPI_DUCKLAKE_DATA")
+        data_path = data_path or os.environ.get("KPI_DATA_PATH")
         on_postgres = target.startswith("ducklake:postgres:")
         if not data_path and not on_postgres:
             data_path = str(Path(target[len("ducklake:"):]).with_suffix("")) + "_files"

@@ -166,7 +166,6 @@ def test_servers_starting_together_create_one_catalog(pg, tmp_path):
 
 def test_a_new_catalog_needs_a_data_path_an_old_one_keeps_its_own(pg, tmp_path, monkeypatch):
     monkeypatch.delenv("KPI_DATA_PATH", raising=False)
-    monkeypatch.delenv("KPI_DUCKLAKE_DATA", raising=False)
     target = pg.create_database("kpi_paths")
     Store.open(target, data_path=str(tmp_path / "shared")).close()
     assert Store.open(target).plans() == []  # no data path given: the catalog's own is used
@@ -274,3 +273,14 @@ def test_every_page_of_the_app_runs_on_the_shared_store(shared_target, demo_db, 
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
+
+
+def test_extensions_come_from_the_installed_packages_with_downloads_off(shared_target):
+    store = Store.open(shared_target)
+    settings = dict(store.query("SELECT name, value FROM duckdb_settings() WHERE name IN "
+                                "('autoinstall_known_extensions', 'autoload_known_extensions')"))
+    assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
+    loaded = dict(store.query("SELECT extension_name, install_path FROM duckdb_extensions() WHERE loaded "
+                              "AND extension_name IN ('ducklake', 'postgres_scanner')"))
+    assert set(loaded) == {"ducklake", "postgres_scanner"}
+    assert all("site-packages/duckdb_ext/extensions" in path for path in loaded.values()), loaded
