@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Literal
 
 from kpi.rates import Direction
@@ -139,7 +140,7 @@ class PlanData:
                 return it
         return None
 
-    @property
+    @cached_property  # read for every item of a deck or a sheet: computed once per plan
     def data_years(self) -> tuple[int, ...]:
         ys: set[int] = set()
         for it in self.items:

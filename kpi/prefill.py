@@ -12,13 +12,14 @@ the untouched file changes nothing, and a filled one needs no retyping.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
 from typing import Any
 
 from kpi.fiscal import format_fiscal_year
 from kpi.importers.canonical import (SHEET_EVALS, SHEET_HELP, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN,
                                      SHEET_VALUES, header_row, write_template)
-from kpi.model import Indicator, Item, YearValue
+from kpi.model import Indicator, Item, PlanData, YearValue
 from kpi.numbers import format_number
 from kpi.sanitize import safe_file_name
 from kpi.store import Store
@@ -82,7 +83,7 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     data = store.load_plan(plan_id)
     info = data.plan
     rule = store.rule(plan_id)
-    items = [it for it in data.items if department is None or department in {d.name for d in it.departments}]
+    items = _items_of(data, department)
     levels = max((len(it.node_path) for it in items), default=0)
     wb = load_workbook(BytesIO(write_template(plan_name=info.name, municipality=info.municipality,
                                               start_fy=info.start_fy, end_fy=info.end_fy, levels=max(levels, 1))))
@@ -178,14 +179,27 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     wb.active = wb.sheetnames.index(SHEET_VALUES)
     buf = BytesIO()
     wb.save(buf)
-    file_name = safe_file_name(f"{info.name}_{format_fiscal_year(fiscal_year)}_{who}.xlsx")
-    return Download(file_name, buf.getvalue(), XLSX_MIME,
-                    f"{who}の取組 {len(items)} 件・指標 {sum(len(it.indicators) for it in items)} 件")
+    file_name, description = department_sheet_label(data, fiscal_year, department)
+    return Download(file_name, buf.getvalue(), XLSX_MIME, description)
 
 
+def _items_of(data: PlanData, department: str | None) -> list:
+    return [it for it in data.items if department is None or department in {d.name for d in it.departments}]
+
+
+def department_sheet_label(data: PlanData, fiscal_year: int, department: str | None) -> tuple[str, str]:
+    """(file name, description) of department_sheet, without building the workbook: the page
+    shows them on the button and builds the file only when it is pressed."""
+    items = _items_of(data, department)
+    who = department or "すべての担当課"
+    return (safe_file_name(f"{data.plan.name}_{format_fiscal_year(fiscal_year)}_{who}.xlsx"),
+            f"{who}の取組 {len(items)} 件・指標 {sum(len(it.indicators) for it in items)} 件")
+
+
+@lru_cache(maxsize=8)  # the same bytes every time: made once per process
 def blank_template(plan_name: str = "") -> Download:
     return Download(safe_file_name(f"標準テンプレート{('_' + plan_name) if plan_name else ''}.xlsx"),
                     write_template(plan_name=plan_name), XLSX_MIME, "計画・取組・指標・年度値・評価の空の様式")
 
 
-__all__ = ["Download", "department_sheet", "blank_template", "departments_of", "INPUT_COLOR"]
+__all__ = ["Download", "department_sheet", "department_sheet_label", "blank_template", "departments_of", "INPUT_COLOR"]

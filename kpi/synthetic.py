@@ -38,6 +38,17 @@ class SyntheticSpec:
     start_fy: int = 2019
     seed: int = 20261123
     plan_name: str = SYNTHETIC_PLAN
+    municipality: str = "合成市"
+    kind: str = "総合戦略"
+    # Total indicators of the plan, spread over the items (the first ones get one more);
+    # 0 = indicators_per_item each. A real plan has 400 indicators for 150 items, not a multiple.
+    indicators: int = 0
+
+    def indicators_of(self, i: int) -> int:
+        if not self.indicators:
+            return self.indicators_per_item
+        base, extra = divmod(self.indicators, self.items)
+        return base + (1 if i < extra else 0)
 
 
 def synthetic_batch(spec: SyntheticSpec = SyntheticSpec()) -> Batch:
@@ -46,7 +57,7 @@ def synthetic_batch(spec: SyntheticSpec = SyntheticSpec()) -> Batch:
     # The last year is under way: targets and a 上半期 check only, no actuals yet.
     reported_until = end - 1
     b = Batch(plan_name=spec.plan_name, layout="synthetic", source="synthetic")
-    b.plan.update(municipality="合成市", kind="総合戦略", start_fy=start, end_fy=end,
+    b.plan.update(municipality=spec.municipality, kind=spec.kind, start_fy=start, end_fy=end,
                   level_names=json.dumps(["基本目標", "施策", "取組"], ensure_ascii=False),
                   grading_rule=PRESETS["abc"].to_json(),
                   description="テストと性能測定のための合成データ（乱数の種で再現可能）。")
@@ -79,7 +90,7 @@ def synthetic_batch(spec: SyntheticSpec = SyntheticSpec()) -> Batch:
         # How well this item does overall: most near target, some clearly behind.
         form = rnd.gauss(1.01, 0.09)
         grades: dict[int, str] = {}
-        for j in range(spec.indicators_per_item):
+        for j in range(spec.indicators_of(i)):
             name = INDICATOR_NAMES[(i + j * 3) % len(INDICATOR_NAMES)]
             lower = name in LOWER_IS_BETTER
             unit = UNITS[name]

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from kpi.export import write as export_table
-from kpi.prefill import blank_template, department_sheet, departments_of
+from kpi.prefill import blank_template, department_sheet, department_sheet_label, departments_of
 from ui import frame
 
 ALL = "__all__"
@@ -27,8 +27,12 @@ else:
     dept = c1.selectbox("担当課", [ALL, *departments_of(store, ctx.plan_id)], key="dl_dept",
                         format_func=lambda d: "すべての担当課" if d == ALL else d)
     fy = c2.selectbox("報告する年度", years, index=years.index(ctx.fy), format_func=frame.fy_label, key="dl_fy")
-    sheet = department_sheet(store, ctx.plan_id, fy, None if dept == ALL else dept)
-    st.download_button(f"記入用シートをダウンロード（{sheet.description}）", sheet.data, sheet.file_name, sheet.mime,
+    chosen = None if dept == ALL else dept
+    # Files are made when a button is pressed, not on every run of the page.
+    sheet_name, sheet_description = department_sheet_label(ctx.data, fy, chosen)
+    st.download_button(f"記入用シートをダウンロード（{sheet_description}）",
+                       lambda: department_sheet(store, ctx.plan_id, fy, chosen).data, sheet_name,
+                       "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", on_click="ignore",
                        icon=":material/download:", key="dl_prefill")
 
 st.subheader("空のテンプレート", anchor=False)
@@ -45,8 +49,8 @@ fmt = c2.radio("形式", ["csv", "xlsx"], format_func=lambda f: {"csv": "CSV（E
 scope = c3.radio("範囲", ["plan", "all"], format_func=lambda s: {"plan": "選んでいる計画", "all": "すべての計画"}[s],
                  key="dl_scope", disabled=ctx is None)
 plan_name = ctx.data.plan.name if ctx is not None and scope == "plan" else None
-data = export_table(store, what, fmt, None, plan=plan_name, today=frame.today())
-st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す", data, f"{what}.{fmt}",
+st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す",
+                   lambda: export_table(store, what, fmt, None, plan=plan_name, today=frame.today()), f"{what}.{fmt}",
                    "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                   icon=":material/table:", key="dl_export")
+                   on_click="ignore", icon=":material/table:", key="dl_export")
 st.caption("列の意味はREADMEの「コマンド」の表と同じです。年度は西暦（年度が始まる年）、率は小数（1.057 = 105.7%）です。")

@@ -29,8 +29,8 @@ def _settings() -> None:
 
 
 def _deck():
-    return build_deck(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style,
-                      sort=opts["sort"], pick=opts["pick"], lagging_only=opts["lagging_only"],
+    # Kept until the data or a choice changes: every slide change reruns this page.
+    return frame.view(ctx, build_deck, sort=opts["sort"], pick=opts["pick"], lagging_only=opts["lagging_only"],
                       opinions=recorded, meeting=opts["meeting"], narratives=ctx.extras.narratives)
 
 

@@ -29,8 +29,8 @@ opts = presenter.choose("pk", ctx, recorded, order_label="取組の順番", pick
                         meeting_label="会議（これより前の会議の委員意見を載せます）")
 sort, pick, lagging_only, meeting = opts["sort"], opts["pick"], opts["lagging_only"], opts["meeting"]
 
-deck = build_deck(ctx.data, ctx.rule, as_of_fy=ctx.fy, today=frame.today(), style=ctx.style, sort=sort, pick=pick,
-                  lagging_only=lagging_only, opinions=recorded, meeting=meeting, narratives=ctx.extras.narratives)
+deck = frame.view(ctx, build_deck, sort=sort, pick=pick, lagging_only=lagging_only, opinions=recorded, meeting=meeting,
+                  narratives=ctx.extras.narratives)
 printed = pages(deck)
 st.markdown(f"**{frame.md(deck.title)}**　{deck.as_of_label}までの状況"
             + (f"　{frame.md(meeting.label)}" if meeting else ""))

@@ -62,8 +62,8 @@ grace = c4.number_input("実績の報告を待つ月数（年度終了後）", m
 words = st.text_input("上半期の進捗管理で「遅れ」とみなす記入（、区切り）", form0.first_half_lagging, key=f"rule_words_{ver}")
 
 form = settings.RuleForm(name, measure, rows, lagging_below, int(grace), words, form0.ungraded, form0.extra_self_labels)
-preview = settings.preview_rule_change(ctx.data, ctx.rule, form, as_of_fy=ctx.fy, today=frame.today(),
-                                       style=ctx.style)
+# Kept per form until the data changes: each widget change reruns the page, the assessments are the cost.
+preview = frame.view(ctx, settings.preview_rule_change, form=form)
 
 st.subheader("保存する前に: 変更の影響", anchor=False)
 if preview.problems:

@@ -32,7 +32,8 @@ MAX_RATIO = 200  # uncompressed ÷ compressed for any large part
 MAX_PART_BYTES = 150 * 1024 * 1024  # any one part, whatever its ratio
 MAX_CELLS_PER_SHEET = 2_000_000  # the rectangle A1 → last used cell, as calamine allocates it
 MAX_CELLS_TOTAL = 5_000_000
-MAX_SHEETS = 200
+# A 進捗管理シート book has one sheet per item and period: 150 items × 2 periods is 300 (issue 9).
+MAX_SHEETS = 400
 MAX_ZIP_ENTRIES = 5_000
 
 OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

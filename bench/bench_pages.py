@@ -1,7 +1,7 @@
 """How long each dashboard page's data takes on a large plan, as ratios to one assessment.
 
 Not part of the test run. Usage:
-    .venv/bin/python scripts/bench_pages.py [--items 300] [--years 8] [--repeat 5]
+    .venv/bin/python bench/bench_pages.py [--items 300] [--years 8] [--repeat 5]
 
 Builds the synthetic plan (kpi.synthetic) in a temporary database, then times, for the
 median of --repeat runs: loading the plan, one assess_plan, and every page's view function.

@@ -1,0 +1,496 @@
+"""Speed and memory at prefecture scale, as ratios to a floor measured in the same run (issue 9).
+
+Not part of the test run (pytest collects tests/ only). One command:
+
+    .venv/bin/python bench/benchmark.py            # prefecture scale (≈ 1 M yearly values); about 15 min
+    .venv/bin/python bench/benchmark.py --quick    # municipal scale, fewer repeats; a few minutes
+    .venv/bin/python bench/benchmark.py --db 'ducklake:…'   # the same on another store
+
+It prints a table and writes it into bench/README.md (between the bench:table markers),
+with the machine it ran on. What is measured, each beside its floor:
+
+1. Pages (AppTest, server side): every page an administrator sees, run inside app.py's
+   frame on the first plan, median of --repeat runs. *warm*: the same session runs the
+   page again (every st.cache_data entry filled). *cold*: st.cache_data.clear() before
+   each run — every cached plan, view and figure is gone, as after an upload bumps the
+   data version; the open database connection (st.cache_resource) and DuckDB's own buffer
+   stay, as on a running server. Floor: bench/reference_page.py (one 10-point plotly line
+   chart, one 10-row table) run the same way.
+2. Imports: a fresh process imports the big book into an empty store (prepare + commit,
+   as the CLI and the upload page do), and a fresh process merely reads every sheet with
+   python-calamine; each minus the same process on the book's 1-sheet / 1-row twin, so
+   that start-up and imports cancel out. Median of --import-repeat runs.
+3. Memory: peak RSS (VmHWM) of a `streamlit run app.py` server after a browser has opened
+   every page, beside a server of the reference page that has drawn it.
+4. Browser: headless Debian chromium (Playwright, never a downloaded browser), on a warm
+   server, a fresh tab each time: navigation → first drawn plotly chart (.main-svg) of the
+   home page, beside the reference page's. Median of --browser-repeat tabs.
+
+A second store (e.g. the shared DuckLake catalog) is one more Target in main()'s list.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import json
+import os
+import platform
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import time
+import urllib.request
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+sys.path.insert(0, str(ROOT))
+PY = sys.executable
+REFERENCE = BENCH / "reference_page.py"
+README = BENCH / "README.md"
+TODAY = date(2026, 11, 23)
+CHROMIUM = os.environ.get("KPI_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--no-first-run"]
+
+# Targets at prefecture scale (issue 9): measured ÷ floor must stay at or under these.
+LIMITS = {"warm": 3.0, "cold": 2.0, "import": 2.0, "chart": 1.5}
+RSS_LIMIT_MB = 600
+
+
+def admin_pages() -> list[tuple[str, str]]:
+    """(file, title) of every page app.py lists for an administrator (read from app.PAGES, not run)."""
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    for node in tree.body:
+        if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "PAGES":
+            pages = ast.literal_eval(node.value)
+            return [(path, title) for _s, path, title, _i in pages if (ROOT / path).exists()]
+    raise RuntimeError("app.py has no PAGES list")
+
+
+def url_path(page_file: str) -> str:
+    return "" if page_file == "pages/home.py" else Path(page_file).stem
+
+
+# ------------------------------------------------------------------- targets
+@dataclass
+class Target:
+    """A store the benchmark runs on: pages and servers use `db`; each import gets a fresh empty store."""
+    label: str
+    db: str
+    work: Path
+    env: dict[str, str] = field(default_factory=dict)
+
+    def scratch(self, tag: str) -> str:
+        if self.db.startswith("ducklake:"):
+            # A fresh catalog per import. A local catalog file is created here; a PostgreSQL
+            # catalog needs a fresh database (or schema) per run, which the shared-store setup provides.
+            if self.db.startswith("ducklake:postgres:"):
+                raise NotImplementedError("imports on a PostgreSQL catalog need a fresh database per run")
+            d = self.work / f"import_{tag}"
+            shutil.rmtree(d, ignore_errors=True)
+            d.mkdir(parents=True)
+            self.env["KPI_DUCKLAKE_DATA"] = str(d / "files")
+            return f"ducklake:{d / 'meta.duckdb'}"
+        p = self.work / f"import_{tag}.duckdb"
+        for f in (p, p.with_suffix(".duckdb.wal")):
+            f.unlink(missing_ok=True)
+        shutil.rmtree(self.work / "backups", ignore_errors=True)
+        return str(p)
+
+
+def ensure_store(target: Target, scale: str) -> int:
+    """Generate the scale into the target once (kept between runs); returns the first plan's id."""
+    from bench.generate import SCALES, build_store, plan_specs
+    from kpi.store import Store
+    specs = plan_specs(SCALES[scale])
+    s = Store.open(target.db)
+    try:
+        have = {p.name: p.plan_id for p in s.plans()}
+    finally:
+        s.close()
+    if not all(sp.plan_name in have for sp in specs):
+        print(f"generating {scale} scale into {target.db} …", flush=True)
+        t0 = time.perf_counter()
+        n = build_store(target.db, SCALES[scale])
+        print(f"  {n} in {time.perf_counter() - t0:.0f} s", flush=True)
+        s = Store.open(target.db)
+        try:
+            have = {p.name: p.plan_id for p in s.plans()}
+        finally:
+            s.close()
+    return have[specs[0].plan_name]
+
+
+def store_counts(target: Target) -> dict[str, int]:
+    from bench.generate import counts
+    from kpi.store import Store
+    s = Store.open(target.db)
+    try:
+        return counts(s)
+    finally:
+        s.close()
+
+
+# ---------------------------------------------------------------- 1. AppTest
+def _child_pages(db: str, plan_id: int, repeat: int, only: list[str] | None) -> dict:
+    """Runs in its own process (the server holds the database while it runs): AppTest timings."""
+    os.environ["KPI_DB"] = db
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    def measure(make) -> dict:
+        at = make()  # first run: imports, opens the store, fills caches
+        if at.exception:
+            return {"error": str(at.exception[0].message)[:300]}
+        warm = []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            at.run()
+            warm.append(time.perf_counter() - t0)
+        cold = []
+        for _ in range(repeat):
+            st.cache_data.clear()
+            t0 = time.perf_counter()
+            at.run()
+            cold.append(time.perf_counter() - t0)
+        if at.exception:
+            return {"error": str(at.exception[0].message)[:300]}
+        return {"warm": statistics.median(warm), "cold": statistics.median(cold)}
+
+    def reference():
+        at = AppTest.from_file(str(REFERENCE), default_timeout=600)
+        at.run()
+        return at
+
+    def page(path: str):
+        def make():
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+            at.session_state["plan_id"] = plan_id
+            at.run()
+            if path != "pages/home.py" and not at.exception:
+                at.switch_page(path)
+                at.run()
+            return at
+        return make
+
+    out = {"reference": measure(reference)}
+    for path, _title in admin_pages():
+        if only and path not in only:
+            continue
+        out[path] = measure(page(path))
+        print(f"    {path}: {out[path]}", file=sys.stderr, flush=True)
+    return out
+
+
+def run_pages(target: Target, plan_id: int, repeat: int, only: list[str] | None) -> dict:
+    cmd = [PY, str(Path(__file__)), "_pages", target.db, str(plan_id), str(repeat)] + (only or [])
+    res = subprocess.run(cmd, cwd=ROOT, env={**os.environ, **target.env}, stdout=subprocess.PIPE, text=True,
+                         check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
+# ---------------------------------------------------------------- 2. imports
+def _child_import(book: str, db: str) -> None:
+    from kpi.importing import commit, prepare
+    from kpi.store import Store
+    store = Store.open(db)
+    prep = prepare(store, Path(book), today=TODAY)
+    if prep.errors:
+        raise SystemExit(f"{book}: {prep.errors[:3]}")
+    commit(store, [prep], "ベンチマーク")
+    store.close()
+
+
+def _child_read(book: str) -> None:
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(book)
+    for name in wb.sheet_names:
+        wb.get_sheet_by_name(name).to_python()
+
+
+def _wall(cmd: list[str], env: dict[str, str]) -> float:
+    t0 = time.perf_counter()
+    subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
+    return time.perf_counter() - t0
+
+
+def run_imports(target: Target, books, repeat: int) -> dict:
+    out = {}
+    for label, big, one in (("進捗管理シート 300枚", books.progress, books.progress_one),
+                            ("標準様式 10万行", books.canonical, books.canonical_one)):
+        times: dict[str, list[float]] = {"import_big": [], "import_one": [], "read_big": [], "read_one": []}
+        for k in range(repeat):
+            for name, book in (("big", big), ("one", one)):
+                db = target.scratch(f"{name}{k}")
+                times[f"import_{name}"].append(_wall([PY, str(Path(__file__)), "_import", str(book), db], target.env))
+                times[f"read_{name}"].append(_wall([PY, str(Path(__file__)), "_read", str(book)], {}))
+        med = {k: statistics.median(v) for k, v in times.items()}
+        out[label] = {**med, "import_extra": med["import_big"] - med["import_one"],
+                      "read_extra": med["read_big"] - med["read_one"]}
+        print(f"  import {label}: {out[label]}", flush=True)
+    return out
+
+
+# ------------------------------------------------- 3 + 4. servers and browser
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    def __init__(self, script: Path, env: dict[str, str], log: Path):
+        self.port = _free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.log = open(log, "wb")
+        self.proc = subprocess.Popen(
+            [PY, "-m", "streamlit", "run", str(script), "--server.port", str(self.port), "--server.address",
+             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
+            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 120
+        while time.time() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(log.read_text(errors="replace"))
+            try:
+                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                time.sleep(0.3)
+        raise RuntimeError("streamlit did not start")
+
+    def peak_rss_mb(self) -> float:
+        status = Path(f"/proc/{self.proc.pid}/status").read_text()
+        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        try:
+            self.proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+        self.log.close()
+
+
+def _rendered_js() -> str:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from browser.conftest import _RENDERED  # the browser tests' notion of "finished drawing"
+    return _RENDERED
+
+
+def _open(browser, url: str, wait_chart: bool) -> float:
+    """A fresh tab (new context, new session): seconds from navigation to the first drawn chart,
+    or, without wait_chart, until the page has finished running and drawing."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(180_000)
+        t0 = time.perf_counter()
+        pg.goto(url)
+        if wait_chart:
+            pg.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
+            return time.perf_counter() - t0
+        pg.wait_for_selector('[data-testid="stApp"]')
+        for _ in range(2):
+            pg.wait_for_timeout(700)
+            pg.wait_for_function(_rendered_js(), timeout=180_000, polling=200)
+        errors = pg.locator('[data-testid="stException"]').count()
+        if errors:
+            raise RuntimeError(f"{url}: the page shows an exception")
+        return time.perf_counter() - t0
+    finally:
+        ctx.close()
+
+
+def run_servers(target: Target, repeat: int) -> dict:
+    from playwright.sync_api import sync_playwright
+    out: dict = {}
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        try:
+            ref = Server(REFERENCE, {}, target.work / "reference_server.log")
+            try:
+                _open(browser, ref.url, wait_chart=False)  # warm
+                out["ref_chart"] = statistics.median(_open(browser, ref.url, True) for _ in range(repeat))
+                out["ref_rss"] = ref.peak_rss_mb()
+            finally:
+                ref.stop()
+            app = Server(ROOT / "app.py", {**target.env, "KPI_DB": target.db}, target.work / "app_server.log")
+            try:
+                out["page_load"] = {}
+                for path, _title in admin_pages():  # every page rendered once: warm server, and its peak memory
+                    out["page_load"][path] = _open(browser, f"{app.url}/{url_path(path)}", wait_chart=False)
+                out["rss"] = app.peak_rss_mb()
+                out["chart"] = statistics.median(_open(browser, app.url, True) for _ in range(repeat))
+                out["rss"] = app.peak_rss_mb()
+            finally:
+                app.stop()
+        finally:
+            browser.close()
+    print(f"  servers: {out}", flush=True)
+    return out
+
+
+# -------------------------------------------------------------------- report
+def machine() -> str:
+    import duckdb
+    import streamlit
+    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                if line.startswith("model name")), platform.processor() or "?")
+    mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 1024 / 1024
+    return (f"{cpu}, {os.cpu_count()} cores, {mem:.1f} GB RAM; Python {platform.python_version()}, "
+            f"duckdb {duckdb.__version__}, streamlit {streamlit.__version__}; {datetime.now():%Y-%m-%d %H:%M}")
+
+
+def _ratio(v: float | None, floor: float | None, limit: float | None) -> str:
+    if v is None or not floor:
+        return "―"
+    r = v / floor
+    if limit is None:
+        return f"{r:.2f}×"
+    return f"{r:.2f}× {'✓' if r <= limit else f'✗ (目標 {limit:g}×, {r / limit:.1f}倍超過)'}"
+
+
+def table(results: dict[str, dict], scale: str, counts: dict[str, int], quick: bool) -> str:
+    """Markdown: one row per measurement; one value and one ratio column per store target."""
+    labels = list(results)
+    head = "| 計測 | " + " | ".join(f"{lb} | 比（目標）" for lb in labels) + " |"
+    sep = "|---|" + "---:|---|" * len(labels)
+    rows = [head, sep]
+    first = results[labels[0]]
+
+    def row(name: str, cells: list[tuple[str, str]]) -> None:
+        rows.append(f"| {name} | " + " | ".join(f"{v} | {r}" for v, r in cells) + " |")
+
+    ms = lambda s: f"{s * 1000:,.0f} ms" if s is not None else "―"  # noqa: E731
+    titles = dict(admin_pages())
+    if "pages" in first:
+        for kind in ("warm", "cold"):
+            row(f"基準ページ（{kind}）", [(ms(r["pages"]["reference"].get(kind)), "1.00×") for r in results.values()])
+        for path in [p for p in first["pages"] if p != "reference"]:
+            for kind in ("warm", "cold"):
+                cells = []
+                for r in results.values():
+                    pg, ref = r["pages"].get(path, {}), r["pages"]["reference"]
+                    if "error" in pg:
+                        cells.append(("エラー", pg["error"][:60]))
+                    else:
+                        cells.append((ms(pg.get(kind)), _ratio(pg.get(kind), ref.get(kind), LIMITS[kind])))
+                row(f"{titles.get(path, path)} `{path}`（{kind}）", cells)
+    if "imports" in first:
+        for book in first["imports"]:
+            row(f"{book}: calamine で読むだけ（増分）",
+                [(ms(r["imports"][book]["read_extra"]), "1.00×") for r in results.values()])
+            row(f"{book}: 取込（prepare + commit、増分）",
+                [(ms(r["imports"][book]["import_extra"]),
+                  _ratio(r["imports"][book]["import_extra"], r["imports"][book]["read_extra"], LIMITS["import"]))
+                 for r in results.values()])
+    if "servers" in first:
+        row("サーバーのピークRSS: 基準ページ", [(f"{r['servers']['ref_rss']:.0f} MB", "―") for r in results.values()])
+        row("サーバーのピークRSS: 全ページ表示後",
+            [(f"{r['servers']['rss']:.0f} MB",
+              f"{r['servers']['rss'] / r['servers']['ref_rss']:.2f}× "
+              f"{'✓' if r['servers']['rss'] <= RSS_LIMIT_MB else '✗'}（目標 {RSS_LIMIT_MB} MB 以下）")
+             for r in results.values()])
+        row("ブラウザ: 基準ページの最初のグラフ", [(ms(r["servers"]["ref_chart"]), "1.00×") for r in results.values()])
+        row("ブラウザ: ホームの最初のグラフ",
+            [(ms(r["servers"]["chart"]), _ratio(r["servers"]["chart"], r["servers"]["ref_chart"], LIMITS["chart"]))
+             for r in results.values()])
+    data = ", ".join(f"{k} {v:,}" for k, v in counts.items())
+    note = "（--quick: 回数を減らした確認用）" if quick else ""
+    return (f"規模: **{scale}**{note} — {data}\n\n"
+            f"計測機: {machine()}\n\n" + "\n".join(rows) + "\n")
+
+
+def write_readme(text: str, scale: str) -> None:
+    start, end = f"<!-- bench:table {scale} -->", f"<!-- /bench:table {scale} -->"
+    body = README.read_text(encoding="utf-8") if README.exists() else "# 計測\n"
+    block = f"{start}\n{text}{end}"
+    if start in body and end in body:
+        body = body[:body.index(start)] + block + body[body.index(end) + len(end):]
+    else:
+        body = body.rstrip() + f"\n\n### 結果（{scale}）\n\n{block}\n"
+    README.write_text(body, encoding="utf-8")
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1].startswith("_"):  # the measured child processes
+        cmd, args = sys.argv[1], sys.argv[2:]
+        if cmd == "_pages":
+            print(json.dumps(_child_pages(args[0], int(args[1]), int(args[2]), args[3:] or None)))
+        elif cmd == "_import":
+            _child_import(*args)
+        elif cmd == "_read":
+            _child_read(*args)
+        return
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--db", help="store to measure (file path or 'ducklake:…'; default: a file under --work, "
+                                 "generated on first use)")
+    ap.add_argument("--quick", action="store_true", help="municipal scale, fewer repeats")
+    ap.add_argument("--work", default="/tmp/kpi-bench", help="folder for generated stores, books and logs")
+    ap.add_argument("--repeat", type=int, help="AppTest runs per page and mode (default 5, quick 3)")
+    ap.add_argument("--import-repeat", type=int, help="subprocess runs per book (default 3, quick 1)")
+    ap.add_argument("--browser-repeat", type=int, help="fresh tabs per chart timing (default 5, quick 3)")
+    ap.add_argument("--only", nargs="*", choices=("pages", "imports", "servers"), help="parts to run (default all)")
+    ap.add_argument("--page", action="append", help="only this page file (repeatable), e.g. pages/home.py")
+    ap.add_argument("--no-readme", action="store_true", help="print only, do not update bench/README.md")
+    a = ap.parse_args()
+    scale = "municipal" if a.quick else "prefecture"
+    repeat = a.repeat or (3 if a.quick else 5)
+    import_repeat = a.import_repeat or (1 if a.quick else 3)
+    browser_repeat = a.browser_repeat or (3 if a.quick else 5)
+    parts = a.only or ["pages", "imports", "servers"]
+    work = Path(a.work)
+    work.mkdir(parents=True, exist_ok=True)
+
+    targets = [Target("DuckDB ファイル" if not (a.db or "").startswith("ducklake:") else "DuckLake",
+                      a.db or str(work / f"{scale}.duckdb"), work / "file")]
+    books = None
+    if "imports" in parts:
+        from bench.generate import books as make_books
+        bdir = work / "books"
+        names = ("progress_300.xlsx", "progress_1.xlsx", "canonical_100000.xlsx", "canonical_1.xlsx")
+        if all((bdir / n).exists() for n in names):
+            from bench.generate import Books
+            books = Books(*(bdir / n for n in names))
+        else:
+            print("writing the big workbooks …", flush=True)
+            books = make_books(bdir)
+
+    # A partial run (--only) updates its parts of the last full run's results in the same --work folder.
+    saved = work / f"results_{scale}.json"
+    results: dict[str, dict] = json.loads(saved.read_text()) if a.only and saved.exists() else {}
+    counts: dict[str, int] = {}
+    for target in targets:
+        target.work.mkdir(parents=True, exist_ok=True)
+        plan_id = ensure_store(target, scale)
+        counts = store_counts(target)
+        r: dict = results.get(target.label, {})
+        print(f"[{target.label}] {target.db}: {counts}", flush=True)
+        if "pages" in parts:
+            print("  pages (AppTest) …", flush=True)
+            r["pages"] = run_pages(target, plan_id, repeat, a.page)
+        if "imports" in parts:
+            r["imports"] = run_imports(target, books, import_repeat)
+        if "servers" in parts:
+            r["servers"] = run_servers(target, browser_repeat)
+        results[target.label] = r
+    saved.write_text(json.dumps(results, ensure_ascii=False, indent=1))
+    text = table(results, scale, counts, a.quick)
+    print()
+    print(text)
+    complete = all(k in r for r in results.values() for k in ("pages", "imports", "servers"))
+    if not a.no_readme and complete and not a.page:
+        write_readme(text, scale)
+        print(f"→ {README.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()
