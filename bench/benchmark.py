@@ -11,10 +11,10 @@ with the machine it ran on. What is measured, each beside its floor:
 
 1. Pages (AppTest, server side): every page an administrator sees, run inside app.py's
    frame on the first plan, median of --repeat runs. *warm*: the same session runs the
-   page again (every st.cache_data entry filled). *cold*: st.cache_data.clear() before
-   each run — every cached plan, view and figure is gone, as after an upload bumps the
-   data version; the open database connection (st.cache_resource) and DuckDB's own buffer
-   stay, as on a running server. Floor: bench/reference_page.py (one 10-point plotly line
+   page again (every cache filled). *cold*: st.cache_data.clear() and
+   ui.frame.clear_data_caches() before each run — every cached plan, view and figure is
+   gone, as after an upload bumps the data version; the open database connection and
+   DuckDB's own buffer stay, as on a running server. Floor: bench/reference_page.py (one 10-point plotly line
    chart, one 10-row table) run the same way.
 2. Imports: a fresh process imports the big book into an empty store (prepare + commit,
    as the CLI and the upload page do), and a fresh process merely reads every sheet with
@@ -86,17 +86,20 @@ class Target:
     db: str
     work: Path
     env: dict[str, str] = field(default_factory=dict)
+    cluster: object | None = None  # tests/pgcluster.PgCluster of a shared store
+    copy_from: str | None = None  # fill the store by moving this file's data (kpi copy-store)
 
     def scratch(self, tag: str) -> str:
         if self.db.startswith("ducklake:"):
-            # A fresh catalog per import. A local catalog file is created here; a PostgreSQL
-            # catalog needs a fresh database (or schema) per run, which the shared-store setup provides.
-            if self.db.startswith("ducklake:postgres:"):
-                raise NotImplementedError("imports on a PostgreSQL catalog need a fresh database per run")
+            # A fresh, empty catalog per import: a new PostgreSQL database on the same server,
+            # or a new catalog file, each with its own data folder.
             d = self.work / f"import_{tag}"
             shutil.rmtree(d, ignore_errors=True)
             d.mkdir(parents=True)
-            self.env["KPI_DUCKLAKE_DATA"] = str(d / "files")
+            self.env["KPI_DATA_PATH"] = str(d / "files")
+            if self.cluster is not None:
+                self._n = getattr(self, "_n", 0) + 1
+                return self.cluster.create_database(f"import_{tag}_{self._n}")
             return f"ducklake:{d / 'meta.duckdb'}"
         p = self.work / f"import_{tag}.duckdb"
         for f in (p, p.with_suffix(".duckdb.wal")):
@@ -116,9 +119,15 @@ def ensure_store(target: Target, scale: str) -> int:
     finally:
         s.close()
     if not all(sp.plan_name in have for sp in specs):
-        print(f"generating {scale} scale into {target.db} …", flush=True)
         t0 = time.perf_counter()
-        n = build_store(target.db, SCALES[scale])
+        if target.copy_from:
+            print(f"moving {target.copy_from} into {target.db} (copy-store) …", flush=True)
+            s = Store.open(target.db)
+            n = s.copy_from_file(target.copy_from)
+            s.close()
+        else:
+            print(f"generating {scale} scale into {target.db} …", flush=True)
+            n = build_store(target.db, SCALES[scale])
         print(f"  {n} in {time.perf_counter() - t0:.0f} s", flush=True)
         s = Store.open(target.db)
         try:
@@ -157,6 +166,8 @@ def _child_pages(db: str, plan_id: int, repeat: int, only: list[str] | None) -> 
         cold = []
         for _ in range(repeat):
             st.cache_data.clear()
+            from ui import frame  # the same module the page runs with (AppTest runs in this process)
+            frame.clear_data_caches()  # plans, views and figures are also kept as resources
             t0 = time.perf_counter()
             at.run()
             cold.append(time.perf_counter() - t0)
@@ -441,6 +452,8 @@ def main() -> None:
     ap.add_argument("--only", nargs="*", choices=("pages", "imports", "servers"), help="parts to run (default all)")
     ap.add_argument("--page", action="append", help="only this page file (repeatable), e.g. pages/home.py")
     ap.add_argument("--no-readme", action="store_true", help="print only, do not update bench/README.md")
+    ap.add_argument("--shared", action="store_true",
+                    help="also measure the shared store (DuckLake on a throwaway PostgreSQL, Debian's postgresql)")
     a = ap.parse_args()
     scale = "municipal" if a.quick else "prefecture"
     repeat = a.repeat or (3 if a.quick else 5)
@@ -452,6 +465,18 @@ def main() -> None:
 
     targets = [Target("DuckDB ファイル" if not (a.db or "").startswith("ducklake:") else "DuckLake",
                       a.db or str(work / f"{scale}.duckdb"), work / "file")]
+    cluster = None
+    if a.shared:
+        # The shared store beside the file (issue 10): a throwaway PostgreSQL server, the same
+        # data moved in with copy-store, every part measured the same way.
+        sys.path.insert(0, str(ROOT / "tests"))
+        from pgcluster import PgCluster
+        cluster = PgCluster().init().start()
+        shared_files = work / "shared" / "lake_files"
+        shutil.rmtree(shared_files, ignore_errors=True)
+        targets.append(Target("共有 DuckLake+PostgreSQL", cluster.create_database("kpi"), work / "shared",
+                              env={"KPI_DATA_PATH": str(shared_files)}, cluster=cluster,
+                              copy_from=targets[0].db))
     books = None
     if "imports" in parts:
         from bench.generate import books as make_books
@@ -468,20 +493,24 @@ def main() -> None:
     saved = work / f"results_{scale}.json"
     results: dict[str, dict] = json.loads(saved.read_text()) if a.only and saved.exists() else {}
     counts: dict[str, int] = {}
-    for target in targets:
-        target.work.mkdir(parents=True, exist_ok=True)
-        plan_id = ensure_store(target, scale)
-        counts = store_counts(target)
-        r: dict = results.get(target.label, {})
-        print(f"[{target.label}] {target.db}: {counts}", flush=True)
-        if "pages" in parts:
-            print("  pages (AppTest) …", flush=True)
-            r["pages"] = run_pages(target, plan_id, repeat, a.page)
-        if "imports" in parts:
-            r["imports"] = run_imports(target, books, import_repeat)
-        if "servers" in parts:
-            r["servers"] = run_servers(target, browser_repeat)
-        results[target.label] = r
+    try:
+        for target in targets:
+            target.work.mkdir(parents=True, exist_ok=True)
+            plan_id = ensure_store(target, scale)
+            counts = store_counts(target)
+            r: dict = results.get(target.label, {})
+            print(f"[{target.label}] {target.db}: {counts}", flush=True)
+            if "pages" in parts:
+                print("  pages (AppTest) …", flush=True)
+                r["pages"] = run_pages(target, plan_id, repeat, a.page)
+            if "imports" in parts:
+                r["imports"] = run_imports(target, books, import_repeat)
+            if "servers" in parts:
+                r["servers"] = run_servers(target, browser_repeat)
+            results[target.label] = r
+    finally:
+        if cluster is not None:
+            cluster.remove()
     saved.write_text(json.dumps(results, ensure_ascii=False, indent=1))
     text = table(results, scale, counts, a.quick)
     print()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Literal, Sequence
 
 from kpi.rates import Direction
@@ -74,6 +75,10 @@ def infer_direction(*, baseline: float | None = None, final_target: float | None
     return DirectionDecision("higher", "default", "判断材料がないため「高いほど良い」とみなしました（設定で変更できます）")
 
 
+_BRACKETS = re.compile(r"[\(（][^)）]*[\)）]")
+
+
+@lru_cache(maxsize=8192)  # every indicator of a big book asks about the same few names
 def _head_noun(text: str, tail: int = 8) -> str:
     """The end of a name, where Japanese puts what is counted.
 
@@ -81,7 +86,7 @@ def _head_noun(text: str, tail: int = 8) -> str:
     it mentions 被害; '交通事故件数' counts accidents. Brackets such as '(累計)' are dropped.
     """
     s = unicodedata.normalize("NFKC", text or "")
-    s = re.sub(r"[\(（][^)）]*[\)）]", "", s).strip()
+    s = _BRACKETS.sub("", s).strip()
     return s[-tail:]
 
 

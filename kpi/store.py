@@ -156,16 +156,17 @@ def _same(a: Any, b: Any) -> bool:
     return a == b
 
 
-def _jsonable(v: Any) -> Any:
+def _json_default(v: Any) -> Any:
     if isinstance(v, (datetime, date)):
         return v.isoformat()
-    return v
+    raise TypeError(f"{type(v).__name__} は記録できません")
 
 
 def _dumps(d: dict[str, Any] | None) -> str | None:
     if d is None:
         return None
-    return json.dumps({k: _jsonable(v) for k, v in d.items()}, ensure_ascii=False, sort_keys=True)
+    # default= only sees what json cannot write itself (dates): one C call per row, no copy of the dict.
+    return json.dumps(d, ensure_ascii=False, sort_keys=True, default=_json_default)
 
 
 _DIRECTION_RANK = {"manual": 3, "sheet": 2, "inferred": 1, "default": 0, None: -1}
@@ -691,8 +692,7 @@ class Store:
         cols = [(c, t) for c, t in self.columns(table) if any(c in r for r in rows)]
         names = [c for c, _ in cols]
         schema = pa.schema([(c, _ARROW_TYPES.get(t, pa.string())) for c, t in cols])
-        data = {c: [_arrow_value(r.get(c), t) for r in rows] for c, t in cols}
-        tbl = pa.Table.from_pydict(data, schema=schema)
+        tbl = pa.Table.from_arrays([_arrow_column([r.get(c) for r in rows], t) for c, t in cols], schema=schema)
         cur.register("_kpi_rows", tbl)
         try:
             cur.execute(f"INSERT INTO {table} ({', '.join(names)}) SELECT {', '.join(names)} FROM _kpi_rows")
@@ -897,6 +897,17 @@ def _log_rows(cur: duckdb.DuckDBPyConnection, upload_id: int) -> list[dict[str, 
                        "WHERE upload_id = ? ORDER BY seq", [upload_id]).fetchall()
     return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
              "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
+
+
+def _arrow_column(values: list[Any], duck_type: str) -> pa.Array:
+    """One column for a bulk insert: pyarrow converts plain values itself (fast); anything it
+    refuses (a float in an integer column, a number in a text column, a date as text) goes
+    through _arrow_value one by one, as before."""
+    arrow_type = _ARROW_TYPES.get(duck_type, pa.string())
+    try:
+        return pa.array(values, type=arrow_type)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        return pa.array([_arrow_value(v, duck_type) for v in values], type=arrow_type)
 
 
 def _arrow_value(v: Any, duck_type: str) -> Any:

@@ -19,7 +19,8 @@ if not view.leaves:
     st.info("この計画には取組がまだありません。")
     st.stop()
 
-st.plotly_chart(charts.hierarchy_chart(view, ctx.rule), width="stretch", key="treemap",
+st.plotly_chart(frame.figure(ctx, "treemap", charts.hierarchy_chart, view, ctx.rule,
+                             selected=st.session_state.get("hier_node") or None), width="stretch", key="treemap",
                 config={"displaylogo": False})
 st.caption("四角の大きさは取組数、色は各取組の自動評価です（文字でも表示）。枠をクリックするとその階層を拡大します。")
 

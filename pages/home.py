@@ -35,7 +35,7 @@ with left:
     st.subheader(f"{frame.md(top_level)}ごとの評価", anchor=False)
     st.caption(f"{ov.as_of_label}の自動評価の件数")
     if ov.has_indicators and view.areas:
-        st.plotly_chart(charts.area_mix_chart(view.areas, ctx.rule), width="stretch", key="area_mix",
+        st.plotly_chart(frame.figure(ctx, "area_mix", charts.area_mix_chart, view.areas, ctx.rule), width="stretch", key="area_mix",
                         config={"displaylogo": False})
     else:
         st.info("この計画には自動評価できる数値指標がありません。進捗状況や実施状況をご覧ください。")
@@ -53,7 +53,8 @@ c1.selectbox(frame.md(top_level), view.area_options, index=view.area_options.ind
 c2.radio("色分けの基準", view.basis_options, index=view.basis_options.index(view.heatmap.basis),
          format_func=BASIS_LABELS.get, key="home_basis", horizontal=True)
 if view.heatmap.has_any:
-    st.plotly_chart(charts.heatmap_chart(view.heatmap, ctx.rule), width="stretch", key="heatmap",
+    st.plotly_chart(frame.figure(ctx, "heatmap", charts.heatmap_chart, view.heatmap, ctx.rule, area=view.area,
+                                 basis=view.heatmap.basis), width="stretch", key="heatmap",
                     config={"displaylogo": False})
     st.caption("各マスの文字が評価です（色は評価の区分を表し、白は評価なし）。マスにカーソルを合わせると根拠が出ます。")
     with st.expander("ヒートマップを表で見る"):

@@ -65,7 +65,8 @@ for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
     if not ind.points:
         st.info("年度ごとの計画値・実績はまだ登録されていません。", icon=":material/info:")
         continue
-    st.plotly_chart(charts.indicator_chart(ind, ctx.style), width="stretch", key=f"chart_{i}",
+    st.plotly_chart(frame.figure(ctx, "indicator", charts.indicator_chart, ind, ctx.style, item=item_no, i=i),
+                    width="stretch", key=f"chart_{i}",
                     config={"displaylogo": False})
     if ind.pace is not None:
         (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace.text))

@@ -22,7 +22,9 @@ st.caption(f"{frame.fy_label(ctx.fy)}までに報告された状況　✓ 完了
 
 st.subheader(f"{frame.md(top_level)}ごとの進捗", anchor=False)
 if view.has_statuses:
-    st.plotly_chart(charts.status_chart(view.areas, view.statuses), width="stretch", key="status_chart",
+    st.plotly_chart(frame.figure(ctx, "status", charts.status_chart, view.areas, view.statuses,
+                                 query=st.session_state.get("qual_query", ""), year=year_choice),
+                    width="stretch", key="status_chart",
                     config={"displaylogo": False})
     tables.show(view.tables["areas"], "areas")
     st.subheader("取組ごとの状況", anchor=False)

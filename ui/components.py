@@ -13,13 +13,12 @@ from ui import frame
 def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequence[LagReason],
                 last_comment: str = "") -> None:
     """A lagging item's grades, every reason (● causes, ・ supporting facts) and its last comment."""
-    a, b, c = st.columns(3)
-    a.markdown(f"**担当課**　{frame.md(department or '―')}")
-    b.markdown(f"**自動評価**　{frame.md(auto_grade or '―')}")
-    c.markdown(f"**自己評価**　{frame.md(self_grade or '―')}")
-    for r in reasons:
-        mark = "●" if r.lagging else "・"
-        st.markdown(f"{mark} **{frame.md(r.title)}**：{frame.md(r.detail)}")
+    st.markdown(f"**担当課**　{frame.md(department or '―')}　　**自動評価**　{frame.md(auto_grade or '―')}"
+                f"　　**自己評価**　{frame.md(self_grade or '―')}")
+    # One block for all reasons: a page lists up to 30 lagging items, and every element costs a round trip.
+    if reasons:
+        st.markdown("  \n".join(f"{'●' if r.lagging else '・'} **{frame.md(r.title)}**：{frame.md(r.detail)}"
+                                 for r in reasons))
     if last_comment:
         st.caption(f"最新のコメント: {frame.md(last_comment)}")
 

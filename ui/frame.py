@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 from typing import Iterable
 
@@ -68,21 +69,52 @@ def _route_through_app() -> None:
         st.rerun()
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _load_plan(path: str, version: int, plan_id: int) -> PlanData:
     return _open_store(path).load_plan(plan_id)
 
 
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _plans(path: str, version: int):
+    return _open_store(path).plans()
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def _rule(path: str, version: int, plan_id: int) -> GradingRule:
+    return _open_store(path).rule(plan_id)
+
+
+# The plan model, the plans, the rules and the extras are immutable (frozen dataclasses): they are
+# kept once per process as resources and shared by sessions instead of being copied on every run.
+
+
+def clear_data_caches() -> None:
+    """Forget everything cached per data version (what a write makes stale), but keep the connection."""
+    for fn in (_load_plan, _plans, _rule, _load_extras, _view, _figure):
+        fn.clear()
+
+
 def data_version(store: Store) -> int:
+    """The store's upload counter: every write (uploads, undo, rule and user changes) bumps it, on
+    whichever server it happens, so caches keyed by it are fresh on the next run everywhere."""
     rows = store.query("SELECT value FROM counters WHERE name = 'upload'")
     return int(rows[0][0]) if rows else 0
 
 
-def load_plan(store: Store, plan_id: int) -> PlanData:
-    return _load_plan(str(store.path), data_version(store), plan_id)
+def load_plan(store: Store, plan_id: int, version: int | None = None) -> PlanData:
+    return _load_plan(store.target, data_version(store) if version is None else version, plan_id)
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+def plans(store: Store, version: int | None = None):
+    """Every plan (PlanInfo), cached by data version (on a shared store each query is a round trip)."""
+    return _plans(store.target, data_version(store) if version is None else version)
+
+
+def rule(store: Store, plan_id: int, version: int | None = None) -> GradingRule:
+    return _rule(store.target, data_version(store) if version is None else version, plan_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _load_extras(path: str, version: int, plan_id: int):
     from kpi.views_extras import load_extras
     return load_extras(_open_store(path), plan_id)
@@ -92,9 +124,13 @@ def _load_extras(path: str, version: int, plan_id: int):
 def _view(path: str, version: int, plan_id: int, module: str, name: str, fy: int, style: str, day: date,
           options: tuple):
     import importlib
-    store = _open_store(path)
     fn = getattr(importlib.import_module(module), name)
-    return fn(store.load_plan(plan_id), store.rule(plan_id), as_of_fy=fy, today=day, style=style, **dict(options))
+    return fn(_load_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
+              style=style, **dict(options))
+
+
+def _options(options: dict) -> tuple:
+    return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
 
 
 def view(ctx: "Context", fn, **options):
@@ -104,14 +140,31 @@ def view(ctx: "Context", fn, **options):
     page on every click, so the frozen result is cached by the data version (every write,
     rule changes included, bumps it) and the choices that shaped it.
     """
-    opts = tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
-    return _view(str(ctx.store.path), data_version(ctx.store), ctx.plan_id, fn.__module__, fn.__name__, ctx.fy,
-                 ctx.style, today(), opts)
+    return _view(ctx.store.target, ctx.version, ctx.plan_id, fn.__module__, fn.__name__, ctx.fy, ctx.style,
+                 today(), _options(options))
 
 
-def load_extras(store: Store, plan_id: int):
+@st.cache_resource(show_spinner=False, max_entries=256)
+def _figure(path: str, version: int, plan_id: int, fy: int, style: str, day: date, name: str, shape: tuple,
+            _build, _args: tuple):
+    return _build(*_args)
+
+
+def figure(ctx: "Context", name: str, build, *args, **shape):
+    """build(*args), a plotly figure, built once per data version and selection and shared by sessions.
+
+    Building a figure costs more than the cached view it draws (plotly validates every
+    property), so it is kept beside the view. name and shape (the widget choices the figure
+    depends on) make the key; args come from the cached view of the same key and are not
+    hashed. st.plotly_chart only reads the figure, so sessions can share one object.
+    """
+    return _figure(ctx.store.target, ctx.version, ctx.plan_id, ctx.fy, ctx.style, today(), name, _options(shape),
+                   build, args)
+
+
+def load_extras(store: Store, plan_id: int, version: int | None = None):
     """Schedules, narratives, plan notes and status marks (kpi.views_extras.PlanExtras), cached like load_plan."""
-    return _load_extras(str(store.path), data_version(store), plan_id)
+    return _load_extras(store.target, data_version(store) if version is None else version, plan_id)
 
 
 def today() -> date:
@@ -164,19 +217,20 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
 def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
     from kpi.permissions import visible_plans
-    plans = visible_plans(current_user(), store.plans())
+    version = data_version(store)
+    shown = visible_plans(current_user(), plans(store, version))
     with st.sidebar:
         st.caption("表示する計画と年度")
-        if not plans:
+        if not shown:
             st.info("計画がまだ登録されていません。「データ取込」から登録してください。")
             return None, None, None
-        ids = [p.plan_id for p in plans]
-        names = {p.plan_id: p.name for p in plans}
+        ids = [p.plan_id for p in shown]
+        names = {p.plan_id: p.name for p in shown}
         if st.session_state.get("plan_id") not in ids:
             st.session_state["plan_id"] = ids[0]
         plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id")
-        data = load_plan(store, plan_id)
-        rule = store.rule(plan_id)
+        data = load_plan(store, plan_id, version)
+        plan_rule = rule(store, plan_id, version)
         years = sorted(set(data.plan.years) | set(data.data_years))
         default = default_as_of(data, today())
         if years and default not in years:
@@ -194,14 +248,15 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
                       if data.plan.start_fy and data.plan.end_fy else "")
             st.caption(f"{md(data.plan.municipality)}　{md(data.plan.kind)}　計画期間 {period}")
     st.session_state["fy"] = fy
-    return data, rule, fy
+    return data, plan_rule, fy
 
 
 class Context:
     """What the frame's pickers selected, for the page being run."""
 
-    def __init__(self, store: Store, data: PlanData, rule: GradingRule, fy: int, style: Style):
+    def __init__(self, store: Store, data: PlanData, rule: GradingRule, fy: int, style: Style, version: int):
         self.store, self.data, self.rule, self.fy, self.style = store, data, rule, fy, style
+        self.version = version  # the data version read once for this run (frame.data_version)
 
     @property
     def plan_id(self) -> int:
@@ -210,7 +265,7 @@ class Context:
     @property
     def extras(self):
         """Schedules, narratives and notes of the plan (read on first use, cached by data version)."""
-        return load_extras(self.store, self.plan_id)
+        return load_extras(self.store, self.plan_id, self.version)
 
 
 def context() -> Context | None:
@@ -221,23 +276,23 @@ def context() -> Context | None:
         st.info("計画がまだ登録されていません。「データ取込」からExcelを取り込んでください。")
         return None
     from kpi.permissions import can_see_plan
-    if not any(p.plan_id == plan_id and can_see_plan(current_user(), p) for p in store.plans()):
+    version = data_version(store)
+    if not any(p.plan_id == plan_id and can_see_plan(current_user(), p) for p in plans(store, version)):
         st.info("表示できる計画がありません。サインインすると、公開されていない計画も見られます。")
         return None
-    data = load_plan(store, plan_id)
+    data = load_plan(store, plan_id, version)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
-    return Context(store, data, store.rule(plan_id), fy, era())
+    return Context(store, data, rule(store, plan_id, version), fy, era(), version)
 
 
-_MD_SPECIAL = set("\\`*_{}[]()#+-.!|<>~$:")
+_MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")
 
 
 def md(text: object) -> str:
     """User text for st.markdown: Markdown and HTML characters escaped, line breaks kept."""
     if text is None:
         return ""
-    s = "".join("\\" + ch if ch in _MD_SPECIAL else ch for ch in str(text))
-    return s.replace("\n", "  \n")
+    return _MD_SPECIAL.sub(r"\\\1", str(text)).replace("\n", "  \n")
 
 
 def current_user():

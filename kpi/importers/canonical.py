@@ -12,6 +12,7 @@ import json
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -112,8 +113,12 @@ _TRUE = {"○", "〇", "◯", "はい", "累計", "true", "1", "✓", "✔", "�
 _FALSE = {"", "×", "いいえ", "false", "0", "無", "なし", "no", "n", "単年度", "各年度"}
 
 
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=65536)  # called for header cells of every row; cell texts repeat a lot
 def _key(text: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(text or ""))).lower()
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text or ""))).lower()
 
 
 def detect(wb: Workbook) -> float:
@@ -190,7 +195,7 @@ def _rows(t: _Table):
         vals = [t.sheet.raw(r, c) for c in range(1, t.sheet.max_col + 1)]
         if all(v is None or str(v).strip() == "" for v in vals):
             continue
-        if [_key(v) for v in vals] == header:
+        if _key(vals[0]) == header[0] and [_key(v) for v in vals] == header:
             continue  # a header repeated for printing
         yield r
 

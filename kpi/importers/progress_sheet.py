@@ -54,9 +54,15 @@ def is_index_sheet(sheet: Sheet) -> bool:
     return False
 
 
+DETECT_ROWS = 200
+
+
 def detect(sheet: Sheet) -> float:
     """How sure we are that this sheet is a 進捗管理シート (0–1)."""
-    texts = {clean_text(v) for _r, _c, v in sheet.iter_nonempty() if isinstance(v, str) and len(str(v)) < 40}
+    # The labels sit in the sheet's first rows (25 in the published sheet); a sheet of another
+    # layout may have 100,000 data rows that say nothing about it.
+    texts = {clean_text(v) for r, _c, v in sheet.iter_nonempty(max_row=DETECT_ROWS)
+             if isinstance(v, str) and len(v) < 40}
     score = 0.0
     if any(_is_no_label(t) for t in texts):
         score += 0.2

@@ -126,8 +126,8 @@ class Sheet:
     def row_texts(self, row: int) -> list[str]:
         return [self.text(row, c) for c in range(1, self.max_col + 1)]
 
-    def iter_nonempty(self) -> Iterator[tuple[int, int, Any]]:
-        for ri, r in enumerate(self.rows, start=1):
+    def iter_nonempty(self, max_row: int | None = None) -> Iterator[tuple[int, int, Any]]:
+        for ri, r in enumerate(self.rows if max_row is None else self.rows[:max_row], start=1):
             for ci, v in enumerate(r, start=1):
                 if v not in (None, ""):
                     yield ri, ci, v
