@@ -88,6 +88,7 @@ class Target:
     env: dict[str, str] = field(default_factory=dict)
     cluster: object | None = None  # tests/pgcluster.PgCluster of a shared store
     copy_from: str | None = None  # fill the store by moving this file's data (kpi copy-store)
+    import_env: dict[str, str] = field(default_factory=dict)  # for the scratch store of one import
 
     def scratch(self, tag: str) -> str:
         if self.db.startswith("ducklake:"):
@@ -96,7 +97,7 @@ class Target:
             d = self.work / f"import_{tag}"
             shutil.rmtree(d, ignore_errors=True)
             d.mkdir(parents=True)
-            self.env["KPI_DATA_PATH"] = str(d / "files")
+            self.import_env = {"KPI_DATA_PATH": str(d / "files")}
             if self.cluster is not None:
                 self._n = getattr(self, "_n", 0) + 1
                 return self.cluster.create_database(f"import_{tag}_{self._n}")
@@ -113,7 +114,7 @@ def ensure_store(target: Target, scale: str) -> int:
     from bench.generate import SCALES, build_store, plan_specs
     from kpi.store import Store
     specs = plan_specs(SCALES[scale])
-    s = Store.open(target.db)
+    s = Store.open(target.db, data_path=target.env.get("KPI_DATA_PATH"))
     try:
         have = {p.name: p.plan_id for p in s.plans()}
     finally:
@@ -122,14 +123,14 @@ def ensure_store(target: Target, scale: str) -> int:
         t0 = time.perf_counter()
         if target.copy_from:
             print(f"moving {target.copy_from} into {target.db} (copy-store) …", flush=True)
-            s = Store.open(target.db)
+            s = Store.open(target.db, data_path=target.env.get("KPI_DATA_PATH"))
             n = s.copy_from_file(target.copy_from)
             s.close()
         else:
             print(f"generating {scale} scale into {target.db} …", flush=True)
             n = build_store(target.db, SCALES[scale])
         print(f"  {n} in {time.perf_counter() - t0:.0f} s", flush=True)
-        s = Store.open(target.db)
+        s = Store.open(target.db, data_path=target.env.get("KPI_DATA_PATH"))
         try:
             have = {p.name: p.plan_id for p in s.plans()}
         finally:
@@ -140,7 +141,7 @@ def ensure_store(target: Target, scale: str) -> int:
 def store_counts(target: Target) -> dict[str, int]:
     from bench.generate import counts
     from kpi.store import Store
-    s = Store.open(target.db)
+    s = Store.open(target.db, data_path=target.env.get("KPI_DATA_PATH"))
     try:
         return counts(s)
     finally:
@@ -240,7 +241,8 @@ def run_imports(target: Target, books, repeat: int) -> dict:
         for k in range(repeat):
             for name, book in (("big", big), ("one", one)):
                 db = target.scratch(f"{name}{k}")
-                times[f"import_{name}"].append(_wall([PY, str(Path(__file__)), "_import", str(book), db], target.env))
+                times[f"import_{name}"].append(_wall([PY, str(Path(__file__)), "_import", str(book), db],
+                                                     {**target.env, **target.import_env}))
                 times[f"read_{name}"].append(_wall([PY, str(Path(__file__)), "_read", str(book)], {}))
         med = {k: statistics.median(v) for k, v in times.items()}
         out[label] = {**med, "import_extra": med["import_big"] - med["import_one"],

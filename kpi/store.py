@@ -242,20 +242,20 @@ class Store:
                     con.execute(f"ATTACH '{_sql_literal(target)}' AS kpi_lake{options}")
                     break
                 except duckdb.Error as exc:
-                    if attempt == 4 or _unavailable(str(exc)) or "DATA_PATH" in str(exc):
+                    if attempt == 4 or _unavailable(str(exc)) or "data_path" in str(exc).lower():
                         raise
                     import time
                     time.sleep(0.2 * (attempt + 1))
         except duckdb.Error as exc:
             con.close()
             text = str(exc)
-            if "DATA_PATH" in text or "data path" in text.lower():
+            if "data_path is not set" in text.lower():
+                raise StoreError("新しい共有データベースには、データフォルダの指定が必要です。",
+                                 hint="KPI_DATA_PATH（または --data-path）に、すべてのサーバーから見える共有フォルダを指定してください") from exc
+            if "DATA_PATH" in text:
                 raise StoreError("共有データベース（DuckLake）のデータフォルダが、作成時のものと違います。",
                                  hint="KPI_DATA_PATH（--data-path）を作成時と同じフォルダにするか、指定を外してください"
                                       f"（詳細: {_detail(text)}）") from exc
-            if "Missing DATA_PATH" in text or ("data_path" in text.lower() and not data_path):
-                raise StoreError("新しい共有データベースには、データフォルダの指定が必要です。",
-                                 hint="KPI_DATA_PATH（または --data-path）に、すべてのサーバーから見える共有フォルダを指定してください") from exc
             raise StoreUnavailable(f"共有データベース（DuckLake）を開けません: {_detail(text)}",
                                    hint="接続先の設定（KPI_DB）と、PostgreSQL が動いているかを確かめてください") from exc
         store = cls(con, Path(target))

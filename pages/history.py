@@ -18,7 +18,7 @@ if done:
 
 only_plan = st.toggle("選んでいる計画の取り込みだけ表示する", key="history_only_plan")
 plan_id = st.session_state.get("plan_id") if only_plan else None
-entries = upload_list(store, plan_id=plan_id, limit=500)
+entries = frame.store_view(store, upload_list, plan_id=plan_id, limit=500)
 if not entries:
     st.info("取込履歴はまだありません。")
     st.stop()
@@ -38,7 +38,7 @@ with st.container(border=True):
                 f"{frame.md(e.file_name)}　→ 計画「{frame.md(e.plan_name)}」")
     if e.note:
         st.markdown(f"**メモ**　{frame.md(e.note)}")
-    lines = changes_of(store, e.upload_id)
+    lines = frame.store_view(store, changes_of, upload_id=e.upload_id)
     st.dataframe(pd.DataFrame({"変更内容": list(lines)}), hide_index=True, width="stretch",
                  height=min(38 + 35 * len(lines), 360))
     decision = can_undo(frame.current_user(), e)

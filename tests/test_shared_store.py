@@ -167,6 +167,9 @@ def test_servers_starting_together_create_one_catalog(pg, tmp_path):
 def test_a_new_catalog_needs_a_data_path_an_old_one_keeps_its_own(pg, tmp_path, monkeypatch):
     monkeypatch.delenv("KPI_DATA_PATH", raising=False)
     target = pg.create_database("kpi_paths")
+    with pytest.raises(StoreError) as err:
+        Store.open(target)  # a new catalog: where its files go must be said
+    assert "データフォルダの指定が必要" in err.value.message and "KPI_DATA_PATH" in err.value.hint
     Store.open(target, data_path=str(tmp_path / "shared")).close()
     assert Store.open(target).plans() == []  # no data path given: the catalog's own is used
     with pytest.raises(StoreError) as err:

@@ -90,7 +90,7 @@ def _rule(path: str, version: int, plan_id: int) -> GradingRule:
 
 def clear_data_caches() -> None:
     """Forget everything cached per data version (what a write makes stale), but keep the connection."""
-    for fn in (_load_plan, _plans, _rule, _load_extras, _view, _figure):
+    for fn in (_load_plan, _plans, _rule, _load_extras, _view, _store_view, _figure):
         fn.clear()
 
 
@@ -142,6 +142,18 @@ def view(ctx: "Context", fn, **options):
     """
     return _view(ctx.store.target, ctx.version, ctx.plan_id, fn.__module__, fn.__name__, ctx.fy, ctx.style,
                  today(), _options(options))
+
+
+@st.cache_data(show_spinner=False, max_entries=128)
+def _store_view(path: str, version: int, module: str, name: str, options: tuple):
+    import importlib
+    return getattr(importlib.import_module(module), name)(_open_store(path), **dict(options))
+
+
+def store_view(store: Store, fn, **options):
+    """fn(store, **options) — a read that does not depend on the chosen plan (the upload list,
+    one upload's changes) — kept until the next write, like view()."""
+    return _store_view(store.target, data_version(store), fn.__module__, fn.__name__, _options(options))
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
