@@ -38,12 +38,10 @@ import os
 import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import time
-import urllib.request
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -252,48 +250,11 @@ def run_imports(target: Target, books, repeat: int) -> dict:
 
 
 # ------------------------------------------------- 3 + 4. servers and browser
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Server:
-    def __init__(self, script: Path, env: dict[str, str], log: Path):
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.log = open(log, "wb")
-        self.proc = subprocess.Popen(
-            [PY, "-m", "streamlit", "run", str(script), "--server.port", str(self.port), "--server.address",
-             "127.0.0.1", "--server.headless", "true", "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env={**os.environ, **env}, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 120
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(log.read_text(errors="replace"))
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not start")
-
-    def peak_rss_mb(self) -> float:
-        status = Path(f"/proc/{self.proc.pid}/status").read_text()
-        return int(re.search(r"VmHWM:\s+(\d+) kB", status).group(1)) / 1024
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+sys.path.insert(0, str(ROOT / "tests"))
+from appserver import AppServer as Server  # noqa: E402 - the browser tests' server launcher
 
 
 def _rendered_js() -> str:
-    sys.path.insert(0, str(ROOT / "tests"))
     from browser.conftest import _RENDERED  # the browser tests' notion of "finished drawing"
     return _RENDERED
 

@@ -12,22 +12,17 @@ from __future__ import annotations
 import glob
 import os
 import shutil
-import socket
 import subprocess
 import tempfile
 from pathlib import Path
+
+from appserver import free_port
 
 
 def find_bin() -> Path | None:
     """The newest installed server's bin folder (/usr/lib/postgresql/N/bin), or None."""
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), key=lambda p: int(Path(p).parent.parent.name))
     return Path(found[-1]).parent if found else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 class PgCluster:
@@ -44,7 +39,7 @@ class PgCluster:
         self._own_folder = folder is None or bool(self._as)
         self.folder = Path(tempfile.mkdtemp(prefix="kpi-pg-")) if self._own_folder else Path(folder)
         self.data = self.folder / "pgdata"
-        self.port = port or _free_port()
+        self.port = port or free_port()
         self.user = "kpi"
         self.folder.mkdir(parents=True, exist_ok=True)
         if self._as:

@@ -8,15 +8,11 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
+from appserver import AppServer
 from conftest import ARTIFACTS, ROOT
 
 CHROMIUM = os.environ.get("KPI_CHROMIUM", "/usr/bin/chromium")
@@ -26,45 +22,12 @@ CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-backg
 pytestmark = pytest.mark.browser
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+class Server(AppServer):
+    """The app on a database: a file, or a shared store target 'ducklake:…' (then give log_dir)."""
 
-
-class Server:
     def __init__(self, db: Path | str, env: dict[str, str] | None = None, log_dir: Path | None = None):
-        """db: a database file, or a shared store target 'ducklake:…' (then give log_dir)."""
         self.db = db
-        self.port = _free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        e = dict(os.environ, KPI_DB=str(db), STREAMLIT_BROWSER_GATHER_USAGE_STATS="false")
-        e.update(env or {})
-        self.log_path = (log_dir or Path(db).parent) / f"streamlit-{self.port}.log"
-        self.log = open(self.log_path, "wb")
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", str(ROOT / "app.py"), "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true"],
-            cwd=ROOT, env=e, stdout=self.log, stderr=subprocess.STDOUT)
-        deadline = time.time() + 90
-        while time.time() < deadline:
-            if self.proc.poll() is not None:
-                raise RuntimeError(self.log_path.read_text(errors="replace"))
-            try:
-                with urllib.request.urlopen(self.url + "/_stcore/health", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                time.sleep(0.3)
-        raise RuntimeError("streamlit did not start")
-
-    def stop(self) -> None:
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-        self.log.close()
+        super().__init__(ROOT / "app.py", {"KPI_DB": str(db), **(env or {})}, log_dir or Path(db).parent, timeout=90)
 
 
 @pytest.fixture(scope="session")
