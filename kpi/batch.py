@@ -135,6 +135,10 @@ def _short(v: Any, n: int = 30) -> str:
     return s if len(s) <= n else s[: n - 1] + "…"
 
 
+# plan_notes sections (kpi/importers/guideline_tables.py) as people call them.
+SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
+
+
 def _key_text(table: str, key: tuple[Any, ...]) -> list[str]:
     spec = TABLES[table]
     out = []
@@ -143,6 +147,8 @@ def _key_text(table: str, key: tuple[Any, ...]) -> list[str]:
             out.append(f"No.{v}")
         elif col == "fiscal_year" and v is not None:
             out.append(f"{v}年度")
+        elif col == "section":
+            out.append(SECTION_LABELS.get(v, str(v)))
         elif col == "kind":
             out.append({"target": "計画", "actual": "実績"}.get(v, str(v)))
         elif col == "path":

@@ -23,7 +23,7 @@ from kpi.store import RevertResult, Store, UploadMeta, UploadRecord
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
                                "undo": "取り消し"}
-STATUS_LABELS: dict[str, str] = {"applied": "反映中", "undone": "取消済み"}
+STATUS_LABELS: dict[str, str] = {"applied": "反映済み", "undone": "取消済み"}
 
 
 class UndoRefused(KpiError):
@@ -43,7 +43,7 @@ class UploadEntry:
     summary: str  # 新規 3 件、変更 2 件
     note: str
     status: str
-    status_label: str  # 反映中 / 取消済み（11/23 山田）
+    status_label: str  # 反映済み / 取消済み（11/23 山田）
     undo_of: int | None
     record: UploadRecord
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from kpi.batch import SECTION_LABELS
 from kpi.export import Table
 from kpi.fiscal import Style, format_fiscal_year
 from kpi.grading import MEASURE_LABELS, GradingRule, _threshold
@@ -12,7 +13,6 @@ from kpi.model import PlanData
 from kpi.views_extras import PlanExtras, PlanNote
 from kpi.views_hierarchy import levels_text
 
-SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
 
 
 @dataclass(frozen=True)

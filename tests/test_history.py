@@ -150,3 +150,15 @@ def test_cli_history_and_undo(tmp_path):
     assert ",2017,1410,1454," in values
     out = run("--db", db, "history").stdout.decode()
     assert "取り消し" in out and "取消済み" in out
+
+
+def test_the_history_names_a_plan_note_by_its_section_and_says_applied(tmp_path):
+    """What a person reads in 取込履歴 for the guideline's timeline: Japanese words, not internal codes."""
+    from conftest import SAMPLES
+    s = Store.open(tmp_path / "kpi.duckdb")
+    commit(s, [prepare(s, SAMPLES / "kodaira_kyodo_guideline_tables.xlsx", today=TODAY)], "テスト")
+    (entry,) = history.upload_list(s)
+    assert entry.status_label == "反映済み"
+    lines = history.changes_of(s, entry.upload_id)
+    assert any(line.startswith("新規 計画の経過・位置付け これまでの経過 1") for line in lines), lines[:3]
+    assert not any("milestone" in line or "positioning" in line for line in lines)
