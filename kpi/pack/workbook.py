@@ -1,16 +1,16 @@
 """The committee pack's tables as an Excel workbook: グレード一覧, 遅れ一覧, 指標の年度値, 委員意見.
 
 Headers are Japanese; numbers are numbers (rates as percentages), so the
-secretariat can sort and sum. Text from the sheets is always written as text:
-a title beginning with =, +, - or @ never becomes a live formula.
+secretariat can sort and sum. Every cell goes through kpi/xlsx.py: a title beginning
+with =, +, - or @ is text, never a live formula.
 """
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass
 from typing import Any
 
+from kpi import xlsx
 from kpi.fiscal import format_fiscal_year
 from kpi.opinions import date_label
 from kpi.pack.layout import clean
@@ -70,27 +70,22 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
 
 
 def to_xlsx(deck: Deck) -> bytes:
-    from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill
 
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = xlsx.new_workbook()
     head_font = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="E8EEF4")
     for sheet in sheets(deck):
         ws = wb.create_sheet(sheet.name)
-        ws.append(list(sheet.headers))
+        xlsx.append(ws, sheet.headers)
         for cell in ws[1]:
             cell.font, cell.fill = head_font, head_fill
             cell.alignment = Alignment(vertical="center", wrap_text=True)
         pct = {sheet.headers.index(c) for c in sheet.percent_columns}
         for i, row in enumerate(sheet.rows, start=2):
-            ws.append([clean(v) if isinstance(v, str) else v for v in row])
-            for j in range(len(row)):
-                cell = ws.cell(row=i, column=j + 1)
-                if isinstance(cell.value, str):
-                    # openpyxl would store text starting with '=' as a formula: force a text cell.
-                    cell.data_type = "s"
+            for j, v in enumerate(row):
+                cell = xlsx.write(ws, i, j + 1, clean(v) if isinstance(v, str) else v)
+                if cell.data_type == "s":
                     cell.alignment = Alignment(vertical="top", wrap_text=True)
                 elif j in pct and cell.value is not None:
                     cell.number_format = PERCENT
@@ -99,6 +94,4 @@ def to_xlsx(deck: Deck) -> bytes:
         ws.freeze_panes = "A2"
         if sheet.rows:
             ws.auto_filter.ref = ws.dimensions
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.save(wb)
