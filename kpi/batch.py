@@ -37,6 +37,7 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
                "final_target", "final_target_fy", "final_target_text"), insert_only=("sort",), label="指標"),
     TableSpec("indicator_values", ("item_no", "indicator", "fiscal_year", "kind"), ("value", "is_estimate"),
               carry=("raw_text",), label="年度値"),
+    TableSpec("value_notes", ("item_no", "indicator", "fiscal_year"), ("note",), label="年度値の備考"),
     TableSpec("evaluations", ("item_no", "fiscal_year", "stage"), ("grade", "status_text", "issues_text", "next_text"),
               label="評価"),
     TableSpec("item_status", ("item_no", "fiscal_year"), ("status", "mark", "note"), label="進捗状況"),

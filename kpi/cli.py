@@ -147,6 +147,20 @@ def cmd_template(args) -> int:
     return 0
 
 
+def cmd_sheet(args) -> int:
+    from datetime import date
+
+    from kpi.prefill import sheet_for
+    store = _store(args)
+    dl = sheet_for(store, args.plan, args.year, args.department, date.today())
+    out = Path(args.output)
+    if out.is_dir():  # a folder: the name the download page gives, so a loop over departments needs none
+        out = out / dl.file_name
+    out.write_bytes(dl.data)
+    print(f"記入用シートを書き出しました: {out}（{dl.description}）")
+    return 0
+
+
 def cmd_export(args) -> int:
     from kpi.export import write
     store = _store(args)
@@ -299,6 +313,13 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", required=True, help="出力ファイル（.xlsx）")
     sp.add_argument("--plan", help="テンプレートに書いておく計画名")
     sp.set_defaults(func=cmd_template)
+
+    sp = add("sheet", "担当課の記入用シート（取組・指標・前年度の値・今年度の計画入り）を書き出す")
+    sp.add_argument("--plan", required=True, help="計画名")
+    sp.add_argument("--year", required=True, help="報告する年度（2024、令和6年度、R6 など）")
+    sp.add_argument("--department", help="担当課（省略すると計画のすべての取組）")
+    sp.add_argument("-o", "--output", required=True, help="出力ファイル（.xlsx）。フォルダを指定すると画面と同じファイル名で書く")
+    sp.set_defaults(func=cmd_sheet)
 
     sp = add("export", "縦長の表を書き出す（CSVはUTF-8・BOM付き）")
     sp.add_argument("--what", choices=("values", "evaluations", "indicators", "items", "statuses", "narratives",

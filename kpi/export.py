@@ -2,8 +2,9 @@
 
 Columns are fixed (see COLUMNS). fiscal_year is the Western year in which the
 fiscal year starts; numbers are plain (no separators, rates as fractions);
-unknown values are empty. CSV is UTF-8 with a BOM so Excel opens it; text that
-Excel would run as a formula (=, +, -, @ at the start) is written as text.
+unknown values are empty. CSV is UTF-8 with a BOM so Excel opens it; every cell goes
+through kpi/xlsx.py, so text that Excel would run as a formula (=, +, -, @ at the start)
+is written as text in both formats.
 """
 
 from __future__ import annotations
@@ -15,14 +16,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Iterable
 
+from kpi import xlsx
 from kpi.assess import assess_plan
 from kpi.departments import format_departments
 from kpi.numbers import plain
 from kpi.store import Store
+from kpi.xlsx import csv_text
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "values": ("plan", "item_no", "item_title", "departments", "indicator", "unit", "direction", "cumulative",
-               "fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "auto_grade"),
+               "fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "auto_grade", "note"),
     "evaluations": ("plan", "item_no", "fiscal_year", "stage", "grade", "comment"),
     "indicators": ("plan", "item_no", "indicator", "unit", "direction", "baseline_year", "baseline",
                    "baseline_estimated", "final_target_year", "final_target", "final_target_text"),
@@ -36,7 +39,6 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 }
 RATE_DECIMALS = 3  # 1152 ÷ 1090 → 1.057, as shown on the page (105.7%)
 STAGE_ORDER = {"上半期": 0, "年度": 1, "中間": 2, "計画期間": 3}
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                                      _bool(ind.cumulative), yv.fiscal_year, plain(yv.target), plain(yv.actual),
                                      plain(r.achievement.value, RATE_DECIMALS) if r else "",
                                      plain(r.progress.value, RATE_DECIMALS) if r else "",
-                                     (r.grade.label or "") if r else ""))
+                                     (r.grade.label or "") if r else "", yv.note or ""))
         elif what == "evaluations":
             for it in data.items:
                 for e in sorted(it.evaluations, key=lambda e: (e.fiscal_year, STAGE_ORDER.get(e.stage, 9))):
@@ -119,13 +121,6 @@ def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[t
              *("" if v is None else v for v in r[2:])) for r in rows]
 
 
-def safe_text(value: Any) -> Any:
-    """Keep user text from becoming a live formula in Excel."""
-    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
-        return "'" + value
-    return value
-
-
 NUMERIC_COLUMNS = {"fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "baseline_year",
                    "baseline", "final_target_year", "final_target", "seq"}
 
@@ -135,37 +130,30 @@ def to_csv(table: Table) -> bytes:
     w = csv.writer(buf, lineterminator="\r\n")
     w.writerow(table.columns)
     for row in table.rows:
-        w.writerow([v if c in NUMERIC_COLUMNS else safe_text(v) for c, v in zip(table.columns, row)])
+        w.writerow([v if c in NUMERIC_COLUMNS else csv_text(v) for c, v in zip(table.columns, row)])
     return ("\ufeff" + buf.getvalue()).encode("utf-8")
 
 
 def to_xlsx(tables: Iterable[Table], sheet_names: dict[str, str] | None = None) -> bytes:
-    from openpyxl import Workbook
-
-    wb = Workbook()
-    wb.remove(wb.active)
+    wb = xlsx.new_workbook()
     for table in tables:
         ws = wb.create_sheet((sheet_names or {}).get(table.what, table.what))
-        ws.append(list(table.columns))
+        xlsx.append(ws, table.columns)
         for row in table.rows:
             out = []
             for c, v in zip(table.columns, row):
-                if c in NUMERIC_COLUMNS and v != "":
+                if c in NUMERIC_COLUMNS and isinstance(v, str) and v != "":
                     try:
-                        v = float(v) if "." in str(v) else int(v)
+                        v = int(v)
                     except ValueError:
-                        pass
+                        try:
+                            v = float(v)  # 'inf' too: the writer leaves what Excel cannot hold blank
+                        except ValueError:
+                            pass
                 out.append(None if v == "" else v)
-            ws.append(out)
-        for row in ws.iter_rows(min_row=2):
-            for cell in row:
-                # openpyxl treats any string starting with '=' as a formula: force text.
-                if isinstance(cell.value, str):
-                    cell.data_type = "s"
+            xlsx.append(ws, out)
         ws.freeze_panes = "A2"
-    buf = io.BytesIO()
-    wb.save(buf)
-    return buf.getvalue()
+    return xlsx.save(wb)
 
 
 def write(store: Store, what: str, fmt: str, out: Path | None, plan: str | None = None,

@@ -24,6 +24,7 @@ class YearValue:
     actual_estimate: bool = False
     target_text: str | None = None  # what the sheet said, e.g. '1,090'
     actual_text: str | None = None
+    note: str | None = None  # the 年度値 row's 備考
 
 
 @dataclass(frozen=True)

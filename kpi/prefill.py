@@ -2,29 +2,33 @@
 
 For a plan, a fiscal year and a department, the workbook holds the department's
 items and indicators as stored, last year's plan/actual and this year's plan.
-The cells to fill (this year's actual, anything still empty, the year's
-self-evaluation) are yellow and unlocked; every other cell is locked by sheet
-protection without a password, so the numbers and names the import matches on
-stay as they are. What is written is what the importer reads back: uploading
-the untouched file changes nothing, and a filled one needs no retyping.
+The cells to fill (this year's actual, anything still empty, the 備考 of each
+year, the year's self-evaluation) are yellow and unlocked; every other cell is
+locked by sheet protection without a password, so the numbers and names the
+import matches on stay as they are. What is written is what the importer reads
+back: uploading the untouched file changes nothing, a filled one needs no
+retyping, and every unlocked cell is one the importer reads. Every cell goes
+through kpi/xlsx.py (text never becomes a formula).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from functools import lru_cache
-from io import BytesIO
 from typing import Any
 
-from kpi.fiscal import format_fiscal_year
+from kpi import xlsx
+from kpi.errors import FiscalYearError, NotFound
+from kpi.fiscal import fiscal_year_of, format_fiscal_year, parse_fiscal_year
 from kpi.importers.canonical import (SHEET_EVALS, SHEET_HELP, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN,
-                                     SHEET_VALUES, header_row, write_template)
+                                     SHEET_VALUES, header_row, template_workbook, write_template)
+from kpi.importers.workbook import clean_text
 from kpi.model import Indicator, Item, PlanData, YearValue
 from kpi.numbers import format_number
 from kpi.sanitize import safe_file_name
 from kpi.store import Store
-
-INPUT_COLOR = "FFF2CC"  # light yellow: the cells to fill
+from kpi.xlsx import INPUT_COLOR
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REFERENCE_ITEMS, REFERENCE_INDICATORS = "取組（参考）", "指標（参考）"
 
@@ -75,26 +79,13 @@ def _year(ind: Indicator, fy: int) -> YearValue:
 
 def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: str | None) -> Download:
     """The pre-filled workbook for one department (None: every item of the plan)."""
-    from openpyxl import load_workbook
-    from openpyxl.comments import Comment
-    from openpyxl.styles import PatternFill, Protection
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     data = store.load_plan(plan_id)
     info = data.plan
     rule = store.rule(plan_id)
     items = _items_of(data, department)
     levels = max((len(it.node_path) for it in items), default=0)
-    wb = load_workbook(BytesIO(write_template(plan_name=info.name, municipality=info.municipality,
-                                              start_fy=info.start_fy, end_fy=info.end_fy, levels=max(levels, 1))))
-    fill = PatternFill("solid", fgColor=INPUT_COLOR)
-    unlocked = Protection(locked=False)
-
-    def open_cell(cell, note: str | None = None) -> None:
-        cell.fill = fill
-        cell.protection = unlocked
-        if note:
-            cell.comment = Comment(note, "計画進捗ダッシュボード")
+    wb = template_workbook(plan_name=info.name, municipality=info.municipality, start_fy=info.start_fy,
+                           end_fy=info.end_fy, levels=max(levels, 1))
 
     # 計画: only what identifies the plan. Settings (評価方式, 階層名) are left out so that a
     # department's upload never proposes to change them.
@@ -102,64 +93,66 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     for row in plan.iter_rows(min_row=2):
         label = row[0].value
         if label == "種類":
-            row[1].value = info.kind or None
+            xlsx.put(row[1], info.kind or None)
         elif label in ("階層名", "評価方式", "説明"):
-            row[1].value = None
+            xlsx.put(row[1], None)
 
     ws = wb[SHEET_ITEMS]
     if not levels:
         ws.delete_cols(1)  # the template's 体系1 column; no item of this plan has a hierarchy
     for it in items:
-        ws.append(list(it.node_path) + [None] * (levels - len(it.node_path)) +
-                  [it.item_no, it.title, _departments_text(it)])
+        xlsx.append(ws, list(it.node_path) + [None] * (levels - len(it.node_path)) +
+                    [it.item_no, it.title, _departments_text(it)])
 
     ws = wb[SHEET_INDICATORS]
     for it in items:
         for ind in it.indicators:
-            ws.append([it.item_no, ind.name, ind.unit or None, _direction_text(ind), "○" if ind.cumulative else "×",
-                       format_fiscal_year(ind.baseline_fy) if ind.baseline_fy else None,
-                       _value_text(ind.baseline, ind.baseline_estimated),
-                       format_fiscal_year(ind.final_target_fy) if ind.final_target_fy else None,
-                       _value_text(ind.final_target, False), ind.final_target_text])
+            xlsx.append(ws, [it.item_no, ind.name, ind.unit or None, _direction_text(ind),
+                             "○" if ind.cumulative else "×",
+                             format_fiscal_year(ind.baseline_fy) if ind.baseline_fy else None,
+                             _value_text(ind.baseline, ind.baseline_estimated),
+                             format_fiscal_year(ind.final_target_fy) if ind.final_target_fy else None,
+                             _value_text(ind.final_target, False), ind.final_target_text])
 
     ws = wb[SHEET_VALUES]
     headers = header_row(SHEET_VALUES)
-    ws.cell(row=1, column=len(headers) + 1, value="単位（参考）")
+    xlsx.write(ws, 1, len(headers) + 1, "単位（参考）")
     col = {h: i + 1 for i, h in enumerate(headers)}
     for it in items:
         for ind in it.indicators:
             for fy in (fiscal_year - 1, fiscal_year):
                 yv = _year(ind, fy)
-                ws.append([it.item_no, ind.name, format_fiscal_year(fy),
-                           _value_text(yv.target, yv.target_estimate), _value_text(yv.actual, yv.actual_estimate),
-                           None, ind.unit or None])
-                r = ws.max_row
+                r = xlsx.append(ws, [it.item_no, ind.name, format_fiscal_year(fy),
+                                     _value_text(yv.target, yv.target_estimate),
+                                     _value_text(yv.actual, yv.actual_estimate), yv.note, ind.unit or None])
                 for kind, value, estimate in (("計画", yv.target, yv.target_estimate),
                                               ("実績", yv.actual, yv.actual_estimate)):
                     this_actual = fy == fiscal_year and kind == "実績"
                     if value is None or estimate or this_actual:
                         what = "見込みの値は確定値に直してください" if estimate else None
-                        open_cell(ws.cell(row=r, column=col[kind]), what)
-                open_cell(ws.cell(row=r, column=col["備考"]))
+                        xlsx.open_cell(ws.cell(row=r, column=col[kind]), what)
+                xlsx.open_cell(ws.cell(row=r, column=col["備考"]))
 
     ws = wb[SHEET_EVALS]
     headers = header_row(SHEET_EVALS)
     col = {h: i + 1 for i, h in enumerate(headers)}
     labels = list(rule.self_grade_labels)
-    dv = DataValidation(type="list", formula1='"' + ",".join(labels) + '"', allow_blank=True)
-    dv.error = f"{'・'.join(labels)} から選んでください"
-    ws.add_data_validation(dv)
+    dv = xlsx.list_validation(labels, f"{'・'.join(labels)} から選んでください")
+    if dv is not None:
+        ws.add_data_validation(dv)
     for it in items:
         ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == "年度"), None)
-        ws.append([it.item_no, format_fiscal_year(fiscal_year), "年度", ev.grade if ev else None,
-                   ev.status_text if ev else None, ev.issues_text if ev else None])
-        r = ws.max_row
+        r = xlsx.append(ws, [it.item_no, format_fiscal_year(fiscal_year), "年度", ev.grade if ev else None,
+                             ev.status_text if ev else None, ev.issues_text if ev else None])
         for h in ("評価", "取組の状況", "課題・今後の方針"):
-            open_cell(ws.cell(row=r, column=col[h]))
-        dv.add(ws.cell(row=r, column=col["評価"]))
+            xlsx.open_cell(ws.cell(row=r, column=col[h]))
+        if dv is not None:
+            dv.add(ws.cell(row=r, column=col["評価"]))
 
-    for name in (SHEET_PLAN, SHEET_ITEMS, SHEET_INDICATORS, SHEET_VALUES, SHEET_EVALS):
-        wb[name].protection.sheet = True  # no password: the lock prevents slips, not people
+    # Every sheet is protected: the only cells that can be typed into are the yellow ones opened
+    # above, and each of them is read back by the importer (tests/test_sheet_round_trip.py).
+    for ws in wb.worksheets:
+        xlsx.protect(ws)
     # Items and indicators are shown for reference only: under these names the importer skips
     # them, so a department's report can never redefine an indicator or re-infer its direction.
     wb[SHEET_ITEMS].title = REFERENCE_ITEMS
@@ -168,19 +161,17 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     help_ws = wb[SHEET_HELP]
     who = department or "すべての担当課"
     help_ws.insert_rows(2, 2)
-    help_ws.cell(row=2, column=1, value="この様式")
-    help_ws.cell(row=2, column=2, value=f"「{info.name}」{format_fiscal_year(fiscal_year)}の報告用（{who}）。"
-                                        "登録済みの取組・指標と、前年度の計画・実績、今年度の計画を書き込んであります。")
-    help_ws.cell(row=3, column=1, value="入力するセル")
-    help_ws.cell(row=3, column=2, value="黄色のセルだけ入力できます（年度値シートの実績・空欄の計画・見込みの値、評価シートの評価と文章）。"
-                                        "ほかのセルは保護されています（パスワードなし）。「取組（参考）」「指標（参考）」は確認用で、取り込みでは読みません。"
-                                        "保存したら、そのまま「データ取込」からアップロードしてください。")
-    help_ws.cell(row=3, column=1).fill = fill
+    xlsx.write(help_ws, 2, 1, "この様式")
+    xlsx.write(help_ws, 2, 2, f"「{info.name}」{format_fiscal_year(fiscal_year)}の報告用（{who}）。"
+                              "登録済みの取組・指標と、前年度の計画・実績、今年度の計画を書き込んであります。")
+    xlsx.write(help_ws, 3, 1, "入力するセル")
+    xlsx.write(help_ws, 3, 2, "黄色のセルだけ入力できます（年度値シートの実績・空欄の計画・見込みの値・備考、評価シートの評価と文章）。"
+                              "ほかのセルは保護されています（パスワードなし）。「取組（参考）」「指標（参考）」は確認用で、取り込みでは読みません。"
+                              "保存したら、そのまま「データ取込」からアップロードしてください。")
+    help_ws.cell(row=3, column=1).fill = xlsx.input_style()[0]
     wb.active = wb.sheetnames.index(SHEET_VALUES)
-    buf = BytesIO()
-    wb.save(buf)
     file_name, description = department_sheet_label(data, fiscal_year, department)
-    return Download(file_name, buf.getvalue(), XLSX_MIME, description)
+    return Download(file_name, xlsx.save(wb), XLSX_MIME, description)
 
 
 def _items_of(data: PlanData, department: str | None) -> list:
@@ -196,10 +187,57 @@ def department_sheet_label(data: PlanData, fiscal_year: int, department: str | N
             f"{who}の取組 {len(items)} 件・指標 {sum(len(it.indicators) for it in items)} 件")
 
 
+def sheet_years(data: PlanData, current_fy: int) -> list[int]:
+    """The fiscal years a department sheet can be made for: the plan's period, every year with
+    data, and the current one (what the download page offers)."""
+    plan = data.plan
+    years = set(range(plan.start_fy, plan.end_fy + 1)) if plan.start_fy and plan.end_fy else set()
+    return sorted(years | set(data.data_years) | {current_fy})
+
+
+def sheet_for(store: Store, plan_name: str, year: object, department: str | None, today: date) -> Download:
+    """department_sheet named the way a person writes it: the plan's name, the year as on the page
+    (2024, 令和6年度, R6) and the department (None: every item of the plan). Unknown names and
+    years are refused with the choices there are."""
+    info = store.plan_by_name(plan_name) or store.plan_by_name(clean_text(plan_name))
+    if info is None:
+        names = "、".join(f"「{p.name}」" for p in store.plans()) or "（まだありません）"
+        raise NotFound(f"計画「{plan_name}」はありません", hint=f"登録されている計画: {names}")
+    try:
+        fy = parse_fiscal_year(year)
+    except FiscalYearError as exc:
+        raise FiscalYearError(f"年度「{year}」: {exc.message}", hint=exc.hint or "例: 2024、令和6年度、R6") from exc
+    data = store.load_plan(info.plan_id)
+    years = sheet_years(data, fiscal_year_of(today))
+    if fy not in years:
+        raise NotFound(f"{format_fiscal_year(fy)}（{fy}年度）の記入用シートは「{info.name}」にはありません",
+                       hint=f"選べる年度: {_year_ranges(years)}")
+    if department is not None:
+        known = departments_of(store, info.plan_id)
+        found = department if department in known else clean_text(department)
+        if found not in known:
+            raise NotFound(f"「{info.name}」に担当課「{department}」の取組はありません",
+                           hint="この計画の担当課: " + ("、".join(known) or "（登録なし）"))
+        department = found
+    return department_sheet(store, info.plan_id, fy, department)
+
+
+def _year_ranges(years: list[int]) -> str:
+    """[2015, 2016, 2017, 2026] → '平成27年度〜平成29年度、令和8年度'."""
+    runs: list[list[int]] = []
+    for y in years:
+        if runs and y == runs[-1][-1] + 1:
+            runs[-1].append(y)
+        else:
+            runs.append([y])
+    return "、".join(format_fiscal_year(r[0]) + (f"〜{format_fiscal_year(r[-1])}" if len(r) > 1 else "") for r in runs)
+
+
 @lru_cache(maxsize=8)  # the same bytes every time: made once per process
 def blank_template(plan_name: str = "") -> Download:
     return Download(safe_file_name(f"標準テンプレート{('_' + plan_name) if plan_name else ''}.xlsx"),
                     write_template(plan_name=plan_name), XLSX_MIME, "計画・取組・指標・年度値・評価の空の様式")
 
 
-__all__ = ["Download", "department_sheet", "department_sheet_label", "blank_template", "departments_of", "INPUT_COLOR"]
+__all__ = ["Download", "department_sheet", "department_sheet_label", "sheet_for", "sheet_years", "blank_template",
+           "departments_of", "INPUT_COLOR"]

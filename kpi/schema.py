@@ -70,4 +70,10 @@ MIGRATIONS: list[tuple[str, str]] = [
         name VARCHAR, email VARCHAR, role VARCHAR, departments VARCHAR, password_hash VARCHAR,
         active BOOLEAN, created_at TIMESTAMP, created_by VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR);
     """),
+    # The 備考 of a 年度値 row (one indicator, one fiscal year), typed into the department sheet.
+    # Its own table: indicator_values has a row per 計画/実績, and a note may come without a value.
+    ("1400_value_notes", """
+    CREATE TABLE IF NOT EXISTS value_notes (
+        plan_id BIGINT, item_no VARCHAR, indicator VARCHAR, fiscal_year INTEGER, note VARCHAR, upload_id BIGINT);
+    """),
 ]

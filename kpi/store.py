@@ -521,6 +521,8 @@ class Store:
             vals = cur.execute(
                 "SELECT item_no, indicator, fiscal_year, kind, value, is_estimate, raw_text "
                 "FROM indicator_values WHERE plan_id = ?", p).fetchall()
+            notes = cur.execute("SELECT item_no, indicator, fiscal_year, note FROM value_notes WHERE plan_id = ?",
+                                p).fetchall()
             evals = cur.execute(
                 "SELECT item_no, fiscal_year, stage, grade, status_text, issues_text, next_text "
                 "FROM evaluations WHERE plan_id = ? ORDER BY fiscal_year", p).fetchall()
@@ -535,6 +537,8 @@ class Store:
         for item_no, ind, fy, kind, value, est, raw in vals:
             slot = values.setdefault((item_no, ind), {}).setdefault(fy, {})
             slot[kind] = (value, bool(est), raw)
+        for item_no, ind, fy, note in notes:
+            values.setdefault((item_no, ind), {}).setdefault(fy, {})["note"] = note
         by_item_inds: dict[str, list[Indicator]] = {}
         for r in inds:
             item_no, name = r[0], r[1]
@@ -542,7 +546,7 @@ class Store:
             for fy, kinds in sorted(values.get((item_no, name), {}).items()):
                 t = kinds.get("target", (None, False, None))
                 a = kinds.get("actual", (None, False, None))
-                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2]))
+                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2], kinds.get("note")))
             by_item_inds.setdefault(item_no, []).append(Indicator(
                 name=name, unit=r[2] or "", direction=r[3] or "higher", direction_source=r[4] or "default",
                 cumulative=bool(r[5]), baseline=r[6], baseline_fy=r[7], baseline_estimated=bool(r[8]),

@@ -43,7 +43,7 @@ def validate_batch(batch: Batch, store: Store | None, today: date | None = None)
                 _problem(batch, row, "error", f"No.{row['item_no']} という取組は、この計画にもファイルの取組シートにもありません",
                          "取組番号を確かめるか、取組シートに行を追加してください", "unknown_item")
     reported_missing: set[tuple[str, str]] = set()
-    for row in batch.table("indicator_values"):
+    for row in batch.table("indicator_values") + batch.table("value_notes"):
         key = (row["item_no"], row["indicator"])
         if key not in inds and key not in reported_missing:
             reported_missing.add(key)
@@ -78,7 +78,7 @@ def validate_batch(batch: Batch, store: Store | None, today: date | None = None)
 
 # Tables whose rows belong to one fiscal year of the plan. Narratives (the 現状 before the plan starts)
 # and plan_notes (the plan's history) may precede it.
-_YEAR_TABLES = ("indicator_values", "evaluations", "item_status", "schedules")
+_YEAR_TABLES = ("indicator_values", "value_notes", "evaluations", "item_status", "schedules")
 
 
 def _fy(fy: int) -> str:
@@ -144,7 +144,7 @@ def target_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
 
 
 # Rows that one upload must not say twice: the same value reported by two files is ambiguous.
-_ONCE_TABLES = ("indicator_values", "evaluations", "item_status", "narratives", "schedules")
+_ONCE_TABLES = ("indicator_values", "value_notes", "evaluations", "item_status", "narratives", "schedules")
 
 
 def cross_file_problems(batches: list[Batch]) -> list[Problem]:

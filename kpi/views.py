@@ -186,6 +186,7 @@ class YearPoint:
     grade: str
     grade_reason: str
     due: bool = True  # the year is over (plus the plan's grace): a missing actual is overdue
+    note: str = ""  # the 備考 the department wrote for the year
 
 
 @dataclass(frozen=True)
@@ -233,9 +234,10 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
         if r is None:
             continue
         due = today is None or fiscal_year_has_ended(fy, today, grace_months)
+        yv = ind.year(fy)
         pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
                              r.actual_estimate, r.achievement.explanation, r.progress.explanation,
-                             r.grade.label or "", r.grade.reason, due))
+                             r.grade.label or "", r.grade.reason, due, (yv.note if yv else None) or ""))
     pace = pace_to_goal(ind, as_of_fy=as_of, style=style, plan_end_fy=plan_end)
     trend: tuple[tuple[int, float], ...] = ()
     if pace is not None:

@@ -69,15 +69,21 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
     if dated:
         fy, st, note = max(dated, key=lambda s: s[0] or 0)
         status = (extras.status_marks.get((item_no, fy), ""), st, note or "")
-    ind_tables = tuple(
-        Table(f"{ind.name}_No.{item_no}", ("年度", "計画", "実績", "達成率", "進捗率", "自動評価", "評価の根拠"),
-              tuple((p.label, _num(p.target, p.target_estimate), _num(p.actual, p.actual_estimate), p.achievement,
-                     p.progress, p.grade or "―", p.grade_reason) for p in ind.points))
-        for ind in view.indicators)
+    ind_tables = tuple(_indicator_table(ind, item_no) for ind in view.indicators)
     grades = Table(f"自動評価と自己評価_No.{item_no}", ("年度", "自動評価", "自己評価", "比較", "自動評価の根拠"),
                    tuple((format_fiscal_year(fy, style), auto or "―", own or "―", gap, reason)
                          for fy, auto, own, gap, reason in view.year_grades))
     return ItemDetail(view, timeline, _schedule(extras, item_no, style), grades, narratives, status, ind_tables)
+
+
+def _indicator_table(ind, item_no: str) -> Table:
+    """計画・実績 per year; the 備考 column appears once a department has written one."""
+    notes = any(p.note for p in ind.points)
+    return Table(f"{ind.name}_No.{item_no}",
+                 ("年度", "計画", "実績", "達成率", "進捗率", "自動評価", "評価の根拠") + (("備考",) if notes else ()),
+                 tuple((p.label, _num(p.target, p.target_estimate), _num(p.actual, p.actual_estimate), p.achievement,
+                        p.progress, p.grade or "―", p.grade_reason) + ((p.note,) if notes else ())
+                       for p in ind.points))
 
 
 def _num(v: float | None, estimate: bool) -> str:

@@ -1,7 +1,7 @@
 """Every table on a page, shown the same way and downloadable as CSV that Excel opens (UTF-8 with BOM).
 
 Tables come from kpi views as kpi.export.Table (name, columns, rows); text cells
-that Excel would run as a formula are written as text (kpi.export.safe_text).
+that Excel would run as a formula are written as text (kpi.xlsx.csv_text).
 """
 
 from __future__ import annotations

@@ -13,10 +13,10 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
-from io import BytesIO
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from kpi import xlsx
 from kpi.batch import Batch
 from kpi.departments import parse_departments
 from kpi.direction import infer_direction, is_cumulative_name, parse_direction
@@ -447,6 +447,18 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
             if p.is_number:
                 batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind, value=p.value,
                           is_estimate=p.estimate, raw_text=p.raw, **rep.where(r, t.cols[col_key]))
+        note = _note(_cell(t, r, "note"))
+        if note:
+            batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
+                      **rep.where(r, t.cols["note"]))
+
+
+def _note(v: Any) -> str | None:
+    """備考 as written: a number typed there (5 → '5') is text too."""
+    if v is None:
+        return None
+    s = tidy_text(v) if isinstance(v, (int, float)) else str(v).strip()
+    return s or None
 
 
 def _parse_evaluations(t: _Table, rep: Reporter, batch: Batch) -> None:
@@ -514,11 +526,13 @@ def _parse_status(t: _Table, rep: Reporter, batch: Batch) -> None:
 # ---------------------------------------------------------------------------- writing
 
 HELP_ROWS: tuple[tuple[str, str], ...] = (
-    ("このブックについて", "計画の進捗を1行ずつ記入する標準様式です。シート名と見出し行は変更しないでください。列の順番は入れ替えても読み込めます。"),
+    ("このブックについて", "計画の進捗を1行ずつ記入する標準様式です。黄色の欄に記入します。ほかのセルは、書いても読み込まれないため保護してあります（パスワードなし）。"
+                      "シート名と見出し行は変更しないでください。体系の列を増やすときなどは、保護を解除すれば列の追加・入れ替えもできます（見出しで読み込みます）。"),
     ("計画", "計画名・自治体・計画期間など。計画名は必須です（取り込み先の計画を画面で選んだ場合は省略できます）。"),
     ("取組", "1取組1行。No. は計画の中で重複しない番号。体系1・体系2…に上位の項目（方針・施策など）を上から順に書きます。担当課は「、」区切りで、主担当に●を付けます（例: 市民協働課●、中央公民館）。関連課は（ ）で囲みます。"),
     ("指標", "1指標1行。方向は「高いほど良い」「低いほど良い」。空欄なら基準値と最終目標から判断します。累計の指標は「累計」欄に○。最終目標が数値でないとき（継続実施など）は「最終目標（文章）」へ。"),
-    ("年度値", "1指標×1年度で1行。計画と実績を書きます。見込みの値は 930(見込み) のように書きます。値がないときは空欄か「―」。0 は 0 として扱います。"),
+    ("年度値", "1指標×1年度で1行。計画と実績を書きます。見込みの値は 930(見込み) のように書きます。値がないときは空欄か「―」。0 は 0 として扱います。"
+             "備考は、その年度の値についての説明として保存し、取組の詳細と書き出しに表示します。"),
     ("評価", "段階は 上半期・年度・中間・計画期間 のいずれか。評価は計画で定めた区分（例: A・B・C）で書きます。上半期は「順調」「進捗に遅れあり」などでも構いません。"),
     ("年度の書き方", "平成27年度、H27、令和元年度、R3、2021年度、2021 のどれでも読み込めます。平成31年度と令和元年度はどちらも2019年度です。"),
     ("数値の書き方", "1,090 / ５１８（全角）/ 22.8% / 930(見込み) / △5（マイナス）が読めます。文字（例: 未定）は数値の欄に書けません。"),
@@ -530,34 +544,38 @@ def header_row(sheet_name: str) -> list[str]:
     return [aliases[0] for aliases in cols.values()]
 
 
-def write_template(target: str | Path | BinaryIO | None = None, *, plan_name: str = "", municipality: str = "",
-                   start_fy: int | None = None, end_fy: int | None = None, levels: int = 3) -> bytes:
-    """Write a blank template (also the base of the pre-filled department workbook)."""
-    from openpyxl import Workbook as XlWorkbook
-    from openpyxl.styles import Alignment, Font, PatternFill
-    from openpyxl.worksheet.datavalidation import DataValidation
+# Drop-down lists of the template: sheet → (column, choices, message when something else is typed)
+_LISTS = {SHEET_EVALS: ("段階", STAGES, "上半期・年度・中間・計画期間 から選んでください"),
+          SHEET_INDICATORS: ("方向", ("高いほど良い", "低いほど良い"), None)}
 
-    wb = XlWorkbook()
+
+def template_workbook(*, plan_name: str = "", municipality: str = "", start_fy: int | None = None,
+                      end_fy: int | None = None, levels: int = 3):
+    """The template as an openpyxl workbook, every cell locked and no sheet protected yet: the base
+    of the blank template (write_template opens its input columns) and of the department sheet
+    (kpi/prefill.py opens the cells of its rows)."""
+    from openpyxl.styles import Alignment, Font, PatternFill
+
+    wb = xlsx.new_workbook()
     head_font = Font(bold=True)
     head_fill = PatternFill("solid", fgColor="DDE7F0")
-    ws = wb.active
-    ws.title = SHEET_HELP
-    ws.append(["項目", "説明"])
+    ws = wb.create_sheet(SHEET_HELP)
+    xlsx.append(ws, ["項目", "説明"])
     for row in HELP_ROWS:
-        ws.append(list(row))
+        xlsx.append(ws, row)
     ws.column_dimensions["A"].width = 16
     ws.column_dimensions["B"].width = 110
     for row in ws.iter_rows(min_row=2):
         row[1].alignment = Alignment(wrap_text=True, vertical="top")
 
     plan = wb.create_sheet(SHEET_PLAN)
-    plan.append(["項目", "内容"])
+    xlsx.append(plan, ["項目", "内容"])
     for label, value in (("計画名", plan_name), ("自治体", municipality),
                          ("種類", ""), ("開始年度", f"{start_fy}年度" if start_fy else ""),
                          ("終了年度", f"{end_fy}年度" if end_fy else ""),
                          ("階層名", "／".join(f"体系{i}" for i in range(1, levels + 1))),
                          ("評価方式", PRESETS["abc"].name), ("説明", "")):
-        plan.append([label, value])
+        xlsx.append(plan, [label, value])
     plan.column_dimensions["A"].width = 14
     plan.column_dimensions["B"].width = 60
 
@@ -571,25 +589,39 @@ def write_template(target: str | Path | BinaryIO | None = None, *, plan_name: st
               "取組の状況": 50, "課題・今後の方針": 50, "最終目標（文章）": 20, "備考": 20}
     for name, headers in sheets.items():
         ws = wb.create_sheet(name)
-        ws.append(headers)
+        xlsx.append(ws, headers)
         for i, h in enumerate(headers, start=1):
             cell = ws.cell(row=1, column=i)
             cell.font = head_font
             cell.fill = head_fill
             ws.column_dimensions[cell.column_letter].width = widths.get(h, 14 if not h.startswith("体系") else 24)
         ws.freeze_panes = "A2"
-        if name == SHEET_EVALS:
-            dv = DataValidation(type="list", formula1='"' + ",".join(STAGES) + '"', allow_blank=True)
-            dv.error = "上半期・年度・中間・計画期間 から選んでください"
+        if name in _LISTS:
+            column, options, error = _LISTS[name]
+            dv = xlsx.list_validation(options, error)
             ws.add_data_validation(dv)
-            dv.add(f"{_col(headers, '段階')}2:{_col(headers, '段階')}2000")
-        if name == SHEET_INDICATORS:
-            dv = DataValidation(type="list", formula1='"高いほど良い,低いほど良い"', allow_blank=True)
-            ws.add_data_validation(dv)
-            dv.add(f"{_col(headers, '方向')}2:{_col(headers, '方向')}2000")
-    buf = BytesIO()
-    wb.save(buf)
-    data = buf.getvalue()
+            dv.add(f"{_col(headers, column)}2:{_col(headers, column)}2000")
+    return wb
+
+
+def write_template(target: str | Path | BinaryIO | None = None, *, plan_name: str = "", municipality: str = "",
+                   start_fy: int | None = None, end_fy: int | None = None, levels: int = 3) -> bytes:
+    """Write a blank template: yellow, unlocked input columns (and the 計画 sheet's values) on protected
+    sheets, so that every cell a person can type into is one the importer reads."""
+    wb = template_workbook(plan_name=plan_name, municipality=municipality, start_fy=start_fy, end_fy=end_fy,
+                           levels=levels)
+    for ws in wb.worksheets:
+        if ws.title == SHEET_PLAN:
+            for r in range(2, ws.max_row + 1):
+                xlsx.open_cell(ws.cell(row=r, column=2))
+            xlsx.protect(ws)
+        elif ws.title == SHEET_HELP:
+            xlsx.protect(ws)
+        else:  # 取組・指標・年度値・評価: every column with a header, as many rows as the plan needs
+            for c in range(1, ws.max_column + 1):
+                xlsx.open_column(ws, c)
+            xlsx.protect(ws, rows=True)
+    data = xlsx.save(wb)
     if target is not None:
         if isinstance(target, (str, Path)):
             Path(target).write_bytes(data)
@@ -603,4 +635,4 @@ def _col(headers: list[str], name: str) -> str:
     return get_column_letter(headers.index(name) + 1)
 
 
-__all__ = ["LAYOUT", "LAYOUT_LABEL", "detect", "parse", "write_template", "coord"]
+__all__ = ["LAYOUT", "LAYOUT_LABEL", "detect", "parse", "template_workbook", "write_template", "coord"]
