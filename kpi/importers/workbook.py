@@ -21,6 +21,19 @@ from kpi.xlsx_checks import (MAX_CELLS_PER_SHEET, MAX_CELLS_TOTAL, MAX_FILE_BYTE
 from kpi.xlsx_reader import CellError, read_isolated
 
 
+# Characters that show nothing where they stand: C0/C1 controls (not tab and line breaks, which the
+# callers fold into spaces), format characters (zero-width space, joiners, word joiner, BOM, soft hyphen,
+# bidi marks and overrides, tags), variation selectors, the combining grapheme joiner and the fillers.
+_INVISIBLE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5"
+                        "\u180b-\u180f\u200b-\u200f\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0"
+                        "\ufff0-\ufff8\U000e0000-\U000e0fff]")
+
+
+def strip_invisible(text: str) -> str:
+    """Text without the characters a person cannot see: 'No.1' and 'No.1' + U+200B are the same item."""
+    return _INVISIBLE.sub("", text)
+
+
 def clean_text(v: Any) -> str:
     """Cell text for matching: NFKC, no line breaks or repeated spaces."""
     if v is None:
