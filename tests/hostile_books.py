@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import sys
+import warnings
 import zipfile
 from pathlib import Path
 from typing import Callable
@@ -53,7 +54,8 @@ def book(sheet_data: str, *, head: str = "", tail: str = "", sheets: list[tuple[
         parts.append(("xl/sharedStrings.xml", shared_strings))
     parts += list((extra or {}).items()) + list(entries or [])
     out = io.BytesIO()
-    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with warnings.catch_warnings(), zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        warnings.simplefilter("ignore")  # a duplicate entry is the point of one of these files
         for name, body in parts:
             z.writestr(zipfile.ZipInfo(name, FIXED_TIME), body.encode("utf-8") if isinstance(body, str) else body,
                        zipfile.ZIP_DEFLATED)
