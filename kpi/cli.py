@@ -10,10 +10,36 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import re
 import sys
 from pathlib import Path
 
 from kpi.errors import KpiError
+
+# What a terminal would act on instead of showing: C0 controls but tab and line feed (ESC starts colour,
+# cursor and title sequences; CR overwrites the line), DEL, C1 controls (0x9b is CSI on its own) and
+# the bidi controls that reorder what is shown.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def terminal_safe(text: str) -> str:
+    """Text for a terminal: every control character shown as an escape (ESC → \\x1b), never acted on."""
+    return _TERMINAL_CONTROLS.sub(
+        lambda m: f"\\x{ord(m.group()):02x}" if ord(m.group()) < 0x100 else f"\\u{ord(m.group()):04x}", text)
+
+
+class _TerminalSafe:
+    """A text stream that escapes controls in everything written to it: file names, sheet names, cell
+    text and database values reach the CLI's messages in many places, so they are escaped here, once."""
+
+    def __init__(self, stream):
+        self._stream = stream
+
+    def write(self, text: str) -> int:
+        return self._stream.write(terminal_safe(text))
+
+    def __getattr__(self, name):
+        return getattr(self._stream, name)
 
 
 def _store(args):
@@ -170,6 +196,9 @@ def cmd_export(args) -> int:
         if fmt == "xlsx":
             print("xlsx は -o でファイル名を指定してください", file=sys.stderr)
             return 1
+        if sys.stdout.isatty():  # a person reads it: no title or colour from the data
+            data = terminal_safe(data.decode("utf-8")).encode("utf-8")
+        sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     return 0
@@ -367,6 +396,15 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    out, err = sys.stdout, sys.stderr
+    sys.stdout, sys.stderr = _TerminalSafe(out), _TerminalSafe(err)
+    try:
+        return _main(argv)
+    finally:
+        sys.stdout, sys.stderr = out, err
+
+
+def _main(argv: list[str] | None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if not hasattr(args, "db"):

@@ -24,13 +24,16 @@ class Era:
     letter: str
     start_year: int  # calendar year whose part is era year 1 (元年)
     first_fiscal_year: int  # first fiscal year conventionally named in this era
+    # The last era year that existed (明治45年, 大正15年, 昭和64年). None: plans go on counting past the
+    # era's end (平成32年度 = 2020 in plans written before May 2019), or the era has not ended.
+    last_year: int | None = None
 
 
 ERAS: tuple[Era, ...] = (
-    Era("明治", "M", 1868, 1868),
-    Era("大正", "T", 1912, 1912),
-    # 昭和 began on 1926-12-25: FY1926 is still 大正15年度.
-    Era("昭和", "S", 1926, 1927),
+    Era("明治", "M", 1868, 1868, last_year=45),  # until 1912-07-30
+    Era("大正", "T", 1912, 1912, last_year=15),  # until 1926-12-25
+    # 昭和 began on 1926-12-25: FY1926 is still 大正15年度. It ended on 1989-01-07 (昭和64年).
+    Era("昭和", "S", 1926, 1927, last_year=64),
     Era("平成", "H", 1989, 1989),
     # 令和 began on 2019-05-01; FY2019 is called 令和元年度 (or 平成31年度 in older plans).
     Era("令和", "R", 2019, 2019),
@@ -62,6 +65,9 @@ def era_year_to_western(era: str, year: int | str) -> int:
     n = 1 if year == "元" else int(year)
     if n < 1:
         raise FiscalYearError(f"{e.name}{n}年度は存在しません")
+    if e.last_year is not None and n > e.last_year:
+        raise FiscalYearError(f"{e.name}{n}年度は存在しません（{e.name}は{e.last_year}年まで）",
+                              hint="元号と年を確かめてください（例: 昭和64年 = 1989年、平成元年度 = 1989年度）")
     return e.start_year + n - 1
 
 
@@ -152,7 +158,9 @@ def parse_fiscal_year(value: object, default_era: str | None = None) -> int:
             return era_year_to_western(default_era, m.group("bare"))
         elif m.group("bare"):
             raise FiscalYearError(f"「{value}」は元号がないため年度を決められません", hint="平成27年度、R3、2021年度のように元号か西暦で書いてください")
-    # '平成27年度（2015年度）': accept when every year mentioned is the same.
+    # '平成27年度（2015年度）': accept when every year mentioned is the same, and is a year at all.
+    for m in _ERA_RE.finditer(s):
+        era_year_to_western(m.group(1), m.group(2))
     years = {f.year for f in find_fiscal_years(s, default_era)}
     rest = _ERA_RE.sub("", s)
     rest = _WESTERN_RE.sub("", rest)

@@ -8,6 +8,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT
 from helpers import edited_copy
 
@@ -110,3 +112,31 @@ def test_non_workbook_file_is_refused_with_a_message(tmp_path):
     r = run("--db", str(tmp_path / "k.duckdb"), "import", str(fake))
     assert r.returncode == 1
     assert "CSV" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
+
+
+# Issue 14, item 5: what comes from files and the database never drives the terminal.
+@pytest.mark.parametrize("text, shown", [
+    ("取組\x1b[2J", "取組\\x1b[2J"), ("\x1b]0;乗っ取り\x07", "\\x1b]0;乗っ取り\\x07"), ("上書き\r偽", "上書き\\x0d偽"),
+    ("\x9b31m", "\\x9b31m"), ("\x7f", "\\x7f"), ("exe.\u202exlsx", "exe.\\u202exlsx"), ("タブ\tと\n改行", "タブ\tと\n改行"),
+    ("市民協働課", "市民協働課"),
+])
+def test_terminal_safe_escapes_every_control(text, shown):
+    from kpi.cli import terminal_safe
+    assert terminal_safe(text) == shown
+
+
+def test_cli_messages_escape_controls_from_files_and_the_database(tmp_path):
+    from hostile_books import A1, book
+    db = str(tmp_path / "kpi.duckdb")
+    sheet = "&#27;[2J&#27;]0;乗っ取り&#7;&#155;31m"
+    bad = tmp_path / "odd.xlsx"
+    bad.write_bytes(book(A1, sheets=[(sheet, "rId1")]))
+    r = run("--db", db, "import", str(bad))
+    assert r.returncode == 1
+    err = r.stderr.decode()
+    assert "\x1b" not in err and "\x07" not in err and "\x9b" not in err
+    assert "\\x1b[2J\\x1b]0;乗っ取り\\x07\\x9b31m" in err  # the sheet's name, shown as escapes
+    r = run("--db", db, "import", str(NIIGATA), "--plan", NIIGATA_PLAN, "--note", "理由\x1b[31m赤\x1b[0m")
+    assert r.returncode == 0, r.stderr.decode()
+    out = run("--db", db, "history").stdout.decode()
+    assert "\x1b" not in out and "理由\\x1b[31m赤\\x1b[0m" in out  # the note, read back from the database

@@ -118,3 +118,30 @@ def test_fiscal_year_has_ended(fy, today, grace, ended):
 ])
 def test_find_fiscal_years_ignores_counts_and_impossible_years(text, years):
     assert [f.year for f in find_fiscal_years(text)] == years
+
+
+# Issue 14: an era year past the era's end is not a year. 平成 and 令和 go on (plans written before
+# May 2019 count 平成32年度 = 2020).
+@pytest.mark.parametrize("text, year", [
+    ("明治45年", 1912), ("M45", 1912), ("大正15年度", 1926), ("T15", 1926), ("昭和64年", 1989), ("昭和64年度", 1989),
+    ("S64", 1989), ("s64年度", 1989), ("昭和６４年度", 1989), ("平成31年度", 2019), ("平成40年度", 2028), ("令和30年度", 2048),
+])
+def test_the_last_year_of_each_era_is_read(text, year):
+    assert parse_fiscal_year(text) == year
+
+
+@pytest.mark.parametrize("text, era, last", [
+    ("明治46年", "明治", 45), ("M46", "明治", 45), ("大正16年度", "大正", 15), ("T16", "大正", 15),
+    ("昭和65年度", "昭和", 64), ("S65", "昭和", 64), ("ｓ65年度", "昭和", 64), ("昭和６５年度", "昭和", 64),
+    ("昭和99年度", "昭和", 64), ("昭和65年度（1990年度）", "昭和", 64),
+])
+def test_a_year_past_the_end_of_its_era_is_refused(text, era, last):
+    with pytest.raises(FiscalYearError) as exc:
+        parse_fiscal_year(text)
+    assert f"{era}は{last}年まで" in exc.value.message or "年度として読めません" in exc.value.message
+    assert parse_fiscal_year(text.replace("65", "64").replace("６５", "６４").replace("46", "45").replace("16", "15")
+                             .replace("99", "64").replace("（1990年度）", "")) is not None
+
+
+def test_a_year_past_the_end_of_its_era_is_not_a_year_in_a_header():
+    assert [f.year for f in find_fiscal_years("昭和63年度 昭和64年度 昭和65年度")] == [1988, 1989]

@@ -211,19 +211,30 @@ def show_error(exc: BaseException) -> None:
 
 
 def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> None:
+    """Errors and warnings: the first ones listed (kpi.problem_report.SHOWN), and when there are more,
+    the count of each kind and the whole list as a CSV download."""
+    from kpi.problem_report import problems_csv, summarize
     problems = list(problems)
-    errors = [p for p in problems if p.level == "error"]
-    warnings = [p for p in problems if p.level == "warning"]
-    if errors:
-        st.error(f"エラー {len(errors)} 件（直すまで取り込めません）\n\n" +
+    s = summarize(problems)
+    if s.n_errors:
+        st.error(f"エラー {s.n_errors:,} 件（直すまで取り込めません）\n\n" +
                  "\n".join(f"- {md(p.where)}: {md(p.message)}" + (f"（{md(p.hint)}）" if p.hint else "")
-                           for p in errors),
+                           for p in s.errors),
                  icon=":material/error:")
-    if warnings:
-        st.warning(f"注意 {len(warnings)} 件\n\n" +
+    if s.n_warnings and s.warnings:
+        st.warning(f"注意 {s.n_warnings:,} 件\n\n" +
                    "\n".join(f"- {md(p.where) + ': ' if p.where else ''}{md(p.message)}" +
-                             (f"（{md(p.hint)}）" if p.hint else "") for p in warnings),
+                             (f"（{md(p.hint)}）" if p.hint else "") for p in s.warnings),
                    icon=":material/warning:")
+    elif s.n_warnings:
+        st.warning(f"注意 {s.n_warnings:,} 件（一覧はCSVでご覧ください）", icon=":material/warning:")
+    if s.truncated:
+        st.markdown(f"**全 {s.total:,} 件のうち最初の {s.shown:,} 件を表示しています。** 種類ごとの件数:\n\n" +
+                    "\n".join(f"- {'エラー' if k.level == 'error' else '注意'}・{md(k.label)}: {k.count:,} 件" for k in s.kinds))
+        files = sorted({p.file for p in problems if p.file})
+        st.download_button(f"問題の一覧（全 {s.total:,} 件）をCSVでダウンロード", problems_csv(problems),
+                           file_name="問題一覧.csv", mime="text/csv", icon=":material/download:",
+                           key=key or f"problems_csv_{'_'.join(files)}_{s.total}")
 
 
 def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:

@@ -14,7 +14,7 @@ from typing import Callable
 from kpi.batch import Batch
 from kpi.errors import BadWorkbook, Problem
 from kpi.importers import action_list, canonical, guideline_tables, marks_progress, progress_sheet, strategy_list
-from kpi.importers.workbook import Workbook, read_workbook
+from kpi.importers.workbook import Workbook, cell_error_problems, read_workbook
 
 MIN_SCORE = 0.6
 
@@ -72,6 +72,7 @@ def detect_layout(wb: Workbook) -> Layout:
 def parse_workbook(wb: Workbook, plan_name: str | None = None, layout: Layout | None = None) -> Batch:
     layout = layout or detect_layout(wb)
     batch = layout.parse(wb, plan_name)
+    batch.problems.extend(cell_error_problems(wb))
     batch.layout = layout.key
     batch.source = wb.file_name
     return batch

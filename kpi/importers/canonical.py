@@ -23,7 +23,7 @@ from kpi.direction import infer_direction, is_cumulative_name, parse_direction
 from kpi.fiscal import FiscalYearError, parse_fiscal_year
 from kpi.grading import PRESETS, GradingRule
 from kpi.importers.common import Reporter, read_number
-from kpi.importers.workbook import Sheet, Workbook, clean_text, coord, tidy_text
+from kpi.importers.workbook import Sheet, Workbook, clean_text, coord, strip_invisible, tidy_text
 from kpi.model import STAGES, STATUS_MARKS, STATUSES
 
 LAYOUT = "canonical"
@@ -180,7 +180,7 @@ def _item_no(v: Any) -> str | None:
         return str(int(v))
     # NFKC turns '１' into '1' but also '①' into '1': circled numbers are part of item numbers
     # ('1-(1)-①'), so they are kept as written.
-    s = "".join(ch if _CIRCLED.match(ch) else unicodedata.normalize("NFKC", ch) for ch in str(v))
+    s = "".join(ch if _CIRCLED.match(ch) else unicodedata.normalize("NFKC", ch) for ch in strip_invisible(str(v)))
     s = re.sub(r"\s+", " ", s).strip()
     s = re.sub(r"^No\.?\s*", "", s, flags=re.I)
     return s or None

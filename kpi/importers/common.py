@@ -11,7 +11,7 @@ from kpi.batch import Batch
 from kpi.errors import Problem
 from kpi.fiscal import find_fiscal_years, parse_fiscal_year
 from kpi.errors import FiscalYearError
-from kpi.importers.workbook import Sheet, Workbook, clean_text, coord
+from kpi.importers.workbook import Sheet, Workbook, clean_text, coord, strip_invisible
 from kpi.numbers import ParsedNumber, parse_number
 
 
@@ -144,7 +144,7 @@ def item_number(v: Any) -> str:
     """An item number as people write it: 1.0 → '1', '１' → '1', 'No.３' → '3'."""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    s = clean_text(v)
+    s = clean_text(strip_invisible(str(v)) if v is not None else v)
     s = re.sub(r"^(?:No|NO|no)\.?\s*", "", s)
     return s[:-2] if re.fullmatch(r"\d+\.0", s) else s
 

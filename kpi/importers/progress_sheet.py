@@ -18,7 +18,7 @@ from kpi.departments import parse_departments
 from kpi.direction import infer_direction, is_cumulative_name
 from kpi.fiscal import dominant_era
 from kpi.importers.common import Reporter, find_label, guess_unit, label_rows, read_number, right_value, years_in
-from kpi.importers.workbook import Sheet, Workbook, clean_text, tidy_text
+from kpi.importers.workbook import Sheet, Workbook, clean_text, strip_invisible, tidy_text
 
 LAYOUT = "progress_sheet"
 LAYOUT_LABEL = "進捗管理シート（取組ごとのシート）"
@@ -237,7 +237,7 @@ def _parse_segment(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, lev
     if no is None:
         rep.error(seg.no_row, seg.no_col, "取組の No. が空欄です", "No. の右のセルに番号を入力してください", code="missing_no")
         return
-    item_no = clean_text(no[0])
+    item_no = clean_text(strip_invisible(str(no[0])))
     if re.fullmatch(r"\d+\.0", item_no):
         item_no = item_no[:-2]
 
