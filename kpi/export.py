@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kpi.assess import assess_plan
+from kpi.bounds import xml_safe
 from kpi.departments import format_departments
 from kpi.numbers import plain
 from kpi.store import Store
@@ -54,7 +55,9 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
     if what not in COLUMNS:
         raise ValueError(what)
     rows: list[tuple[Any, ...]] = []
-    plans = [p for p in store.plans() if plan is None or p.name == plan]
+    # plan as a person names it, compared normalised; an unknown plan raises NotFound.
+    chosen = store.require_plan(plan).plan_id if plan is not None else None
+    plans = [p for p in store.plans() if chosen is None or p.plan_id == chosen]
     for info in plans:
         data = store.load_plan(info.plan_id)
         if what == "values":
@@ -155,7 +158,7 @@ def to_xlsx(tables: Iterable[Table], sheet_names: dict[str, str] | None = None) 
                         v = float(v) if "." in str(v) else int(v)
                     except ValueError:
                         pass
-                out.append(None if v == "" else v)
+                out.append(None if v == "" else xml_safe(v) if isinstance(v, str) else v)
             ws.append(out)
         for row in ws.iter_rows(min_row=2):
             for cell in row:
