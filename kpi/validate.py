@@ -100,7 +100,7 @@ def validate_batch(batch: Batch, store: Store | None, today: date | None = None)
 _ITEM_NO_FIELDS = ("item_no",)
 _NAME_FIELDS = ("indicator", "unit", "department", "role", "activity", "stage", "kind", "grade", "status", "mark",
                 "level_name", "section", "meeting", "response_department", "direction", "direction_source",
-                "raw_text", "period_text")
+                "period_text")
 _TITLE_FIELDS = ("title",)
 _YEAR_FIELDS = ("fiscal_year", "baseline_fy", "final_target_fy")
 _JSON_LISTS = ("path", "node_path")  # hierarchy paths: JSON lists of titles
@@ -159,13 +159,26 @@ def _cell_of(wb, row: dict, match) -> str | None:
 
 
 def _subject(table: str, row: dict) -> str:
+    """'No.1「件数」2021年度の' : whose field it is, before the field's name."""
     parts = [f"No.{shown(row['item_no'])}" if row.get("item_no") is not None else ""]
     if row.get("indicator") and table in ("indicators", "indicator_values"):
         parts.append(f"「{shown(row['indicator'])}」")
     if isinstance(row.get("fiscal_year"), int) and table != "indicators":
         parts.append(f"{row['fiscal_year']}年度")
     text = "".join(p for p in parts if p)
-    return f"{text} の" if text else ""
+    if not text:
+        return ""
+    return f"{text} の" if text[-1].isascii() else f"{text}の"
+
+
+_TABLE_LABELS = {("items", "title"): "取組名", ("nodes", "title"): "体系", ("plan_notes", "title"): "見出し",
+                 ("evaluations", "grade"): "評価"}
+
+
+def _label(table: str, row: dict, field: str) -> str:
+    if table == "indicator_values" and field in ("value", "raw_text"):
+        return {"target": "計画", "actual": "実績"}.get(row.get("kind"), "値")
+    return _TABLE_LABELS.get((table, field)) or _LABELS.get(field, field)
 
 
 def check_bounds(batch: Batch, wb=None) -> None:
@@ -177,7 +190,7 @@ def check_bounds(batch: Batch, wb=None) -> None:
             for field, v in row.items():
                 if field.startswith("_") or v is None or isinstance(v, bool):
                     continue
-                label = _LABELS.get(field, field)
+                label = _label(table, row, field)
                 why = None
                 if isinstance(v, str):
                     texts = [v]
