@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
 from conftest import NIIGATA_PLAN, ROOT, TODAY
+from kpi import history
 from kpi.grading import GradingRule
 from kpi.importing import commit, prepare
 from kpi.permissions import LOCAL_ADMIN, Actor
@@ -137,7 +138,9 @@ def test_an_administrators_rule_change_is_shown_before_after_and_needs_confirmat
     assert stored_rule(app_env).name == "A・B・C（達成率）"
     s = Store.open(app_env)
     try:
-        assert s.uploads()[0].n_update == 3  # the history says 変更 3 件 too
+        up = s.uploads()[0]
+        assert up.n_update == 3  # the history says 変更 3 件 too, and what the rule was
+        assert any("評価方式: A・B・C・D（市の基準） → A・B・C（達成率）" in line for line in history.changes_of(s, up.upload_id))
     finally:
         s.close()
 
