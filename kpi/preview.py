@@ -10,6 +10,7 @@ corrections into the parsed rows before they are checked and compared.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
@@ -52,6 +53,11 @@ def _text(v: Any, field_name: str = "") -> str:
         return format_fiscal_year(v)
     if field_name == "direction":
         return DIRECTION_LABELS.get(v, str(v))
+    if field_name == "level_names" and isinstance(v, str):
+        try:
+            return "／".join(str(n) for n in json.loads(v))
+        except (ValueError, TypeError):
+            pass
     if isinstance(v, (int, float)):
         return format_number(float(v))
     s = str(v).replace("\n", " ")

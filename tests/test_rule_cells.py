@@ -126,6 +126,9 @@ def test_an_administrators_rule_change_is_shown_before_after_and_needs_confirmat
     rule_row = preview[preview["項目"] == "評価方式"]
     assert rule_row["変更前"].iloc[0].startswith("A・B・C・D（市の基準）")
     assert rule_row["変更後"].iloc[0].startswith("A・B・C（達成率）")
+    levels = preview[preview["項目"] == "階層名"]
+    assert (levels["変更前"].iloc[0], levels["変更後"].iloc[0]) == (
+        "重点改革項目／取組項目（中項目）／具体的な取組項目（小項目）", "体系1／体系2／体系3")
     button = next(b for b in at.button if b.label == "取り込む")
     assert button.disabled and "評価方式の変更を確認した" in shown
     assert [c.key for c in at.checkbox] == ["accept_rule_0"]  # a confirmation of its own
