@@ -15,7 +15,8 @@ import re
 from typing import Any
 
 from kpi.batch import FIELD_LABELS, TABLES, Batch, ChangeSet, _key_text
-from kpi.bounds import MAX_ITEM_NO, MAX_NAME, MAX_TEXT, MAX_TITLE, number_problem, shown, text_problem
+from kpi.bounds import (MAX_ABS_NUMBER, MAX_ITEM_NO, MAX_NAME, MAX_TEXT, MAX_TITLE, bad_character, number_problem,
+                        shown, text_problem)
 from kpi.errors import Problem
 from kpi.fiscal import MAX_YEAR, MIN_YEAR, fiscal_year_of, format_fiscal_year
 from kpi.grading import GradingRule, normalize_label
@@ -138,9 +139,10 @@ def _same_number(raw: Any, value: float) -> bool:
     return p.value == value or (number_problem(p.value) is not None and number_problem(value) is not None)
 
 
-def _cell_of(wb, row: dict, match) -> str | None:
+def _cell_of(wb, row: dict, match, budget: list[int]) -> str | None:
     """The cell a bad value came from: a row keeps one cell (its No. or its value), so the
-    row it names is searched first, then the whole sheet; else the row's own cell."""
+    row it names is searched first, then (for the first few problems: a hostile file may bring
+    thousands) the whole sheet; else the row's own cell."""
     anchor = row.get("_cell")
     sheet = wb.sheet(row["_sheet"]) if wb is not None and row.get("_sheet") else None
     if sheet is None:
@@ -152,6 +154,9 @@ def _cell_of(wb, row: dict, match) -> str | None:
         for c in range(1, sheet.max_col + 1):
             if match(sheet.raw(r, c)):
                 return coord(r, c)
+    if budget[0] <= 0:
+        return anchor
+    budget[0] -= 1
     for r, c, v in sheet.iter_nonempty():
         if match(v):
             return coord(r, c)
@@ -185,14 +190,16 @@ def check_bounds(batch: Batch, wb=None) -> None:
     """Refuse, naming sheet and cell, every field of the batch outside the bounds of kpi/bounds.py,
     and check the plan settings the file brings with the settings page's own code. Run by
     kpi.importing.prepare on every batch of every layout, before anything is compared."""
+    budget = [20]  # whole-sheet searches for a cell
     for table, rows in batch.rows.items():
         for row in rows:
             for field, v in row.items():
                 if field.startswith("_") or v is None or isinstance(v, bool):
                     continue
-                label = _label(table, row, field)
                 why = None
                 if isinstance(v, str):
+                    if field not in _JSON_LISTS and len(v) <= MAX_ITEM_NO and not bad_character(v):
+                        continue  # the usual short value: nothing to look at twice
                     texts = [v]
                     if field in _JSON_LISTS:
                         try:
@@ -202,19 +209,21 @@ def check_bounds(batch: Batch, wb=None) -> None:
                     for t in texts:
                         why = text_problem(t, MAX_TITLE if field in _JSON_LISTS else _max_len(field))
                         if why:
-                            cell = _cell_of(wb, row, lambda raw, t=t: _same_text(raw, t))
+                            cell = _cell_of(wb, row, lambda raw, t=t: _same_text(raw, t), budget)
                             break
                 elif isinstance(v, (int, float)):
+                    if -MAX_ABS_NUMBER < v < MAX_ABS_NUMBER and field not in _YEAR_FIELDS:
+                        continue  # nan fails the comparison and is looked at below
                     if field in _YEAR_FIELDS:
                         if not (isinstance(v, int) and MIN_YEAR <= v <= MAX_YEAR):
                             why, cell = f"年度として扱えません（{MIN_YEAR}〜{MAX_YEAR}年度）", row.get("_cell")
                     else:
                         why = number_problem(v)
                         if why:
-                            cell = _cell_of(wb, row, lambda raw, v=v: _same_number(raw, v))
+                            cell = _cell_of(wb, row, lambda raw, v=v: _same_number(raw, v), budget)
                 if why:
                     batch.problems.append(Problem(
-                        "error", f"{_subject(table, row)}{label}: {why}", row.get("_sheet"), cell,
+                        "error", f"{_subject(table, row)}{_label(table, row, field)}: {why}", row.get("_sheet"), cell,
                         row.get("_file") or batch.source, _bound_hint(why), "out_of_bounds"))
     _check_plan_settings(batch)
 
