@@ -53,6 +53,10 @@ TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
 
 PLAN_FIELDS: tuple[str, ...] = ("municipality", "kind", "start_fy", "end_fy", "level_names", "grading_rule",
                                 "description", "public")
+PLAN_FIELD_LABELS: dict[str, str] = {
+    "municipality": "自治体", "kind": "種類", "start_fy": "開始年度", "end_fy": "終了年度", "level_names": "階層名",
+    "grading_rule": "評価方式", "description": "説明", "public": "公開",
+}
 
 
 @dataclass
@@ -61,6 +65,8 @@ class Batch:
 
     plan_name: str
     plan: dict[str, Any] = field(default_factory=dict)  # PLAN_FIELDS, None = not given
+    # Where a plan setting (or 'name', the plan's name) was read: {'_sheet': …, '_cell': …}, for problems.
+    plan_where: dict[str, dict[str, str]] = field(default_factory=dict)
     rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     problems: list[Problem] = field(default_factory=list)
     layout: str = ""
@@ -194,6 +200,12 @@ class ChangeSet:
     def is_empty(self) -> bool:
         return not self.plan_is_new and not self.plan_changes and not self.inserts and not self.updates
 
+    @property
+    def n_updates(self) -> int:
+        """Changed rows plus changed settings of an existing plan (評価方式, 階層名 …): a file that
+        changes only the plan's rule changes something and must not say 変更 0 件."""
+        return len(self.updates) + (0 if self.plan_is_new else len(self.plan_changes))
+
     def summary(self) -> str:
         return (f"計画「{self.plan_name}」{'（新規）' if self.plan_is_new else ''}: "
-                f"新規 {len(self.inserts)} 件、変更 {len(self.updates)} 件、変更なし {len(self.unchanged)} 件")
+                f"新規 {len(self.inserts)} 件、変更 {self.n_updates} 件、変更なし {len(self.unchanged)} 件")

@@ -124,7 +124,7 @@ def cmd_import(args) -> int:
             print(f"{prep.file_name}: 変更はありません（同じ内容が登録済みです）")
         else:
             print(f"{prep.file_name}: 取り込みました（取込番号 {res.upload_id}、新規 {len(res.changes.inserts)} 件、"
-                  f"変更 {len(res.changes.updates)} 件）")
+                  f"変更 {res.changes.n_updates} 件）")
     return 0
 
 
@@ -140,13 +140,8 @@ def cmd_history(args) -> int:
         for line in history.changes_of(store, args.id):
             print(f"  {line}")
         return 0
-    plan_id = None
-    if args.plan:
-        info = store.plan_by_name(args.plan)
-        if info is None:
-            print(f"計画「{args.plan}」はありません", file=sys.stderr)
-            return 1
-        plan_id = info.plan_id
+    # The plan as a person types it (（環境局） or (環境局)): the store compares names normalised.
+    plan_id = store.require_plan(args.plan).plan_id if args.plan else None
     entries = history.upload_list(store, plan_id=plan_id, limit=args.limit)
     if not entries:
         print("取込履歴はありません。")
@@ -191,7 +186,9 @@ def cmd_export(args) -> int:
     from kpi.export import write
     store = _store(args)
     fmt = args.format or ("xlsx" if args.output and str(args.output).lower().endswith(".xlsx") else "csv")
-    data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=args.plan)
+    # An unknown plan is an error (exit 1, the registered plans named), never an empty table.
+    plan = store.require_plan(args.plan).name if args.plan else None
+    data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=plan)
     if not args.output:
         if fmt == "xlsx":
             print("xlsx は -o でファイル名を指定してください", file=sys.stderr)

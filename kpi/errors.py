@@ -64,6 +64,21 @@ class NotFound(KpiError):
     title = "見つかりません"
 
 
+class AmbiguousPlan(KpiError):
+    """A plan name that fits more than one registered plan (names that look the same)."""
+
+    title = "取り込み先の計画を決められません"
+
+    def __init__(self, name: str, candidates: Iterable[str], *, hint: str | None = None):
+        """candidates: how each plan is named to the person, e.g. '「…(環境局)」（計画ID 3）'."""
+        self.name = name
+        self.candidates = tuple(candidates)
+        listed = "、".join(self.candidates)
+        super().__init__(f"計画名「{name}」に当てはまる計画が{len(self.candidates)}つあります: {listed}",
+                         hint=hint or "取り込み先の計画を一覧から選んでください。同じ名前に見える計画は、"
+                                      "管理者がどちらかの名前を変えてください")
+
+
 Level = Literal["error", "warning"]
 
 

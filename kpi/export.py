@@ -56,7 +56,9 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
     if what not in COLUMNS:
         raise ValueError(what)
     rows: list[tuple[Any, ...]] = []
-    plans = [p for p in store.plans() if plan is None or p.name == plan]
+    # plan as a person names it, compared normalised; an unknown plan raises NotFound.
+    chosen = store.require_plan(plan).plan_id if plan is not None else None
+    plans = [p for p in store.plans() if chosen is None or p.plan_id == chosen]
     for info in plans:
         data = store.load_plan(info.plan_id)
         if what == "values":

@@ -10,7 +10,7 @@ every grade carries the sentence that explains it.
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Iterable, Literal, Sequence
 
@@ -27,6 +27,8 @@ MEASURE_LABELS: dict[str, str] = {
     "baseline": "基準値との比較（改善・横ばい・悪化）",
     "manual": "自動評価なし（担当課・推進課が評価）",
 }
+
+_MEASURE_CHOICES = "・".join(f"{k}（{v.split('（')[0]}）" for k, v in MEASURE_LABELS.items())
 
 
 @dataclass(frozen=True)
@@ -53,6 +55,9 @@ class GradingRule:
     actual_grace_months: int = 0
     # Extra labels accepted as self-grades besides the scheme (e.g. '―').
     extra_self_labels: tuple[str, ...] = ()
+    # Set only on the default rule standing in for a stored rule that could not be read:
+    # what was wrong, in Japanese, for the page or export to show. Never stored, never compared.
+    notice: str = field(default="", compare=False, repr=False)
 
     @cached_property
     def labels(self) -> tuple[str, ...]:
@@ -105,22 +110,107 @@ class GradingRule:
             problems.append(f"「遅れ」とみなす基準の区分「{self.lagging_below}」が区分にありません")
         if set(self.ungraded) & set(labels):
             problems.append("評価外の状態と評価の区分に同じ名前があります")
+        if self.measure not in MEASURE_LABELS:
+            problems.append(f"測り方「{str(self.measure)[:20]}」はありません（{_MEASURE_CHOICES} のいずれか）")
         return problems
 
     def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False)
+        data = asdict(self)
+        data.pop("notice", None)
+        return json.dumps(data, ensure_ascii=False)
+
+    @staticmethod
+    def parse_json(text: object) -> tuple["GradingRule | None", tuple[str, ...]]:
+        """A rule from JSON that anyone may have written (a file's 評価方式 cell, a stored value):
+        the rule, or None and every problem with its shape, in Japanese. Whether the rule makes
+        sense (labels, thresholds in order) is kpi.settings.check_rule's job, as on the page."""
+        from kpi.bounds import MAX_NAME, number_problem, text_problem
+        if not isinstance(text, str) or not text.strip():
+            return None, ("評価ルールが空です",)
+        if len(text) > 20_000:
+            return None, ("評価ルールが長すぎます（20,000文字まで）",)
+        try:
+            data = json.loads(text)
+        except (ValueError, RecursionError):
+            return None, ("評価ルールを JSON として読めません",)
+        if not isinstance(data, dict):
+            return None, ("評価ルールは {…} の形の JSON で書いてください",)
+        problems: list[str] = []
+
+        def label(v: object, what: str) -> str:
+            if not isinstance(v, str):
+                problems.append(f"{what}は文字で書いてください")
+                return ""
+            why = text_problem(v, MAX_NAME)
+            if why:
+                problems.append(f"{what}: {why}")
+            return v
+
+        def labels(v: object, what: str) -> tuple[str, ...]:
+            if not isinstance(v, list) or len(v) > 50:
+                problems.append(f"{what}は50個までの文字の並び（[\"…\", …]）で書いてください")
+                return ()
+            return tuple(label(x, what) for x in v)
+
+        kw: dict = {}
+        if "name" in data:
+            kw["name"] = label(data["name"], "ルールの名前")
+        if "measure" in data:
+            kw["measure"] = label(data["measure"], "測り方")
+            if kw["measure"] and kw["measure"] not in MEASURE_LABELS:
+                problems.append(f"測り方「{kw['measure'][:20]}」はありません（{_MEASURE_CHOICES} のいずれか）")
+        if "bands" in data:
+            raw = data["bands"]
+            if not isinstance(raw, list) or len(raw) > 20:
+                problems.append("区分（bands）は20個までの並びで書いてください")
+                raw = []
+            bands = []
+            for i, b in enumerate(raw, start=1):
+                if not isinstance(b, dict):
+                    problems.append(f"{i}番目の区分は {{\"label\": …, \"min_rate\": …}} の形で書いてください")
+                    continue
+                rate = b.get("min_rate")
+                if isinstance(rate, bool) or not isinstance(rate, (int, float)):
+                    problems.append(f"{i}番目の区分のしきい値（min_rate）は数値で書いてください")
+                    rate = 0.0
+                elif number_problem(rate) or abs(rate) > 1e6:
+                    problems.append(f"{i}番目の区分のしきい値（min_rate）が大きすぎます")
+                    rate = 0.0
+                bands.append(Band(label(b.get("label"), f"{i}番目の区分名"), float(rate),
+                                  label(b.get("meaning", ""), f"{i}番目の区分の意味")))
+            kw["bands"] = tuple(bands)
+        for key, what in (("default_label", "最後の区分名"), ("default_meaning", "最後の区分の意味"),
+                          ("lagging_below", "「遅れ」とみなす基準の区分")):
+            if key in data:
+                kw[key] = label(data[key], what)
+        for key, what in (("ungraded", "評価外の状態"), ("first_half_lagging", "上半期の遅れを表す言葉"),
+                          ("extra_self_labels", "自己評価に使える追加の区分")):
+            if key in data:
+                kw[key] = labels(data[key], what)
+        if "actual_grace_months" in data:
+            m = data["actual_grace_months"]
+            if isinstance(m, bool) or not isinstance(m, int) or not 0 <= m <= 24:
+                problems.append("実績の報告を待つ月数（actual_grace_months）は0〜24の整数で書いてください")
+            else:
+                kw["actual_grace_months"] = m
+        if problems:
+            return None, tuple(problems)
+        return GradingRule(**kw), ()
 
     @staticmethod
     def from_json(text: str | None) -> "GradingRule":
+        """A stored rule. Never raises: a rule that cannot be read or makes no sense comes back as
+        the default rule with notice saying why, so pages and exports still work and say so."""
         if not text:
             return DEFAULT_RULE
-        data = json.loads(text)
-        data["bands"] = tuple(Band(**b) for b in data.get("bands", ()))
-        for key in ("ungraded", "first_half_lagging", "extra_self_labels"):
-            if key in data:
-                data[key] = tuple(data[key])
-        known = {f for f in GradingRule.__dataclass_fields__}
-        return GradingRule(**{k: v for k, v in data.items() if k in known})
+        rule, problems = GradingRule.parse_json(text)
+        if rule is not None:
+            problems = tuple(rule.validate())
+        if problems:
+            return replace(DEFAULT_RULE, notice=(
+                f"保存されている評価ルールを読めないため、既定のルール「{DEFAULT_RULE.name}」で評価しています"
+                f"（{'、'.join(problems[:3])}）。管理者は「評価ルール」画面で設定し直してください"))
+        return rule
 
 
 def _threshold(measure: Measure, min_rate: float) -> str:

@@ -85,8 +85,15 @@ def describe_entry(e: dict[str, Any]) -> str:
             return f"新規 計画「{name}」"
         if action == "delete":
             return f"削除 計画「{name}」"
-        fields = "、".join(f"{k}: {e['old'].get(k)} → {v}" for k, v in (e["new"] or {}).items() if k != "grading_rule")
-        return f"変更 計画「{name}」（{fields or '評価方式'}）"
+        from kpi.batch import PLAN_FIELD_LABELS
+        from kpi.grading import GradingRule
+
+        def shown(k: str, v: Any) -> Any:
+            return GradingRule.from_json(v).name if k == "grading_rule" and v else v
+
+        fields = "、".join(f"{PLAN_FIELD_LABELS.get(k, k)}: {shown(k, (e['old'] or {}).get(k))} → {shown(k, v)}"
+                           for k, v in (e["new"] or {}).items())
+        return f"変更 計画「{name}」（{fields}）"
     if table not in TABLES:
         return f"{action} {table}"
     key = _key_tuple(table, e["key"])

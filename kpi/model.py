@@ -134,6 +134,9 @@ class PlanData:
     plan: PlanInfo
     items: tuple[Item, ...] = ()
     nodes: tuple[tuple[str, ...], ...] = field(default=())  # every hierarchy path, parents first
+    # Stored records the readers could not use as they are (a value that is not a finite number),
+    # each naming the record and what is shown instead, in Japanese; the frame shows them.
+    notices: tuple[str, ...] = ()
 
     def item(self, item_no: str) -> Item | None:
         for it in self.items:

@@ -10,26 +10,24 @@ corrections into the parsed rows before they are checked and compared.
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Iterable
 
-from kpi.batch import FIELD_LABELS, TABLES, Batch, ChangeSet
+from kpi.batch import FIELD_LABELS, PLAN_FIELD_LABELS, TABLES, Batch, ChangeSet
 from kpi.direction import parse_direction
 from kpi.errors import FiscalYearError, Problem
 from kpi.fiscal import format_fiscal_year, parse_fiscal_year
+from kpi.grading import GradingRule
 from kpi.importing import PreparedImport, prepare_many
 from kpi.numbers import format_number, parse_number
 from kpi.sanitize import safe_file_name
 from kpi.store import Store, natural_key
 
 STATUS_LABELS: dict[str, str] = {"insert": "新規", "update": "変更", "unchanged": "変更なし"}
-PLAN_FIELD_LABELS: dict[str, str] = {
-    "municipality": "自治体", "kind": "種類", "start_fy": "開始年度", "end_fy": "終了年度", "level_names": "階層名",
-    "grading_rule": "評価方式", "description": "説明", "public": "公開",
-}
 KIND_LABELS = {"target": "計画", "actual": "実績"}
 DIRECTION_LABELS = {"higher": "高いほど良い", "lower": "低いほど良い"}
 
@@ -55,6 +53,11 @@ def _text(v: Any, field_name: str = "") -> str:
         return format_fiscal_year(v)
     if field_name == "direction":
         return DIRECTION_LABELS.get(v, str(v))
+    if field_name == "level_names" and isinstance(v, str):
+        try:
+            return "／".join(str(n) for n in json.loads(v))
+        except (ValueError, TypeError):
+            pass
     if isinstance(v, (int, float)):
         return format_number(float(v))
     s = str(v).replace("\n", " ")
@@ -114,9 +117,12 @@ def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple
     if changes.plan_is_new:
         out.append(PreviewRow("新規", "計画", "", "", None, "計画", "", changes.plan_name))
     for f, (old, new) in changes.plan_changes.items():
-        if f == "grading_rule" or changes.plan_is_new:
-            if f == "grading_rule" and not changes.plan_is_new:
-                out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS[f], "（変更前の設定）", "（ファイルの設定）"))
+        if changes.plan_is_new:
+            continue
+        if f == "grading_rule":
+            old_rule, new_rule = GradingRule.from_json(old), GradingRule.from_json(new)
+            out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS[f],
+                                  f"{old_rule.name}（{old_rule.describe()}）", f"{new_rule.name}（{new_rule.describe()}）"))
             continue
         out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS.get(f, f), _text(old, f), _text(new, f)))
     body: list[tuple[tuple, PreviewRow]] = []
@@ -357,10 +363,20 @@ class UploadReview:
         return tuple(p for p in self.warnings if p.code == "target_changed")
 
     @property
+    def rule_changes(self) -> tuple[Problem, ...]:
+        """Files that change an existing plan's grading rule (an administrator's upload), before → after."""
+        return tuple(p for p in self.warnings if p.code == "rule_changed")
+
+    @property
+    def other_warnings(self) -> tuple[Problem, ...]:
+        """The warnings the general checkbox confirms (a rule change has a confirmation of its own)."""
+        return tuple(p for p in self.warnings if p.code != "rule_changed")
+
+    @property
     def changes_nothing(self) -> bool:
         return bool(self.files) and all(f.changes_nothing for f in self.files)
 
-    def blocker(self, *, warnings_accepted: bool, reason: str = "") -> str | None:
+    def blocker(self, *, warnings_accepted: bool, reason: str = "", rule_change_accepted: bool = False) -> str | None:
         """Why the confirm button may not write yet (None when it may)."""
         if not self.files:
             return "ファイルを選んでください"
@@ -368,7 +384,9 @@ class UploadReview:
             return f"エラーが {len(self.errors)} 件あります。ファイルを直してから、もう一度アップロードしてください"
         if self.changes_nothing:
             return "変更はありません（同じ内容が登録済みです）"
-        if self.warnings and not warnings_accepted:
+        if self.rule_changes and not rule_change_accepted:
+            return "計画の評価方式が変わります。変更前と変更後を確かめ、「評価方式の変更を確認した」にチェックを入れてください"
+        if self.other_warnings and not warnings_accepted:
             return "注意の内容を確かめ、「注意を確認した」にチェックを入れてください"
         if self.target_changes and not reason.strip():
             return "一度決めた目標（計画値）を変更します。変更の理由を書いてください"
@@ -387,8 +405,10 @@ def _same_file(store: Store, sha256: str | None) -> str | None:
 
 
 def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: str | None = None,
-                  edits: dict[str, list[dict[str, Any]]] | None = None, today: date | None = None) -> UploadReview:
-    """Read, check and compare every file of one upload; nothing is written."""
+                  edits: dict[str, list[dict[str, Any]]] | None = None, today: date | None = None,
+                  actor=None) -> UploadReview:
+    """Read, check and compare every file of one upload; nothing is written. actor: who uploads
+    (kpi.permissions.Actor; None is a trusted local administrator), see kpi.importing.prepare."""
     # Keys are the names the page shows (already made safe); safe_file_name is idempotent.
     as_read: dict[str, tuple[TextIndicator, ...]] = {}
 
@@ -400,7 +420,7 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
 
     hooks = {safe_file_name(name): hook(safe_file_name(name), e) for name, e in (edits or {}).items() if e}
     preps = prepare_many(store, [(safe_file_name(name), data) for name, data in files], plan_name=plan_name,
-                         today=today, edits=hooks)
+                         today=today, edits=hooks, actor=actor)
     out = []
     for prep in preps:
         cs = prep.changes
@@ -409,7 +429,7 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             plan_name=prep.batch.plan_name if prep.batch is not None else None,
             plan_is_new=bool(cs and cs.plan_is_new), problems=tuple(prep.problems),
             rows=preview_rows(cs) if cs is not None else (),
-            n_insert=len(cs.inserts) if cs else 0, n_update=len(cs.updates) if cs else 0,
+            n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
             text_indicators=as_read.get(prep.file_name, text_indicators(prep.batch)), same_file_before=_same_file(store, prep.sha256)))
     return UploadReview(tuple(out), tuple(preps))

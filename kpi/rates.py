@@ -7,6 +7,7 @@ the target the indicator has moved; the direction is in the signs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Literal
 
@@ -26,6 +27,13 @@ class Rate:
     formula: str  # the general rule, e.g. '達成率 = 実績 ÷ 計画'
     computation: str  # with the numbers, e.g. '1,152 ÷ 1,090 = 105.7%'
     reason: str = ""  # why value is None
+
+    def __post_init__(self) -> None:
+        # A ratio of extreme values (1e14 ÷ 1e-300) overflows to inf or nan: no rate, never 'inf %' graded A.
+        if self.value is not None and not math.isfinite(self.value):
+            object.__setattr__(self, "value", None)
+            object.__setattr__(self, "computation", "")
+            object.__setattr__(self, "reason", "値の桁が大きすぎる（または小さすぎる）ため計算できません")
 
     @property
     def explanation(self) -> str:

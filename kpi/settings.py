@@ -118,6 +118,17 @@ def rule_from_form(form: RuleForm) -> tuple[GradingRule | None, tuple[str, ...]]
     return rule, ()
 
 
+def check_rule(text: str) -> tuple[GradingRule | None, tuple[str, ...]]:
+    """A rule that did not come from this page (a file's 評価方式 cell, JSON) checked by the page's
+    own code: its shape first (GradingRule.parse_json), then the form the page would show for it
+    through rule_from_form, exactly as if a person had typed it here. Returns the rule the page
+    would save, or None and every problem in Japanese."""
+    rule, problems = GradingRule.parse_json(text)
+    if rule is None:
+        return None, problems
+    return rule_from_form(form_of(rule))
+
+
 @dataclass(frozen=True)
 class GradeChange:
     item_no: str

@@ -24,9 +24,11 @@ import duckdb
 import pyarrow as pa
 
 from kpi.batch import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
-from kpi.errors import NotFound, StoreBusyError, StoreConflictError, StoreError, StoreUnavailable
+from kpi.bounds import MAX_ABS_NUMBER
+from kpi.errors import AmbiguousPlan, NotFound, StoreBusyError, StoreConflictError, StoreError, StoreUnavailable
 from kpi.grading import GradingRule
 from kpi.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.plan_names import normalize_plan_name
 from kpi.schema import MIGRATIONS
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -482,17 +484,43 @@ class Store:
             raise NotFound(f"計画（ID {plan_id}）はありません")
         return self._plan_from_row(r)
 
-    def plan_by_name(self, name: str) -> PlanInfo | None:
+    def plans_named(self, name: str) -> list[PlanInfo]:
+        """Every plan whose name is the same as name once both are normalised (kpi/plan_names.py);
+        one written exactly so comes first. More than one only in a database that stored two
+        look-alike names before names were normalised."""
         with self._read() as cur:
-            r = cur.execute(f"SELECT {self._PLAN_COLS} FROM plans WHERE name = ?", [name]).fetchone()
+            return [self._plan_from_row(r) for r in _plans_named(cur, self._PLAN_COLS, name)]
+
+    def plan_by_name(self, name: str) -> PlanInfo | None:
+        """The plan a person means by name (a sheet's 計画名, --plan, the upload page), or None.
+
+        Raises AmbiguousPlan, naming the candidates, when several plans fit and none is written
+        exactly as given."""
+        with self._read() as cur:
+            r = _one_plan_named(cur, self._PLAN_COLS, name)
         return self._plan_from_row(r) if r else None
 
+    def require_plan(self, name: str) -> PlanInfo:
+        """plan_by_name, or NotFound listing the registered plans."""
+        info = self.plan_by_name(name)
+        if info is None:
+            names = "、".join(f"「{p.name}」" for p in self.plans()[:10]) or "（まだありません）"
+            raise NotFound(f"計画「{name}」はありません", hint=f"登録されている計画: {names}")
+        return info
+
     def rule(self, plan_id: int) -> GradingRule:
+        """The plan's grading rule. A stored rule that cannot be read (written by hand or by an
+        older version) never stops a page or an export: the default rule is used and
+        GradingRule.notice says so, naming the plan."""
         with self._read() as cur:
-            r = cur.execute("SELECT grading_rule FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
+            r = cur.execute("SELECT grading_rule, name FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
         if r is None:
             raise NotFound(f"計画（ID {plan_id}）はありません")
-        return GradingRule.from_json(r[0])
+        rule = GradingRule.from_json(r[0])
+        if rule.notice:
+            from dataclasses import replace
+            rule = replace(rule, notice=f"計画「{r[1]}」: {rule.notice}")
+        return rule
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """A parameterised read for pages and exports (never string-built values)."""
@@ -530,6 +558,25 @@ class Store:
                 "SELECT item_no, fiscal_year, status, note FROM item_status WHERE plan_id = ? ORDER BY fiscal_year",
                 p).fetchall()
 
+        notices: list[str] = []
+
+        def number(v: Any, what: str) -> float | None:
+            # A value stored before values were bounded (inf, nan, 1e308) must not become 達成率 inf %
+            # or an export of nan: it is shown as missing, and the page says which record it is.
+            if v is None or (isinstance(v, (int, float)) and math.isfinite(v) and abs(v) < MAX_ABS_NUMBER):
+                return v
+            if len(notices) < 20:
+                notices.append(f"{what}に保存されている値（{v:g}）は扱える数値ではないため、空欄として扱います")
+            return None
+
+        def where(item_no: str, ind: str, fy: int | None = None) -> str:
+            no = item_no if len(item_no) <= 20 else f"{item_no[:20]}…"
+            return f"No.{no}「{ind}」" + (f"{fy}年度の" if fy is not None else "の")
+
+        vals = [(i, n, fy, k, number(v, where(i, n, fy) + ("計画" if k == "target" else "実績")), e, raw)
+                for i, n, fy, k, v, e, raw in vals]
+        inds = [(*r[:6], number(r[6], where(r[0], r[1]) + "基準値"), *r[7:9],
+                 number(r[9], where(r[0], r[1]) + "最終目標"), *r[10:]) for r in inds]
         by_item_depts: dict[str, list[Department]] = {}
         for item_no, dept, is_main, role in depts:
             by_item_depts.setdefault(item_no, []).append(Department(dept, bool(is_main), role or "担当"))
@@ -568,7 +615,7 @@ class Store:
                 evaluations=tuple(by_item_evals.get(item_no, ())), statuses=tuple(by_item_status.get(item_no, ())),
                 sort=r[8] or 0))
         out.sort(key=lambda it: (it.sort, natural_key(it.item_no)))
-        return PlanData(info, tuple(out), tuple(tuple(json.loads(n[0])) for n in nodes))
+        return PlanData(info, tuple(out), tuple(tuple(json.loads(n[0])) for n in nodes), tuple(notices))
 
     def item_departments(self, plan_id: int | None, item_no: str) -> set[str]:
         if plan_id is None:
@@ -616,10 +663,11 @@ class Store:
         return {tuple(r[:nk]): dict(zip(cols, r)) for r in rows}
 
     def _diff(self, cur: duckdb.DuckDBPyConnection, batch: Batch):
-        plan_row = cur.execute(
-            f"SELECT plan_id, {', '.join(PLAN_FIELDS)} FROM plans WHERE name = ?", [batch.plan_name]).fetchone()
+        plan_row = _one_plan_named(cur, f"plan_id, name, {', '.join(PLAN_FIELDS)}", batch.plan_name)
         plan_id = plan_row[0] if plan_row else None
-        old_plan = dict(zip(PLAN_FIELDS, plan_row[1:])) if plan_row else {}
+        # An existing plan keeps its stored name; a new one is stored in the normalised form.
+        plan_name = plan_row[1] if plan_row else normalize_plan_name(batch.plan_name)
+        old_plan = dict(zip(PLAN_FIELDS, plan_row[2:])) if plan_row else {}
         plan_changes: dict[str, tuple[Any, Any]] = {}
         for f in PLAN_FIELDS:
             v = batch.plan.get(f)
@@ -675,7 +723,7 @@ class Store:
                 changes.append(Change(table, key, "update", old, new))
             ops[table] = {"insert": list(inserts.values()),
                           "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
-        cs = ChangeSet(batch.plan_name, plan_id is None, plan_changes, tuple(changes))
+        cs = ChangeSet(plan_name, plan_id is None, plan_changes, tuple(changes))
         return cs, plan_id, ops
 
     # ----------------------------------------------------------------- write
@@ -793,16 +841,16 @@ class Store:
         log: list[dict[str, Any]] = []
         if plan_id is None:
             plan_id = self._next_id(cur, "plan")
-            row = {"plan_id": plan_id, "name": batch.plan_name, "created_at": now, "upload_id": upload_id}
+            row = {"plan_id": plan_id, "name": cs.plan_name, "created_at": now, "upload_id": upload_id}
             row.update({f: new for f, (_old, new) in cs.plan_changes.items()})
             self._insert_rows(cur, "plans", [row])
-            log.append({"table_name": "plans", "key": {"name": batch.plan_name}, "action": "insert",
+            log.append({"table_name": "plans", "key": {"name": cs.plan_name}, "action": "insert",
                         "old": None, "new": {k: v for k, v in row.items() if k != "created_at"}})
         elif cs.plan_changes:
             sets = ", ".join(f"{f} = ?" for f in cs.plan_changes)
             cur.execute(f"UPDATE plans SET {sets}, upload_id = ? WHERE plan_id = ?",
                         [new for _old, new in cs.plan_changes.values()] + [upload_id, plan_id])
-            log.append({"table_name": "plans", "key": {"name": batch.plan_name}, "action": "update",
+            log.append({"table_name": "plans", "key": {"name": cs.plan_name}, "action": "update",
                         "old": {f: o for f, (o, _n) in cs.plan_changes.items()},
                         "new": {f: n for f, (_o, n) in cs.plan_changes.items()}})
         for table in TABLE_ORDER:
@@ -826,8 +874,8 @@ class Store:
         self._insert_rows(cur, "uploads", [{
             "upload_id": upload_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
             "file_name": meta.file_name, "sha256": meta.sha256, "layout": meta.layout or batch.layout,
-            "plan_id": plan_id, "plan_name": batch.plan_name, "n_insert": len(cs.inserts),
-            "n_update": len(cs.updates), "n_unchanged": len(cs.unchanged), "note": meta.note,
+            "plan_id": plan_id, "plan_name": cs.plan_name, "n_insert": len(cs.inserts),
+            "n_update": cs.n_updates, "n_unchanged": len(cs.unchanged), "note": meta.note,
             "status": "applied"}])
         return ApplyResult(upload_id, cs, plan_id)
 
@@ -948,10 +996,41 @@ def _sql_literal(text: str) -> str:
     return text.replace("'", "''")
 
 
+def _plans_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> list[tuple]:
+    """Rows (cols of plans, starting plan_id, name) of the plans named name, compared in the one
+    normalised form; one written exactly so first. Plans are few (one city: a handful; a
+    prefecture: a few hundred), so they are compared here rather than in SQL, which has no NFKC."""
+    key = normalize_plan_name(name)
+    if not key:
+        return []
+    rows = cur.execute(f"SELECT {cols} FROM plans ORDER BY plan_id").fetchall()
+    found = [r for r in rows if normalize_plan_name(r[1]) == key]
+    return sorted(found, key=lambda r: r[1] != name)
+
+
+def _one_plan_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> tuple | None:
+    found = _plans_named(cur, cols, name)
+    if len(found) > 1 and found[0][1] != name:
+        raise AmbiguousPlan(name, [f"「{r[1]}」（計画ID {r[0]}）" for r in found])
+    return found[0] if found else None
+
+
 def natural_key(text: str) -> tuple:
-    """Sort 'No.2' before 'No.10', and '1-②' after '1-①'."""
+    """Sort 'No.2' before 'No.10', and '1-②' after '1-①'.
+
+    Digit runs compare by length, then value, never through int() of the whole run: Python
+    refuses to convert more than 4,300 digits, and one stored item number that long must not
+    stop every page and export that sorts items."""
     import re
     import unicodedata
     s = unicodedata.normalize("NFKC", str(text))
-    parts = re.split(r"(\d+)", s)
-    return tuple((0, int(p)) if p.isdigit() else (1, p) for p in parts if p != "")
+    out = []
+    for p in re.split(r"(\d+)", s):
+        if not p:
+            continue
+        if p.isdigit():
+            q = p.lstrip("0") or "0"
+            out.append((0, len(q), int(q) if len(q) <= 30 else q))
+        else:
+            out.append((1, p))
+    return tuple(out)

@@ -46,7 +46,7 @@ bases = st.session_state.setdefault(f"upload_text_base_{n}", {})
 edits = {name: edits_from_editor(base, (st.session_state.get(f"ti_{n}_{name}") or {}).get("edited_rows"))
          for name, base in bases.items()}
 review = review_upload(store, [(f.name, f.getvalue()) for f in files], plan_name=plan_name, edits=edits,
-                       today=frame.today())
+                       today=frame.today(), actor=frame.current_user())
 
 for f in review.files:
     bases[f.file_name] = f.text_indicators
@@ -54,9 +54,16 @@ for f in review.files:
         st.markdown(f"#### {frame.md(f.file_name)}")
         st.markdown(f"**様式**　{frame.md(f.layout_label)}　　**取り込み先**　{frame.md(f.plan_name or '―')}"
                     f"{'（新しい計画）' if f.plan_is_new else ''}")
+        if f.plan_is_new and not f.errors:
+            st.info(f"計画「{frame.md(f.plan_name)}」はまだ登録されていません。取り込むと、新しい計画として作ります。",
+                    icon=":material/new_label:")
         if f.same_file_before:
             st.caption(f"このファイルと同じ内容のファイルは {frame.md(f.same_file_before)} に取り込み済みです。")
-        frame.show_problems(f.problems)
+        frame.show_problems([p for p in f.problems if p.code != "rule_changed"])
+        for p in f.problems:
+            if p.code == "rule_changed":
+                st.warning(f"**評価方式（評価ルール）が変わります**　{frame.md(p.where)}\n\n{frame.md(p.message)}",
+                           icon=":material/rule:")
         if f.text_indicators:
             st.markdown("**成果指標の文章から読み取った目標** — 確かめて、違っていれば直してください（「取り込む」を外すと取り込みません）")
             st.data_editor(
@@ -86,15 +93,18 @@ for f in review.files:
                      hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
 
 st.divider()
+rule_accepted = False
+if review.rule_changes and not review.errors:
+    rule_accepted = st.checkbox("評価方式の変更を確認しました。この計画の評価方式を変えます", key=f"accept_rule_{n}")
 accepted = True
-if review.warnings and not review.errors:
-    accepted = st.checkbox(f"注意 {len(review.warnings)} 件を確認しました。このまま取り込みます", key=f"accept_{n}")
+if review.other_warnings and not review.errors:
+    accepted = st.checkbox(f"注意 {len(review.other_warnings)} 件を確認しました。このまま取り込みます", key=f"accept_{n}")
 reason = ""
 if review.target_changes and not review.errors:
     reason = st.text_area("目標（計画値）を変更する理由", key=f"reason_{n}",
                           placeholder="例: 令和7年度の事業見直しにより目標を修正（○月○日 委員会で了承）",
                           help="取込履歴に記録されます")
-blocker = review.blocker(warnings_accepted=accepted, reason=reason)
+blocker = review.blocker(warnings_accepted=accepted, reason=reason, rule_change_accepted=rule_accepted)
 if st.button("取り込む", type="primary", disabled=blocker is not None, icon=":material/upload:", key=f"commit_{n}"):
     try:
         results = commit(store, list(review.preps), frame.current_user(), note=reason.strip() or None)

@@ -305,7 +305,12 @@ def context() -> Context | None:
         return None
     data = load_plan(store, plan_id, version)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
-    return Context(store, data, rule(store, plan_id, version), fy, era(), version)
+    plan_rule = rule(store, plan_id, version)
+    # Stored records the readers had to stand in for (an unreadable rule, a value that is not a
+    # number): every page of the plan says which, instead of failing or hiding it.
+    for notice in ((plan_rule.notice,) if plan_rule.notice else ()) + data.notices:
+        st.warning(md(notice), icon=":material/report:")
+    return Context(store, data, plan_rule, fy, era(), version)
 
 
 _MD_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~$:])")

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterable, Sequence
 
 from kpi.batch import Batch
 from kpi.errors import BadWorkbook, Problem
+from kpi.model import PlanInfo
+from kpi.plan_names import normalize_plan_name
 from kpi.importers import action_list, canonical, guideline_tables, marks_progress, progress_sheet, strategy_list
 from kpi.importers.workbook import Workbook, cell_error_problems, read_workbook
 
@@ -78,39 +80,89 @@ def parse_workbook(wb: Workbook, plan_name: str | None = None, layout: Layout | 
     return batch
 
 
-def resolve_plan_name(batch: Batch, known_plans: dict[str, set[str]], file_name: str, *,
-                      existing: set[str] | frozenset[str] = frozenset(), from_sheet: bool = True) -> None:
-    """Decide the plan when nobody chose one.
+def _nos_text(nos: set[str]) -> str:
+    from kpi.store import natural_key
+    shown = sorted(nos, key=natural_key)
+    text = "、".join(f"No.{n}" for n in shown[:5])
+    return text + (f" ほか{len(shown) - 5}件" if len(shown) > 5 else "")
 
-    known_plans maps the plans already fed with this layout to their item numbers. A sheet
-    that names no plan, or names one not registered (a title written differently from the
-    plan's registered name), goes to the one such plan holding all its items; a layout
-    without items (plan notes) to the one plan fed with it; otherwise a sheet's own name
-    makes a new plan, and a sheet without one is named after its file.
+
+def resolve_plan_name(batch: Batch, plans: Sequence[PlanInfo], items_of: Callable[[int], set[str]], file_name: str,
+                      *, chosen: bool = False, fed: Iterable[int] = ()) -> None:
+    """Decide the plan a parsed file goes into; problems say how it was decided.
+
+    The plan's name decides. A name, the file's own (計画名, a title row) or the one chosen on the
+    upload page or with --plan (chosen=True), is compared with the registered plans in the one
+    normalised form (kpi/plan_names.py): one match → that plan, under its stored name; none → a
+    new plan (the preview says so; a warning names registered plans that hold the same item
+    numbers, the usual sign of a mistyped name); several → refused, naming them.
+
+    Item numbers place a file only when nothing names its plan: layouts whose sheets carry no
+    plan name (one 進捗管理シート per item, the guideline tables) and titles without one. Then
+    the one plan already fed with this layout (fed: plan ids) that holds every item number of the
+    file is the target, or, for a layout without items, the one plan fed with it. That never
+    merges two named plans: a name is never overridden by what the items look like, since two
+    plans of one city often number their items the same way (1, 2, 3…). Several candidates are
+    refused, naming them; none makes a new plan named after the file.
     """
-    named = batch.plan_name
-    if named and (not from_sheet or named in existing):
-        return
+    where = batch.plan_where.get("name", {})
+    sheet, cell = where.get("_sheet"), where.get("_cell")
     nos = {r["item_no"] for r in batch.table("items")} | {r["item_no"] for r in batch.table("indicator_values")}
+    named = normalize_plan_name(batch.plan_name)
+    if named:
+        same = [p for p in plans if normalize_plan_name(p.name) == named]
+        if len(same) > 1 and chosen:
+            same = [p for p in same if p.name == batch.plan_name] or same
+        if len(same) == 1:
+            batch.plan_name = same[0].name
+            return
+        batch.plan_name = named
+        if same:
+            batch.problems.append(Problem(
+                "error", f"計画名「{named}」に当てはまる計画が{len(same)}つあります: "
+                         + "、".join(f"「{p.name}」（計画ID {p.plan_id}）" for p in same),
+                sheet, cell, file_name, "取り込み先の計画を一覧から選んでください。同じ名前に見える計画は、"
+                                       "管理者がどちらかの名前を変えてください", "plan_ambiguous"))
+            return
+        alike = [p.name for p in plans if nos and nos <= items_of(p.plan_id)] if not chosen else []
+        if alike:
+            names = "、".join(f"「{n}」" for n in alike[:3])
+            batch.problems.append(Problem(
+                "warning", f"計画「{named}」は登録されていないため、新しい計画として取り込みます。"
+                           f"同じ取組番号（{_nos_text(nos)}）を持つ計画 {names} とは別の計画になります",
+                sheet, cell, file_name,
+                f"{names} に取り込む場合は、ファイルの計画名を登録済みの名前に直してください", "plan_new"))
+        return
+    fed = set(fed)
     if nos:
-        matches = [name for name, items in known_plans.items() if nos <= items]
+        candidates = [p for p in plans if p.plan_id in fed and nos <= items_of(p.plan_id)]
     else:
-        matches = list(known_plans) if batch.count() else []
-    if len(matches) == 1:
-        batch.plan_name = matches[0]
-        reason = (f"シートの計画名「{named}」は登録されていないため" if named else "計画名がシートにないため")
-        what = "同じ取組番号を持つ" if nos else "同じ様式を取り込んだ"
-        batch.problems.append(Problem("warning", f"{reason}、{what}計画「{matches[0]}」に取り込みます",
+        candidates = [p for p in plans if p.plan_id in fed] if batch.count() else []
+    what = f"同じ取組番号（{_nos_text(nos)}）を持つ" if nos else "同じ様式を取り込んだ"
+    if len(candidates) == 1:
+        batch.plan_name = candidates[0].name
+        batch.problems.append(Problem("warning", f"計画名がシートにないため、{what}計画「{candidates[0].name}」に取り込みます",
                                       file=file_name, hint="別の計画に取り込むときは取り込み先の計画を指定してください",
                                       code="plan_guessed"))
         return
-    if named:
+    if candidates:
+        batch.problems.append(Problem(
+            "error", f"計画名がシートにないため、取り込み先を決められません。{what}計画が{len(candidates)}つあります: "
+                     + "、".join(f"「{p.name}」" for p in candidates),
+            file=file_name, hint="取り込み先の計画を選んでください（画面の「取り込み先の計画」、コマンドでは --plan 計画名）",
+            code="plan_ambiguous"))
         return
-    stem = Path(file_name).stem
+    stem = normalize_plan_name(Path(file_name).stem)
     batch.plan_name = stem
-    batch.problems.append(Problem("warning", f"計画名がシートにないため、ファイル名「{stem}」を計画名にします",
-                                  file=file_name, hint="別の計画に取り込むときは取り込み先の計画を指定してください",
-                                  code="plan_from_file"))
+    known = [p for p in plans if normalize_plan_name(p.name) == stem]
+    batch.problems.append(Problem(
+        "warning", f"計画名がシートにないため、ファイル名「{stem}」を計画名にします"
+                   + ("" if known else "（新しい計画になります）"),
+        file=file_name, hint="別の計画に取り込むときは取り込み先の計画を指定してください", code="plan_from_file"))
+    if len(known) > 1:
+        resolve_plan_name(batch, plans, items_of, file_name, chosen=False)
+    elif known:
+        batch.plan_name = known[0].name
 
 
 __all__ = ["LAYOUTS", "Layout", "MIN_SCORE", "Workbook", "detect_layout", "parse_workbook", "read_workbook",

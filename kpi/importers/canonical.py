@@ -25,6 +25,7 @@ from kpi.grading import PRESETS, GradingRule
 from kpi.importers.common import Reporter, read_number
 from kpi.importers.workbook import Sheet, Workbook, clean_text, coord, strip_invisible, tidy_text
 from kpi.model import STAGES, STATUS_MARKS, STATUSES
+from kpi.plan_names import normalize_plan_name
 
 LAYOUT = "canonical"
 LAYOUT_LABEL = "標準テンプレート（計画・取組・指標・年度値・評価）"
@@ -233,10 +234,13 @@ def _read_plan_sheet(wb: Workbook, batch: Batch) -> dict[str, tuple[Any, int, in
 
 def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
     plan_meta = _read_plan_sheet(wb, Batch(plan_name=""))
-    file_plan = clean_text(plan_meta["name"][0]) if "name" in plan_meta else None
+    file_plan = normalize_plan_name(plan_meta["name"][0]) if "name" in plan_meta else None
     batch = Batch(plan_name=file_plan or plan_name or "", layout=LAYOUT, source=wb.file_name)
+    batch.plan_where = {key: {"_sheet": SHEET_PLAN, "_cell": coord(r, c), "_file": wb.file_name}
+                        for key, (_v, r, c) in plan_meta.items()}
+    batch.plan_where["grading_rule"] = batch.plan_where.pop("grading", {})
     rep_plan = Reporter(wb.file_name, SHEET_PLAN, batch)
-    if file_plan and plan_name and file_plan != plan_name:
+    if file_plan and plan_name and file_plan != normalize_plan_name(plan_name):
         r, c = plan_meta["name"][1], plan_meta["name"][2]
         rep_plan.error(r, c, f"ファイルの計画名「{file_plan}」と、取り込み先の計画「{plan_name}」が違います",
                        "取り込み先の計画を選び直すか、ファイルの計画名を直してください", code="plan_mismatch")
@@ -259,12 +263,17 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
         batch.plan["level_names"] = json.dumps(names, ensure_ascii=False)
     if "grading" in plan_meta:
         v, r, c = plan_meta["grading"]
-        rule = _grading_from_text(str(v))
-        if rule is None:
-            rep_plan.error(r, c, f"評価方式「{clean_text(v)}」が分かりません",
-                           "次のいずれかを書いてください: " + "、".join(p.name for p in PRESETS.values()), code="bad_grading")
-        else:
+        text = str(v).strip()
+        rule = _grading_from_text(text)
+        if rule is not None:
             batch.plan["grading_rule"] = rule.to_json()
+        elif text.startswith("{"):
+            # A rule written out as JSON is checked with everything else a file sets, by the settings
+            # page's own code (kpi/validate.py: check_bounds → kpi.settings.check_rule).
+            batch.plan["grading_rule"] = text
+        else:
+            rep_plan.error(r, c, f"評価方式「{clean_text(v)[:40]}」が分かりません",
+                           "次のいずれかを書いてください: " + "、".join(p.name for p in PRESETS.values()), code="bad_grading")
 
     found = False
     items_in_file: set[str] = set()
@@ -303,14 +312,12 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
 
 
 def _grading_from_text(text: str) -> GradingRule | None:
+    """A preset named by its key or its name (「A・B・C（達成率）」), else None."""
     k = _key(text)
     for key, rule in PRESETS.items():
         if k in (_key(key), _key(rule.name)):
             return rule
-    try:
-        return GradingRule.from_json(text) if text.strip().startswith("{") else None
-    except (ValueError, TypeError, KeyError):
-        return None
+    return None
 
 
 def _table(wb: Workbook, name: str, batch: Batch, optional: bool = False) -> _Table | None:
