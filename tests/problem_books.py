@@ -15,13 +15,14 @@ def many_problems_book(path: Path, n: int = 50_000) -> Path:
         plan.append(r)
     items = wb.create_sheet("取組")
     items.append(["体系1", "体系2"] + [a[0] for a in COLUMNS["取組"].values()])
-    items.append(["方針", "施策", 1, "取組", "市民課"])
+    items.append(["方針", "施策", 9001, "取組", "市民課"])  # a number no demo plan has
     ind = wb.create_sheet("指標")
     ind.append([a[0] for a in COLUMNS["指標"].values()])
-    ind.append([1, "件数", "件"])
+    for k in range(n):  # one indicator per row: every row is its own value, so each problem is the text
+        ind.append([9001, f"件数{k}", "件"])
     val = wb.create_sheet("年度値")
     val.append([a[0] for a in COLUMNS["年度値"].values()])
     for k in range(n):
-        val.append([1, "件数", 2020 + k % 3, f"約{k}件", None])
+        val.append([9001, f"件数{k}", 2020, f"約{k}件", None])
     wb.save(path)
     return path
