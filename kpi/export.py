@@ -18,6 +18,7 @@ from typing import Any, Iterable
 from kpi.assess import assess_plan
 from kpi.departments import format_departments
 from kpi.numbers import plain
+from kpi.permissions import Actor, readable_plans
 from kpi.store import Store
 
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -50,11 +51,16 @@ def _bool(v: bool | None) -> str:
     return "" if v is None else ("true" if v else "false")
 
 
-def build(store: Store, what: str = "values", plan: str | None = None, today: date | None = None) -> Table:
+def build(store: Store, what: str = "values", plan: str | None = None, today: date | None = None, *,
+          actor: Actor) -> Table:
+    """One long table over the plans this actor may read (plan: only that one).
+
+    actor is required: which plans an export may hold is decided by kpi.permissions, the same
+    rule as the pages (a visitor without sign-in gets the public plans only, whatever the scope)."""
     if what not in COLUMNS:
         raise ValueError(what)
     rows: list[tuple[Any, ...]] = []
-    plans = [p for p in store.plans() if plan is None or p.name == plan]
+    plans = [p for p in readable_plans(store, actor) if plan is None or p.name == plan]
     for info in plans:
         data = store.load_plan(info.plan_id)
         if what == "values":
@@ -169,8 +175,8 @@ def to_xlsx(tables: Iterable[Table], sheet_names: dict[str, str] | None = None) 
 
 
 def write(store: Store, what: str, fmt: str, out: Path | None, plan: str | None = None,
-          today: date | None = None) -> bytes:
-    table = build(store, what, plan, today)
+          today: date | None = None, *, actor: Actor) -> bytes:
+    table = build(store, what, plan, today, actor=actor)
     data = to_csv(table) if fmt == "csv" else to_xlsx([table])
     if out is not None:
         Path(out).write_bytes(data)

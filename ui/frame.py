@@ -228,13 +228,15 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
 
 def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
-    from kpi.permissions import visible_plans
+    from kpi.permissions import no_plan_message, visible_plans
     version = data_version(store)
-    shown = visible_plans(current_user(), plans(store, version))
+    every = plans(store, version)
+    actor = current_user()
+    shown = visible_plans(actor, every)
     with st.sidebar:
         st.caption("表示する計画と年度")
         if not shown:
-            st.info("計画がまだ登録されていません。「データ取込」から登録してください。")
+            st.info(no_plan_message(actor, any_plan=bool(every)))
             return None, None, None
         ids = [p.plan_id for p in shown]
         names = {p.plan_id: p.name for p in shown}
@@ -283,14 +285,19 @@ class Context:
 def context() -> Context | None:
     """The selected plan and year; pages call this first and stop politely when there is none."""
     store = get_store()
+    from kpi.errors import PermissionDenied
+    from kpi.permissions import no_plan_message, readable_plan
+    version = data_version(store)
+    every = plans(store, version)
+    actor = current_user()
     plan_id = st.session_state.get("plan_id")
     if plan_id is None:
-        st.info("計画がまだ登録されていません。「データ取込」からExcelを取り込んでください。")
+        st.info(no_plan_message(actor, any_plan=bool(every)))
         return None
-    from kpi.permissions import can_see_plan
-    version = data_version(store)
-    if not any(p.plan_id == plan_id and can_see_plan(current_user(), p) for p in plans(store, version)):
-        st.info("表示できる計画がありません。サインインすると、公開されていない計画も見られます。")
+    try:
+        readable_plan(actor, every, plan_id)
+    except PermissionDenied as exc:
+        st.info(exc.message)
         return None
     data = load_plan(store, plan_id, version)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
