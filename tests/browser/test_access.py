@@ -193,3 +193,47 @@ def test_the_public_visitor_exports_all_plans_and_gets_the_public_one_only(acces
     assert PRIVATE not in data
     text = page.locator('[data-testid="stApp"]').inner_text()
     assert "「データ取込」から" not in text  # a visitor is not told to upload
+
+
+def test_a_strangers_wrong_passwords_do_not_stop_the_administrator(access_server, browser):
+    # Two browsers on two addresses (the server takes X-Forwarded-For from a trusted proxy only;
+    # this machine is one by default, FORWARDED_ALLOW_IPS), the same name.
+    def browser_at(address):
+        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP",
+                                  extra_http_headers={"X-Forwarded-For": address})
+        page = ctx.new_page()
+        page.set_default_timeout(30_000)
+        page.goto(access_server.url)
+        settled(page)
+        return ctx, page
+
+    stranger_ctx, stranger = browser_at("203.0.113.66")
+    admin_ctx, admin = browser_at("10.0.0.5")
+    try:
+        stranger.get_by_label("ユーザー名").fill("kanri")
+        failures, waited = 0, []
+        while True:  # guessing, and sitting out each wait, until the wait is 16 s (2, 4, 8, 16 …)
+            stranger.get_by_label("パスワード").fill(f"guess-{failures}")
+            stranger.get_by_role("button", name="サインイン").click()
+            wait_idle(stranger)
+            text = stranger.locator('[data-testid="stApp"]').inner_text()
+            wait = re.search(r"あと(\d+)秒お待ちください", text)
+            if wait is None:
+                assert "ユーザー名またはパスワードが違います" in text
+                failures += 1
+                continue
+            waited.append(int(wait.group(1)))
+            if int(wait.group(1)) >= 12:
+                break
+            time.sleep(int(wait.group(1)) + 0.5)
+        assert failures == 6 and waited == sorted(waited), (failures, waited)  # 3 free, then 2, 4, 8 s; now 16 s
+        stranger.get_by_label("パスワード").fill(PW)  # even the right password waits now, on that browser
+        stranger.get_by_role("button", name="サインイン").click()
+        wait_idle(stranger)
+        assert stranger.get_by_text("お待ちください").count() == 1 and signed_in_as(stranger) is None
+        shot(stranger, "access_stranger_waits")
+        sign_in(admin)  # the administrator, elsewhere, at once
+        assert "kanri（管理者）" in (signed_in_as(admin) or "")
+    finally:
+        stranger_ctx.close()
+        admin_ctx.close()
