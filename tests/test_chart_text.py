@@ -83,3 +83,14 @@ def test_the_text_still_reads_as_typed_once_plotly_decodes_it():
     assert shown == [BOLD, TEMPLATE]
     assert [t.hovertemplate for t in fig.data] == ["&lt;b&gt;優&lt;/b&gt;: %{x}件<extra></extra>",
                                                   "&#37;{x}可: %{x}件<extra></extra>"]
+
+
+def test_the_packs_images_draw_dollar_signs_as_characters():
+    # matplotlib (the pack's charts) reads '$…$' as a formula: a unit like '$x^2$' drawn as math, and
+    # '$\frac{$' in an indicator's name failed the whole PowerPoint/PDF.
+    from kpi.pack.charts import grade_mix_png, indicator_png
+    data = plan(item("1", indicators=(ind(r"費用$\frac{$", [(2015, 10, 11), (2016, 10, 9)], unit="$x^2$"),),
+                     evaluations=((2016, "年度", "$A$"),)))
+    view = item_view(data, RULE, "1", as_of_fy=2016, today=TODAY).indicators[0]
+    assert indicator_png(view).startswith(b"\x89PNG")
+    assert grade_mix_png({r"$\frac{$": 2, "B": 1}, {r"$\frac{$": "#0072B2", "B": "#E69F00"}).startswith(b"\x89PNG")
