@@ -424,12 +424,15 @@ def read_session(secret: bytes, token: str, stamp_of, now: float) -> Session:
     return session
 
 
-def session_secret(store: Store) -> bytes:
-    """The key that signs sign-in cookies, made on first use and kept in the database.
+def session_secret(store: Store, *, create: bool = True) -> bytes | None:
+    """The key that signs sign-in cookies, made on first use and kept in the database (None when
+    there is none yet and create is False: no cookie can be good then).
 
     Two servers starting at once may each add one; every server then uses the smallest, so they
     agree from the next read on."""
     rows = store.query("SELECT min(value) FROM auth_state WHERE kind = 'cookie_secret'")
+    if (not rows or rows[0][0] is None) and not create:
+        return None
     if not rows or rows[0][0] is None:
         with store.transaction() as cur:
             cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
@@ -461,7 +464,8 @@ def resume_session(store: Store, token: str, *, now: float | None = None) -> Ses
     """The session of a sign-in cookie sent with a new page load; SessionRefused if it is forged,
     expired, signed out, or its user's password changed or the user was disabled since."""
     now = time.time() if now is None else now
-    session = read_session(session_secret(store), token, _stamp_of(store), now)
+    secret = session_secret(store, create=False)  # a cookie arriving before any key exists is forged
+    session = read_session(secret or secrets.token_bytes(32), token, _stamp_of(store), now)
     if store.query("SELECT 1 FROM auth_state WHERE kind = 'signed_out' AND value = ?", [session.sid]):
         raise SessionRefused("サインアウトしたため、もう一度サインインしてください。")
     return session

@@ -111,3 +111,12 @@ def test_shared_key_between_two_stores_on_one_file(tmp_path):
         assert auth.resume_session(b, token, now=NOW + 60).name == "kanri"
     finally:
         b.close()
+
+
+def test_a_cookie_before_any_key_exists_is_refused_and_makes_no_key(users):
+    other = auth.sign_session(b"k" * 32, auth.Session("kanri", "x", int(NOW), int(NOW) + 60),
+                              auth.password_stamp("kanri", users.query("SELECT password_hash FROM users "
+                                                                       "WHERE name = 'kanri'")[0][0]))
+    with pytest.raises(auth.SessionRefused):
+        auth.resume_session(users, other, now=NOW)
+    assert users.query("SELECT count(*) FROM auth_state") == [(0,)]  # a stranger's cookie writes nothing

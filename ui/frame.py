@@ -387,7 +387,10 @@ def _signed_in(store: Store, name: str) -> None:
     st.session_state.pop(_AUTH_NOTICE, None)
     st.session_state.pop(_AUTH_CLEAR_COOKIE, None)
     if session_route.route_path():
-        session, token = auth.issue_session(store, name)
+        try:
+            session, token = auth.issue_session(store, name)
+        except auth.AuthError:  # a user without a password (OIDC only): signed in for this page load only
+            return
         st.session_state[_AUTH_SESSION] = session
         st.session_state[_AUTH_COOKIE_CODE] = session_route.offer(token, session.expires - session.issued)
 
