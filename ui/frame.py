@@ -395,8 +395,22 @@ def _signed_in(store: Store, name: str) -> None:
         st.session_state[_AUTH_COOKIE_CODE] = session_route.offer(token, session.expires - session.issued)
 
 
+# Asks the server route to set or clear the sign-in cookie (ui/session_route.py). A component of
+# Streamlit's own (st.components.v2): fixed code, the values passed as data, no HTML built from them.
+_COOKIE_JS = """
+export default function (component) {
+  const d = component.data;
+  if (!d || !d.path) return;
+  fetch(d.path, {method: d.method, headers: {[d.header]: d.value}, credentials: "same-origin", cache: "no-store"})
+    .catch(() => {});
+}
+"""
+_cookie_call = None
+
+
 def _cookie_script() -> None:
-    """Ask the server route to set the new cookie or clear the old one (ui/session_route.py)."""
+    """Set the new sign-in cookie, or clear the old one, through the server route (once per change)."""
+    global _cookie_call
     from ui import session_route
     path = session_route.route_path()
     if not path:
@@ -411,11 +425,11 @@ def _cookie_script() -> None:
         method, value = "DELETE", "out"
     else:
         return
-    call = json.dumps({"method": method, "headers": {session_route.HEADER: value}, "credentials": "same-origin",
-                       "cache": "no-store"})
-    # Layout-free: only a script. The code is useless once fetched, and useless to anyone but this
-    # browser before (it sets a cookie for whoever sends it, which is this page).
-    st.html(f"<script>fetch({json.dumps(path)}, {call});</script>", unsafe_allow_javascript=True)
+    if _cookie_call is None:
+        _cookie_call = st.components.v2.component("kpi_session_cookie", js=_COOKIE_JS)
+    # The code is good once, for a minute, and only sets a cookie for the browser that sends it.
+    _cookie_call(data={"path": path, "method": method, "header": session_route.HEADER, "value": value},
+                 key=f"kpi_session_cookie_{method}_{value[:12]}", height=0)
 
 
 def _keep_the_page_asked_for(pages: Sequence[tuple[str, str, str]] | None) -> None:

@@ -6,8 +6,9 @@ cookie set by an HTTP response can be HttpOnly, out of reach of any script in th
 
 1. a page run that has just signed someone in offers the cookie value here under a one-time code
    (kept in this process for a minute);
-2. a small script in the page posts that code to this route in a custom header (a cross-site page
-   cannot send one without the browser asking first, which this route never allows);
+2. a small component in the page (st.components.v2, fixed code; ui.frame._cookie_script) posts
+   that code to this route in a custom header (a cross-site page cannot send one without the
+   browser asking first, which this route never allows);
 3. the response sets the cookie: HttpOnly, SameSite=Lax, Secure when the page came over https.
 
 Signing out asks the same route to clear the cookie (DELETE). The code never leaves the server
