@@ -11,6 +11,10 @@ Without sign-in a visitor sees only the plans an administrator made public, read
 Passwords are hashed with Argon2id (argon2-cffi, a random salt per hash); the hash is the
 only thing stored. Users are managed by administrators (the ユーザー page or
 `python -m kpi user …`); every change records who made it.
+
+Wrong passwords slow down one name from one client only (sign_in_wait: 3 free, then 2, 4, 8 … s,
+at most 15 minutes; `user unlock` clears a name), so nobody can lock another person out. A password
+sign-in is kept across reloads by a signed, expiring cookie (issue_session / resume_session).
 """
 
 from __future__ import annotations
