@@ -11,11 +11,20 @@ Without sign-in a visitor sees only the plans an administrator made public, read
 Passwords are hashed with Argon2id (argon2-cffi, a random salt per hash); the hash is the
 only thing stored. Users are managed by administrators (the ユーザー page or
 `python -m kpi user …`); every change records who made it.
+
+Wrong passwords slow down one name from one client only (sign_in_wait: 3 free, then 2, 4, 8 … s,
+at most 15 minutes; `user unlock` clears a name), so nobody can lock another person out. A password
+sign-in is kept across reloads by a signed, expiring cookie (issue_session / resume_session).
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import json
+import os
+import secrets
 import threading
 import time
 import unicodedata
@@ -35,9 +44,11 @@ Mode = Literal["local", "password", "oidc"]
 
 MIN_PASSWORD_CHARS = 8
 MAX_NAME_CHARS = 40
-# Failed sign-ins per name before a pause, and the pause (per server process).
-MAX_FAILURES = 5
-LOCKOUT_SECONDS = 15 * 60
+# Failed sign-ins are counted per name AND client (sign_in_wait): a stranger's guesses slow down the
+# stranger, never the administrator signing in from their own desk.
+FREE_FAILURES = 3
+MAX_WAIT_SECONDS = 15 * 60
+FAILURES_FORGOTTEN_AFTER = 24 * 3600  # a mistyped password last week does not count today
 
 _hasher = PasswordHasher()
 # Checked when the name is unknown, so that a wrong name takes as long as a wrong password.
@@ -232,40 +243,248 @@ def update_user(store: Store, actor: Actor, name: str, *, role: str | None = Non
 
 
 # ------------------------------------------------------------------ sign-in
-_failures: dict[str, list[float]] = {}
+def sign_in_wait(failures: int) -> int:
+    """Seconds a client must wait, after its last failure, before trying one name again.
+
+    The first FREE_FAILURES wrong passwords cost nothing (people mistype); each one after that
+    doubles the wait: 2, 4, 8, … seconds, at most MAX_WAIT_SECONDS. There is no hard lock: the
+    right password always works once the wait is over, and another client is never affected.
+    """
+    if failures < FREE_FAILURES:
+        return 0
+    return min(2 ** (failures - FREE_FAILURES + 1), MAX_WAIT_SECONDS)
+
+
+def wait_text(seconds: float) -> str:
+    """A duration as people say it: 8秒, 3分, 12時間 (rounded up)."""
+    s = max(1, int(seconds + 0.999))
+    if s < 60:
+        return f"{s}秒"
+    if s < 3600:
+        return f"{(s + 59) // 60}分"
+    return f"{(s + 3599) // 3600}時間"
+
+
+@dataclass
+class _Failures:
+    times: list[float]
+    generation: int  # the name's unlock count when the failures began (unlock_user bumps it)
+
+
+# Per server process: (name, client) → failures. A restart forgets them; `user unlock` clears a
+# name on every server through the database (its unlock count).
+_failures: dict[tuple[str, str], _Failures] = {}
 _failures_lock = threading.Lock()
+_MAX_TRACKED = 50_000  # (name, client) pairs kept; older entries are dropped first
 
 
-def _recent_failures(key: str, now: float) -> list[float]:
-    times = [t for t in _failures.get(key, []) if now - t < LOCKOUT_SECONDS]
-    _failures[key] = times
-    return times
+def _unlock_generation(store: Store, name: str) -> int:
+    return int(store.query("SELECT count(*) FROM auth_state WHERE kind = 'unlock' AND name = ?", [name])[0][0])
 
 
-def authenticate(store: Store, name: str, password: str, *, now: float | None = None) -> Actor:
-    """The Actor for a correct name and password; AuthError otherwise (same message either way)."""
+def _recent(key: tuple[str, str], now: float, generation: int | None) -> list[float]:
+    f = _failures.get(key)
+    if f is None:
+        return []
+    if generation is not None and f.generation != generation:
+        _failures.pop(key, None)
+        return []
+    f.times = [t for t in f.times if now - t < FAILURES_FORGOTTEN_AFTER]
+    return f.times
+
+
+def _record_failure(key: tuple[str, str], now: float, generation: int) -> None:
+    f = _failures.setdefault(key, _Failures([], generation))
+    f.times.append(now)
+    if len(_failures) > _MAX_TRACKED:  # an attacker cycling names: forget the stalest pairs
+        for k in sorted(_failures, key=lambda k: _failures[k].times[-1] if _failures[k].times else 0)[
+                : len(_failures) - _MAX_TRACKED]:
+            _failures.pop(k, None)
+
+
+def authenticate(store: Store, name: str, password: str, *, client: str = "", now: float | None = None) -> Actor:
+    """The Actor for a correct name and password; AuthError otherwise (same message either way).
+
+    client: who is asking (the browser's address, ui.frame.client_address). Failures slow down only
+    the same name from the same client (sign_in_wait)."""
     now = time.time() if now is None else now
     try:
-        key = _clean_name(name)
+        who = _clean_name(name)
     except UserError:
-        key = ""
+        who = ""
+    key = (who, str(client or ""))
     with _failures_lock:
-        if len(_recent_failures(key, now)) >= MAX_FAILURES:
-            raise AuthError("パスワードを続けて間違えたため、しばらくサインインできません。",
-                            hint=f"{LOCKOUT_SECONDS // 60}分ほど待ってから、もう一度お試しください")
-    rows = store.query("SELECT password_hash, active, role, departments, name FROM users WHERE name = ?", [key]) \
-        if key else []
+        pending = bool(_failures.get(key))
+    # The unlock count is read only while this client has failures for the name (the rare path).
+    generation = _unlock_generation(store, who) if pending else 0
+    with _failures_lock:
+        recent = _recent(key, now, generation if pending else None)
+        ready_at = recent[-1] + sign_in_wait(len(recent)) if recent else now
+    if now < ready_at:
+        raise AuthError(f"パスワードを続けて間違えたため、このユーザー名でのサインインはあと{wait_text(ready_at - now)}"
+                        "お待ちください（この端末からのサインインだけが待ちになります）。",
+                        hint="間違えるたびに待ち時間が延びます。パスワードを忘れた場合は管理者に再設定を依頼してください")
+    rows = store.query("SELECT password_hash, active, role, departments, name FROM users WHERE name = ?", [who]) \
+        if who else []
     stored = rows[0][0] if rows else None
     ok = verify_password(stored, password or "") and bool(rows) and bool(rows[0][1])
     if not ok:
+        generation = _unlock_generation(store, who) if not pending else generation
         with _failures_lock:
-            _failures.setdefault(key, []).append(now)
+            _record_failure(key, now, generation)
         raise AuthError("ユーザー名またはパスワードが違います。",
                         hint="パスワードを忘れた場合は管理者に再設定を依頼してください")
     with _failures_lock:
         _failures.pop(key, None)
     _h, _a, role, depts, real_name = rows[0]
     return Actor(real_name, role, tuple(json.loads(depts)) if depts else ())
+
+
+def unlock_user(store: Store, actor: Actor, name: str) -> None:
+    """Forget every client's failed sign-ins for this name, on every server (administrators only;
+    `python -m kpi user unlock NAME`). Recorded with who did it."""
+    require(actor, "users")
+    who = _clean_name(name)
+    if get_user(store, who) is None:
+        raise NotFound(f"ユーザー「{who}」は登録されていません。")
+    with store.transaction() as cur:
+        cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
+                    "VALUES ('unlock', ?, NULL, ?, ?, NULL)", [who, datetime.now(), actor.name])
+
+
+# ------------------------------------------------ staying signed in (cookie)
+# A password sign-in is kept across reloads and opened links by a signed, expiring cookie (HttpOnly,
+# set by the app server's /_kpi/session route, ui/session_route.py). The token names the user and
+# a random session id, and is signed (HMAC-SHA256) with a key kept in the database (never in git,
+# shared by every server of a shared store) together with a fingerprint of the user's password
+# hash: changing the password refuses every earlier cookie. A disabled user is refused because the
+# user is read again on every run; signing out revokes the session id on every server.
+SESSION_COOKIE = "kpi_session"
+DEFAULT_SESSION_HOURS = 12  # one working day; KPI_SESSION_HOURS changes it
+
+
+def session_seconds() -> int:
+    try:
+        hours = float(os.environ.get("KPI_SESSION_HOURS", DEFAULT_SESSION_HOURS))
+    except ValueError:
+        hours = DEFAULT_SESSION_HOURS
+    return int(max(0.1, min(hours, 24 * 30)) * 3600)
+
+
+@dataclass(frozen=True)
+class Session:
+    name: str
+    sid: str
+    issued: int
+    expires: int
+
+
+class SessionRefused(AuthError):
+    """A sign-in cookie that is not (or no longer) good: the person signs in again."""
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def password_stamp(name: str, password_hash: str | None) -> str:
+    """What a cookie is bound to besides the key: the user and their current password hash."""
+    return hashlib.sha256(f"{name}\x00{password_hash or ''}".encode()).hexdigest()
+
+
+def sign_session(secret: bytes, session: Session, stamp: str) -> str:
+    """The cookie value: payload.signature (URL-safe base64, no padding)."""
+    payload = _b64(json.dumps({"v": 1, "u": session.name, "sid": session.sid, "iat": session.issued,
+                               "exp": session.expires}, ensure_ascii=False, separators=(",", ":")).encode())
+    mac = hmac.new(secret, f"{payload}.{stamp}".encode(), hashlib.sha256).digest()
+    return f"{payload}.{_b64(mac)}"
+
+
+def read_session(secret: bytes, token: str, stamp_of, now: float) -> Session:
+    """The session a cookie names, once its signature, its user's password stamp and its expiry hold.
+
+    stamp_of(name) gives the user's current password_stamp, or None when the user is unknown or
+    disabled. Raises SessionRefused with the reason in Japanese."""
+    forged = SessionRefused("サインインの情報が正しくありません。もう一度サインインしてください。")
+    try:
+        payload, mac = str(token or "").split(".")
+        data = json.loads(_unb64(payload))
+        session = Session(str(data["u"]), str(data["sid"]), int(data["iat"]), int(data["exp"]))
+        given = _unb64(mac)
+    except (ValueError, KeyError, TypeError, json.JSONDecodeError):
+        raise forged from None
+    stamp = stamp_of(session.name)
+    expected = hmac.new(secret, f"{payload}.{stamp or ''}".encode(), hashlib.sha256).digest()
+    if stamp is None or not hmac.compare_digest(given, expected):
+        # A forged cookie, a changed password or a disabled user: the same answer for all three.
+        raise forged
+    if now >= session.expires:
+        raise SessionRefused(f"サインインの有効期限（{wait_text(session.expires - session.issued)}）が切れました。"
+                             "もう一度サインインしてください。")
+    return session
+
+
+def session_secret(store: Store, *, create: bool = True) -> bytes | None:
+    """The key that signs sign-in cookies, made on first use and kept in the database (None when
+    there is none yet and create is False: no cookie can be good then).
+
+    Two servers starting at once may each add one; every server then uses the smallest, so they
+    agree from the next read on."""
+    rows = store.query("SELECT min(value) FROM auth_state WHERE kind = 'cookie_secret'")
+    if (not rows or rows[0][0] is None) and not create:
+        return None
+    if not rows or rows[0][0] is None:
+        with store.transaction() as cur:
+            cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
+                        "VALUES ('cookie_secret', NULL, ?, ?, 'サーバー', NULL)", [secrets.token_hex(32), datetime.now()])
+        rows = store.query("SELECT min(value) FROM auth_state WHERE kind = 'cookie_secret'")
+    return bytes.fromhex(rows[0][0])
+
+
+def _stamp_of(store: Store):
+    def stamp_of(name: str) -> str | None:
+        rows = store.query("SELECT password_hash, active FROM users WHERE name = ?", [name])
+        if not rows or not rows[0][1] or rows[0][0] is None:
+            return None
+        return password_stamp(name, rows[0][0])
+    return stamp_of
+
+
+def issue_session(store: Store, name: str, *, now: float | None = None) -> tuple[Session, str]:
+    """A new session for a user who has just proven who they are, and its cookie value."""
+    now = int(time.time() if now is None else now)
+    session = Session(name, secrets.token_urlsafe(18), now, now + session_seconds())
+    stamp = _stamp_of(store)(name)
+    if stamp is None:
+        raise AuthError("このユーザーはサインインできません。")
+    return session, sign_session(session_secret(store), session, stamp)
+
+
+def resume_session(store: Store, token: str, *, now: float | None = None) -> Session:
+    """The session of a sign-in cookie sent with a new page load; SessionRefused if it is forged,
+    expired, signed out, or its user's password changed or the user was disabled since."""
+    now = time.time() if now is None else now
+    secret = session_secret(store, create=False)  # a cookie arriving before any key exists is forged
+    session = read_session(secret or secrets.token_bytes(32), token, _stamp_of(store), now)
+    if store.query("SELECT 1 FROM auth_state WHERE kind = 'signed_out' AND value = ?", [session.sid]):
+        raise SessionRefused("サインアウトしたため、もう一度サインインしてください。")
+    return session
+
+
+def end_session(store: Store, session: Session, *, now: float | None = None) -> None:
+    """Sign out: the session's cookie is refused from now on, by every server (kept until it would
+    have expired anyway; older records are removed)."""
+    now = time.time() if now is None else now
+    with store.transaction() as cur:
+        cur.execute("DELETE FROM auth_state WHERE kind = 'signed_out' AND expires_at < ?", [datetime.fromtimestamp(now)])
+        cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
+                    "VALUES ('signed_out', ?, ?, ?, ?, ?)",
+                    [session.name, session.sid, datetime.fromtimestamp(now), session.name,
+                     datetime.fromtimestamp(session.expires)])
 
 
 def actor_for(store: Store, name: str) -> Actor | None:

@@ -30,8 +30,8 @@ from kpi.store import Store, _sql_literal
 DEFAULT_KEEP = 20
 # Sessions of one server write backups one at a time (two uploads at once share one backup).
 _lock = threading.Lock()
-# Kept by restore(): accounts are not plan data, and the schema is the running program's.
-NOT_RESTORED = ("users", "schema_migrations")
+# Kept by restore(): accounts and sign-in state are not plan data, and the schema is the running program's.
+NOT_RESTORED = ("users", "schema_migrations", "auth_state")
 
 
 class BackupError(KpiError):

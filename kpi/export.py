@@ -19,7 +19,9 @@ from typing import Any, Iterable
 from kpi import xlsx
 from kpi.assess import assess_plan
 from kpi.departments import format_departments
+from kpi.errors import NotFound
 from kpi.numbers import plain
+from kpi.permissions import Actor, readable_plans
 from kpi.store import Store
 from kpi.xlsx import csv_text
 
@@ -52,13 +54,25 @@ def _bool(v: bool | None) -> str:
     return "" if v is None else ("true" if v else "false")
 
 
-def build(store: Store, what: str = "values", plan: str | None = None, today: date | None = None) -> Table:
+def build(store: Store, what: str = "values", plan: str | None = None, today: date | None = None, *,
+          actor: Actor) -> Table:
+    """One long table over the plans this actor may read (plan: only that one).
+
+    actor is required: which plans an export may hold is decided by kpi.permissions, the same
+    rule as the pages (a visitor without sign-in gets the public plans only, whatever the scope)."""
     if what not in COLUMNS:
         raise ValueError(what)
     rows: list[tuple[Any, ...]] = []
-    # plan as a person names it, compared normalised; an unknown plan raises NotFound.
-    chosen = store.require_plan(plan).plan_id if plan is not None else None
-    plans = [p for p in store.plans() if chosen is None or p.plan_id == chosen]
+    # plan as a person names it, compared normalised, among the plans this actor may read only: a plan
+    # that exists but is hidden from the actor gets the same answer as one that does not exist.
+    readable = readable_plans(store, actor)
+    if plan is not None:
+        found = store.plan_by_name(plan)
+        if found is None or all(p.plan_id != found.plan_id for p in readable):
+            names = "、".join(f"「{p.name}」" for p in readable[:10]) or "（ありません）"
+            raise NotFound(f"計画「{plan}」はありません", hint=f"書き出せる計画: {names}")
+        readable = [p for p in readable if p.plan_id == found.plan_id]
+    plans = readable
     for info in plans:
         data = store.load_plan(info.plan_id)
         if what == "values":
@@ -159,8 +173,8 @@ def to_xlsx(tables: Iterable[Table], sheet_names: dict[str, str] | None = None) 
 
 
 def write(store: Store, what: str, fmt: str, out: Path | None, plan: str | None = None,
-          today: date | None = None) -> bytes:
-    table = build(store, what, plan, today)
+          today: date | None = None, *, actor: Actor) -> bytes:
+    table = build(store, what, plan, today, actor=actor)
     data = to_csv(table) if fmt == "csv" else to_xlsx([table])
     if out is not None:
         Path(out).write_bytes(data)

@@ -11,6 +11,8 @@ Every writer calls one of these before it writes, inside kpi/ (pages only hide b
   or Store.apply(..., check=apply_check(actor, store, action));
 - anything else: require(actor, action, departments=…, owner=…) raises PermissionDenied.
 decide() gives the same answer with its reason, for pages that explain a hidden button.
+
+Every read that can reach a visitor asks visible_plans() (readable_plans / readable_plan).
 """
 
 from __future__ import annotations
@@ -140,8 +142,49 @@ def can_see_plan(actor: Actor, plan) -> bool:
 
 
 def visible_plans(actor: Actor, plans: Iterable) -> list:
-    """The plans an actor may open: all of them once signed in, public ones otherwise."""
+    """The plans an actor may open: all of them once signed in, public ones otherwise.
+
+    This is the one visibility decision. Every read that can reach a visitor goes through it:
+    the pages (ui.frame.sidebar and context(), which every page reads its plan from — so the
+    meeting mode, the pack, opinions and the department sheet too) and the exports
+    (readable_plans below, which kpi.export.build requires an actor for)."""
     return [p for p in plans if can_see_plan(actor, p)]
+
+
+def readable_plans(store: "Store", actor: Actor) -> list:
+    """The stored plans (PlanInfo) this actor may read, in the store's order."""
+    return visible_plans(actor, store.plans())
+
+
+def readable_plan(actor: Actor, plans: Iterable, plan_id: int | None):
+    """The plan with this id among plans, if the actor may read it; PermissionDenied otherwise.
+
+    A plan that exists but is not public gets the same answer as one that does not exist, so a
+    visitor cannot probe for the names or ids of plans that are not public."""
+    for p in plans:
+        if p.plan_id == plan_id and can_see_plan(actor, p):
+            return p
+    raise PermissionDenied(no_plan_message(actor, any_plan=True) if actor.public_only
+                           else "この計画は見つかりません。", hint="左の「計画」から選び直してください")
+
+
+def no_plan_message(actor: Actor, *, any_plan: bool) -> str:
+    """What to say when there is no plan to show, for who is asking (never sends a visitor or a
+    reader to 「データ取込」, which they cannot use)."""
+    if actor.public_only:
+        return "公開されている計画はありません。ほかの計画を見るにはサインインしてください。"
+    if any_plan:
+        return "表示できる計画がありません。"
+    return "計画がまだ登録されていません。" + upload_hint(actor)
+
+
+def upload_hint(actor: Actor) -> str:
+    """How a filled-in workbook gets into the dashboard, for this actor."""
+    if decide(actor, "import"):
+        return "「データ取込」からExcelを取り込んでください。"
+    if actor.public_only:
+        return "取り込みは、担当課・管理者がサインインして行います。"
+    return "取り込みは担当課（入力）または管理者が行います。必要な場合は管理者に依頼してください。"
 
 
 def write_check(actor: Actor, item_departments: Callable[[int | None, str], set[str]]) -> Callable[[ChangeSet, int | None], None]:

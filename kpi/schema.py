@@ -76,4 +76,11 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS value_notes (
         plan_id BIGINT, item_no VARCHAR, indicator VARCHAR, fiscal_year INTEGER, note VARCHAR, upload_id BIGINT);
     """),
+    # Sign-in state shared by every server (kpi/auth.py): kind 'cookie_secret' (the key that signs
+    # the remembered sign-in cookie), 'signed_out' (a sign-in cookie revoked by signing out, until it
+    # would expire anyway), 'unlock' (an administrator cleared a name's failed sign-ins).
+    ("1400_auth_state", """
+    CREATE TABLE IF NOT EXISTS auth_state (
+        kind VARCHAR, name VARCHAR, value VARCHAR, created_at TIMESTAMP, created_by VARCHAR, expires_at TIMESTAMP);
+    """),
 ]

@@ -3,6 +3,7 @@
 import streamlit as st
 
 from kpi.export import write as export_table
+from kpi.permissions import no_plan_message, upload_hint
 from kpi.prefill import blank_template, department_sheet, department_sheet_label, departments_of
 from ui import frame
 
@@ -12,14 +13,15 @@ EXPORTS = {"values": "年度値（計画・実績・達成率・評価）", "eva
 
 store = frame.get_store()
 ctx = frame.context()
+actor = frame.current_user()
 st.title("ダウンロード", anchor=False)
 
 st.subheader("担当課の記入用シート（記入済み）", anchor=False)
 if ctx is None:
-    st.info("計画がまだ登録されていません。")
+    st.info(no_plan_message(actor, any_plan=bool(frame.plans(store))))
 else:
     st.caption(f"「{frame.md(ctx.data.plan.name)}」の取組・指標と前年度の値を書き込んだExcelです。"
-               "黄色のセルに入力して保存し、「データ取込」からそのままアップロードしてください。")
+               "黄色のセルに入力して保存します。" + upload_hint(actor))
     plan = ctx.data.plan
     years = list(range(plan.start_fy, plan.end_fy + 1)) if plan.start_fy and plan.end_fy else []
     years = sorted(set(years) | set(ctx.data.data_years) | {ctx.fy})
@@ -46,11 +48,13 @@ c1, c2, c3 = st.columns(3)
 what = c1.radio("内容", list(EXPORTS), format_func=EXPORTS.get, key="dl_what")
 fmt = c2.radio("形式", ["csv", "xlsx"], format_func=lambda f: {"csv": "CSV（Excelでそのまま開けます）",
                                                              "xlsx": "Excel（.xlsx）"}[f], key="dl_fmt")
-scope = c3.radio("範囲", ["plan", "all"], format_func=lambda s: {"plan": "選んでいる計画", "all": "すべての計画"}[s],
-                 key="dl_scope", disabled=ctx is None)
+SCOPES = {"plan": "選んでいる計画", "all": "すべての計画（公開中のもの）" if actor.public_only else "すべての計画"}
+scope = c3.radio("範囲", list(SCOPES), format_func=SCOPES.get, key="dl_scope", disabled=ctx is None)
 plan_name = ctx.data.plan.name if ctx is not None and scope == "plan" else None
+# 「すべての計画」 is every plan this user may read: the export itself asks kpi.permissions.
 st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す",
-                   lambda: export_table(store, what, fmt, None, plan=plan_name, today=frame.today()), f"{what}.{fmt}",
+                   lambda: export_table(store, what, fmt, None, plan=plan_name, today=frame.today(), actor=actor),
+                   f"{what}.{fmt}",
                    "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click="ignore", icon=":material/table:", key="dl_export")
 st.caption("列の意味はREADMEの「コマンド」の表と同じです。年度は西暦（年度が始まる年）、率は小数（1.057 = 105.7%）です。")

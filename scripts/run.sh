@@ -6,4 +6,5 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --disable-pip-version-check -q -r requirements.txt
-exec .venv/bin/streamlit run app.py "$@"
+# serve.py runs app.py on Streamlit's server with the route that keeps a sign-in across reloads.
+exec .venv/bin/streamlit run serve.py "$@"

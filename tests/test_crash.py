@@ -31,7 +31,7 @@ BIG_ITEMS = 800  # × 6 years × (plan + actual) ≈ 9,600 values plus items and
 def snapshot(db) -> tuple[bytes, ...]:
     s = Store.open(db)
     try:
-        tables = tuple(export.to_csv(export.build(s, w, today=TODAY)) for w in ("values", "evaluations", "indicators"))
+        tables = tuple(export.to_csv(export.build(s, w, today=TODAY, actor=LOCAL_ADMIN)) for w in ("values", "evaluations", "indicators"))
         ups = tuple((u.upload_id, u.kind, u.uploaded_by, u.status) for u in s.uploads())
         counts = tuple(s.query(f"SELECT count(*) FROM {t}")[0][0]
                        for t in ("items", "indicators", "indicator_values", "change_log", "uploads"))
@@ -135,14 +135,14 @@ def test_backup_before_import_and_restore_round_trip(db, tmp_path):
         assert backup.list_backups(s) == []
         commit(s, [prepare(s, department_plan(tmp_path / "a.xlsx"), today=TODAY)], "一回目")
         (b1,) = backup.list_backups(s)  # the demo state, taken before 一回目 wrote anything
-        after_first = export.to_csv(export.build(s, "values", today=TODAY))
+        after_first = export.to_csv(export.build(s, "values", today=TODAY, actor=LOCAL_ADMIN))
         commit(s, [prepare(s, department_plan(tmp_path / "b.xlsx", actual={(1, 2022): 77}), today=TODAY)], "二回目")
         b2 = backup.list_backups(s)[0]
         assert b2.last_upload == b1.last_upload + 1 and b2.path != b1.path
         auth.add_user(s, LOCAL_ADMIN, "kanri", "admin", password="correct-horse-42")
         counter = s.query("SELECT value FROM counters WHERE name = 'upload'")[0][0]
         pre = backup.restore(s, b2.path, LOCAL_ADMIN)  # back to just after 一回目
-        assert export.to_csv(export.build(s, "values", today=TODAY)) == after_first
+        assert export.to_csv(export.build(s, "values", today=TODAY, actor=LOCAL_ADMIN)) == after_first
         assert pre is not None and pre.exists() and "before-restore" in pre.name
         last = s.uploads()[0]
         assert (last.kind, last.uploaded_by, last.file_name) == ("restore", LOCAL_ADMIN.name, b2.path.name)

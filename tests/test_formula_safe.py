@@ -23,6 +23,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import TODAY
+from kpi.permissions import LOCAL_ADMIN
 from kpi import export, xlsx
 from kpi.batch import Batch
 from kpi.importers.canonical import write_template
@@ -160,7 +161,7 @@ def test_pack_excel_writes_hostile_text_as_text(hostile):
 @pytest.mark.parametrize("what", list(export.COLUMNS))
 def test_every_export_writes_hostile_text_as_text(hostile, what):
     store, _pid = hostile
-    table = export.build(store, what, today=TODAY)
+    table = export.build(store, what, today=TODAY, actor=LOCAL_ADMIN)
     assert table.rows, what
     check_workbook(export.to_xlsx([table]), {PLAN} | ({"@策定", "-本文"} if what == "notes" else set()))
     # CSV has no cell types: formula-like text starts with an apostrophe, Excel shows it as text
@@ -172,7 +173,7 @@ def test_every_export_writes_hostile_text_as_text(hostile, what):
 
 def test_values_export_holds_the_stored_text(hostile):
     store, _pid = hostile
-    wb = load_workbook(io.BytesIO(export.to_xlsx([export.build(store, "values", today=TODAY)])))
+    wb = load_workbook(io.BytesIO(export.to_xlsx([export.build(store, "values", today=TODAY, actor=LOCAL_ADMIN)])))
     rows = list(wb.active.iter_rows(values_only=True))
     head = rows[0]
     got = {(r[head.index("item_no")], r[head.index("fiscal_year")]): dict(zip(head, r)) for r in rows[1:]}

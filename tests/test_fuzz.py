@@ -28,6 +28,7 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
 from conftest import SAMPLES, TODAY
 from kpi import export
+from kpi.permissions import LOCAL_ADMIN
 from kpi.errors import KpiError, Problem
 from kpi.importers import LAYOUTS
 from kpi.importers.canonical import COLUMNS, PLAN_KEYS, SHEET_PLAN
@@ -116,8 +117,8 @@ def check(store: Store, data: bytes, name: str, source: str) -> None:
         TALLY["refused"] += 1
         return
     TALLY["imported"] += 1
-    export.build(store, "values", plan=prep.batch.plan_name, today=TODAY)
-    export.build(store, "evaluations", plan=prep.batch.plan_name, today=TODAY)
+    export.build(store, "values", plan=prep.batch.plan_name, today=TODAY, actor=LOCAL_ADMIN)
+    export.build(store, "evaluations", plan=prep.batch.plan_name, today=TODAY, actor=LOCAL_ADMIN)
 
 
 # ------------------------------------------------- template-like workbooks

@@ -7,6 +7,7 @@ import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, TODAY
 from helpers import canonical_workbook, edited_copy
 from kpi import export, history
+from kpi.permissions import LOCAL_ADMIN
 from kpi.errors import NotFound, PermissionDenied
 from kpi.importing import commit, prepare
 from kpi.permissions import Actor
@@ -15,7 +16,7 @@ from test_cli import run
 
 
 def snapshot(store: Store) -> tuple[bytes, ...]:
-    return tuple(export.to_csv(export.build(store, w, today=TODAY)) for w in ("values", "evaluations", "indicators"))
+    return tuple(export.to_csv(export.build(store, w, today=TODAY, actor=LOCAL_ADMIN)) for w in ("values", "evaluations", "indicators"))
 
 
 def load(store: Store, path, who: str = "テスト", **kw) -> int:

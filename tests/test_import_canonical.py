@@ -7,6 +7,7 @@ from openpyxl import load_workbook
 from conftest import TODAY
 from helpers import canonical_workbook
 from kpi import export
+from kpi.permissions import LOCAL_ADMIN
 from kpi.importers import detect_layout, read_workbook
 from kpi.importers.canonical import write_template
 from kpi.importing import commit, prepare
@@ -50,7 +51,7 @@ def test_filled_template_imports_with_every_year_form(store, tmp_path):
     info = store.plans()[0]
     assert (info.name, info.municipality, info.start_fy, info.end_fy) == ("テスト市総合戦略", "テスト市", 2020, 2024)
     assert store.rule(info.plan_id).labels == ("S", "A", "B", "C", "D")
-    table = export.build(store, "values", today=TODAY)
+    table = export.build(store, "values", today=TODAY, actor=LOCAL_ADMIN)
     rows = {(r[4], r[8]): r for r in table.rows}
     # 20 ÷ 18 = 111.1% → A under S(120%)/A(100%)/B/C/D; progress (20 − 12) ÷ (40 − 12)
     assert rows[("創業件数", 2020)][9:14] == ("18", "20", "1.111", "0.286", "A")
@@ -58,10 +59,10 @@ def test_filled_template_imports_with_every_year_form(store, tmp_path):
     assert rows[("創業件数", 2022)][9:11] == ("30", "")  # '―' is no value, never 0
     assert rows[("空き店舗数", 2020)][6] == "lower"  # 80 → 50: lower is better
     assert rows[("空き店舗数", 2020)][11] == "0.962"  # 75 ÷ 78
-    ind = {r[2]: r for r in export.build(store, "indicators").rows}
+    ind = {r[2]: r for r in export.build(store, "indicators", actor=LOCAL_ADMIN).rows}
     assert ind["創業件数"][5:10] == (2019, "12", "false", 2024, "40")
     assert ind["相談会の開催"][10] == "継続実施"
-    ev = export.build(store, "evaluations").rows
+    ev = export.build(store, "evaluations", actor=LOCAL_ADMIN).rows
     assert ("テスト市総合戦略", "1", 2020, "年度", "A", "順調に増加") in ev
     assert ("テスト市総合戦略", "2", 2020, "上半期", "進捗に遅れあり", "") in ev
     depts = store.query("SELECT department, is_main, role FROM item_departments WHERE item_no = '1' ORDER BY sort")

@@ -19,6 +19,7 @@ from streamlit.testing.v1 import AppTest
 
 from conftest import NIIGATA, ROOT, TODAY
 from helpers import DEPT_PLAN, department_plan
+from kpi.permissions import LOCAL_ADMIN
 from kpi import export
 from kpi.errors import AmbiguousPlan, NotFound
 from kpi.importing import commit, prepare
@@ -119,10 +120,10 @@ def test_two_stored_look_alikes_are_refused_naming_both(store, tmp_path):
 
 def test_export_of_an_unknown_plan_is_an_error_not_an_empty_table(niigata_store):
     with pytest.raises(NotFound) as exc:
-        export.build(niigata_store, "values", plan="新潟市行政改革プラン2016", today=TODAY)
+        export.build(niigata_store, "values", plan="新潟市行政改革プラン2016", today=TODAY, actor=LOCAL_ADMIN)
     assert "計画「新潟市行政改革プラン2016」はありません" in exc.value.message
     assert "新潟市行政改革プラン2015" in exc.value.hint
-    assert export.build(niigata_store, "values", plan="新潟市行政改革プラン２０１５", today=TODAY).rows
+    assert export.build(niigata_store, "values", plan="新潟市行政改革プラン２０１５", today=TODAY, actor=LOCAL_ADMIN).rows
 
 
 # ------------------------------------------------------------------ the command line, as IT staff type it

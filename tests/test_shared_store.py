@@ -18,6 +18,7 @@ import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
 from helpers import canonical_workbook
 from kpi import export
+from kpi.permissions import LOCAL_ADMIN
 from kpi.errors import StoreConflictError, StoreError, StoreUnavailable
 from kpi.importing import commit, prepare
 from kpi.store import Store
@@ -64,7 +65,7 @@ def test_a_write_by_one_process_is_seen_by_another_at_once(shared_target):
     commit(a, [prepare(a, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "サーバーA")
     assert b.query("SELECT value FROM counters WHERE name = 'upload'")[0][0] == version + 1
     assert [p.name for p in b.plans()] == [NIIGATA_PLAN]
-    assert export.build(b, "values") == export.build(a, "values")
+    assert export.build(b, "values", actor=LOCAL_ADMIN) == export.build(a, "values", actor=LOCAL_ADMIN)
     a.close()
     b.close()
 
@@ -219,7 +220,7 @@ def test_the_readme_backup_and_restore_recipe_brings_everything_back(pg, tmp_pat
     files = tmp_path / "lake_files"
     store = Store.open(target, data_path=str(files))
     commit(store, [prepare(store, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "テスト")
-    before = {what: export.build(store, what) for what in ("values", "indicators", "items")}
+    before = {what: export.build(store, what, actor=LOCAL_ADMIN) for what in ("values", "indicators", "items")}
     uploads = store.uploads()
     store.close()
     pg_args = ["-h", "127.0.0.1", "-p", str(pg.port), "-U", pg.user]
@@ -233,7 +234,7 @@ def test_the_readme_backup_and_restore_recipe_brings_everything_back(pg, tmp_pat
     subprocess.run([str(pg.bin / "pg_restore"), *pg_args, "-d", "kpi_backup", str(dump)], check=True, timeout=120)
     shutil.copytree(tmp_path / "backup_files", files)
     restored = Store.open(target)
-    assert {what: export.build(restored, what) for what in before} == before
+    assert {what: export.build(restored, what, actor=LOCAL_ADMIN) for what in before} == before
     assert restored.uploads() == uploads
 
 
@@ -242,13 +243,13 @@ def test_maintain_merges_the_small_files_uploads_leave_and_keeps_every_value(sha
     for n in range(6):  # six uploads, each adding files to the tables it touched
         commit(store, [prepare(store, small_plan(tmp_path / f"v{n}.xlsx", "整理計画", 100 + n), today=TODAY)],
                "テスト")
-    before = export.build(store, "values")
+    before = export.build(store, "values", actor=LOCAL_ADMIN)
     files = store._data_files(store.cursor())
     r = cli("maintain", target=shared_target)
     assert r.returncode == 0, r.stderr.decode()
     assert store._data_files(store.cursor()) < files
     assert f"{files} 個 →" in r.stdout.decode()
-    assert export.build(store, "values") == before
+    assert export.build(store, "values", actor=LOCAL_ADMIN) == before
 
 
 def test_every_page_of_the_app_runs_on_the_shared_store(shared_target, demo_db, monkeypatch):

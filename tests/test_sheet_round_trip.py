@@ -25,6 +25,7 @@ import pytest
 from openpyxl import load_workbook
 
 from conftest import ROOT, TODAY
+from kpi.permissions import LOCAL_ADMIN
 from kpi import export
 from kpi.fiscal import format_fiscal_year, parse_fiscal_year
 from kpi.grading import PRESETS, GradingRule
@@ -246,7 +247,7 @@ def test_notes_are_shown_in_the_item_detail_and_the_export(store):
         table = detail.indicator_tables[0]
         assert table.columns[-1] == "備考"
         assert dict((r[0], r[-1]) for r in table.rows)[year] == note
-    rows = export.build(store, "values", plan=PLAN, today=TODAY)
+    rows = export.build(store, "values", plan=PLAN, today=TODAY, actor=LOCAL_ADMIN)
     got = {(r[1], r[8]): r[-1] for r in rows.rows}
     assert rows.columns[-1] == "note"
     assert {(no, parse_fiscal_year(y)): n for (no, y), n in notes.items()}.items() <= got.items()
@@ -301,7 +302,7 @@ def test_outputs_are_not_taken_back_as_input(store, tmp_path):
     deck = build_deck(store.load_plan(info.plan_id), store.rule(info.plan_id), today=TODAY,
                       opinions=load_opinions(store, info.plan_id))
     outputs = {"pack.xlsx": pack_file(deck, "xlsx").data,
-               **{f"{w}.xlsx": export.to_xlsx([export.build(store, w, today=TODAY)]) for w in export.COLUMNS}}
+               **{f"{w}.xlsx": export.to_xlsx([export.build(store, w, today=TODAY, actor=LOCAL_ADMIN)]) for w in export.COLUMNS}}
     for name, data in outputs.items():
         prep = prepare(store, data, name, today=TODAY)
         if name == "pack.xlsx":

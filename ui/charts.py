@@ -36,7 +36,7 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         x=x, y=[p.actual for p in pts], name="実績",
         marker=dict(color="#0072B2", line=dict(color="#0072B2", width=1.5),
                     pattern=dict(shape=["x" if p.actual_estimate else "" for p in pts], fgcolor="#FFFFFF", solidity=0.25)),
-        text=[(format_number(p.actual) + ("（見込み）" if p.actual_estimate else "") + (f" {p.grade}" if p.grade else ""))
+        text=[(format_number(p.actual) + ("（見込み）" if p.actual_estimate else "") + (f" {esc(p.grade)}" if p.grade else ""))
               if p.actual is not None else ("未報告" if p.due and p.target is not None else "") for p in pts],
         textposition="outside", hovertemplate="%{x} 実績 %{y:,}<extra></extra>")
     if view.baseline is not None:
@@ -88,11 +88,12 @@ def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", 
     labels = [l for l in list(rule.labels) + ["未評価"] if counts.get(l)]
     fig = go.Figure()
     for label in labels:
-        fig.add_bar(y=[""], x=[counts[label]], name=label, orientation="h", marker_color=colors.get(label, UNGRADED),
-                    text=[f"{label} {counts[label]}件"], textposition="inside", insidetextanchor="middle",
+        shown = esc(label)
+        fig.add_bar(y=[""], x=[counts[label]], name=shown, orientation="h", marker_color=colors.get(label, UNGRADED),
+                    text=[f"{shown} {counts[label]}件"], textposition="inside", insidetextanchor="middle",
                     textfont=dict(color="#FFFFFF" if label != "未評価" else "#000000", size=14),
-                    hovertemplate=f"{label}: %{{x}}件<extra></extra>")
-    fig.update_layout(barmode="stack", height=height, title=dict(text=title), font=dict(family=FONT, size=13),
+                    hovertemplate=f"{shown}: %{{x}}件<extra></extra>")
+    fig.update_layout(barmode="stack", height=height, title=dict(text=esc(title)), font=dict(family=FONT, size=13),
                       showlegend=False, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                       xaxis=dict(visible=False), yaxis=dict(visible=False), plot_bgcolor="#FFFFFF")
     return fig
@@ -119,9 +120,14 @@ def _count_tick(largest: int) -> int:
 
 
 def esc(text: object) -> str:
-    """User text for plotly: its titles, labels and hovers read <b>, <a href>, <span style> as
-    markup; escaped, they show the characters as typed (plotly decodes the entities)."""
-    return escape("" if text is None else str(text), quote=False)
+    """User text for plotly — the one place it is made plain. Every name, legend entry, bar or cell
+    text, hover, annotation, title and axis label a figure here takes from the data (titles, item
+    numbers, units, grade labels and meanings, statuses) goes through this.
+
+    Plotly reads <b>, <a href>, <span style> in those strings as markup, and %{…} in a hover or text
+    template as a placeholder; escaped (& < > and %), they show the characters as typed, since
+    plotly decodes the entities when it draws."""
+    return escape("" if text is None else str(text), quote=False).replace("%", "&#37;")
 
 
 def _short(text: str, n: int) -> str:
@@ -145,7 +151,7 @@ def heatmap_chart(hm, rule: GradingRule, height_per_row: int = 26) -> go.Figure:
     for i, c in enumerate(palette):
         scale += [(i / n, c), ((i + 1) / n, c)]
     ys = [f"No.{esc(r.item_no)} {esc(_short(r.title, 18))}" for r in hm.rows]
-    xs = list(hm.year_labels)
+    xs = [esc(x) for x in hm.year_labels]
     z = [[index.get(l, n - 1) if l else n - 1 for l in r.labels] for r in hm.rows]
     fig = go.Figure(go.Heatmap(
         x=xs, y=ys, z=z, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False, xgap=2, ygap=2,
@@ -154,19 +160,19 @@ def heatmap_chart(hm, rule: GradingRule, height_per_row: int = 26) -> go.Figure:
     for y, r in zip(ys, hm.rows):
         for x, label in zip(xs, r.labels):
             if label:
-                tx.append(x), ty.append(y), tt.append(label), tc.append(text_color(colors.get(label, UNGRADED)))
+                tx.append(x), ty.append(y), tt.append(esc(label)), tc.append(text_color(colors.get(label, UNGRADED)))
     fig.add_scatter(x=tx, y=ty, text=tt, mode="text", textfont=dict(color=tc, size=13), hoverinfo="skip",
                     showlegend=False)
     for label in rule.labels:  # a legend that names each colour (the letters are in the cells too)
         meaning = rule.meaning(label)
         fig.add_scatter(x=[xs[0]] if xs else [], y=[ys[0]] if ys else [], mode="markers",
-                        name=f"{label} {meaning}".strip(), hoverinfo="skip",
+                        name=esc(f"{label} {meaning}".strip()), hoverinfo="skip",
                         marker=dict(symbol="square", size=0.1, color=colors[label]))
     fig.update_layout(
         height=max(200, 130 + height_per_row * len(hm.rows)), font=dict(family=FONT, size=12),
         margin=dict(l=10, r=10, t=80, b=10), plot_bgcolor="#FFFFFF",
         legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, itemclick=False, itemsizing="constant",
-                    itemdoubleclick=False, title=dict(text=hm.basis_label + "：")),
+                    itemdoubleclick=False, title=dict(text=esc(hm.basis_label) + "：")),
         xaxis=dict(type="category", side="top", showgrid=False, fixedrange=True, categoryorder="array",
                    categoryarray=xs, range=[-0.5, len(xs) - 0.5]),
         yaxis=dict(type="category", showgrid=False, fixedrange=True, automargin=True, categoryorder="array",
@@ -185,9 +191,10 @@ def area_mix_chart(areas, rule: GradingRule, height_per_area: int = 44) -> go.Fi
         if not any(xs):
             continue
         c = colors.get(label, UNGRADED)
-        fig.add_bar(y=ys, x=xs, name=label, orientation="h", marker_color=c,
-                    text=[f"{label} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
-                    textfont=dict(color=text_color(c), size=13), hovertemplate=f"%{{y}}<br>{label}: %{{x}}件<extra></extra>")
+        shown = esc(label)
+        fig.add_bar(y=ys, x=xs, name=shown, orientation="h", marker_color=c,
+                    text=[f"{shown} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
+                    textfont=dict(color=text_color(c), size=13), hovertemplate=f"%{{y}}<br>{shown}: %{{x}}件<extra></extra>")
     fig.update_layout(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
                       font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
                       legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
@@ -242,11 +249,11 @@ def status_chart(areas, statuses: tuple[str, ...], height_per_area: int = 44) ->
             continue
         c = STATUS_COLORS.get(status, UNGRADED)
         mark = STATUS_MARK_TEXT.get(status, "")
-        name = f"{mark} {status}".strip()
+        name = esc(f"{mark} {status}".strip())
         fig.add_bar(y=ys, x=xs, name=name, orientation="h", marker_color=c,
                     text=[f"{name} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
                     textfont=dict(color=text_color(c), size=13),
-                    hovertemplate=f"%{{y}}<br>{status}: %{{x}}件<extra></extra>")
+                    hovertemplate=f"%{{y}}<br>{esc(status)}: %{{x}}件<extra></extra>")
     fig.update_layout(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
                       font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
                       legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),

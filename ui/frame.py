@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import date
-from typing import Iterable
+from pathlib import Path
+from typing import Iterable, Sequence
 
 import streamlit as st
 
@@ -26,12 +28,13 @@ def _open_store(path: str) -> Store:
     return store
 
 
-def get_store() -> Store:
+def get_store(pages: Sequence[tuple[str, str, str]] | None = None) -> Store:
     """The one DuckDB connection of this server process (each query takes its own cursor).
 
     Every page gets the store through here, so every page is behind the sign-in: a browser
     that opens a page by its URL in a new session runs that page file without app.py
     (streamlit serves pages/ itself until app.py has called st.navigation once).
+    pages: the router's (file, title, icon), home first, from app.py (see sign_in_gate).
     """
     _route_through_app()
     try:
@@ -40,7 +43,7 @@ def get_store() -> Store:
         show_error(exc)
         st.stop()
         raise
-    sign_in_gate(store)
+    sign_in_gate(store, pages)
     return store
 
 
@@ -67,6 +70,17 @@ def _route_through_app() -> None:
     if PagesManager.uses_pages_directory:
         PagesManager.uses_pages_directory = False
         st.rerun()
+
+
+def _under_apptest() -> bool:
+    """Whether this run is streamlit's AppTest (its runtime is a mock), not a real server."""
+    try:
+        from unittest.mock import NonCallableMock
+
+        from streamlit.runtime import Runtime
+        return Runtime.exists() and isinstance(Runtime.instance(), NonCallableMock)
+    except Exception:
+        return False
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -239,13 +253,15 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
 
 def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
-    from kpi.permissions import visible_plans
+    from kpi.permissions import no_plan_message, visible_plans
     version = data_version(store)
-    shown = visible_plans(current_user(), plans(store, version))
+    every = plans(store, version)
+    actor = current_user()
+    shown = visible_plans(actor, every)
     with st.sidebar:
         st.caption("表示する計画と年度")
         if not shown:
-            st.info("計画がまだ登録されていません。「データ取込」から登録してください。")
+            st.info(no_plan_message(actor, any_plan=bool(every)))
             return None, None, None
         ids = [p.plan_id for p in shown]
         names = {p.plan_id: p.name for p in shown}
@@ -294,14 +310,19 @@ class Context:
 def context() -> Context | None:
     """The selected plan and year; pages call this first and stop politely when there is none."""
     store = get_store()
+    from kpi.errors import PermissionDenied
+    from kpi.permissions import no_plan_message, readable_plan
+    version = data_version(store)
+    every = plans(store, version)
+    actor = current_user()
     plan_id = st.session_state.get("plan_id")
     if plan_id is None:
-        st.info("計画がまだ登録されていません。「データ取込」からExcelを取り込んでください。")
+        st.info(no_plan_message(actor, any_plan=bool(every)))
         return None
-    from kpi.permissions import can_see_plan
-    version = data_version(store)
-    if not any(p.plan_id == plan_id and can_see_plan(current_user(), p) for p in plans(store, version)):
-        st.info("表示できる計画がありません。サインインすると、公開されていない計画も見られます。")
+    try:
+        readable_plan(actor, every, plan_id)
+    except PermissionDenied as exc:
+        st.info(exc.message)
         return None
     data = load_plan(store, plan_id, version)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
@@ -334,6 +355,11 @@ def current_user():
 # Session keys of the sign-in (no widget uses them, so a browser cannot set them).
 _AUTH_USER = "_auth_user"  # name of the user signed in with a password
 _AUTH_PUBLIC = "_auth_public"  # the visitor chose the public view without sign-in
+_AUTH_SESSION = "_auth_session"  # the remembered sign-in (kpi.auth.Session) behind _AUTH_USER
+_AUTH_COOKIE_CHECKED = "_auth_cookie_checked"  # this session has looked at its sign-in cookie once
+_AUTH_COOKIE_CODE = "_auth_cookie_code"  # a new cookie waits for the page to fetch it (session_route)
+_AUTH_CLEAR_COOKIE = "_auth_clear_cookie"  # the browser's cookie is to be cleared (signed out, refused)
+_AUTH_NOTICE = "_auth_notice"  # why a remembered sign-in was refused, shown above the form
 
 
 def oidc_configured() -> bool:
@@ -344,12 +370,116 @@ def oidc_configured() -> bool:
         return False
 
 
-def sign_in_gate(store: Store):
+def client_address() -> str:
+    """The browser's address, as the key for counting its failed sign-ins (kpi.auth.authenticate).
+
+    st.context.ip_address is the connection's peer (None for loopback). Behind a reverse proxy the
+    server (uvicorn, under Streamlit 1.67) replaces it with the client from X-Forwarded-For, but only
+    for proxies listed in FORWARDED_ALLOW_IPS (default: this machine), so a browser cannot choose
+    its own address by sending that header."""
+    try:
+        return st.context.ip_address or "local"
+    except Exception:
+        return "local"
+
+
+def _remembered(store: Store) -> str | None:
+    """The user a sign-in cookie sent with this page load names, if it still holds (once per session)."""
+    from kpi import auth
+    if st.session_state.get(_AUTH_COOKIE_CHECKED):
+        return None
+    st.session_state[_AUTH_COOKIE_CHECKED] = True
+    try:
+        token = st.context.cookies.get(auth.SESSION_COOKIE)
+    except Exception:
+        token = None
+    if not token:
+        return None
+    try:
+        session = auth.resume_session(store, token)
+    except auth.SessionRefused as exc:
+        st.session_state[_AUTH_NOTICE] = exc.message
+        st.session_state[_AUTH_CLEAR_COOKIE] = True
+        return None
+    st.session_state[_AUTH_SESSION] = session
+    return session.name
+
+
+def _signed_in(store: Store, name: str) -> None:
+    """This session is now `name`'s (just proven); remember it in the browser when the server can."""
+    from kpi import auth
+    from ui import session_route
+    st.session_state[_AUTH_USER] = name
+    st.session_state.pop(_AUTH_PUBLIC, None)
+    st.session_state.pop(_AUTH_NOTICE, None)
+    st.session_state.pop(_AUTH_CLEAR_COOKIE, None)
+    if session_route.route_path():
+        try:
+            session, token = auth.issue_session(store, name)
+        except auth.AuthError:  # a user without a password (OIDC only): signed in for this page load only
+            return
+        st.session_state[_AUTH_SESSION] = session
+        st.session_state[_AUTH_COOKIE_CODE] = session_route.offer(token, session.expires - session.issued)
+
+
+# Asks the server route to set or clear the sign-in cookie (ui/session_route.py). A component of
+# Streamlit's own (st.components.v2): fixed code, the values passed as data, no HTML built from them.
+_COOKIE_JS = """
+export default function (component) {
+  const d = component.data;
+  if (!d || !d.path) return;
+  fetch(d.path, {method: d.method, headers: {[d.header]: d.value}, credentials: "same-origin", cache: "no-store"})
+    .catch(() => {});
+}
+"""
+_cookie_call = None
+
+
+def _cookie_script() -> None:
+    """Set the new sign-in cookie, or clear the old one, through the server route (once per change)."""
+    global _cookie_call
+    from ui import session_route
+    path = session_route.route_path()
+    if not path:
+        return
+    code = st.session_state.get(_AUTH_COOKIE_CODE)
+    if code and not session_route.pending(code):
+        st.session_state.pop(_AUTH_COOKIE_CODE, None)
+        code = None
+    if code:
+        method, value = "POST", code
+    elif st.session_state.pop(_AUTH_CLEAR_COOKIE, False):
+        method, value = "DELETE", "out"
+    else:
+        return
+    if _cookie_call is None:
+        _cookie_call = st.components.v2.component("kpi_session_cookie", js=_COOKIE_JS)
+    # The code is good once, for a minute, and only sets a cookie for the browser that sends it.
+    _cookie_call(data={"path": path, "method": method, "header": session_route.HEADER, "value": value},
+                 key=f"kpi_session_cookie_{method}_{value[:12]}", height=0)
+
+
+def _keep_the_page_asked_for(pages: Sequence[tuple[str, str, str]] | None) -> None:
+    """Before the sign-in form, let the router resolve the page the link names (every page, none of
+    them listed), so that the same URL opens that page once someone has signed in — if app.py's list
+    for them holds it; otherwise the router opens ホーム, as for any page a role does not see."""
+    if not pages or _under_apptest():
+        # AppTest runs only the first run of an st.navigation app through app.py and every later
+        # run as the resolved page alone, so a navigation here would take its sign-in runs out of
+        # the gate's hands; tests/browser/test_access.py covers this on the real server.
+        return
+    root = Path(__file__).resolve().parent.parent
+    st.navigation([st.Page(path, title=title, icon=icon, default=i == 0)
+                   for i, (path, title, icon) in enumerate(pages) if (root / path).exists()], position="hidden")
+
+
+def sign_in_gate(store: Store, pages: Sequence[tuple[str, str, str]] | None = None):
     """Decide who uses this session before any page runs; show the sign-in form and stop if nobody.
 
     Without users and without OIDC the app stays open as the local administrator (first run,
     a desktop install). The user is read again from the database on every run, so disabling
-    a user or changing a role takes effect at once.
+    a user or changing a role takes effect at once. A password sign-in survives a reload or a
+    newly opened link through its cookie (kpi.auth sessions), checked once per page load.
     """
     from kpi import auth
     from kpi.permissions import LOCAL_ADMIN, PUBLIC_VISITOR
@@ -368,14 +498,22 @@ def sign_in_gate(store: Store):
                 st.stop()
     else:
         name = st.session_state.get(_AUTH_USER)
+        if not name:
+            name = _remembered(store)
+            if name:
+                st.session_state[_AUTH_USER] = name
+                st.session_state.pop(_AUTH_PUBLIC, None)
         if name:
             actor = auth.actor_for(store, name)
             if actor is None:  # disabled or removed since signing in
                 st.session_state.pop(_AUTH_USER, None)
+                st.session_state.pop(_AUTH_SESSION, None)
+                st.session_state[_AUTH_CLEAR_COOKIE] = True
     if actor is None and st.session_state.get(_AUTH_PUBLIC):
         actor = PUBLIC_VISITOR
     if actor is None:
         st.session_state.pop("actor", None)
+        _keep_the_page_asked_for(pages)
         _sign_in_form(store, mode)
         st.stop()
     st.session_state["actor"] = actor
@@ -385,8 +523,12 @@ def sign_in_gate(store: Store):
 def _sign_in_form(store: Store, mode: str) -> None:
     from kpi import auth
     from kpi.permissions import PUBLIC_VISITOR, visible_plans
+    _cookie_script()
     st.title("計画進捗ダッシュボード", anchor=False)
     st.subheader("サインイン", anchor=False)
+    notice = st.session_state.pop(_AUTH_NOTICE, None)
+    if notice:
+        st.info(md(notice), icon=":material/info:")
     if mode == "oidc":
         st.write("組織のアカウントでサインインしてください。")
         if st.button("組織のアカウントでサインイン", type="primary", icon=":material/login:"):
@@ -403,12 +545,11 @@ def _sign_in_form(store: Store, mode: str) -> None:
             submitted = st.form_submit_button("サインイン", type="primary")
         if submitted:
             try:
-                actor = auth.authenticate(store, name, password)
+                actor = auth.authenticate(store, name, password, client=client_address())
             except KpiError as exc:
                 show_error(exc)
             else:
-                st.session_state[_AUTH_USER] = actor.name
-                st.session_state.pop(_AUTH_PUBLIC, None)
+                _signed_in(store, actor.name)
                 st.rerun()
     if visible_plans(PUBLIC_VISITOR, store.plans()):
         st.divider()
@@ -421,8 +562,23 @@ def _sign_in_form(store: Store, mode: str) -> None:
 def sign_in_as(name: str) -> None:
     """Sign this session in as a user it has just proven to be (the first administrator, created
     from this session while sign-in was still off)."""
-    st.session_state[_AUTH_USER] = name
-    st.session_state.pop(_AUTH_PUBLIC, None)
+    _signed_in(_open_store(resolve_target()), name)  # not get_store(): its gate would ask this session to sign in
+
+
+def _sign_out(mode: str) -> None:
+    from kpi import auth
+    session = st.session_state.pop(_AUTH_SESSION, None)
+    if session is not None:
+        try:  # refused by every server from now on, even if the browser kept the cookie
+            auth.end_session(get_store(), session)
+        except KpiError as exc:
+            show_error(exc)
+    for key in (_AUTH_USER, _AUTH_PUBLIC, _AUTH_COOKIE_CODE, "actor"):
+        st.session_state.pop(key, None)
+    st.session_state[_AUTH_CLEAR_COOKIE] = True
+    st.session_state[_AUTH_COOKIE_CHECKED] = True  # this page load's cookie is the old one
+    if mode == "oidc":
+        st.logout()
 
 
 def user_box(actor) -> None:
@@ -433,15 +589,12 @@ def user_box(actor) -> None:
         if mode == "local":
             st.caption(f"利用者: {md(actor.label)}（サインインなし）")
             return
+        _cookie_script()
         st.caption(f"利用者: {md(actor.label)}")
         if actor.public_only:
             if st.button("サインイン", key="_sign_in_again", icon=":material/login:"):
                 st.session_state.pop(_AUTH_PUBLIC, None)
                 st.rerun()
         elif st.button("サインアウト", key="_sign_out", icon=":material/logout:"):
-            st.session_state.pop(_AUTH_USER, None)
-            st.session_state.pop(_AUTH_PUBLIC, None)
-            st.session_state.pop("actor", None)
-            if mode == "oidc":
-                st.logout()
+            _sign_out(mode)
             st.rerun()

@@ -45,7 +45,10 @@ def _setup() -> None:
 
 def _rc() -> dict:
     return {"font.family": FONT_FAMILY, "font.size": 11, "axes.spines.top": False, "axes.spines.right": False,
-            "pdf.fonttype": 42, "svg.fonttype": "none", "axes.unicode_minus": False}
+            "pdf.fonttype": 42, "svg.fonttype": "none", "axes.unicode_minus": False,
+            # Titles, units and grade labels are user text: '$…$' in them is characters, not mathtext
+            # (which draws them as formulas, and fails the whole pack on a '$\frac{$').
+            "text.parse_math": False}
 
 
 def text_color(background: str) -> str:

@@ -27,7 +27,8 @@ class Server(AppServer):
 
     def __init__(self, db: Path | str, env: dict[str, str] | None = None, log_dir: Path | None = None):
         self.db = db
-        super().__init__(ROOT / "app.py", {"KPI_DB": str(db), **(env or {})}, log_dir or Path(db).parent, timeout=90)
+        # serve.py: app.py on Streamlit's server plus the sign-in cookie route, as scripts/run.sh starts it.
+        super().__init__(ROOT / "serve.py", {"KPI_DB": str(db), **(env or {})}, log_dir or Path(db).parent, timeout=90)
 
 
 @pytest.fixture(scope="session")

@@ -12,11 +12,18 @@ import pytest
 
 from browser.conftest import Server, shot, wait_idle
 from conftest import ROOT, TODAY
+from kpi.grading import Band, GradingRule
 from kpi.importing import commit, prepare
+from kpi.permissions import LOCAL_ADMIN
+from kpi.settings import save_rule
 from kpi.store import Store
 from test_hostile import FORMULA, HOSTILE_PLAN, IMG, LINK, SCRIPT, hostile_workbook
 
 PAGES = ["", "item_detail", "hierarchy", "lagging", "departments", "qualitative", "plan"]
+BOLD_GRADE = "<b>優</b>"
+LINK_GRADE = '<a href="https://evil.example.jp/">良</a>'
+GRADE_RULE = GradingRule(name="独自", bands=(Band(BOLD_GRADE, 1.0, "<b>太字</b>"), Band(LINK_GRADE, 0.8, "順調")),
+                         default_label="可", lagging_below=LINK_GRADE)
 
 
 @pytest.fixture(scope="module")
@@ -27,6 +34,9 @@ def hostile_server(tmp_path_factory):
     prep = prepare(s, hostile_workbook(d / "hostile.xlsx"), today=TODAY)
     assert not prep.errors, prep.errors
     commit(s, [prep], "テスト")
+    # A custom rule whose grade labels carry markup: every chart shows them (legends, bar and cell
+    # texts, hovers) and plotly would draw them bold or as a link.
+    save_rule(s, HOSTILE_PLAN, GRADE_RULE, LOCAL_ADMIN)
     s.close()
     server = Server(db)
     yield server
@@ -50,12 +60,16 @@ def injected(page) -> dict:
         // https:// address shown as itself may be linked (GitHub-style autolink): it deceives no one.
         evilLinks: [...document.querySelectorAll('a')].filter(a => /^javascript:/i.test(a.href) ||
             (/evil\\.example/.test(a.href) && !a.textContent.includes('evil.example'))).length,
-        bold: [...document.querySelectorAll('b, strong')].filter(b => b.textContent === '計画' || b.textContent === '太字').length,
+        bold: [...document.querySelectorAll('b, strong')].filter(b => ['計画', '太字', '優'].includes(b.textContent)).length,
         svg: document.querySelectorAll('svg[onload]').length,
-        // plotly draws <b> in chart text as a bold <tspan>, and <a href> as a link
+        // plotly draws <b> in chart text as a bold <tspan>, and <a href> as a link (the grade
+        // labels 優 and 良 of the custom rule, the indicator's 太字)
         chartMarkup: [...document.querySelectorAll('.js-plotly-plot tspan, .js-plotly-plot a')].filter(t =>
             t.tagName.toLowerCase() === 'a' || /bold/.test(t.getAttribute('style') || '') &&
-            ['太字', '計画'].includes(t.textContent)).length,
+            ['太字', '計画', '優'].includes(t.textContent)).length,
+        // the labels as typed, somewhere in the charts' text (so the check above has something to miss)
+        chartLabels: [...document.querySelectorAll('.js-plotly-plot text')].some(t =>
+            t.textContent.includes('<b>優</b>') || t.textContent.includes('良</a>')),
     })""")
 
 
@@ -63,7 +77,11 @@ def injected(page) -> dict:
 def test_pages_show_hostile_text_literally_and_run_nothing(hostile_server, page, path):
     text = open_page(page, f"{hostile_server.url}/{path}")
     page.wait_for_timeout(500)  # give an injected onerror/onload the chance it must not get
-    assert injected(page) == {"pwned": None, "img": 0, "evilLinks": 0, "bold": 0, "svg": 0, "chartMarkup": 0}
+    found = injected(page)
+    labelled = found.pop("chartLabels")
+    if path in ("", "hierarchy"):  # the heatmap, the areas' bars and the treemap show every item's grade
+        assert labelled, path
+    assert found == {"pwned": None, "img": 0, "evilLinks": 0, "bold": 0, "svg": 0, "chartMarkup": 0}
     assert "Traceback" not in text and "予期しないエラー" not in text
     if path == "":
         # The title shows '<b>計画</b>' as characters, not bold. (Streamlit's Markdown turns '--'
