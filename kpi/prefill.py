@@ -199,10 +199,7 @@ def sheet_for(store: Store, plan_name: str, year: object, department: str | None
     """department_sheet named the way a person writes it: the plan's name, the year as on the page
     (2024, 令和6年度, R6) and the department (None: every item of the plan). Unknown names and
     years are refused with the choices there are."""
-    info = store.plan_by_name(plan_name) or store.plan_by_name(clean_text(plan_name))
-    if info is None:
-        names = "、".join(f"「{p.name}」" for p in store.plans()) or "（まだありません）"
-        raise NotFound(f"計画「{plan_name}」はありません", hint=f"登録されている計画: {names}")
+    info = store.require_plan(plan_name)  # compared in the one normalised form of plan names
     try:
         fy = parse_fiscal_year(year)
     except FiscalYearError as exc:

@@ -17,6 +17,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from conftest import NIIGATA_PLAN, ROOT, TODAY
+from kpi.errors import NotFound
 from kpi import auth, export
 from kpi.errors import PermissionDenied
 from kpi.permissions import LOCAL_ADMIN, PUBLIC_VISITOR, Actor, no_plan_message, readable_plan, upload_hint
@@ -77,6 +78,17 @@ def public_store(tmp_path_factory):
 def test_every_export_holds_only_the_plans_the_actor_may_read(public_store, what, actor, sees_private):
     everything = {r[0] for r in export.build(public_store, what, today=TODAY, actor=LOCAL_ADMIN).rows}
     for plan in (None, NIIGATA_PLAN, *PRIVATE):
+        if plan in PRIVATE and not sees_private:
+            # A plan hidden from the actor is answered like one that does not exist (item 2: an
+            # unknown plan is an error, never an empty table), and no hidden name is offered.
+            for call in (lambda: export.build(public_store, what, plan, today=TODAY, actor=actor),
+                         lambda: export.write(public_store, what, "csv", None, plan, today=TODAY, actor=actor)):
+                with pytest.raises(NotFound) as refused:
+                    call()
+                said = f"{refused.value.message} {refused.value.hint}"
+                assert said.startswith(f"計画「{plan}」はありません"), said
+                assert not [n for n in PRIVATE if n in said.replace(f"計画「{plan}」", "")], said
+            continue
         table = export.build(public_store, what, plan, today=TODAY, actor=actor)
         names = {r[0] for r in table.rows}
         if sees_private:

@@ -24,7 +24,8 @@ def server(tmp_path_factory):
     from conftest import _demo_db
     d = tmp_path_factory.mktemp("survives")
     shutil.copy(_demo_db(tmp_path_factory), d / "kpi.duckdb")
-    s = Server(d / "kpi.duckdb", env={"KPI_READ_MEMORY_MB": "200"})
+    # A generous time limit: on a busy machine the memory limit must still be what ends the big read.
+    s = Server(d / "kpi.duckdb", env={"KPI_READ_MEMORY_MB": "200", "KPI_READ_TIMEOUT": "300"})
     yield s
     s.stop()
 
@@ -71,7 +72,7 @@ def test_a_file_past_every_check_is_stopped_by_the_readers_own_limit(server, pag
     path.write_bytes(book(A1 + '<row r="99999"><c r="T99999" t="s"><v>0</v></c></row>',
                           shared_strings=f'<sst xmlns="{MAIN}" uniqueCount="4900000"><si><t>x</t></si></sst>'))
     _upload(server, page, [path])
-    page.get_by_text("「大きすぎる.xlsx」は読み込むのに必要なメモリが上限（200 MB）を超えたため").wait_for()
+    page.get_by_text("「大きすぎる.xlsx」は読み込むのに必要なメモリが上限（200 MB）を超えたため").wait_for(timeout=180_000)
     shot(page, "reader_memory_limit")
     _another_tab_gets_the_home_page(server, page)
 
