@@ -16,4 +16,5 @@ if [ ! -x .venv/bin/python ]; then
   python3 -m venv .venv
 fi
 .venv/bin/pip install --disable-pip-version-check -q -r requirements-dev.txt
-exec .venv/bin/python -m pytest "$@"
+# Two workers, one test file each at a time (a file's servers and fixtures stay in one process).
+exec .venv/bin/python -m pytest -n 2 --dist loadfile "$@"
