@@ -41,7 +41,7 @@ st.set_page_config(page_title="計画進捗ダッシュボード", page_icon=":m
 try:
     # The pages in router order, home first: the sign-in form keeps the page a link names (frame).
     store = frame.get_store(pages=[(path, title, icon) for _s, path, title, icon in PAGES])
-    # Sign-in (kpi/auth.py): stops here with the sign-in form until someone is signed in, unless
+    # Sign-in (kpi/access/auth.py): stops here with the sign-in form until someone is signed in, unless
     # sign-in is off (no users, no OIDC), when everyone is the local administrator as before.
     actor = frame.sign_in_gate(store)
 

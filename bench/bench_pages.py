@@ -3,7 +3,7 @@
 Not part of the test run. Usage:
     .venv/bin/python bench/bench_pages.py [--items 300] [--years 8] [--repeat 5]
 
-Builds the synthetic plan (kpi.synthetic) in a temporary database, then times, for the
+Builds the synthetic plan (kpi.intake.synthetic) in a temporary database, then times, for the
 median of --repeat runs: loading the plan, one assess_plan, and every page's view function.
 A page's view should stay within a few assessments (the home page needs two: this year and
 last year); the ratios are what to compare between runs, machines being noisy.
@@ -40,19 +40,20 @@ def main() -> None:
     ap.add_argument("--repeat", type=int, default=5)
     args = ap.parse_args()
 
-    from kpi.assess import assess_plan
-    from kpi.settings import form_of, preview_rule_change
-    from kpi.grading import PRESETS
-    from kpi.store import Store
-    from kpi.synthetic import SyntheticSpec, build_synthetic
-    from kpi.views_departments import departments_view
-    from kpi.views_extras import load_extras
-    from kpi.views_hierarchy import hierarchy_view
-    from kpi.views_home import home_view
-    from kpi.views_item import item_detail_view
-    from kpi.views_lagging import lagging_view
-    from kpi.views_plan import plan_view
-    from kpi.views_qualitative import qualitative_view
+    from kpi.intake.synthetic import SyntheticSpec, build_synthetic
+    from kpi.rules.assess import assess_plan
+    from kpi.rules.grading import PRESETS
+    from kpi.store.store import Store
+    from kpi.views.departments import departments_view
+    from kpi.views.extras import load_extras
+    from kpi.views.hierarchy import hierarchy_view
+    from kpi.views.home import home_view
+    from kpi.views.item import item_detail_view
+    from kpi.views.lagging import lagging_view
+    from kpi.views.plan import plan_view
+    from kpi.views.qualitative import qualitative_view
+    from kpi.rules.rule_form import form_of
+    from kpi.views.rule_settings import preview_rule_change
 
     with tempfile.TemporaryDirectory() as tmp:
         store = Store.open(Path(tmp) / "bench.duckdb")

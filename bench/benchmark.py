@@ -110,7 +110,7 @@ class Target:
 def ensure_store(target: Target, scale: str) -> int:
     """Generate the scale into the target once (kept between runs); returns the first plan's id."""
     from bench.generate import SCALES, build_store, plan_specs
-    from kpi.store import Store
+    from kpi.store.store import Store
     specs = plan_specs(SCALES[scale])
     s = Store.open(target.db, data_path=target.env.get("KPI_DATA_PATH"))
     try:
@@ -138,7 +138,7 @@ def ensure_store(target: Target, scale: str) -> int:
 
 def store_counts(target: Target) -> dict[str, int]:
     from bench.generate import counts
-    from kpi.store import Store
+    from kpi.store.store import Store
     s = Store.open(target.db, data_path=target.env.get("KPI_DATA_PATH"))
     try:
         return counts(s)
@@ -208,8 +208,8 @@ def run_pages(target: Target, plan_id: int, repeat: int, only: list[str] | None)
 
 # ---------------------------------------------------------------- 2. imports
 def _child_import(book: str, db: str) -> None:
-    from kpi.importing import commit, prepare
-    from kpi.store import Store
+    from kpi.intake.pipeline import commit, prepare
+    from kpi.store.store import Store
     store = Store.open(db)
     prep = prepare(store, Path(book), today=TODAY)
     if prep.errors:

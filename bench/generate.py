@@ -1,6 +1,6 @@
 """Synthetic data at municipal and prefecture scale, and big workbooks in the published layouts.
 
-Deterministic: every plan's rows come from kpi.synthetic with a seed derived from its
+Deterministic: every plan's rows come from kpi.intake.synthetic with a seed derived from its
 position, and the workbooks from fixed seeds, so two runs write the same data (only
 upload timestamps differ). Stores are filled through the one write path (Store.apply),
 one transaction per plan, as a prefecture's cities would upload them.
@@ -27,8 +27,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from kpi.batch import Batch  # noqa: E402
-from kpi.synthetic import SyntheticSpec, synthetic_batch  # noqa: E402
+from kpi.intake.synthetic import SyntheticSpec, synthetic_batch  # noqa: E402
+from kpi.store.journal import Batch  # noqa: E402
 
 SEED = 20261123
 START_FY = 2016
@@ -74,7 +74,7 @@ def plan_specs(scale: Scale, seed: int = SEED) -> list[SyntheticSpec]:
 
 
 def plan_batch(spec: SyntheticSpec) -> Batch:
-    """kpi.synthetic's plan plus a committee's opinions on some items (the 委員意見 page reads them)."""
+    """kpi.intake.synthetic's plan plus a committee's opinions on some items (the 委員意見 page reads them)."""
     b = synthetic_batch(spec)
     rnd = random.Random(spec.seed * 7 + 1)
     meetings = [(f"{fy}年度 第{k}回推進委員会", date(fy + 1, 5 + 3 * k, 20)) for fy in
@@ -91,7 +91,7 @@ def plan_batch(spec: SyntheticSpec) -> Batch:
 
 def build_store(target: str, scale: Scale, *, progress: bool = True) -> dict[str, int]:
     """Write every plan of the scale into the store at target (a file path or 'ducklake:…')."""
-    from kpi.store import Store, UploadMeta
+    from kpi.store.store import Store, UploadMeta
     store = Store.open(target)
     try:
         t0 = time.perf_counter()
@@ -148,10 +148,10 @@ def progress_book(path: Path, sheets: int = 300, seed: int = SEED) -> Path:
 
 
 def canonical_book(path: Path, rows: int = 100_000, years: int = YEARS, seed: int = SEED) -> Path:
-    """Our template (kpi/importers/canonical.py) with `rows` rows in 年度値: items × 3 indicators × years."""
+    """Our template (kpi/intake/layouts/canonical.py) with `rows` rows in 年度値: items × 3 indicators × years."""
     from openpyxl import Workbook
 
-    from kpi.importers.canonical import COLUMNS
+    from kpi.intake.layouts.canonical import COLUMNS
     rnd = random.Random(seed)
     per_item = 3 * years
     items = max(1, -(-rows // per_item))

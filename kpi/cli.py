@@ -43,7 +43,7 @@ class _TerminalSafe:
 
 
 def _store(args):
-    from kpi.store import Store
+    from kpi.store.store import Store
     return Store.open(args.db, data_path=getattr(args, "data_path", None))
 
 
@@ -58,7 +58,7 @@ def _user(args) -> str:
 
 def cmd_init(args) -> int:
     store = _store(args)
-    from kpi.store import redact
+    from kpi.store.store import redact
     print(f"データベースを用意しました: {redact(store.target)}")
     return 0
 
@@ -69,31 +69,31 @@ def cmd_maintain(args) -> int:
 
 
 def cmd_copy_store(args) -> int:
-    from kpi.store import Store
+    from kpi.store.store import Store
     target = Store.open(args.to, data_path=args.data_path)
     copied = target.copy_from_file(args.source)
     for table, n in copied.items():
         print(f"{table}\t{n}")
-    from kpi.store import redact
+    from kpi.store.store import redact
     print(f"移しました: {args.source} → {redact(target.target)}（{sum(copied.values())} 行）")
     return 0
 
 
 def cmd_demo(args) -> int:
-    from kpi.demo import load_demo
+    from kpi.intake.demo import load_demo
     store = _store(args)
     report = load_demo(store)
     for name in report.loaded:
         print(f"読み込みました: {name}")
     for file, reason in report.skipped:
         print(f"読み込めませんでした: {file}: {reason}", file=sys.stderr)
-    from kpi.store import redact
+    from kpi.store.store import redact
     print(f"データベース: {redact(str(store.path))}")
     return 0
 
 
 def cmd_import(args) -> int:
-    from kpi.importing import commit, prepare_many
+    from kpi.intake.pipeline import commit, prepare_many
     store = _store(args)
     prepared = prepare_many(store, [(Path(f).name, Path(f)) for f in args.files], plan_name=args.plan)
     failed = False
@@ -129,7 +129,7 @@ def cmd_import(args) -> int:
 
 
 def cmd_history(args) -> int:
-    from kpi import history
+    from kpi.intake import history
     store = _store(args)
     if args.id is not None:
         e = history.find_upload(store, args.id)
@@ -153,7 +153,7 @@ def cmd_history(args) -> int:
 
 
 def cmd_undo(args) -> int:
-    from kpi import history
+    from kpi.intake import history
     store = _store(args)
     res = history.undo(store, args.id, _user(args), note=args.note)
     print(f"取込番号 {res.undone} を取り消しました（取消の記録: 取込番号 {res.upload_id}、"
@@ -162,7 +162,7 @@ def cmd_undo(args) -> int:
 
 
 def cmd_template(args) -> int:
-    from kpi.importers.canonical import write_template
+    from kpi.outputs.template import write_template
     write_template(args.output, plan_name=args.plan or "")
     print(f"テンプレートを書き出しました: {args.output}")
     return 0
@@ -171,7 +171,7 @@ def cmd_template(args) -> int:
 def cmd_sheet(args) -> int:
     from datetime import date
 
-    from kpi.prefill import sheet_for
+    from kpi.outputs.department_sheet import sheet_for
     store = _store(args)
     dl = sheet_for(store, args.plan, args.year, args.department, date.today())
     out = Path(args.output)
@@ -183,13 +183,13 @@ def cmd_sheet(args) -> int:
 
 
 def cmd_export(args) -> int:
-    from kpi.export import write
+    from kpi.outputs.export import write
     store = _store(args)
     fmt = args.format or ("xlsx" if args.output and str(args.output).lower().endswith(".xlsx") else "csv")
     # An unknown plan is an error (exit 1, the registered plans named), never an empty table.
     plan = store.require_plan(args.plan).name if args.plan else None
     # Whoever holds the database (file or catalog) reads every plan, like the local administrator.
-    from kpi.permissions import Actor
+    from kpi.access.permissions import Actor
     data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=plan,
                  actor=Actor(_user(args), "admin"))
     if not args.output:
@@ -213,15 +213,15 @@ def _read_password(args) -> str | None:
         return None
     first = getpass.getpass("パスワード: ")
     if getpass.getpass("パスワード（確認）: ") != first:
-        from kpi.auth import UserError
+        from kpi.access.auth import UserError
         raise UserError("確認用のパスワードが一致しません。")
     return first
 
 
 def cmd_user(args) -> int:
     # The CLI is run by whoever holds the database file: a trusted local administrator.
-    from kpi import auth
-    from kpi.permissions import LOCAL_ADMIN, ROLE_LABELS, Actor
+    from kpi.access import auth
+    from kpi.access.permissions import LOCAL_ADMIN, ROLE_LABELS, Actor
     store = _store(args)
     admin = Actor(args.by or _user(args) or LOCAL_ADMIN.name, "admin")
     if args.user_command == "add":
@@ -256,7 +256,7 @@ def cmd_user(args) -> int:
 
 
 def cmd_backup(args) -> int:
-    from kpi import backup
+    from kpi.intake import backup
     store = _store(args)
     if args.list:
         items = backup.list_backups(store)
@@ -279,8 +279,8 @@ def cmd_backup(args) -> int:
 
 
 def cmd_restore(args) -> int:
-    from kpi import backup
-    from kpi.permissions import Actor
+    from kpi.access.permissions import Actor
+    from kpi.intake import backup
     store = _store(args)
     before = backup.restore(store, args.file, Actor(_user(args), "admin"))
     print(f"復元しました: {args.file}")

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.views_departments import departments_view
+from kpi.views.departments import departments_view
 from ui import components, frame, tables
 
 ctx = frame.context()

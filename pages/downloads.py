@@ -2,9 +2,9 @@
 
 import streamlit as st
 
-from kpi.export import write as export_table
-from kpi.permissions import no_plan_message, upload_hint
-from kpi.prefill import blank_template, department_sheet, department_sheet_label, departments_of
+from kpi.access.permissions import no_plan_message, upload_hint
+from kpi.outputs.department_sheet import blank_template, department_sheet, department_sheet_label, departments_of
+from kpi.outputs.export import write as export_table
 from ui import frame
 
 ALL = "__all__"
@@ -51,7 +51,7 @@ fmt = c2.radio("形式", ["csv", "xlsx"], format_func=lambda f: {"csv": "CSV（E
 SCOPES = {"plan": "選んでいる計画", "all": "すべての計画（公開中のもの）" if actor.public_only else "すべての計画"}
 scope = c3.radio("範囲", list(SCOPES), format_func=SCOPES.get, key="dl_scope", disabled=ctx is None)
 plan_name = ctx.data.plan.name if ctx is not None and scope == "plan" else None
-# 「すべての計画」 is every plan this user may read: the export itself asks kpi.permissions.
+# 「すべての計画」 is every plan this user may read: the export itself asks kpi.access.permissions.
 st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す",
                    lambda: export_table(store, what, fmt, None, plan=plan_name, today=frame.today(), actor=actor),
                    f"{what}.{fmt}",

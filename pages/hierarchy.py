@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from kpi.views_hierarchy import hierarchy_view, levels_text
-from ui import components, charts, frame, tables
+from kpi.views.hierarchy import hierarchy_view, levels_text
+from ui import charts, components, frame, tables
 
 ctx = frame.context()
 if ctx is None:

@@ -4,7 +4,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.errors import KpiError
-from kpi.history import can_undo, changes_of, undo, upload_list
+from kpi.intake.history import can_undo, changes_of, undo, upload_list
 from ui import frame
 
 store = frame.get_store()

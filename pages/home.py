@@ -2,8 +2,8 @@
 
 import streamlit as st
 
-from kpi.views_home import BASIS_LABELS, home_view
-from ui import components, charts, frame, tables
+from kpi.views.home import BASIS_LABELS, home_view
+from ui import charts, components, frame, tables
 
 ctx = frame.context()
 if ctx is None:

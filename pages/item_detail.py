@@ -3,8 +3,8 @@ the yearly schedule and the narratives."""
 
 import streamlit as st
 
-from kpi.numbers import format_number
-from kpi.views_item import item_detail_view
+from kpi.rules.numbers import format_number
+from kpi.views.item import item_detail_view
 from ui import charts, frame, tables
 
 ctx = frame.context()

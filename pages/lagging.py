@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.views_lagging import lagging_view
+from kpi.views.lagging import lagging_view
 from ui import components, frame, tables
 
 PAGE_SIZE = 10

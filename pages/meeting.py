@@ -1,6 +1,6 @@
 """会議モード: the deck on a projector, one slide at a time, moved with ← → or the buttons.
 
-The slides come from kpi.pack.slides.build_deck, the same deck the 会議資料 page writes
+The slides come from kpi.outputs.pack.slides.build_deck, the same deck the 会議資料 page writes
 to PowerPoint and PDF. The order, the lagging-only switch and the meeting are kept in
 st.session_state["deck_options"], shared with that page.
 """
@@ -9,8 +9,8 @@ st.session_state["deck_options"], shared with that page.
 import pandas as pd
 import streamlit as st
 
-from kpi.opinions import load_opinions
-from kpi.pack.slides import build_deck
+from kpi.outputs.opinions import load_opinions
+from kpi.outputs.pack.slides import build_deck
 from ui import charts, frame, presenter
 
 ctx = frame.context()

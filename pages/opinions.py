@@ -1,6 +1,6 @@
 """委員意見: the committee's opinions per item and meeting, and the departments' answers.
 
-Entries are written through the one write path (kpi.opinions → Store.apply as an edit by
+Entries are written through the one write path (kpi.outputs.opinions → Store.apply as an edit by
 the signed-in user, permissions checked in the transaction); the next meeting's pack and
 会議モード show them on the item's slide with the answer.
 """
@@ -10,10 +10,18 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
+from kpi.access.permissions import decide
 from kpi.errors import KpiError
-from kpi.opinions import (Meeting, date_label, load_opinions, meetings, new_opinion_batch, response_batch, save,
-                          suggest_meeting_name)
-from kpi.permissions import decide
+from kpi.outputs.opinions import (
+    Meeting,
+    date_label,
+    load_opinions,
+    meetings,
+    new_opinion_batch,
+    response_batch,
+    save,
+    suggest_meeting_name,
+)
 from ui import frame
 
 ctx = frame.context()

@@ -1,17 +1,17 @@
 """会議資料: the meeting's slides as PowerPoint and PDF, and its tables as Excel, for the committee.
 
-The files are the deck of kpi.pack.slides.build_deck (the one 会議モード shows), drawn by
-kpi.pack; they are made when a download button is pressed. The order, the lagging-only
+The files are the deck of kpi.outputs.pack.slides.build_deck (the one 会議モード shows), drawn by
+kpi.outputs.pack; they are made when a download button is pressed. The order, the lagging-only
 switch and the meeting are shared with 会議モード (st.session_state["deck_options"]).
 """
 
 
 import streamlit as st
 
-from kpi.opinions import load_opinions
-from kpi.pack import FORMATS, file_stem, pack_file
-from kpi.pack.layout import pages
-from kpi.pack.slides import build_deck
+from kpi.outputs.opinions import load_opinions
+from kpi.outputs.pack import FORMATS, file_stem, pack_file
+from kpi.outputs.pack.layout import pages
+from kpi.outputs.pack.slides import build_deck
 from ui import frame, presenter
 
 ctx = frame.context()

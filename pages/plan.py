@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.views_plan import SECTION_LABELS, plan_view
+from kpi.views.plan import SECTION_LABELS, plan_view
 from ui import frame, tables
 
 ctx = frame.context()

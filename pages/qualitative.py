@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.views_qualitative import qualitative_view
+from kpi.views.qualitative import qualitative_view
 from ui import charts, frame, tables
 
 SHOWN = 50

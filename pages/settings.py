@@ -3,10 +3,11 @@
 import pandas as pd
 import streamlit as st
 
-from kpi import settings
+from kpi.access.permissions import decide
 from kpi.errors import KpiError
-from kpi.grading import MEASURE_LABELS, PRESETS
-from kpi.permissions import decide
+from kpi.rules import rule_form
+from kpi.rules.grading import MEASURE_LABELS, PRESETS
+from kpi.views import rule_settings as settings
 from ui import frame, tables
 
 ctx = frame.context()
@@ -16,12 +17,12 @@ actor = frame.current_user()
 pid = ctx.plan_id
 ver_key, base_key = f"rule_ver_{pid}", f"rule_base_{pid}"
 st.session_state.setdefault(ver_key, 0)
-if st.session_state.get(base_key) not in [settings.CURRENT, *PRESETS] or st.session_state.pop(f"rule_reset_{pid}", False):
+if st.session_state.get(base_key) not in [rule_form.CURRENT, *PRESETS] or st.session_state.pop(f"rule_reset_{pid}", False):
     # After a save (or on first visit) the form starts again from the stored rule.
-    st.session_state[base_key] = settings.CURRENT
+    st.session_state[base_key] = rule_form.CURRENT
     st.session_state[ver_key] += 1
-base = ctx.rule if st.session_state[base_key] == settings.CURRENT else PRESETS[st.session_state[base_key]]
-form0 = settings.form_of(base)
+base = ctx.rule if st.session_state[base_key] == rule_form.CURRENT else PRESETS[st.session_state[base_key]]
+form0 = rule_form.form_of(base)
 ver = st.session_state[ver_key]
 
 
@@ -36,8 +37,8 @@ if msg := st.session_state.pop(f"rule_saved_{pid}", None):
 st.info(f"**現在のルール**　{frame.md(ctx.rule.name)}\n\n{frame.md(ctx.rule.describe())}", icon=":material/rule:")
 
 st.subheader("ルールを編集する", anchor=False)
-st.selectbox("ひな形", [settings.CURRENT, *PRESETS], key=base_key, on_change=restart_form,
-             format_func=lambda k: "現在のルールから編集" if k == settings.CURRENT else f"ひな形: {PRESETS[k].name}")
+st.selectbox("ひな形", [rule_form.CURRENT, *PRESETS], key=base_key, on_change=restart_form,
+             format_func=lambda k: "現在のルールから編集" if k == rule_form.CURRENT else f"ひな形: {PRESETS[k].name}")
 c1, c2 = st.columns(2)
 name = c1.text_input("ルールの名前", form0.name, key=f"rule_name_{ver}")
 measures = list(MEASURE_LABELS)
@@ -52,7 +53,7 @@ edited = st.data_editor(
     column_config={"区分": st.column_config.TextColumn(required=True),
                    "しきい値（%以上）": st.column_config.NumberColumn(format="%.1f", step=0.1),
                    "意味": st.column_config.TextColumn(width="large")})
-rows = settings.rows_from_editor(edited.to_dict("records"))
+rows = rule_form.rows_from_editor(edited.to_dict("records"))
 labels = [r[0] for r in rows if r[0]] or [form0.lagging_below]
 c3, c4 = st.columns(2)
 lag_index = labels.index(form0.lagging_below) if form0.lagging_below in labels else min(1, len(labels) - 1)
@@ -61,7 +62,7 @@ grace = c4.number_input("実績の報告を待つ月数（年度終了後）", m
                         key=f"rule_grace_{ver}")
 words = st.text_input("上半期の進捗管理で「遅れ」とみなす記入（、区切り）", form0.first_half_lagging, key=f"rule_words_{ver}")
 
-form = settings.RuleForm(name, measure, rows, lagging_below, int(grace), words, form0.ungraded, form0.extra_self_labels)
+form = rule_form.RuleForm(name, measure, rows, lagging_below, int(grace), words, form0.ungraded, form0.extra_self_labels)
 # Kept per form until the data changes: each widget change reruns the page, the assessments are the cost.
 preview = frame.view(ctx, settings.preview_rule_change, form=form)
 

@@ -4,8 +4,8 @@ import pandas as pd
 import streamlit as st
 
 from kpi.errors import KpiError
-from kpi.importing import commit
-from kpi.preview import editor_rows, edits_from_editor, review_upload
+from kpi.intake.pipeline import commit
+from kpi.intake.review import editor_rows, edits_from_editor, review_upload
 from ui import frame
 
 AUTO, NEW = "__auto__", "__new__"

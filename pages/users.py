@@ -1,12 +1,12 @@
 """ユーザー: administrators register users, change roles and departments, and choose which plans
-anyone may read without signing in. Every action is checked again in kpi.auth (admins only)."""
+anyone may read without signing in. Every action is checked again in kpi.access.auth (admins only)."""
 
 import pandas as pd
 import streamlit as st
 
-from kpi import auth
+from kpi.access import auth
+from kpi.access.permissions import ROLE_LABELS, ROLES
 from kpi.errors import KpiError
-from kpi.permissions import ROLE_LABELS, ROLES
 from ui import frame
 
 store = frame.get_store()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from kpi.store import Store
+from kpi.store.store import Store
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples"
@@ -31,7 +31,7 @@ def store(tmp_path: Path) -> Store:
 
 @pytest.fixture
 def niigata_store(store: Store) -> Store:
-    from kpi.importing import commit, prepare
+    from kpi.intake.pipeline import commit, prepare
     prep = prepare(store, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)
     assert not prep.errors, prep.errors
     commit(store, [prep], "テスト")
@@ -59,7 +59,7 @@ def _built_db(tmp_path_factory, name: str, build) -> Path:
 
 
 def _demo_db(tmp_path_factory) -> Path:
-    from kpi.demo import load_demo
+    from kpi.intake.demo import load_demo
     return _built_db(tmp_path_factory, "demo", load_demo)
 
 
@@ -83,8 +83,8 @@ def app_env(monkeypatch, demo_copy: Path):
 
 
 def _synthetic_db(tmp_path_factory) -> Path:
-    """The large synthetic plan (kpi.synthetic: 300 items × 3 indicators × 8 years), built once."""
-    from kpi.synthetic import build_synthetic
+    """The large synthetic plan (kpi.intake.synthetic: 300 items × 3 indicators × 8 years), built once."""
+    from kpi.intake.synthetic import build_synthetic
     return _built_db(tmp_path_factory, "synthetic", build_synthetic)
 
 

@@ -8,7 +8,7 @@ from typing import Any, Iterable
 
 from openpyxl import Workbook, load_workbook
 
-from kpi.importers.canonical import COLUMNS, SHEET_EVALS, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN, SHEET_VALUES
+from kpi.intake.layouts.canonical import COLUMNS, SHEET_EVALS, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN, SHEET_VALUES
 
 
 def canonical_workbook(path: Path, *, plan: dict[str, Any] | None = None, items: Iterable[dict] = (),

@@ -8,7 +8,7 @@ from pathlib import Path
 def many_problems_book(path: Path, n: int = 50_000) -> Path:
     from openpyxl import Workbook
 
-    from kpi.importers.canonical import COLUMNS
+    from kpi.intake.layouts.canonical import COLUMNS
     wb = Workbook(write_only=True)
     plan = wb.create_sheet("計画")
     for r in (["項目", "内容"], ["計画名", "問題だらけの計画"], ["開始年度", "2020年度"], ["終了年度", "2022年度"]):

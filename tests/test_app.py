@@ -4,14 +4,14 @@ from __future__ import annotations
 
 import json
 
-from streamlit.testing.v1 import AppTest
-
 from conftest import NIIGATA_PLAN, ROOT
+from streamlit.testing.v1 import AppTest
 
 
 def plan_id(name: str) -> int:
     import os
-    from kpi.store import Store
+
+    from kpi.store.store import Store
     s = Store.open(os.environ["KPI_DB"])
     try:
         return s.plan_by_name(name).plan_id

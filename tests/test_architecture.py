@@ -1,33 +1,37 @@
-"""The domain (kpi/) never imports the UI: Streamlit, ui/ or pages/."""
+"""The layering is a contract checked in every test run (import-linter, configured in pyproject.toml):
+each package of kpi/ imports only the layers below it, and the domain never imports the UI."""
 
-import ast
+import subprocess
+import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FORBIDDEN = ("streamlit", "ui", "pages", "app")
+LINT = [sys.executable, "-c", "import sys; from importlinter.cli import lint_imports_command; "
+        "sys.exit(lint_imports_command())"]
 
 
-def imports(path: Path) -> set[str]:
-    tree = ast.parse(path.read_text(encoding="utf-8"))
-    names = set()
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            names.update(a.name.split(".")[0] for a in node.names)
-        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
-            names.add(node.module.split(".")[0])
-    return names
+def lint(cwd: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*LINT, "--no-cache", *args], cwd=cwd, capture_output=True, text=True, timeout=300)
 
 
-def test_domain_does_not_import_the_ui():
-    offenders = {str(p.relative_to(ROOT)): sorted(imports(p) & set(FORBIDDEN))
-                 for p in (ROOT / "kpi").rglob("*.py") if imports(p) & set(FORBIDDEN)}
-    assert offenders == {}
+def test_every_layering_contract_is_kept():
+    r = lint(ROOT)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "BROKEN" not in r.stdout and r.stdout.count("KEPT") >= 2, r.stdout
 
 
-def test_the_rule_can_fail(tmp_path):
-    bad = tmp_path / "bad.py"
-    bad.write_text("import streamlit as st\nfrom ui import frame\n", encoding="utf-8")
-    assert imports(bad) & set(FORBIDDEN) == {"streamlit", "ui"}
+def test_the_contracts_can_fail(tmp_path):
+    """The same contracts on a copy of the tree where a rule imports the store and the domain imports ui."""
+    import shutil
+    shutil.copytree(ROOT / "kpi", tmp_path / "kpi", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copytree(ROOT / "ui", tmp_path / "ui", ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(ROOT / "pyproject.toml", tmp_path / "pyproject.toml")
+    with open(tmp_path / "kpi" / "rules" / "fiscal.py", "a", encoding="utf-8") as f:
+        f.write("\nfrom kpi.store import store as _store  # noqa\nfrom ui import frame as _frame  # noqa\n")
+    r = lint(tmp_path)
+    assert r.returncode != 0
+    assert "kpi.rules is not allowed to import kpi.store" in r.stdout, r.stdout
+    assert "kpi.rules.fiscal -> ui.frame" in r.stdout, r.stdout
 
 
 def test_pages_hold_no_sql():

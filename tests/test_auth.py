@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 import pytest
+from conftest import NIIGATA_PLAN, ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import NIIGATA_PLAN, ROOT
-from kpi import auth
-from kpi.permissions import LOCAL_ADMIN, Actor
-from kpi.store import Store
+from kpi.access import auth
+from kpi.access.permissions import LOCAL_ADMIN, Actor
+from kpi.store.store import Store
 
 PW = "correct-horse-42"
 

@@ -9,14 +9,14 @@ import subprocess
 import sys
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TEST_DATA, TODAY
-from kpi import export
-from kpi.permissions import LOCAL_ADMIN
-from kpi.importing import commit, prepare
-from kpi.store import Store
+from streamlit.testing.v1 import AppTest
 from test_cli import run
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store.store import Store
 
 BAD = TEST_DATA / "bad"
 _spec = importlib.util.spec_from_file_location("make_bad_files", BAD / "make_bad_files.py")
@@ -57,7 +57,7 @@ _MEASURE = """
 import json, resource, sys
 resource.setrlimit(resource.RLIMIT_AS, (1 << 30, 1 << 30))  # a runaway allocation fails instead of eating the machine
 from kpi.errors import BadWorkbook
-from kpi.importers.workbook import read_workbook
+from kpi.intake.workbook import read_workbook
 
 def peak_mb():
     # VmHWM: this process's own high-water mark (getrusage's maxrss keeps the parent's across exec)

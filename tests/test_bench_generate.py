@@ -10,8 +10,8 @@ from conftest import ROOT
 sys.path.insert(0, str(ROOT))
 
 from bench.generate import SCALES, build_store, canonical_book, plan_batch, plan_specs  # noqa: E402
-from kpi.importers.workbook import read_workbook  # noqa: E402
-from kpi.store import Store  # noqa: E402
+from kpi.intake.workbook import read_workbook  # noqa: E402
+from kpi.store.store import Store  # noqa: E402
 
 TINY = SCALES["tiny"]  # 2 municipalities × 2 plans × 6 items
 

@@ -10,15 +10,15 @@ markup, and every string in the figure is searched for the markup as typed.
 from __future__ import annotations
 
 import pytest
-
-from kpi.grading import Band, GradingRule
-from kpi.views import item_view
-from kpi.views_extras import PlanExtras
-from kpi.views_hierarchy import hierarchy_view
-from kpi.views_home import home_view
-from kpi.views_qualitative import qualitative_view
-from ui import charts
 from view_plans import TODAY, ind, item, plan
+
+from kpi.rules.grading import Band, GradingRule
+from kpi.views.common import item_view
+from kpi.views.extras import PlanExtras
+from kpi.views.hierarchy import hierarchy_view
+from kpi.views.home import home_view
+from kpi.views.qualitative import qualitative_view
+from ui import charts
 
 BOLD = "<b>優</b>"
 LINK = '<a href="https://evil.example.jp/">良</a>'
@@ -88,7 +88,7 @@ def test_the_text_still_reads_as_typed_once_plotly_decodes_it():
 def test_the_packs_images_draw_dollar_signs_as_characters():
     # matplotlib (the pack's charts) reads '$…$' as a formula: a unit like '$x^2$' drawn as math, and
     # '$\frac{$' in an indicator's name failed the whole PowerPoint/PDF.
-    from kpi.pack.charts import grade_mix_png, indicator_png
+    from kpi.outputs.pack.charts import grade_mix_png, indicator_png
     data = plan(item("1", indicators=(ind(r"費用$\frac{$", [(2015, 10, 11), (2016, 10, 9)], unit="$x^2$"),),
                      evaluations=((2016, "年度", "$A$"),)))
     view = item_view(data, RULE, "1", as_of_fy=2016, today=TODAY).indicators[0]

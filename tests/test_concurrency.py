@@ -12,14 +12,14 @@ import threading
 import time
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import ROOT, TODAY
 from helpers import DEPT_PLAN, department_plan
+from streamlit.testing.v1 import AppTest
+
+from kpi.access.permissions import Actor
 from kpi.errors import StoreConflictError
-from kpi.importing import commit, prepare
-from kpi.permissions import Actor
-from kpi.store import Store
+from kpi.intake.pipeline import commit, prepare
+from kpi.store.store import Store
 
 ADMIN = Actor("管理者", "admin")
 KYODO = Actor("協働 太郎", "editor", ("市民協働課",))

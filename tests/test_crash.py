@@ -2,7 +2,7 @@
 
 The kill is real: `python -m kpi import` runs in a subprocess on a large generated workbook and
 gets SIGKILL while its write transaction is open. The test-only switch
-KPI_FAULT_PAUSE_BEFORE_COMMIT (kpi/store.py) makes the process announce on stderr that it has
+KPI_FAULT_PAUSE_BEFORE_COMMIT (kpi/store/store.py) makes the process announce on stderr that it has
 written everything and is about to COMMIT, and wait there, so the kill lands inside the
 transaction every time instead of by luck.
 """
@@ -17,13 +17,15 @@ import sys
 import time
 
 import pytest
-
 from conftest import ROOT, TODAY
 from helpers import DEPT_PLAN, department_plan
-from kpi import auth, backup, export
-from kpi.importing import commit, prepare
-from kpi.permissions import LOCAL_ADMIN
-from kpi.store import Store
+
+from kpi.access import auth
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake import backup
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store.store import Store
 
 BIG_ITEMS = 800  # × 6 years × (plan + actual) ≈ 9,600 values plus items and indicators
 

@@ -1,6 +1,6 @@
 import pytest
 
-from kpi.departments import format_departments, parse_departments
+from kpi.rules.departments import format_departments, parse_departments
 
 
 @pytest.mark.parametrize("text, expected", [

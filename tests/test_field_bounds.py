@@ -1,6 +1,6 @@
 """What a file stores is validated like what a person types (issue 14, item 4).
 
-Every field a file brings is bounded (kpi/bounds.py) and refused with the sheet and cell named;
+Every field a file brings is bounded (kpi/rules/bounds.py) and refused with the sheet and cell named;
 a grading rule given as JSON is checked by the settings page's own code; and nothing already
 stored, however it got there, makes a page or an export fail.
 """
@@ -12,16 +12,16 @@ import zipfile
 from pathlib import Path
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
 from helpers import canonical_workbook, edited_copy
-from kpi.permissions import LOCAL_ADMIN
-from kpi import export
-from kpi.grading import DEFAULT_RULE, PRESETS, GradingRule
-from kpi.importing import prepare
-from kpi.settings import RuleForm, check_rule, rule_from_form
-from kpi.store import Store
+from streamlit.testing.v1 import AppTest
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.pipeline import prepare
+from kpi.outputs import export
+from kpi.rules.grading import DEFAULT_RULE, PRESETS, GradingRule
+from kpi.rules.rule_form import RuleForm, check_rule, rule_from_form
+from kpi.store.store import Store
 
 PLAN = {"計画名": "上限テスト計画", "開始年度": "R2", "終了年度": "R6"}
 ITEM = {"体系1": "方針", "体系2": "施策", "No.": "1", "取組名": "取組"}
@@ -123,7 +123,7 @@ def test_a_json_rule_is_checked_by_the_settings_pages_own_code():
 
 
 def test_control_characters_in_a_plan_name_are_dropped_like_every_invisible_character(store, tmp_path):
-    """A plan's name is compared and stored normalised (kpi/plan_names.py): what cannot be seen is not part of it."""
+    """A plan's name is compared and stored normalised (kpi/rules/plan_names.py): what cannot be seen is not part of it."""
     prep = prepare(store, book(tmp_path, plan={"計画名": "上限NULPLACEテスト計画"}, raw={"NULPLACE": "_x0001_\u200b"}),
                    today=TODAY)
     assert not prep.errors, prep.errors

@@ -5,8 +5,14 @@ from datetime import date
 import pytest
 
 from kpi.errors import FiscalYearError
-from kpi.fiscal import (find_fiscal_years, fiscal_year_has_ended, fiscal_year_of, format_fiscal_year,
-                        format_fiscal_year_short, parse_fiscal_year)
+from kpi.rules.fiscal import (
+    find_fiscal_years,
+    fiscal_year_has_ended,
+    fiscal_year_of,
+    format_fiscal_year,
+    format_fiscal_year_short,
+    parse_fiscal_year,
+)
 
 
 @pytest.mark.parametrize("text, year", [

@@ -20,18 +20,18 @@ import math
 from datetime import date
 
 import pytest
+from conftest import TODAY
 from openpyxl import load_workbook
 
-from conftest import TODAY
-from kpi.permissions import LOCAL_ADMIN
-from kpi import export, xlsx
-from kpi.batch import Batch
-from kpi.importers.canonical import write_template
-from kpi.importing import prepare
-from kpi.pack import pack_file
-from kpi.pack.slides import build_deck
-from kpi.prefill import blank_template, department_sheet
-from kpi.store import Store, UploadMeta
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.pipeline import prepare
+from kpi.outputs import export, xlsx
+from kpi.outputs.department_sheet import blank_template, department_sheet
+from kpi.outputs.pack import pack_file
+from kpi.outputs.pack.slides import build_deck
+from kpi.outputs.template import write_template
+from kpi.store.journal import Batch
+from kpi.store.store import Store, UploadMeta
 
 PLAN = "=1+2計画"
 DEPT = "=総務課"
@@ -150,7 +150,7 @@ def test_blank_template_writes_a_hostile_plan_name_as_text(tmp_path):
 
 def test_pack_excel_writes_hostile_text_as_text(hostile):
     store, pid = hostile
-    from kpi.opinions import Meeting, load_opinions
+    from kpi.outputs.opinions import Meeting, load_opinions
     deck = build_deck(store.load_plan(pid), store.rule(pid), today=TODAY, opinions=load_opinions(store, pid),
                       meeting=Meeting("次の会議", date(2023, 7, 1)))
     f = pack_file(deck, "xlsx")

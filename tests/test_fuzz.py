@@ -1,4 +1,4 @@
-"""Fuzzing the importers: random cells and workbooks through kpi.importing.prepare (every registered
+"""Fuzzing the importers: random cells and workbooks through kpi.intake.pipeline.prepare (every registered
 layout), expecting a clean import or a clean error — a Problem or a KpiError, never another exception.
 
 Three sources of bad input: template-like workbooks with random sheets, headers and cells; the
@@ -21,20 +21,19 @@ from datetime import date, datetime
 from pathlib import Path
 
 import pytest
+from conftest import SAMPLES, TODAY
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import Workbook, load_workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
-from conftest import SAMPLES, TODAY
-from kpi import export
-from kpi.permissions import LOCAL_ADMIN
+from kpi.access.permissions import LOCAL_ADMIN, Actor
 from kpi.errors import KpiError, Problem
-from kpi.importers import LAYOUTS
-from kpi.importers.canonical import COLUMNS, PLAN_KEYS, SHEET_PLAN
-from kpi.importing import commit, prepare
-from kpi.permissions import Actor
-from kpi.store import Store
+from kpi.intake.layouts import LAYOUTS
+from kpi.intake.layouts.canonical import COLUMNS, PLAN_KEYS, SHEET_PLAN
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store.store import Store
 
 EXAMPLES = int(os.environ.get("KPI_FUZZ_EXAMPLES", "80"))
 FUZZ = settings(max_examples=EXAMPLES, deadline=None, database=None,
@@ -80,7 +79,7 @@ cells = st.one_of(
 def fuzz_store(tmp_path_factory, request):
     """A database that already holds a plan of every sample layout, so updates are fuzzed too."""
     s = Store.open(tmp_path_factory.mktemp("fuzz") / "kpi.duckdb")
-    from kpi.demo import load_demo
+    from kpi.intake.demo import load_demo
     load_demo(s)
     yield s
     s.close()
@@ -159,7 +158,7 @@ SAMPLE_FILES = sorted(SAMPLES.glob("*.xlsx"))
 
 
 def test_every_registered_layout_has_a_sample_to_damage():
-    from kpi.importers import detect_layout, read_workbook
+    from kpi.intake.layouts import detect_layout, read_workbook
     covered = {detect_layout(read_workbook(p)).key for p in SAMPLE_FILES}
     template = "canonical"  # fuzzed by the generator above
     assert {lay.key for lay in LAYOUTS} <= covered | {template}

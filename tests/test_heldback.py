@@ -7,11 +7,11 @@ from __future__ import annotations
 import importlib.util
 
 import pytest
-
 from conftest import TEST_DATA, TODAY
-from kpi.importers import read_workbook
-from kpi.importing import commit, prepare
-from kpi.store import Store
+
+from kpi.intake.layouts import read_workbook
+from kpi.intake.pipeline import commit, prepare
+from kpi.store.store import Store
 
 HELD = TEST_DATA / "heldback"
 FILES = {

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import NIIGATA, NIIGATA_PLAN, TODAY
 from helpers import canonical_workbook, edited_copy
-from kpi import export, history
-from kpi.permissions import LOCAL_ADMIN
-from kpi.errors import NotFound, PermissionDenied
-from kpi.importing import commit, prepare
-from kpi.permissions import Actor
-from kpi.store import Store
 from test_cli import run
+
+from kpi.access.permissions import LOCAL_ADMIN, Actor
+from kpi.errors import NotFound, PermissionDenied
+from kpi.intake import history
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store.store import Store
 
 
 def snapshot(store: Store) -> tuple[bytes, ...]:

@@ -11,12 +11,12 @@ import re
 from pathlib import Path
 
 import pytest
-
 from conftest import NIIGATA, ROOT, TODAY
 from helpers import canonical_workbook
-from kpi import export
-from kpi.permissions import LOCAL_ADMIN
-from kpi.importing import commit, prepare
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
 from kpi.sanitize import download_name, safe_file_name
 
 # ------------------------------------------------------------ the workbook

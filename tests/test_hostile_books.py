@@ -19,14 +19,14 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import NIIGATA, ROOT, SAMPLES, TODAY
 from hostile_books import ALLOCATES, HOSTILE, book, build
+
 from kpi.errors import BadWorkbook
-from kpi.importers.workbook import read_workbook
-from kpi.importing import prepare
-from kpi.xlsx_checks import _any_extent, _canonical_extent, _WS
-from kpi.xlsx_reader import _ZYGOTE, Limits, _Answer, read_isolated
+from kpi.intake.isolated_reader import _ZYGOTE, Limits, _Answer, read_isolated
+from kpi.intake.package_checks import _WS, _any_extent, _canonical_extent
+from kpi.intake.pipeline import prepare
+from kpi.intake.workbook import read_workbook
 
 SMALL = Limits(memory_mb=512, timeout_s=30, workers=2)
 
@@ -82,7 +82,7 @@ def test_a_read_that_runs_too_long_is_stopped_and_says_so():
 _PARENT = """
 import sys
 sys.path.insert(0, sys.argv[1])
-from kpi.xlsx_reader import read_isolated
+from kpi.intake.isolated_reader import read_isolated
 read_isolated(open(sys.argv[2], 'rb').read(), 'x.xlsx', _pause=120)
 """
 

@@ -5,12 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from conftest import SAMPLES, TODAY
-from kpi.importers import read_workbook
-from kpi.importers.action_list import parse
-from kpi.importing import commit, prepare
-from kpi.store import Store
+
+from kpi.intake.layouts import read_workbook
+from kpi.intake.layouts.action_list import parse
+from kpi.intake.pipeline import commit, prepare
+from kpi.store.store import Store
 
 SAMPLE = SAMPLES / "kodaira_plan3_actions.xlsx"
 PLAN = "小平市第3次行財政再構築プラン"

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from openpyxl import load_workbook
-
 from conftest import TODAY
 from helpers import canonical_workbook
-from kpi import export
-from kpi.permissions import LOCAL_ADMIN
-from kpi.importers import detect_layout, read_workbook
-from kpi.importers.canonical import write_template
-from kpi.importing import commit, prepare
+from openpyxl import load_workbook
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.layouts import detect_layout, read_workbook
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.outputs.template import write_template
 
 PLAN = {"計画名": "テスト市総合戦略", "自治体": "テスト市", "開始年度": "令和2年度", "終了年度": "R6",
         "評価方式": "S・A・B・C・D（達成率）"}

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SAMPLES, TODAY
-from kpi.importers.guideline_tables import period_fiscal_year
-from kpi.importing import commit, prepare
-from kpi.store import Store
+
+from kpi.intake.layouts.guideline_tables import period_fiscal_year
+from kpi.intake.pipeline import commit, prepare
+from kpi.store.store import Store
 
 SAMPLE = SAMPLES / "kodaira_kyodo_guideline_tables.xlsx"
 PLAN = "小平市協働の推進に関する指針"

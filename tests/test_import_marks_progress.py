@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from conftest import SAMPLES, TODAY
 from openpyxl import Workbook
 
-from conftest import SAMPLES, TODAY
-from kpi.importers import read_workbook
-from kpi.importers.marks_progress import parse
-from kpi.importing import commit, prepare
-from kpi.store import Store
+from kpi.intake.layouts import read_workbook
+from kpi.intake.layouts.marks_progress import parse
+from kpi.intake.pipeline import commit, prepare
+from kpi.store.store import Store
 
 SAMPLE = SAMPLES / "tomisato_kyodo_progress.xlsx"
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import NIIGATA, NIIGATA_PLAN, TODAY
 from openpyxl import Workbook
 
-from conftest import NIIGATA, NIIGATA_PLAN, TODAY
-from kpi.importers import detect_layout, read_workbook
-from kpi.importing import commit, prepare
+from kpi.intake.layouts import detect_layout, read_workbook
+from kpi.intake.pipeline import commit, prepare
 
 
 def values(store, indicator):

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SAMPLES, TODAY
-from kpi.importers.strategy_list import split_narrative
-from kpi.importing import commit, prepare
-from kpi.store import Store
+
+from kpi.intake.layouts.strategy_list import split_narrative
+from kpi.intake.pipeline import commit, prepare
+from kpi.store.store import Store
 
 SAMPLE = SAMPLES / "kodaira_sousei_progress_h29.xlsx"
 PLAN = "小平市まち・ひと・しごと創生総合戦略"

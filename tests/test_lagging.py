@@ -4,9 +4,9 @@ from datetime import date
 
 import pytest
 
-from kpi.grading import DEFAULT_RULE, Grade
-from kpi.lagging import is_lagging, lagging_reasons, pace_to_goal
-from kpi.model import Indicator, YearValue
+from kpi.rules.grading import DEFAULT_RULE, Grade
+from kpi.rules.lagging import is_lagging, lagging_reasons, pace_to_goal
+from kpi.rules.model import Indicator, YearValue
 
 TODAY = date(2026, 11, 23)
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import SAMPLES, TEST_DATA
-from kpi.importers import LAYOUTS, MIN_SCORE, detect_layout, read_workbook
-from kpi.importers.canonical import write_template
+
+from kpi.intake.layouts import LAYOUTS, MIN_SCORE, detect_layout, read_workbook
+from kpi.outputs.template import write_template
 
 EXPECTED = {
     SAMPLES / "niigata_kaikaku_no28.xlsx": "progress_sheet",

@@ -5,9 +5,10 @@ from __future__ import annotations
 import os
 
 from conftest import NIIGATA_PLAN
-from kpi.opinions import load_opinions
-from kpi.store import Store
 from test_app import start
+
+from kpi.outputs.opinions import load_opinions
+from kpi.store.store import Store
 
 
 def texts(at) -> str:
@@ -102,7 +103,7 @@ def test_an_opinion_and_its_answer_appear_on_the_next_meetings_slide(app_env):
 
 
 def test_a_viewer_cannot_record_opinions(app_env):
-    from kpi.permissions import Actor
+    from kpi.access.permissions import Actor
     at = start("pages/opinions.py", NIIGATA_PLAN, actor=Actor("閲覧者", "viewer"))
     assert at.button(key="op_add").disabled
     assert any("できません" in i.value for i in at.info)

@@ -3,7 +3,7 @@
 import pytest
 
 from kpi.errors import NumberFormatError
-from kpi.numbers import format_number, format_percent, parse_number, plain, require_number
+from kpi.rules.numbers import format_number, format_percent, parse_number, plain, require_number
 
 
 @pytest.mark.parametrize("raw, kind, value, estimate", [

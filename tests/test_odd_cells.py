@@ -8,14 +8,14 @@ under any name are in tests/hostile_books.py; era years in tests/test_fiscal.py.
 from __future__ import annotations
 
 import pytest
-from openpyxl import load_workbook
-
 from conftest import TODAY
 from helpers import canonical_workbook
-from kpi.importers.canonical import _item_no
-from kpi.importers.common import item_number
-from kpi.importers.workbook import read_workbook, strip_invisible
-from kpi.importing import prepare
+from openpyxl import load_workbook
+
+from kpi.intake.cells import item_number
+from kpi.intake.layouts.canonical import _item_no
+from kpi.intake.pipeline import prepare
+from kpi.intake.workbook import read_workbook, strip_invisible
 
 PLAN = {"計画名": "エラー値テスト計画", "開始年度": "2020年度", "終了年度": "2022年度"}
 ITEMS = [{"体系1": "方針", "体系2": "施策", "No.": 1, "取組名": "広報の充実", "担当課": "広報課"},

@@ -5,12 +5,23 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-
 from conftest import NIIGATA_PLAN
+
+from kpi.access.permissions import LOCAL_ADMIN, Actor
 from kpi.errors import PermissionDenied
-from kpi.opinions import (Meeting, Opinion, OpinionError, earlier, load_opinions, meeting_key, meetings,
-                          new_opinion_batch, response_batch, save, suggest_meeting_name)
-from kpi.permissions import LOCAL_ADMIN, Actor
+from kpi.outputs.opinions import (
+    Meeting,
+    Opinion,
+    OpinionError,
+    earlier,
+    load_opinions,
+    meeting_key,
+    meetings,
+    new_opinion_batch,
+    response_batch,
+    save,
+    suggest_meeting_name,
+)
 
 
 @pytest.mark.parametrize("a, b", [

@@ -10,21 +10,21 @@ import zipfile
 from datetime import date
 
 import pytest
+from conftest import NIIGATA_PLAN
 from openpyxl import load_workbook
 from pptx import Presentation
 from pptx.util import Emu
 from pypdf import PdfReader
-
-from conftest import NIIGATA_PLAN
-from kpi.export import Table, to_csv
-from kpi.grading import PRESETS
-from kpi.opinions import Meeting, load_opinions, new_opinion_batch, response_batch, save
-from kpi.pack import file_stem, pack_file
-from kpi.pack.layout import pages
-from kpi.pack.slides import build_deck
-from kpi.permissions import LOCAL_ADMIN
-from kpi.store import Store
 from test_pack_slides import OPINIONS, TODAY, plan
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.outputs.export import Table, to_csv
+from kpi.outputs.opinions import Meeting, load_opinions, new_opinion_batch, response_batch, save
+from kpi.outputs.pack import file_stem, pack_file
+from kpi.outputs.pack.layout import pages
+from kpi.outputs.pack.slides import build_deck
+from kpi.rules.grading import PRESETS
+from kpi.store.store import Store
 
 A = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 FORMULAS = {"1": "=SUM(A1:A9)", "2": "+81-3-1234-5678", "3": "-1 見直し", "4": "@cmd|' /C calc'!A0"}
@@ -184,7 +184,8 @@ def test_libreoffice_opens_the_pptx(niigata, tmp_path):
 
 def test_every_demo_plan_makes_a_pack_whose_files_agree(tmp_path_factory):
     from conftest import _demo_db
-    from kpi.views_extras import load_extras
+
+    from kpi.views.extras import load_extras
     store = Store.open(_demo_db(tmp_path_factory), read_only=True)
     try:
         plans = store.plans()

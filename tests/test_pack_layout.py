@@ -1,13 +1,13 @@
-"""Printed pages of the pack: text fitting and which pages a deck becomes (kpi.pack.layout)."""
+"""Printed pages of the pack: text fitting and which pages a deck becomes (kpi.outputs.pack.layout)."""
 
 from __future__ import annotations
 
 import pytest
-
-from kpi.grading import PRESETS
-from kpi.pack.layout import CUT_MARK, LINE, PT_PER_IN, Para, clean, fit, pages, text_width, wrap
-from kpi.pack.slides import build_deck
 from test_pack_slides import OPINIONS, TODAY, plan
+
+from kpi.outputs.pack.layout import CUT_MARK, LINE, PT_PER_IN, Para, clean, fit, pages, text_width, wrap
+from kpi.outputs.pack.slides import build_deck
+from kpi.rules.grading import PRESETS
 
 
 @pytest.mark.parametrize("text, width, lines", [
@@ -59,8 +59,10 @@ def test_pages_of_a_deck():
 
 def test_many_indicators_and_a_long_lagging_list_continue_on_more_pages():
     from dataclasses import replace
-    from kpi.model import Item
+
     from test_pack_slides import ind
+
+    from kpi.rules.model import Item
     base = plan()
     inds = tuple(ind(f"指標{i}", (2025, 100, 10)) for i in range(5))
     items = tuple(Item(str(n), f"取組{n}", indicators=inds, sort=n) for n in range(1, 21))

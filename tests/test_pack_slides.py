@@ -1,11 +1,11 @@
-"""The committee deck (kpi.pack.slides): what each slide says, on a small plan and on the demo."""
+"""The committee deck (kpi.outputs.pack.slides): what each slide says, on a small plan and on the demo."""
 
 from __future__ import annotations
 
 from datetime import date
 
-from kpi.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
-from kpi.opinions import Opinion
+from kpi.outputs.opinions import Opinion
+from kpi.rules.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
 
 TODAY = date(2026, 11, 23)
 
@@ -42,11 +42,11 @@ OPINIONS = (
 
 # ----------------------------------------------------------------------------- tests
 import pytest  # noqa: E402
-
 from conftest import NIIGATA_PLAN  # noqa: E402
-from kpi.grading import PRESETS  # noqa: E402
-from kpi.opinions import Meeting  # noqa: E402
-from kpi.pack.slides import build_deck  # noqa: E402
+
+from kpi.outputs.opinions import Meeting  # noqa: E402
+from kpi.outputs.pack.slides import build_deck  # noqa: E402
+from kpi.rules.grading import PRESETS  # noqa: E402
 
 RULE = PRESETS["abc"]
 
@@ -152,7 +152,7 @@ def test_the_no28_slide_of_the_demo_plan(niigata_store):
 
 
 def test_an_item_reported_in_words_shows_its_latest_narrative():
-    from kpi.views_extras import Narrative
+    from kpi.views.extras import Narrative
     narratives = (Narrative("4", 2024, "説明会を2回開いた。"), Narrative("4", 2025, "協定を3団体と結んだ。"),
                   Narrative("4", 2026, "来年度の予定。"), Narrative("1", 2025, "指標のある取組は評価の所見を優先"))
     d = deck(narratives=narratives)

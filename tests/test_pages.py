@@ -5,10 +5,10 @@ from __future__ import annotations
 import os
 
 import pytest
+from conftest import NIIGATA_PLAN, ROOT
 from streamlit.testing.v1 import AppTest
 
-from conftest import NIIGATA_PLAN, ROOT
-from kpi.store import Store
+from kpi.store.store import Store
 
 PAGES = ("pages/home.py", "pages/hierarchy.py", "pages/item_detail.py", "pages/lagging.py", "pages/departments.py",
          "pages/qualitative.py", "pages/plan.py", "pages/settings.py")
@@ -144,7 +144,7 @@ def test_settings_preview_and_save_as_admin(app_env):
 
 
 def test_settings_cannot_be_saved_by_a_viewer(app_env):
-    from kpi.permissions import Actor
+    from kpi.access.permissions import Actor
     pid = niigata()
     at = open_page("pages/settings.py", pid, actor=Actor("閲覧者", "viewer"))
     at.selectbox(key=f"rule_base_{pid}").select("sabcd").run()

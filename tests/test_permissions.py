@@ -5,15 +5,25 @@ from __future__ import annotations
 import re
 
 import pytest
-
 from conftest import TODAY
 from helpers import DEPT_PLAN, department_plan
-from kpi import auth, backup, export
-from kpi.batch import Batch
+
+from kpi.access import auth
+from kpi.access.permissions import (
+    ACTION_LABELS,
+    LOCAL_ADMIN,
+    PUBLIC_VISITOR,
+    Actor,
+    apply_as,
+    decide,
+    require,
+    visible_plans,
+)
 from kpi.errors import PermissionDenied
-from kpi.importing import commit, prepare
-from kpi.permissions import (ACTION_LABELS, LOCAL_ADMIN, PUBLIC_VISITOR, Actor, apply_as, decide, require,
-                             visible_plans)
+from kpi.intake import backup
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store.journal import Batch
 
 VIEWER = Actor("閲覧 花子", "viewer")
 KYODO = Actor("協働 太郎", "editor", ("市民協働課",))
@@ -217,11 +227,11 @@ def test_restore_is_admin_only(dept_store, tmp_path):
 
 # ------------------------------------------------------- through the upload page
 def test_signed_in_editor_is_refused_on_the_upload_page(app_env, tmp_path):
-    from streamlit.testing.v1 import AppTest
-
     from conftest import NIIGATA, NIIGATA_PLAN, ROOT
     from helpers import edited_copy
-    from kpi.store import Store
+    from streamlit.testing.v1 import AppTest
+
+    from kpi.store.store import Store
     fixed = edited_copy(NIIGATA, tmp_path / "fixed.xlsx", {("No.28(H27-28)", "G14"): "49"}).read_bytes()
 
     def upload_as(actor):

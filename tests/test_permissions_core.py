@@ -1,12 +1,12 @@
 """The write path refuses what the actor may not write, before anything is written."""
 
 import pytest
-
 from conftest import NIIGATA, NIIGATA_PLAN, TODAY
 from helpers import edited_copy
+
+from kpi.access.permissions import Actor
 from kpi.errors import PermissionDenied
-from kpi.importing import commit, prepare
-from kpi.permissions import Actor
+from kpi.intake.pipeline import commit, prepare
 
 
 @pytest.mark.parametrize("actor, allowed", [

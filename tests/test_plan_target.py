@@ -15,16 +15,16 @@ import subprocess
 import sys
 
 import pytest
-from streamlit.testing.v1 import AppTest
-
 from conftest import NIIGATA, ROOT, TODAY
 from helpers import DEPT_PLAN, department_plan
-from kpi.permissions import LOCAL_ADMIN
-from kpi import export
+from streamlit.testing.v1 import AppTest
+
+from kpi.access.permissions import LOCAL_ADMIN
 from kpi.errors import AmbiguousPlan, NotFound
-from kpi.importing import commit, prepare
-from kpi.plan_names import normalize_plan_name
-from kpi.store import Store
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.rules.plan_names import normalize_plan_name
+from kpi.store.store import Store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 KANKYO = "協働テスト市行政改革プラン（環境局）"  # as typed in a sheet: full-width brackets

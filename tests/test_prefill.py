@@ -5,14 +5,14 @@ from __future__ import annotations
 import io
 
 import pytest
+from conftest import NIIGATA_PLAN, TODAY
 from openpyxl import load_workbook
 
-from conftest import NIIGATA_PLAN, TODAY
-from kpi.importers import detect_layout, read_workbook
-from kpi.importing import commit, prepare
-from kpi.permissions import Actor
-from kpi.prefill import INPUT_COLOR, blank_template, department_sheet, departments_of
-from kpi.store import Store
+from kpi.access.permissions import Actor
+from kpi.intake.layouts import detect_layout, read_workbook
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs.department_sheet import INPUT_COLOR, blank_template, department_sheet, departments_of
+from kpi.store.store import Store
 
 CENTRES = "まちづくりセンター数"
 COURSE = "コミュニティ・コーディネーター育成講座受講者数(累計)"

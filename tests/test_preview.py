@@ -3,14 +3,21 @@
 from __future__ import annotations
 
 import pytest
-
 from conftest import NIIGATA, NIIGATA_PLAN, SAMPLES, TODAY
 from helpers import canonical_workbook, edited_copy
-from kpi.batch import Batch, Change, ChangeSet
-from kpi.importing import commit, prepare, prepare_many
-from kpi.preview import (PreviewRow, apply_indicator_edits, editor_rows, edits_from_editor, preview_rows,
-                         review_upload, text_indicators)
-from kpi.validate import cross_file_problems
+
+from kpi.intake.pipeline import commit, prepare, prepare_many
+from kpi.intake.review import (
+    PreviewRow,
+    apply_indicator_edits,
+    editor_rows,
+    edits_from_editor,
+    preview_rows,
+    review_upload,
+    text_indicators,
+)
+from kpi.intake.validate import cross_file_problems
+from kpi.store.journal import Batch, Change, ChangeSet
 
 ACTIONS = SAMPLES / "kodaira_plan3_actions.xlsx"
 KODAIRA_PLAN = "小平市第3次行財政再構築プラン"

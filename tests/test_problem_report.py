@@ -7,12 +7,12 @@ import io
 import time
 
 import pytest
+from conftest import ROOT
+from problem_books import many_problems_book
 from streamlit.testing.v1 import AppTest
 
-from conftest import ROOT
 from kpi.errors import Problem
-from kpi.problem_report import CSV_HEADERS, SHOWN, problems_csv, summarize
-from problem_books import many_problems_book
+from kpi.intake.problem_report import CSV_HEADERS, SHOWN, problems_csv, summarize
 
 
 def _p(level: str, code: str, n: int = 0) -> Problem:

@@ -11,17 +11,18 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from conftest import NIIGATA_PLAN, ROOT, TODAY
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
-from conftest import NIIGATA_PLAN, ROOT, TODAY
-from kpi import history
-from kpi.grading import GradingRule
-from kpi.importing import commit, prepare
-from kpi.permissions import LOCAL_ADMIN, Actor
-from kpi.prefill import blank_template
-from kpi.settings import RuleForm, rule_from_form, save_rule
-from kpi.store import Store
+from kpi.access.permissions import LOCAL_ADMIN, Actor
+from kpi.intake import history
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs.department_sheet import blank_template
+from kpi.rules.grading import GradingRule
+from kpi.rules.rule_form import RuleForm, rule_from_form
+from kpi.store.store import Store
+from kpi.views.rule_settings import save_rule
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CENTRES = "まちづくりセンター数"

@@ -2,10 +2,18 @@
 
 import pytest
 
-from kpi.direction import infer_direction, is_cumulative_name, parse_direction
-from kpi.grading import (DEFAULT_RULE, PRESETS, Band, Grade, GradingRule, grade_gap, grade_indicator_year,
-                         worst_grade)
-from kpi.rates import achievement_rate, change_from_baseline, progress_rate
+from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
+from kpi.rules.grading import (
+    DEFAULT_RULE,
+    PRESETS,
+    Band,
+    Grade,
+    GradingRule,
+    grade_gap,
+    grade_indicator_year,
+    worst_grade,
+)
+from kpi.rules.rates import achievement_rate, change_from_baseline, progress_rate
 
 
 @pytest.mark.parametrize("actual, target, direction, value, computation", [

@@ -3,13 +3,13 @@
 import math
 
 import pytest
-
 from conftest import NIIGATA_PLAN, TODAY
+
+from kpi.access.permissions import Actor
 from kpi.errors import PermissionDenied
-from kpi.grading import DEFAULT_RULE, PRESETS, GradingRule
-from kpi.permissions import Actor
-from kpi.settings import RuleForm, RuleInvalid, form_of, preset_of, preview_rule_change, rows_from_editor, \
-    rule_from_form, save_rule
+from kpi.rules.grading import DEFAULT_RULE, PRESETS, GradingRule
+from kpi.rules.rule_form import RuleForm, RuleInvalid, form_of, preset_of, rows_from_editor, rule_from_form
+from kpi.views.rule_settings import preview_rule_change, save_rule
 
 ABC = (("A", 100.0, "目標を達成"), ("B", 80.0, "おおむね順調"), ("C", None, "努力を要する"))
 

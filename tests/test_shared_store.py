@@ -14,16 +14,16 @@ import threading
 
 import duckdb
 import pytest
-
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
 from helpers import canonical_workbook
-from kpi import export
-from kpi.permissions import LOCAL_ADMIN
-from kpi.errors import StoreConflictError, StoreError, StoreUnavailable
-from kpi.importing import commit, prepare
-from kpi.store import Store
 from pgcluster import PgCluster
 from test_cli import rows
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.errors import StoreConflictError, StoreError, StoreUnavailable
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store.store import Store
 
 
 def cli(*args, target: str, env: dict | None = None, data_path: str | None = None):
@@ -120,8 +120,8 @@ def test_history_and_undo_across_processes(shared_target, tmp_path):
     first = commit(a, [prepare(a, small_plan(tmp_path / "v1.xlsx", "履歴計画", 120), today=TODAY)], "サーバーA")
     second = commit(a, [prepare(a, small_plan(tmp_path / "v2.xlsx", "履歴計画", 130), today=TODAY)], "サーバーA")
     assert [u.upload_id for u in b.uploads()][:2] == [second[0].upload_id, first[0].upload_id]
-    from kpi import history
-    from kpi.permissions import Actor
+    from kpi.access.permissions import Actor
+    from kpi.intake import history
     history.undo(b, second[0].upload_id, Actor("サーバーB 管理者", "admin"))
     actual = a.query("SELECT value FROM indicator_values WHERE kind = 'actual'")
     assert actual == [(120.0,)]
@@ -257,7 +257,6 @@ def test_every_page_of_the_app_runs_on_the_shared_store(shared_target, demo_db, 
     import ast
 
     import streamlit as st
-
     from test_pages import open_page, text_of
     Store.open(shared_target).copy_from_file(demo_db)
     tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))

@@ -22,20 +22,19 @@ import sys
 from typing import Any
 
 import pytest
+from conftest import ROOT, TODAY
 from openpyxl import load_workbook
 
-from conftest import ROOT, TODAY
-from kpi.permissions import LOCAL_ADMIN
-from kpi import export
-from kpi.fiscal import format_fiscal_year, parse_fiscal_year
-from kpi.grading import PRESETS, GradingRule
-from kpi.importers.canonical import write_template
-from kpi.importing import commit, prepare
-from kpi.permissions import Actor
-from kpi.prefill import department_sheet, departments_of
-from kpi.store import Store
-from kpi.views_extras import load_extras
-from kpi.views_item import item_detail_view
+from kpi.access.permissions import LOCAL_ADMIN, Actor
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.outputs.department_sheet import department_sheet, departments_of
+from kpi.outputs.template import write_template
+from kpi.rules.fiscal import format_fiscal_year, parse_fiscal_year
+from kpi.rules.grading import PRESETS, GradingRule
+from kpi.store.store import Store
+from kpi.views.extras import load_extras
+from kpi.views.item import item_detail_view
 
 PLAN = "往復テスト計画"
 SAMPLE_ROWS = 3  # rows filled in a column that is open to the end of the sheet
@@ -295,9 +294,9 @@ def test_outputs_are_not_taken_back_as_input(store, tmp_path):
     read as if it were a department's report (the exports are refused with a message; the pack's
     tables look enough like a 進捗管理シート to be tried, and give no row)."""
     new_plan_from_blank_template(store)
-    from kpi.opinions import load_opinions
-    from kpi.pack import pack_file
-    from kpi.pack.slides import build_deck
+    from kpi.outputs.opinions import load_opinions
+    from kpi.outputs.pack import pack_file
+    from kpi.outputs.pack.slides import build_deck
     info = store.plan_by_name(PLAN)
     deck = build_deck(store.load_plan(info.plan_id), store.rule(info.plan_id), today=TODAY,
                       opinions=load_opinions(store, info.plan_id))

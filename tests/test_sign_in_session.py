@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from kpi import auth
-from kpi.permissions import LOCAL_ADMIN
-from kpi.store import Store
+from kpi.access import auth
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.store.store import Store
 
 PW = "correct-horse-42"
 NOW = 1_800_000_000.0
@@ -79,7 +79,7 @@ def test_the_key_is_made_once_in_the_database_and_never_restored(users, tmp_path
     key = auth.session_secret(users)
     assert len(key) == 32 and auth.session_secret(users) == key
     assert users.query("SELECT count(*) FROM auth_state WHERE kind = 'cookie_secret'") == [(1,)]
-    from kpi.backup import NOT_RESTORED
+    from kpi.intake.backup import NOT_RESTORED
     assert "auth_state" in NOT_RESTORED  # a restore never brings back an old key or un-revokes a sign-out
 
 

@@ -7,15 +7,16 @@ import sys
 import threading
 
 import pytest
-
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
 from helpers import edited_copy
-from kpi import export, schema
-from kpi.permissions import LOCAL_ADMIN
-from kpi.batch import Batch
+
+from kpi.access.permissions import LOCAL_ADMIN
 from kpi.errors import ImportRefused, PermissionDenied, StoreBusyError, StoreConflictError
-from kpi.importing import commit, prepare
-from kpi.store import Store, UploadMeta
+from kpi.intake.pipeline import commit, prepare
+from kpi.outputs import export
+from kpi.store import schema
+from kpi.store.journal import Batch
+from kpi.store.store import Store, UploadMeta
 
 
 def snapshot(store: Store) -> tuple[bytes, bytes, bytes]:
@@ -36,7 +37,7 @@ def test_existing_database_is_migrated_in_place(tmp_path, monkeypatch):
     # A later release adds a migration; opening the old file applies it and keeps the data.
     monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS + [
         ("9000_test_plan_colour", "ALTER TABLE plans ADD COLUMN colour VARCHAR")])
-    import kpi.store as store_mod
+    import kpi.store.store as store_mod
     monkeypatch.setattr(store_mod, "MIGRATIONS", schema.MIGRATIONS)
     s = Store.open(path)
     assert "9000_test_plan_colour" in s.applied_migrations()

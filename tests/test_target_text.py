@@ -1,10 +1,10 @@
-"""成果指標 text → indicators with final targets (kpi/target_text.py): what a person reads in the text."""
+"""成果指標 text → indicators with final targets (kpi/rules/target_text.py): what a person reads in the text."""
 
 from __future__ import annotations
 
 import pytest
 
-from kpi.target_text import parse_target_text
+from kpi.rules.target_text import parse_target_text
 
 # (text, default year, [(name, value, unit, year, direction)], qualitative text left over)
 CASES = [

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from streamlit.testing.v1 import AppTest
-
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
 from helpers import edited_copy
-from kpi import export
-from kpi.permissions import LOCAL_ADMIN
-from kpi.store import Store
+from streamlit.testing.v1 import AppTest
+
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.outputs import export
+from kpi.store.store import Store
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -128,7 +128,7 @@ def test_changed_target_needs_the_warning_accepted_and_a_reason_which_is_kept(ap
 
 
 def test_history_hides_undo_from_someone_who_did_not_upload(app_env):
-    from kpi.permissions import Actor
+    from kpi.access.permissions import Actor
     at = open_page("pages/history.py", actor=Actor("閲覧者", "viewer"))
     assert not [b for b in at.button if b.label == "この取り込みを取り消す"]
     assert "「閲覧」の権限のため、取り込みの取り消しはできません" in texts(at)

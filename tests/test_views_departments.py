@@ -3,10 +3,10 @@
 from datetime import date
 
 import pytest
-
-from kpi.grading import DEFAULT_RULE
-from kpi.views_departments import departments_view, first_half_over, missing_reports
 from view_plans import ind, item, plan
+
+from kpi.rules.grading import DEFAULT_RULE
+from kpi.views.departments import departments_view, first_half_over, missing_reports
 
 PLAN = plan(
     item("1", indicators=[ind("参加者数", [(2018, 100, None)]), ind("回数", [(2018, 5, 5)])], depts=("企画課",),

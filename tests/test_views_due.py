@@ -2,9 +2,9 @@
 
 from datetime import date
 
-from kpi.grading import DEFAULT_RULE
-from kpi.model import Indicator, Item, PlanData, PlanInfo, YearValue
-from kpi.views import item_view
+from kpi.rules.grading import DEFAULT_RULE
+from kpi.rules.model import Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.views.common import item_view
 
 
 def test_year_points_say_whether_the_actual_is_due():

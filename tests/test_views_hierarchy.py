@@ -1,10 +1,10 @@
 """計画の体系: any depth, parents first, every node rolled up from the items under it."""
 
 import pytest
-
-from kpi.grading import DEFAULT_RULE
-from kpi.views_hierarchy import NO_NODE, hierarchy_view, levels_text
 from view_plans import TODAY, ind, item, plan
+
+from kpi.rules.grading import DEFAULT_RULE
+from kpi.views.hierarchy import NO_NODE, hierarchy_view, levels_text
 
 PLAN = plan(
     item("1", path=("目標1", "施策1", "小項目a"), indicators=[ind("x", [(2016, 100, 100)])]),

@@ -1,10 +1,10 @@
 """ホーム: headlines with year-on-year change, grade mix per policy area, the heat map."""
 
 import pytest
-
-from kpi.grading import DEFAULT_RULE, PRESETS
-from kpi.views_home import ALL_AREAS, default_basis, home_view
 from view_plans import TODAY, ind, item, plan
+
+from kpi.rules.grading import DEFAULT_RULE, PRESETS
+from kpi.views.home import ALL_AREAS, default_basis, home_view
 
 # Item 1 reports from 2015 (A then B); item 2 reports an actual in 2015 but gets its first target in
 # 2016 (C); item 3 starts in 2016 in another policy area.

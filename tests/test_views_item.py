@@ -1,10 +1,11 @@
 """取組・指標の詳細 on No.28: the numbers of the core issue, the evaluation timeline, schedules, narratives."""
 
 from conftest import NIIGATA_PLAN, TODAY
-from kpi.grading import DEFAULT_RULE
-from kpi.views_extras import PlanExtras, ScheduleEntry, load_extras
-from kpi.views_item import item_detail_view
 from view_plans import ind, item, plan
+
+from kpi.rules.grading import DEFAULT_RULE
+from kpi.views.extras import PlanExtras, ScheduleEntry, load_extras
+from kpi.views.item import item_detail_view
 
 
 def no28(store):

@@ -1,11 +1,11 @@
 """遅れている取組: ranked with every reason, filtered by reason, department and grade."""
 
 import pytest
-
 from conftest import NIIGATA_PLAN, TODAY
-from kpi.grading import DEFAULT_RULE
-from kpi.views_lagging import lagging_view
 from view_plans import ind, item, plan
+
+from kpi.rules.grading import DEFAULT_RULE
+from kpi.views.lagging import lagging_view
 
 PLAN = plan(
     # auto C and self C and first half late: three reasons

@@ -1,12 +1,12 @@
 """進捗状況・実施状況 and 計画の概要: statuses, completion per 推進項目, searchable narratives, plan notes."""
 
 import pytest
-
-from kpi.grading import DEFAULT_RULE, PRESETS
-from kpi.views_extras import Narrative, PlanExtras, PlanNote
-from kpi.views_plan import plan_view
-from kpi.views_qualitative import NO_STATUS, matches, qualitative_view, status_as_of
 from view_plans import item, plan
+
+from kpi.rules.grading import DEFAULT_RULE, PRESETS
+from kpi.views.extras import Narrative, PlanExtras, PlanNote
+from kpi.views.plan import plan_view
+from kpi.views.qualitative import NO_STATUS, matches, qualitative_view, status_as_of
 
 PLAN = plan(
     item("1-(1)-①", path=("1 環境づくり", "(1)活動拠点の整備"), statuses=[(None, "完了の目途", "28年3月予定")]),

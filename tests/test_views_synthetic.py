@@ -1,15 +1,15 @@
 """The large synthetic plan, and the chart and table helpers every page uses."""
 
 import pytest
-
 from conftest import TODAY
-from kpi.export import Table, to_csv
-from kpi.grading import DEFAULT_RULE, PRESETS
-from kpi.store import Store
-from kpi.synthetic import SYNTHETIC_PLAN, SyntheticSpec, synthetic_batch
-from kpi.views_home import home_view
-from ui import charts, tables
 from view_plans import ind, item, plan
+
+from kpi.intake.synthetic import SYNTHETIC_PLAN, SyntheticSpec, synthetic_batch
+from kpi.outputs.export import Table, to_csv
+from kpi.rules.grading import DEFAULT_RULE, PRESETS
+from kpi.store.store import Store
+from kpi.views.home import home_view
+from ui import charts, tables
 
 
 def test_the_synthetic_plan_has_the_promised_size(synthetic_db):

@@ -14,14 +14,14 @@ import re
 import zipfile
 
 import pytest
+from conftest import NIIGATA_PLAN, ROOT, TODAY
 from streamlit.testing.v1 import AppTest
 
-from conftest import NIIGATA_PLAN, ROOT, TODAY
-from kpi.errors import NotFound
-from kpi import auth, export
-from kpi.errors import PermissionDenied
-from kpi.permissions import LOCAL_ADMIN, PUBLIC_VISITOR, Actor, no_plan_message, readable_plan, upload_hint
-from kpi.store import Store
+from kpi.access import auth
+from kpi.access.permissions import LOCAL_ADMIN, PUBLIC_VISITOR, Actor, no_plan_message, readable_plan, upload_hint
+from kpi.errors import NotFound, PermissionDenied
+from kpi.outputs import export
+from kpi.store.store import Store
 
 PW = "correct-horse-42"
 VIEWER = Actor("yamada", "viewer")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from kpi.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.rules.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
 
 TODAY = date(2026, 11, 23)
 

@@ -6,18 +6,18 @@ from html import escape
 
 import plotly.graph_objects as go
 
-from kpi.colors import UNGRADED
-from kpi.colors import grade_colors as scheme_colors
-from kpi.fiscal import Style, format_fiscal_year, format_fiscal_year_short
-from kpi.grading import GradingRule
-from kpi.numbers import format_number
-from kpi.views import IndicatorView
+from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
+from kpi.rules.grading import GradingRule
+from kpi.rules.numbers import format_number
+from kpi.views.colors import UNGRADED
+from kpi.views.colors import grade_colors as scheme_colors
+from kpi.views.common import IndicatorView
 
 FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
 
 def grade_colors(rule: GradingRule) -> dict[str, str]:
-    """Best grade blue, worst vermillion, the rest in between; '未評価' grey (kpi/colors.py)."""
+    """Best grade blue, worst vermillion, the rest in between; '未評価' grey (kpi/views/colors.py)."""
     return scheme_colors(rule.labels)
 
 

@@ -6,7 +6,7 @@ from typing import Sequence
 
 import streamlit as st
 
-from kpi.lagging import LagReason
+from kpi.rules.lagging import LagReason
 from ui import frame
 
 

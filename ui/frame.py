@@ -10,13 +10,13 @@ from typing import Iterable, Sequence
 
 import streamlit as st
 
-from kpi.assess import default_as_of
-from kpi.demo import ensure_demo
 from kpi.errors import KpiError, Problem, StoreUnavailable
-from kpi.fiscal import Style, format_fiscal_year
-from kpi.grading import GradingRule
-from kpi.model import PlanData
-from kpi.store import Store, resolve_target
+from kpi.intake.demo import ensure_demo
+from kpi.rules.assess import default_as_of
+from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import GradingRule
+from kpi.rules.model import PlanData
+from kpi.store.store import Store, resolve_target
 
 ERA_OPTIONS: dict[str, str] = {"wareki": "和暦", "seireki": "西暦"}
 
@@ -130,7 +130,7 @@ def rule(store: Store, plan_id: int, version: int | None = None) -> GradingRule:
 
 @st.cache_resource(show_spinner=False, max_entries=64)
 def _load_extras(path: str, version: int, plan_id: int):
-    from kpi.views_extras import load_extras
+    from kpi.views.extras import load_extras
     return load_extras(_open_store(path), plan_id)
 
 
@@ -189,7 +189,7 @@ def figure(ctx: "Context", name: str, build, *args, **shape):
 
 
 def load_extras(store: Store, plan_id: int, version: int | None = None):
-    """Schedules, narratives, plan notes and status marks (kpi.views_extras.PlanExtras), cached like load_plan."""
+    """Schedules, narratives, plan notes and status marks (kpi.views.extras.PlanExtras), cached like load_plan."""
     return _load_extras(store.target, data_version(store) if version is None else version, plan_id)
 
 
@@ -225,9 +225,9 @@ def show_error(exc: BaseException) -> None:
 
 
 def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> None:
-    """Errors and warnings: the first ones listed (kpi.problem_report.SHOWN), and when there are more,
+    """Errors and warnings: the first ones listed (kpi.intake.problem_report.SHOWN), and when there are more,
     the count of each kind and the whole list as a CSV download."""
-    from kpi.problem_report import problems_csv, summarize
+    from kpi.intake.problem_report import problems_csv, summarize
     problems = list(problems)
     s = summarize(problems)
     if s.n_errors:
@@ -253,7 +253,7 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
 
 def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
-    from kpi.permissions import no_plan_message, visible_plans
+    from kpi.access.permissions import no_plan_message, visible_plans
     version = data_version(store)
     every = plans(store, version)
     actor = current_user()
@@ -310,8 +310,8 @@ class Context:
 def context() -> Context | None:
     """The selected plan and year; pages call this first and stop politely when there is none."""
     store = get_store()
+    from kpi.access.permissions import no_plan_message, readable_plan
     from kpi.errors import PermissionDenied
-    from kpi.permissions import no_plan_message, readable_plan
     version = data_version(store)
     every = plans(store, version)
     actor = current_user()
@@ -345,7 +345,7 @@ def md(text: object) -> str:
 
 
 def current_user():
-    """Who is using this session (kpi.permissions.Actor), as set by sign_in_gate() on every run:
+    """Who is using this session (kpi.access.permissions.Actor), as set by sign_in_gate() on every run:
     the signed-in user, the public visitor, or the local administrator when sign-in is off."""
     if "actor" not in st.session_state:
         get_store()  # runs the sign-in gate: sets the actor, or shows the sign-in form and stops
@@ -355,7 +355,7 @@ def current_user():
 # Session keys of the sign-in (no widget uses them, so a browser cannot set them).
 _AUTH_USER = "_auth_user"  # name of the user signed in with a password
 _AUTH_PUBLIC = "_auth_public"  # the visitor chose the public view without sign-in
-_AUTH_SESSION = "_auth_session"  # the remembered sign-in (kpi.auth.Session) behind _AUTH_USER
+_AUTH_SESSION = "_auth_session"  # the remembered sign-in (kpi.access.auth.Session) behind _AUTH_USER
 _AUTH_COOKIE_CHECKED = "_auth_cookie_checked"  # this session has looked at its sign-in cookie once
 _AUTH_COOKIE_CODE = "_auth_cookie_code"  # a new cookie waits for the page to fetch it (session_route)
 _AUTH_CLEAR_COOKIE = "_auth_clear_cookie"  # the browser's cookie is to be cleared (signed out, refused)
@@ -371,7 +371,7 @@ def oidc_configured() -> bool:
 
 
 def client_address() -> str:
-    """The browser's address, as the key for counting its failed sign-ins (kpi.auth.authenticate).
+    """The browser's address, as the key for counting its failed sign-ins (kpi.access.auth.authenticate).
 
     st.context.ip_address is the connection's peer (None for loopback). Behind a reverse proxy the
     server (uvicorn, under Streamlit 1.67) replaces it with the client from X-Forwarded-For, but only
@@ -385,7 +385,7 @@ def client_address() -> str:
 
 def _remembered(store: Store) -> str | None:
     """The user a sign-in cookie sent with this page load names, if it still holds (once per session)."""
-    from kpi import auth
+    from kpi.access import auth
     if st.session_state.get(_AUTH_COOKIE_CHECKED):
         return None
     st.session_state[_AUTH_COOKIE_CHECKED] = True
@@ -407,7 +407,7 @@ def _remembered(store: Store) -> str | None:
 
 def _signed_in(store: Store, name: str) -> None:
     """This session is now `name`'s (just proven); remember it in the browser when the server can."""
-    from kpi import auth
+    from kpi.access import auth
     from ui import session_route
     st.session_state[_AUTH_USER] = name
     st.session_state.pop(_AUTH_PUBLIC, None)
@@ -479,10 +479,10 @@ def sign_in_gate(store: Store, pages: Sequence[tuple[str, str, str]] | None = No
     Without users and without OIDC the app stays open as the local administrator (first run,
     a desktop install). The user is read again from the database on every run, so disabling
     a user or changing a role takes effect at once. A password sign-in survives a reload or a
-    newly opened link through its cookie (kpi.auth sessions), checked once per page load.
+    newly opened link through its cookie (kpi.access.auth sessions), checked once per page load.
     """
-    from kpi import auth
-    from kpi.permissions import LOCAL_ADMIN, PUBLIC_VISITOR
+    from kpi.access import auth
+    from kpi.access.permissions import LOCAL_ADMIN, PUBLIC_VISITOR
     mode = auth.sign_in_mode(store, oidc_configured())
     actor = None
     if mode == "local":
@@ -521,8 +521,8 @@ def sign_in_gate(store: Store, pages: Sequence[tuple[str, str, str]] | None = No
 
 
 def _sign_in_form(store: Store, mode: str) -> None:
-    from kpi import auth
-    from kpi.permissions import PUBLIC_VISITOR, visible_plans
+    from kpi.access import auth
+    from kpi.access.permissions import PUBLIC_VISITOR, visible_plans
     _cookie_script()
     st.title("計画進捗ダッシュボード", anchor=False)
     st.subheader("サインイン", anchor=False)
@@ -566,7 +566,7 @@ def sign_in_as(name: str) -> None:
 
 
 def _sign_out(mode: str) -> None:
-    from kpi import auth
+    from kpi.access import auth
     session = st.session_state.pop(_AUTH_SESSION, None)
     if session is not None:
         try:  # refused by every server from now on, even if the browser kept the cookie
@@ -583,7 +583,7 @@ def _sign_out(mode: str) -> None:
 
 def user_box(actor) -> None:
     """Who is using the app, and the way out (sidebar)."""
-    from kpi import auth
+    from kpi.access import auth
     mode = auth.sign_in_mode(get_store(), oidc_configured())
     with st.sidebar:
         if mode == "local":

@@ -11,8 +11,8 @@ from datetime import date
 
 import streamlit as st
 
-from kpi.opinions import Meeting, meetings, suggest_meeting_name
-from kpi.pack.slides import SORTS
+from kpi.outputs.opinions import Meeting, meetings, suggest_meeting_name
+from kpi.outputs.pack.slides import SORTS
 from ui import frame
 
 NO_MEETING, NEW_MEETING = "（指定しない）", "（新しい会議）"

@@ -23,7 +23,7 @@ import secrets
 import threading
 import time
 
-from kpi.auth import SESSION_COOKIE
+from kpi.access.auth import SESSION_COOKIE
 
 ROUTE_ENV = "KPI_SESSION_ROUTE"  # set by routes(): the page scripts know the route is there
 HEADER = "X-KPI-Session"

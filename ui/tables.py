@@ -1,7 +1,7 @@
 """Every table on a page, shown the same way and downloadable as CSV that Excel opens (UTF-8 with BOM).
 
-Tables come from kpi views as kpi.export.Table (name, columns, rows); text cells
-that Excel would run as a formula are written as text (kpi.xlsx.csv_text).
+Tables come from kpi views as kpi.outputs.export.Table (name, columns, rows); text cells
+that Excel would run as a formula are written as text (kpi.outputs.xlsx.csv_text).
 """
 
 from __future__ import annotations
@@ -11,7 +11,8 @@ import re
 import pandas as pd
 import streamlit as st
 
-from kpi.export import Table, to_csv
+from kpi.outputs.export import to_csv
+from kpi.views.table import Table
 
 
 def file_name(table: Table) -> str:

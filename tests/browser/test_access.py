@@ -12,12 +12,12 @@ import shutil
 import time
 
 import pytest
+from conftest import NIIGATA_PLAN
 
 from browser.conftest import Server, shot, wait_idle
-from conftest import NIIGATA_PLAN
-from kpi import auth
-from kpi.permissions import LOCAL_ADMIN
-from kpi.store import Store
+from kpi.access import auth
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.store.store import Store
 
 PW = "correct-horse-42"
 PRIVATE = "小平市第3次行財政再構築プラン"  # not public; its indicators are in the 指標 export

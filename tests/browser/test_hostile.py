@@ -9,15 +9,15 @@ import subprocess
 import sys
 
 import pytest
+from conftest import ROOT, TODAY
+from test_hostile import FORMULA, HOSTILE_PLAN, IMG, LINK, SCRIPT, hostile_workbook
 
 from browser.conftest import Server, shot, wait_idle
-from conftest import ROOT, TODAY
-from kpi.grading import Band, GradingRule
-from kpi.importing import commit, prepare
-from kpi.permissions import LOCAL_ADMIN
-from kpi.settings import save_rule
-from kpi.store import Store
-from test_hostile import FORMULA, HOSTILE_PLAN, IMG, LINK, SCRIPT, hostile_workbook
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.pipeline import commit, prepare
+from kpi.rules.grading import Band, GradingRule
+from kpi.store.store import Store
+from kpi.views.rule_settings import save_rule
 
 PAGES = ["", "item_detail", "hierarchy", "lagging", "departments", "qualitative", "plan"]
 BOLD_GRADE = "<b>優</b>"

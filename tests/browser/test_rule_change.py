@@ -6,11 +6,11 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import NIIGATA_PLAN
+from test_rule_cells import ABCD, filled_blank_template, with_custom_rule
 
 from browser.conftest import Server, shot, wait_idle
-from conftest import NIIGATA_PLAN
-from kpi.store import Store
-from test_rule_cells import ABCD, filled_blank_template, with_custom_rule
+from kpi.store.store import Store
 
 
 @pytest.fixture

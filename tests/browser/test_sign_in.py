@@ -5,12 +5,12 @@ from __future__ import annotations
 import shutil
 
 import pytest
+from conftest import NIIGATA_PLAN
 
 from browser.conftest import Server, shot, wait_idle
-from conftest import NIIGATA_PLAN
-from kpi import auth
-from kpi.permissions import LOCAL_ADMIN
-from kpi.store import Store
+from kpi.access import auth
+from kpi.access.permissions import LOCAL_ADMIN
+from kpi.store.store import Store
 
 PW = "correct-horse-42"
 

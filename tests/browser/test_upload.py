@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 
 import pytest
+from conftest import SAMPLES, TEST_DATA, TODAY
 
 from browser.conftest import shot, wait_idle
-from conftest import SAMPLES, TEST_DATA, TODAY
-from kpi.importing import prepare
-from kpi.store import Store
+from kpi.intake.pipeline import prepare
+from kpi.store.store import Store
 
 SAMPLE_FILES = sorted(p.name for p in SAMPLES.glob("*.xlsx"))
 

@@ -1,0 +1,531 @@
+"""The project's own template: sheets 計画, 取組, 指標, 年度値, 評価 (and optional 工程, 状況).
+
+One row per thing, Japanese headers, columns found by their header text (in
+any order; extra columns are ignored). 年度 accepts every form city halls use
+(平成27年度, H27, R3, 令和元年度, 2021年度, 2021); numbers accept '1,090',
+'930(見込み)', '５１８'; '―' or a blank means no value.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+from kpi.intake.cells import Reporter, read_number
+from kpi.intake.workbook import Sheet, Workbook, clean_text, coord, strip_invisible, tidy_text
+from kpi.rules.departments import parse_departments
+from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
+from kpi.rules.fiscal import FiscalYearError, parse_fiscal_year
+from kpi.rules.grading import PRESETS, GradingRule
+from kpi.rules.model import STAGES, STATUS_MARKS, STATUSES
+from kpi.rules.plan_names import normalize_plan_name
+from kpi.store.journal import Batch
+
+LAYOUT = "canonical"
+LAYOUT_LABEL = "標準テンプレート（計画・取組・指標・年度値・評価）"
+
+SHEET_PLAN, SHEET_ITEMS, SHEET_INDICATORS, SHEET_VALUES, SHEET_EVALS = "計画", "取組", "指標", "年度値", "評価"
+SHEET_SCHEDULE, SHEET_STATUS, SHEET_HELP = "工程", "状況", "記入方法"
+
+# column key → header texts accepted (first one is what the template writes)
+COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
+    SHEET_ITEMS: {
+        "no": ("No.", "No", "番号", "取組番号"),
+        "title": ("取組名", "取組項目", "項目名", "名称"),
+        "departments": ("担当課", "所管課", "担当課（●主担当）"),
+        "current_issues": ("現状と課題",),
+        "purpose": ("目的", "実施目的", "事業の目標・目的"),
+        "content": ("取組の内容", "取組内容", "取組概要"),
+        "effect": ("見込まれる効果", "効果"),
+        "qualitative_target": ("定性目標", "目標（文章）"),
+    },
+    SHEET_INDICATORS: {
+        "no": ("No.", "No", "番号", "取組番号"),
+        "indicator": ("指標名", "指標"),
+        "unit": ("単位",),
+        "direction": ("方向", "良い方向", "方向（高い/低い）"),
+        "cumulative": ("累計",),
+        "baseline_fy": ("基準年度", "現状年度"),
+        "baseline": ("基準値", "現状値", "現状"),
+        "final_fy": ("最終目標年度", "目標年度"),
+        "final": ("最終目標値", "最終目標", "目標値"),
+        "final_text": ("最終目標（文章）", "目標（文章）", "最終目標(文章)"),
+    },
+    SHEET_VALUES: {
+        "no": ("No.", "No", "番号", "取組番号"),
+        "indicator": ("指標名", "指標"),
+        "fy": ("年度",),
+        "target": ("計画", "計画値", "目標"),
+        "actual": ("実績", "実績値"),
+        "note": ("備考",),
+    },
+    SHEET_EVALS: {
+        "no": ("No.", "No", "番号", "取組番号"),
+        "fy": ("年度",),
+        "stage": ("段階", "評価段階", "時期"),
+        "grade": ("評価", "自己評価", "評価（A/B/C）"),
+        "status_text": ("取組の状況", "評価の内容", "取組の状況・評価"),
+        "issues_text": ("課題・今後の方針", "課題、今後の方針、改善事項など", "課題"),
+    },
+    SHEET_SCHEDULE: {
+        "no": ("No.", "No", "番号", "取組番号"),
+        "activity": ("実施内容", "取組工程"),
+        "fy": ("年度",),
+        "mark": ("記号", "予定", "工程"),
+    },
+    SHEET_STATUS: {
+        "no": ("No.", "No", "番号", "取組番号"),
+        "fy": ("年度",),
+        "status": ("状況", "進捗状況"),
+        "note": ("説明", "備考", "今後の方向性"),
+    },
+}
+REQUIRED: dict[str, tuple[str, ...]] = {
+    SHEET_ITEMS: ("no", "title"),
+    SHEET_INDICATORS: ("no", "indicator"),
+    SHEET_VALUES: ("no", "indicator", "fy"),
+    SHEET_EVALS: ("no", "fy", "stage"),
+    SHEET_SCHEDULE: ("no", "activity", "fy"),
+    SHEET_STATUS: ("no", "status"),
+}
+PLAN_KEYS: dict[str, tuple[str, ...]] = {
+    "name": ("計画名",),
+    "municipality": ("自治体", "自治体名", "市町村"),
+    "kind": ("種類", "計画の種類"),
+    "start_fy": ("開始年度", "計画期間（開始）"),
+    "end_fy": ("終了年度", "計画期間（終了）"),
+    "level_names": ("階層名", "体系の階層名"),
+    "grading": ("評価方式", "評価基準"),
+    "description": ("説明", "概要"),
+}
+STAGE_ALIASES: dict[str, str] = {
+    "上半期": "上半期", "上期": "上半期", "上半期評価": "上半期", "中間報告": "上半期",
+    "年度": "年度", "年度評価": "年度", "年間": "年度", "年度末": "年度",
+    "中間": "中間", "中間評価": "中間",
+    "計画期間": "計画期間", "計画期間の評価": "計画期間", "最終": "計画期間", "最終評価": "計画期間", "期末": "計画期間",
+}
+_TRUE = {"○", "〇", "◯", "はい", "累計", "true", "1", "✓", "✔", "有", "あり", "yes", "y"}
+_FALSE = {"", "×", "いいえ", "false", "0", "無", "なし", "no", "n", "単年度", "各年度"}
+
+
+_SPACE = re.compile(r"\s+")
+
+
+@lru_cache(maxsize=65536)  # called for header cells of every row; cell texts repeat a lot
+def _key(text: Any) -> str:
+    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text or ""))).lower()
+
+
+def detect(wb: Workbook) -> float:
+    names = {s.name for s in wb.sheets}
+    core = {SHEET_ITEMS, SHEET_INDICATORS, SHEET_VALUES, SHEET_EVALS}
+    hits = len(core & names)
+    if hits == 0:
+        return 0.0
+    return 0.4 + 0.15 * hits
+
+
+@dataclass
+class _Table:
+    sheet: Sheet
+    header_row: int
+    cols: dict[str, int]
+    extra_levels: list[int]
+
+
+def _find_header(sheet: Sheet, spec: dict[str, tuple[str, ...]]) -> _Table | None:
+    wanted = {k: {_key(a) for a in aliases} for k, aliases in spec.items()}
+    best = None
+    for r in range(1, min(sheet.max_row, 15) + 1):
+        cols: dict[str, int] = {}
+        levels: list[tuple[int, int]] = []
+        for c in range(1, sheet.max_col + 1):
+            k = _key(sheet.raw(r, c))
+            if not k:
+                continue
+            for name, aliases in wanted.items():
+                if k in aliases and name not in cols:
+                    cols[name] = c
+                    break
+            m = re.fullmatch(r"(?:体系|階層)(\d+)", k)
+            if m:
+                levels.append((int(m.group(1)), c))
+        if "no" in cols and (best is None or len(cols) > len(best.cols)):
+            best = _Table(sheet, r, cols, [c for _n, c in sorted(levels)])
+    return best
+
+
+def _cell(t: _Table, r: int, key: str) -> Any:
+    c = t.cols.get(key)
+    return t.sheet.raw(r, c) if c else None
+
+
+def _text(t: _Table, r: int, key: str) -> str | None:
+    v = _cell(t, r, key)
+    if v is None:
+        return None
+    s = str(v).strip()
+    return s or None
+
+
+def _item_no(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        return str(int(v))
+    # NFKC turns '１' into '1' but also '①' into '1': circled numbers are part of item numbers
+    # ('1-(1)-①'), so they are kept as written.
+    s = "".join(ch if _CIRCLED.match(ch) else unicodedata.normalize("NFKC", ch) for ch in strip_invisible(str(v)))
+    s = re.sub(r"\s+", " ", s).strip()
+    s = re.sub(r"^No\.?\s*", "", s, flags=re.I)
+    return s or None
+
+
+_CIRCLED = re.compile(r"[\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf\u2776-\u2793]")
+
+
+def _rows(t: _Table):
+    header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, t.sheet.max_col + 1)]
+    for r in range(t.header_row + 1, t.sheet.max_row + 1):
+        vals = [t.sheet.raw(r, c) for c in range(1, t.sheet.max_col + 1)]
+        if all(v is None or str(v).strip() == "" for v in vals):
+            continue
+        if _key(vals[0]) == header[0] and [_key(v) for v in vals] == header:
+            continue  # a header repeated for printing
+        yield r
+
+
+def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度") -> int | None:
+    c = t.cols.get(key)
+    if not c:
+        return None
+    raw = t.sheet.raw(r, c)
+    if raw is None or str(raw).strip() == "":
+        return None
+    try:
+        return parse_fiscal_year(raw)
+    except FiscalYearError as exc:
+        rep.error(r, c, f"{what}「{clean_text(raw)}」は年度として読めません", exc.hint or "例: 平成27年度、R3、2021年度",
+                  code="bad_year")
+        return None
+
+
+def _read_plan_sheet(wb: Workbook, batch: Batch) -> dict[str, tuple[Any, int, int]]:
+    sheet = wb.sheet(SHEET_PLAN)
+    out: dict[str, tuple[Any, int, int]] = {}
+    if sheet is None:
+        return out
+    aliases = {k: {_key(a) for a in v} for k, v in PLAN_KEYS.items()}
+    for r in range(1, sheet.max_row + 1):
+        k = _key(sheet.raw(r, 1))
+        for name, keys in aliases.items():
+            if k in keys:
+                v = sheet.raw(r, 2)
+                if v is not None and str(v).strip():
+                    out[name] = (v, r, 2)
+    return out
+
+
+def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
+    plan_meta = _read_plan_sheet(wb, Batch(plan_name=""))
+    file_plan = normalize_plan_name(plan_meta["name"][0]) if "name" in plan_meta else None
+    batch = Batch(plan_name=file_plan or plan_name or "", layout=LAYOUT, source=wb.file_name)
+    batch.plan_where = {key: {"_sheet": SHEET_PLAN, "_cell": coord(r, c), "_file": wb.file_name}
+                        for key, (_v, r, c) in plan_meta.items()}
+    batch.plan_where["grading_rule"] = batch.plan_where.pop("grading", {})
+    rep_plan = Reporter(wb.file_name, SHEET_PLAN, batch)
+    if file_plan and plan_name and file_plan != normalize_plan_name(plan_name):
+        r, c = plan_meta["name"][1], plan_meta["name"][2]
+        rep_plan.error(r, c, f"ファイルの計画名「{file_plan}」と、取り込み先の計画「{plan_name}」が違います",
+                       "取り込み先の計画を選び直すか、ファイルの計画名を直してください", code="plan_mismatch")
+    if not batch.plan_name:
+        rep_plan.error(None, None, "計画名が分かりません", "「計画」シートの「計画名」に記入するか、取り込み先の計画を選んでください",
+                       code="no_plan")
+    for key in ("municipality", "kind", "description"):
+        if key in plan_meta:
+            batch.plan[key] = str(plan_meta[key][0]).strip()
+    for key in ("start_fy", "end_fy"):
+        if key in plan_meta:
+            v, r, c = plan_meta[key]
+            try:
+                batch.plan[key] = parse_fiscal_year(v)
+            except FiscalYearError as exc:
+                rep_plan.error(r, c, f"{'開始' if key == 'start_fy' else '終了'}年度「{clean_text(v)}」: {exc.message}",
+                               exc.hint, code="bad_year")
+    if "level_names" in plan_meta:
+        names = [n.strip() for n in re.split(r"[／/>＞→、,]", str(plan_meta["level_names"][0])) if n.strip()]
+        batch.plan["level_names"] = json.dumps(names, ensure_ascii=False)
+    if "grading" in plan_meta:
+        v, r, c = plan_meta["grading"]
+        text = str(v).strip()
+        rule = _grading_from_text(text)
+        if rule is not None:
+            batch.plan["grading_rule"] = rule.to_json()
+        elif text.startswith("{"):
+            # A rule written out as JSON is checked with everything else a file sets, by the settings
+            # page's own code (kpi/intake/validate.py: check_bounds → kpi.rules.rule_form.check_rule).
+            batch.plan["grading_rule"] = text
+        else:
+            rep_plan.error(r, c, f"評価方式「{clean_text(v)[:40]}」が分かりません",
+                           "次のいずれかを書いてください: " + "、".join(p.name for p in PRESETS.values()), code="bad_grading")
+
+    found = False
+    items_in_file: set[str] = set()
+    indicators_in_file: set[tuple[str, str]] = set()
+    t = _table(wb, SHEET_ITEMS, batch)
+    if t:
+        found = True
+        _parse_items(t, Reporter(wb.file_name, t.sheet.name, batch), batch, items_in_file)
+    t = _table(wb, SHEET_INDICATORS, batch)
+    if t:
+        found = True
+        _parse_indicators(t, Reporter(wb.file_name, t.sheet.name, batch), batch, indicators_in_file)
+    t = _table(wb, SHEET_VALUES, batch)
+    if t:
+        found = True
+        _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    t = _table(wb, SHEET_EVALS, batch)
+    if t:
+        found = True
+        _parse_evaluations(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    t = _table(wb, SHEET_SCHEDULE, batch, optional=True)
+    if t:
+        _parse_schedule(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    t = _table(wb, SHEET_STATUS, batch, optional=True)
+    if t:
+        _parse_status(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    if not found:
+        rep_plan.error(None, None, "取組・指標・年度値・評価のどのシートも見つかりません", code="empty")
+    years = [r["fiscal_year"] for r in batch.table("indicator_values")] + \
+            [r["fiscal_year"] for r in batch.table("evaluations")]
+    if years and "start_fy" not in batch.plan:
+        batch.plan["start_fy"] = min(years)
+    if years and "end_fy" not in batch.plan:
+        batch.plan["end_fy"] = max(years)
+    return batch
+
+
+def _grading_from_text(text: str) -> GradingRule | None:
+    """A preset named by its key or its name (「A・B・C（達成率）」), else None."""
+    k = _key(text)
+    for key, rule in PRESETS.items():
+        if k in (_key(key), _key(rule.name)):
+            return rule
+    return None
+
+
+def _table(wb: Workbook, name: str, batch: Batch, optional: bool = False) -> _Table | None:
+    sheet = wb.sheet(name)
+    if sheet is None:
+        return None
+    t = _find_header(sheet, COLUMNS[name])
+    rep = Reporter(wb.file_name, name, batch)
+    if t is None:
+        if not optional or sheet.max_row:
+            rep.error(1, 1, "見出し行（No. など）が見つかりません", "テンプレートの見出し行を消さないでください", code="no_header")
+        return None
+    missing = [COLUMNS[name][k][0] for k in REQUIRED[name] if k not in t.cols]
+    if missing:
+        rep.error(t.header_row, 1, f"必要な列がありません: {'、'.join(missing)}", "テンプレートの見出しをそのまま使ってください",
+                  code="missing_column")
+        return None
+    return t
+
+
+def _parse_items(t: _Table, rep: Reporter, batch: Batch, seen: set[str]) -> None:
+    sort = 0
+    for r in _rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        title = _text(t, r, "title")
+        if not no:
+            rep.error(r, t.cols["no"], "No. が空欄です", code="missing_no")
+            continue
+        if no in seen:
+            rep.error(r, t.cols["no"], f"No.{no} が取組シートに2回あります", "1つの取組は1行にまとめてください", code="duplicate")
+            continue
+        seen.add(no)
+        if not title:
+            rep.error(r, t.cols["title"], f"No.{no} の取組名が空欄です", code="missing_title")
+            continue
+        sort += 1
+        path = [tidy_text(t.sheet.raw(r, c)) for c in t.extra_levels if t.sheet.raw(r, c) is not None]
+        for depth in range(1, len(path) + 1):
+            batch.add("nodes", path=json.dumps(path[:depth], ensure_ascii=False), depth=depth, level_name=None,
+                      title=path[depth - 1], sort=sort)
+        batch.add("items", item_no=no, title=tidy_text(title), node_path=json.dumps(path, ensure_ascii=False),
+                  current_issues=_text(t, r, "current_issues"), purpose=_text(t, r, "purpose"),
+                  content=_text(t, r, "content"), effect=_text(t, r, "effect"),
+                  qualitative_target=_text(t, r, "qualitative_target"), sort=sort, **rep.where(r, t.cols["no"]))
+        for i, d in enumerate(parse_departments(_cell(t, r, "departments"))):
+            batch.add("item_departments", item_no=no, department=d.name, is_main=d.is_main, role=d.role, sort=i)
+
+
+def _bool(rep: Reporter, t: _Table, r: int, key: str) -> bool | None:
+    v = _cell(t, r, key)
+    if v is None:
+        return None
+    k = _key(v)
+    if k in _TRUE:
+        return True
+    if k in _FALSE:
+        return False
+    rep.error(r, t.cols[key], f"「{clean_text(v)}」は「○」か空欄で書いてください", code="bad_flag")
+    return None
+
+
+def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[str, str]]) -> None:
+    sort_by_item: dict[str, int] = {}
+    for r in _rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        name = _text(t, r, "indicator")
+        if not no or not name:
+            rep.error(r, t.cols["no"] if not no else t.cols["indicator"],
+                      "No. と指標名は必ず記入してください", code="missing_indicator")
+            continue
+        name = tidy_text(name)
+        if (no, name) in seen:
+            rep.error(r, t.cols["indicator"], f"No.{no} の指標「{name}」が2回あります", code="duplicate")
+            continue
+        seen.add((no, name))
+        unit = _text(t, r, "unit") or ""
+        base = read_number(rep, t.sheet, r, t.cols["baseline"], f"指標「{name}」の基準値", unit) if "baseline" in t.cols else None
+        final = None
+        final_text = _text(t, r, "final_text")
+        if "final" in t.cols and _cell(t, r, "final") is not None:
+            fp = read_number(rep, t.sheet, r, t.cols["final"], f"指標「{name}」の最終目標値", unit, allow_text=True)
+            if fp.is_number:
+                final = fp
+            elif fp.kind == "text":
+                final_text = final_text or str(_cell(t, r, "final")).strip()
+        direction_raw = _cell(t, r, "direction")
+        explicit = parse_direction(direction_raw)
+        if direction_raw is not None and str(direction_raw).strip() and explicit is None:
+            rep.error(r, t.cols["direction"], f"方向「{clean_text(direction_raw)}」が分かりません",
+                      "「高いほど良い」か「低いほど良い」と書くか、空欄にしてください（空欄なら基準値と目標から判断します）",
+                      code="bad_direction")
+        decision = infer_direction(baseline=base.value if base and base.is_number else None,
+                                   final_target=final.value if final else None, name=name,
+                                   target_text=final_text or "", explicit=explicit)
+        cumulative = _bool(rep, t, r, "cumulative") if "cumulative" in t.cols else None
+        sort_by_item[no] = sort_by_item.get(no, 0) + 1
+        row: dict[str, Any] = dict(item_no=no, indicator=name, unit=unit or None, direction=decision.direction,
+                                   direction_source=decision.source,
+                                   cumulative=cumulative if cumulative is not None else is_cumulative_name(name),
+                                   final_target_text=final_text, sort=sort_by_item[no], **rep.where(r, t.cols["indicator"]))
+        if base is not None and base.is_number:
+            row.update(baseline=base.value, baseline_estimated=base.estimate,
+                       baseline_fy=_year(rep, t, r, "baseline_fy", "基準年度"))
+        if final is not None:
+            row.update(final_target=final.value, final_target_fy=_year(rep, t, r, "final_fy", "最終目標年度"))
+        batch.add("indicators", **row)
+
+
+def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
+    seen: dict[tuple[str, str, int], int] = {}
+    for r in _rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        name = _text(t, r, "indicator")
+        if not no or not name:
+            rep.error(r, t.cols["no"] if not no else t.cols["indicator"], "No. と指標名は必ず記入してください",
+                      code="missing_indicator")
+            continue
+        name = tidy_text(name)
+        fy = _year(rep, t, r)
+        if fy is None:
+            if _cell(t, r, "fy") is None:
+                rep.error(r, t.cols["fy"], "年度が空欄です", code="bad_year")
+            continue
+        key = (no, name, fy)
+        if key in seen:
+            rep.error(r, t.cols["fy"], f"No.{no}「{name}」の{fy}年度が2回あります（{seen[key]}行目と重複）",
+                      "1つの年度は1行にまとめてください", code="duplicate")
+            continue
+        seen[key] = r
+        for kind, col_key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
+            if col_key not in t.cols:
+                continue
+            p = read_number(rep, t.sheet, r, t.cols[col_key], f"「{name}」{fy}年度の{label}")
+            if p.is_number:
+                batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind, value=p.value,
+                          is_estimate=p.estimate, raw_text=p.raw, **rep.where(r, t.cols[col_key]))
+        note = _note(_cell(t, r, "note"))
+        if note:
+            batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
+                      **rep.where(r, t.cols["note"]))
+
+
+def _note(v: Any) -> str | None:
+    """備考 as written: a number typed there (5 → '5') is text too."""
+    if v is None:
+        return None
+    s = tidy_text(v) if isinstance(v, (int, float)) else str(v).strip()
+    return s or None
+
+
+def _parse_evaluations(t: _Table, rep: Reporter, batch: Batch) -> None:
+    seen: dict[tuple[str, int, str], int] = {}
+    for r in _rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        if not no:
+            rep.error(r, t.cols["no"], "No. が空欄です", code="missing_no")
+            continue
+        fy = _year(rep, t, r)
+        raw_stage = _cell(t, r, "stage")
+        stage = STAGE_ALIASES.get(_key(raw_stage).replace("の評価", "の評価")) if raw_stage is not None else None
+        if stage is None:
+            rep.error(r, t.cols["stage"], f"段階「{clean_text(raw_stage)}」が分かりません",
+                      f"{'・'.join(STAGES)} のいずれかを書いてください", code="bad_stage")
+            continue
+        if fy is None:
+            if _cell(t, r, "fy") is None:
+                rep.error(r, t.cols["fy"], "年度が空欄です", code="bad_year")
+            continue
+        key = (no, fy, stage)
+        if key in seen:
+            rep.error(r, t.cols["stage"], f"No.{no} の{fy}年度・{stage}が2回あります（{seen[key]}行目と重複）", code="duplicate")
+            continue
+        seen[key] = r
+        grade = _text(t, r, "grade")
+        if not grade and not _text(t, r, "status_text") and not _text(t, r, "issues_text"):
+            continue  # a row left blank (the pre-filled sheet offers one per item) says nothing yet
+        batch.add("evaluations", item_no=no, fiscal_year=fy, stage=stage,
+                  grade=clean_text(grade) if grade else None, status_text=_text(t, r, "status_text"),
+                  issues_text=_text(t, r, "issues_text"), **rep.where(r, t.cols.get("grade") or t.cols["stage"]))
+
+
+def _parse_schedule(t: _Table, rep: Reporter, batch: Batch) -> None:
+    sort = 0
+    for r in _rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        activity = _text(t, r, "activity")
+        fy = _year(rep, t, r)
+        if not no or not activity or fy is None:
+            if not no or not activity:
+                rep.error(r, t.cols["no"], "No. と実施内容は必ず記入してください", code="missing_no")
+            continue
+        sort += 1
+        batch.add("schedules", item_no=no, activity=tidy_text(activity), fiscal_year=fy,
+                  mark=_text(t, r, "mark") or "実施", sort=sort, **rep.where(r, t.cols["activity"]))
+
+
+def _parse_status(t: _Table, rep: Reporter, batch: Batch) -> None:
+    for r in _rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        raw = _text(t, r, "status")
+        if not no or not raw:
+            continue
+        mark = raw[0] if raw[0] in STATUS_MARKS else None
+        status = STATUS_MARKS.get(mark) if mark else clean_text(raw)
+        if status not in STATUSES:
+            rep.error(r, t.cols["status"], f"状況「{raw}」が分かりません", f"{'・'.join(STATUSES)} か ✓ ◇ ・ で書いてください",
+                      code="bad_status")
+            continue
+        batch.add("item_status", item_no=no, fiscal_year=_year(rep, t, r), status=status, mark=mark,
+                  note=_text(t, r, "note"), **rep.where(r, t.cols["status"]))
+
+
+__all__ = ["LAYOUT", "LAYOUT_LABEL", "detect", "parse", "coord"]

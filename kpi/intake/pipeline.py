@@ -1,0 +1,198 @@
+"""An import from file to database, shared by the CLI and the upload page.
+
+prepare() reads, detects, parses and validates a file and computes what would
+change, writing nothing; commit() writes prepared imports that have no errors,
+all of them in one transaction.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Callable
+
+from kpi.access.permissions import Actor, write_check
+from kpi.errors import BadWorkbook, ImportRefused, Problem
+from kpi.intake.layouts import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
+from kpi.intake.validate import check_bounds, cross_file_problems, target_change_problems, validate_batch
+from kpi.sanitize import safe_file_name
+from kpi.store.journal import PLAN_FIELD_LABELS, Batch, ChangeSet
+from kpi.store.store import ApplyResult, Store, UploadMeta
+
+
+@dataclass
+class PreparedImport:
+    file_name: str
+    sha256: str | None = None
+    layout: str | None = None
+    batch: Batch | None = None
+    changes: ChangeSet | None = None
+    problems: list[Problem] = field(default_factory=list)
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    @property
+    def ok(self) -> bool:
+        return self.batch is not None and not self.errors
+
+    @property
+    def layout_label(self) -> str:
+        return layout_label(self.layout)
+
+
+def prepare(store: Store, source: bytes | str | Path, file_name: str | None = None, *,
+            plan_name: str | None = None, today: date | None = None,
+            edit: Callable[[Batch], None] | None = None, actor: Actor | None = None) -> PreparedImport:
+    """edit(batch), when given, changes the parsed rows before they are checked (the upload page's
+    corrections of indicators read from 成果指標 text); its problems land in batch.problems.
+
+    actor is who uploads (the upload page passes the signed-in user); None stands for a trusted
+    local administrator (the CLI, the demo loader), as in commit(). It decides whether the
+    plan settings a file carries (評価方式, 階層名 …) may change an existing plan (see
+    _plan_settings_policy)."""
+    name = safe_file_name(file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload.xlsx"))
+    prep = PreparedImport(name)
+    try:
+        wb = read_workbook(source, name)
+        prep.sha256 = wb.sha256
+        layout = detect_layout(wb)
+        prep.layout = layout.key
+        batch = parse_workbook(wb, plan_name, layout)
+        if edit is not None:
+            edit(batch)
+    except BadWorkbook as exc:
+        prep.problems.append(Problem("error", exc.message, file=name, hint=exc.hint, code="bad_file"))
+        return prep
+    plans = store.plans()
+    fed = {r[0] for r in store.query("SELECT DISTINCT plan_id FROM uploads WHERE layout = ?", [layout.key])}
+    items: dict[int, set[str]] = {}
+
+    def items_of(plan_id: int) -> set[str]:
+        if plan_id not in items:
+            items[plan_id] = {r[0] for r in store.query("SELECT item_no FROM items WHERE plan_id = ?", [plan_id])}
+        return items[plan_id]
+
+    resolve_plan_name(batch, plans, items_of, name, chosen=plan_name is not None, fed=fed)
+    if not batch.errors:
+        _plan_settings_policy(batch, store, actor)
+    check_bounds(batch, wb)
+    if not batch.errors:
+        validate_batch(batch, store, today)
+    prep.batch = batch
+    prep.problems = list(batch.problems)
+    if not batch.errors:
+        prep.changes = store.diff(batch)
+        prep.problems += target_change_problems(batch, prep.changes)
+        prep.problems += rule_change_problems(batch, prep.changes)
+    return prep
+
+
+def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> None:
+    """What a file may say about an existing plan's settings.
+
+    A file carries settings (the template's 計画 sheet: 評価方式, 階層名, 自治体 …), and the blank
+    template carries a 評価方式 whether or not anyone meant to change it. They are applied when
+    the file creates the plan, or when an administrator uploads it (the preview then shows a
+    rule change before → after and asks for confirmation: rule_change_problems). Anyone else's
+    settings are left out, with a notice naming them, and the rest of the file is taken in
+    (writing settings is the administrator's: kpi.access.permissions). A rule equal to the plan's is
+    no change, however it is written.
+    """
+    if not batch.plan:
+        return
+    plan = store.plan_by_name(batch.plan_name)
+    if plan is None:
+        return
+    text = batch.plan.get("grading_rule")
+    if text is not None:
+        from kpi.rules.rule_form import check_rule
+        file_rule, _problems = check_rule(text)
+        stored = store.rule(plan.plan_id)
+        if file_rule is not None and file_rule == stored and not stored.notice:
+            del batch.plan["grading_rule"]
+    if actor is None or (actor.is_admin and not actor.public_only):
+        return
+    changed = [f for f in store.diff(Batch(batch.plan_name, plan=dict(batch.plan))).plan_changes]
+    if not changed:
+        return
+    for f in changed:
+        batch.plan.pop(f, None)
+    first = batch.plan_where.get(changed[0], {})
+    labels = "、".join(PLAN_FIELD_LABELS.get(f, f) for f in changed)
+    rule_note = ""
+    if "grading_rule" in changed:
+        rule_note = f"この計画の評価方式「{store.rule(plan.plan_id).name}」のまま取り込みます。"
+    batch.problems.append(Problem(
+        "warning", f"ファイルにある計画の設定（{labels}）は反映しません。{rule_note}"
+                   f"計画の設定を変えられるのは管理者だけです",
+        first.get("_sheet"), first.get("_cell"), first.get("_file") or batch.source,
+        "設定を変える必要があれば、管理者に依頼してください", "settings_ignored"))
+
+
+def rule_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
+    """A file that changes an existing plan's grading rule: a warning showing the rule before → after.
+    The upload page asks for its own confirmation (kpi.intake.review.UploadReview.rule_changes)."""
+    if changes.plan_is_new or "grading_rule" not in changes.plan_changes:
+        return []
+    from kpi.rules.grading import GradingRule
+    old, new = (GradingRule.from_json(v) for v in changes.plan_changes["grading_rule"])
+    where = batch.plan_where.get("grading_rule", {})
+    return [Problem("warning", f"この計画の評価方式が変わります: 「{old.name}」（{old.describe()}）→ "
+                               f"「{new.name}」（{new.describe()}）。計画のすべての自動評価が新しいルールで決まります",
+                    where.get("_sheet"), where.get("_cell"), where.get("_file") or batch.source,
+                    "変えないときは「計画」シートの評価方式の欄を消すか、今の評価方式と同じにしてから取り込んでください",
+                    "rule_changed")]
+
+
+def prepare_many(store: Store, sources: list[tuple[str, bytes | str | Path]], *, plan_name: str | None = None,
+                 today: date | None = None, edits: dict[str, Callable[[Batch], None]] | None = None,
+                 actor: Actor | None = None) -> list[PreparedImport]:
+    """prepare() for every file of one upload, then the checks across them (the same value twice)."""
+    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edit=(edits or {}).get(name), actor=actor)
+             for name, src in sources]
+    by_file = {prep.file_name: prep for prep in preps}
+    for p in cross_file_problems([prep.batch for prep in preps if prep.batch is not None]):
+        target = by_file.get(p.file or "")
+        if target is not None:
+            target.problems.append(p)
+    return preps
+
+
+def commit(store: Store, prepared: list[PreparedImport], actor: Actor | str, *, note: str | None = None,
+           check=None, backup: bool = True) -> list[ApplyResult]:
+    """Write every prepared import in one transaction, or nothing if any has an error.
+
+    actor is who uploads; their permissions are checked inside the transaction. A plain
+    name stands for a trusted local administrator (the CLI, the demo loader). Before
+    anything is written, a backup of the database is taken (kpi/intake/backup.py) unless the
+    files change nothing or backup=False.
+    """
+    if isinstance(actor, str):
+        actor = Actor(actor, "admin")
+    problems = [p for prep in prepared for p in prep.errors]
+    # Guard for callers that prepared files one by one: two files must not disagree on a value.
+    problems += [p for p in cross_file_problems([prep.batch for prep in prepared if prep.batch is not None])
+                 if p.level == "error" and p not in problems]
+    if problems or any(prep.batch is None for prep in prepared):
+        raise ImportRefused(problems or [Problem("error", "読み込めなかったファイルがあります")])
+    metas = [UploadMeta(user=actor.name, file_name=prep.file_name, sha256=prep.sha256, layout=prep.layout, note=note)
+             for prep in prepared]
+    allowed = write_check(actor, store.item_departments)
+    if backup and any(prep.changes is None or not prep.changes.is_empty for prep in prepared):
+        allowed(ChangeSet("", False, {}, ()), None)  # a viewer is refused before a backup is even taken
+        from kpi.intake.backup import before_import
+        before_import(store)
+
+    def both(changes, plan_id):
+        allowed(changes, plan_id)
+        if check is not None:
+            check(changes, plan_id)
+
+    return store.apply_many([prep.batch for prep in prepared], metas, check=both)

@@ -1,0 +1,341 @@
+"""The committee deck: what each slide says, computed once for the screen and the files.
+
+The meeting page, the PowerPoint, the PDF and the Excel tables all render the
+Deck built here, so what the committee sees on the projector and on paper is
+the same: a summary slide (grade counts and their change from last year, the
+lagging items), then one slide per item in the presenter's order, each with its
+grades and their reasons, the numbers, the chart series and the earlier
+meetings' opinions with the departments' answers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import Sequence
+
+from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
+from kpi.rules.assess import ItemResult, assess_plan
+from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import GradingRule
+from kpi.rules.lagging import LagReason
+from kpi.rules.model import STAGES, PlanData
+from kpi.rules.numbers import format_number, format_percent
+from kpi.views.common import Headline, IndicatorView, item_view_of, overview
+
+SORTS: dict[str, str] = {
+    "plan": "計画の順",
+    "lagging_first": "遅れている取組を先に",
+    "worst_first": "評価の低い順",
+    "custom": "選んだ取組を選んだ順に",
+}
+TABLE_YEARS = 5  # years in an item's numbers table (the chart shows them all)
+
+
+@dataclass(frozen=True)
+class GradeRow:
+    label: str
+    meaning: str
+    count: int
+    previous: int | None
+    change: str  # '+1', '−2', '±0'; '' when there is no previous year
+
+
+@dataclass(frozen=True)
+class LagEntry:
+    item_no: str
+    title: str
+    department: str
+    auto_grade: str
+    self_grade: str
+    reasons: str  # reason titles, '、'-joined
+
+
+@dataclass(frozen=True)
+class SummarySlide:
+    title: str
+    subtitle: str
+    headlines: tuple[Headline, ...]
+    grades: tuple[GradeRow, ...]
+    previous_label: str  # the year the change is measured from, '' when none
+    lagging: tuple[LagEntry, ...]
+    rule_text: str
+    has_indicators: bool
+
+    kind = "summary"
+
+    @property
+    def grade_counts(self) -> dict[str, int]:
+        return {g.label: g.count for g in self.grades}
+
+
+@dataclass(frozen=True)
+class NumbersTable:
+    """Years across, 計画 / 実績 / 達成率 / 評価 down, as the departments' sheets lay them out."""
+
+    columns: tuple[str, ...]  # first is the row label column
+    rows: tuple[tuple[str, ...], ...]
+
+    def row(self, label: str) -> tuple[str, ...]:
+        for r in self.rows:
+            if r[0] == label:
+                return r
+        raise KeyError(label)
+
+
+@dataclass(frozen=True)
+class IndicatorPanel:
+    name: str
+    unit: str
+    facts: str  # baseline, final target, direction
+    table: NumbersTable
+    pace: str | None
+    pace_reachable: bool | None
+    view: IndicatorView  # the chart series
+    rates: tuple[float | None, ...]  # achievement rate per view.points entry
+
+    @property
+    def title(self) -> str:
+        return self.name + (f"（{self.unit}）" if self.unit else "")
+
+
+@dataclass(frozen=True)
+class Comment:
+    heading: str
+    text: str
+    issues: str
+
+
+@dataclass(frozen=True)
+class ItemSlide:
+    item_no: str
+    title: str
+    path: str
+    departments: str
+    year_label: str
+    auto_grade: str
+    auto_reason: str
+    self_grade: str
+    gap: str
+    lagging: bool
+    reasons: tuple[LagReason, ...]
+    indicators: tuple[IndicatorPanel, ...]
+    comments: tuple[Comment, ...]
+    status: str  # '令和2年度の状況: 完了の目途（…）'
+    opinions: tuple[Opinion, ...]
+    status_label: str = ""  # '完了の目途': what the slide shows instead of a grade when there are no indicators
+
+    kind = "item"
+
+    @property
+    def heading(self) -> str:
+        return f"No.{self.item_no}　{self.title}"
+
+    @property
+    def causes(self) -> tuple[LagReason, ...]:
+        return tuple(r for r in self.reasons if r.lagging)
+
+    @property
+    def notes(self) -> tuple[LagReason, ...]:
+        return tuple(r for r in self.reasons if not r.lagging)
+
+
+@dataclass(frozen=True)
+class Deck:
+    plan_name: str
+    as_of_fy: int
+    as_of_label: str
+    meeting: Meeting | None
+    labels: tuple[str, ...]  # the plan's grade labels, best first
+    summary: SummarySlide
+    items: tuple[ItemSlide, ...]
+    lagging_only: bool
+    sort: str
+    style: Style = "wareki"
+
+    @property
+    def slides(self) -> tuple[SummarySlide | ItemSlide, ...]:
+        return (self.summary,) + self.items
+
+    @property
+    def title(self) -> str:
+        return f"{self.plan_name}　進捗状況"
+
+    def item(self, item_no: str) -> ItemSlide | None:
+        for s in self.items:
+            if s.item_no == item_no:
+                return s
+        return None
+
+
+def _change(count: int, previous: int | None) -> str:
+    if previous is None:
+        return ""
+    d = count - previous
+    return "±0" if d == 0 else f"{d:+d}".replace("-", "−")
+
+
+def _summary(data: PlanData, rule: GradingRule, fy: int | None, today: date, style: Style,
+             meeting: Meeting | None) -> SummarySlide:
+    ov = overview(data, rule, as_of_fy=fy, today=today, style=style)
+    grades = []
+    for label in list(ov.labels) + ["未評価"]:
+        prev = ov.previous_counts.get(label) if ov.previous_counts is not None else None
+        meaning = rule.meaning(label) if label != "未評価" else "計画値・実績がなく評価できない"
+        grades.append(GradeRow(label, meaning, ov.grade_counts.get(label, 0), prev,
+                               _change(ov.grade_counts.get(label, 0), prev)))
+    lag = tuple(LagEntry(r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles)
+                for r in ov.lagging)
+    subtitle = f"{ov.as_of_label}までの状況"
+    if meeting is not None:
+        subtitle = f"{meeting.label}　{subtitle}"
+    prev_label = format_fiscal_year(ov.as_of_fy - 1, style) if ov.previous_counts is not None else ""
+    return SummarySlide(f"{ov.plan_name}　進捗状況", subtitle, ov.headlines, tuple(grades), prev_label, lag,
+                        ov.rule_text, ov.has_indicators)
+
+
+def _number(value: float | None, estimate: bool) -> str:
+    if value is None:
+        return "―"
+    return format_number(value) + ("（見込み）" if estimate else "")
+
+
+def _rate(ir: ItemResult, name: str, fy: int) -> float | None:
+    r = ir.indicator_year(name, fy)
+    return r.achievement.value if r is not None else None
+
+
+def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style) -> NumbersTable:
+    pts = [p for p in view.points if p.target is not None or p.actual is not None]
+    shown = [p for p in pts if p.fiscal_year <= as_of][-TABLE_YEARS:] or pts[:TABLE_YEARS]
+    cols = ("",) + tuple(format_fiscal_year(p.fiscal_year, style) for p in shown)
+    rates = [format_percent(_rate(ir, view.name, p.fiscal_year)) for p in shown]
+    rows = (("計画",) + tuple(_number(p.target, p.target_estimate) for p in shown),
+            ("実績",) + tuple(_number(p.actual, p.actual_estimate) if p.actual is not None
+                              else ("未報告" if p.fiscal_year <= as_of and p.target is not None else "―")
+                              for p in shown),
+            ("達成率",) + tuple(rates),
+            ("評価",) + tuple(p.grade or "―" for p in shown))
+    return NumbersTable(cols, rows)
+
+
+def _facts(view: IndicatorView, style: Style) -> str:
+    facts = [f"方向: {view.direction_text}"]
+    if view.cumulative:
+        facts.append("累計")
+    if view.baseline is not None:
+        when = format_fiscal_year(view.baseline_fy, style)
+        facts.append(f"基準値 {format_number(view.baseline)}"
+                     + (f"（{when}{'・見込み' if view.baseline_estimated else ''}）" if when else ""))
+    if view.final_target is not None:
+        facts.append(f"最終目標 {format_number(view.final_target)}（{format_fiscal_year(view.final_target_fy, style)}）")
+    elif view.final_target_text:
+        facts.append(f"最終目標: {view.final_target_text}")
+    return "　".join(facts)
+
+
+_STAGE_NAMES = {"上半期": "上半期の進捗管理", "年度": "年度評価", "中間": "中間評価", "計画期間": "計画期間の評価"}
+
+
+def _comments(ir: ItemResult, as_of: int, style: Style) -> tuple[Comment, ...]:
+    """The department's words for the year: its year-end evaluation (the 上半期 note only while there is none)."""
+    order = {s: i for i, s in enumerate(STAGES)}
+    evs = [e for e in ir.item.evaluations if e.fiscal_year <= as_of and (e.status_text or e.issues_text)]
+    if not evs:
+        return ()
+    fy = max(e.fiscal_year for e in evs)
+    evs = sorted((e for e in evs if e.fiscal_year == fy), key=lambda e: order.get(e.stage, 9))
+    if any(e.stage != "上半期" for e in evs):
+        evs = [e for e in evs if e.stage != "上半期"]
+    out = []
+    for e in evs:
+        head = f"{format_fiscal_year(fy, style)}　{_STAGE_NAMES.get(e.stage, e.stage)}"
+        if e.grade:
+            head += f"　{e.grade}"
+        out.append(Comment(head, (e.status_text or "").strip(), (e.issues_text or "").strip()))
+    return tuple(out)
+
+
+def _status(ir: ItemResult, as_of: int, style: Style) -> tuple[str, str]:
+    """(the sentence, the short label) of the latest status up to the year shown."""
+    found = [(fy, s, note) for fy, s, note in ir.item.statuses if fy is None or fy <= as_of]
+    if not found:
+        return "", ""
+    fy, s, note = max(found, key=lambda t: t[0] or 0)
+    text = f"{format_fiscal_year(fy, style)}の状況: {s}" if fy else f"状況: {s}"
+    return text + (f"（{note}）" if note else ""), s
+
+
+def _narrative(narratives: Sequence, item_no: str, as_of: int, style: Style) -> tuple[Comment, ...]:
+    """The latest 実施状況 text up to the year shown (plans reported in words, not numbers)."""
+    found = [n for n in narratives
+             if n.item_no == item_no and (n.fiscal_year or 0) <= as_of and (n.text or "").strip()]
+    if not found:
+        return ()
+    n = max(found, key=lambda n: n.fiscal_year or 0)
+    head = f"{format_fiscal_year(n.fiscal_year, style)}の実施状況" if n.fiscal_year else "実施状況"
+    return (Comment(head, n.text.strip(), ""),)
+
+
+def order_items(result_items: Sequence[ItemResult], rule: GradingRule, sort: str = "plan",
+                pick: Sequence[str] | None = None) -> list[ItemResult]:
+    """The presenter's order: the plan's, lagging first, worst grade first, or their own pick."""
+    items = list(result_items)
+    if sort == "custom":
+        by_no = {ir.item.item_no: ir for ir in items}
+        return [by_no[n] for n in dict.fromkeys(pick or ()) if n in by_no]
+    if sort == "lagging_first":
+        return sorted(items, key=lambda ir: not ir.lagging)  # stable: plan order within each group
+    if sort == "worst_first":
+        def rank(ir: ItemResult) -> int:
+            cur = ir.current
+            r = rule.rank(cur.auto.label) if cur and cur.auto.graded else None
+            return -1 if r is None else r
+        return sorted(items, key=lambda ir: (-rank(ir), not ir.lagging))
+    if sort != "plan":
+        raise ValueError(sort)
+    return items
+
+
+def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+               style: Style = "wareki", sort: str = "plan", pick: Sequence[str] | None = None,
+               lagging_only: bool = False, opinions: Sequence[Opinion] = (),
+               meeting: Meeting | None = None, narratives: Sequence = ()) -> Deck:
+    """Every slide of a meeting: the summary, then the chosen items in the chosen order.
+
+    opinions: all recorded for the plan; an item's slide shows those of meetings before
+    `meeting` (all of them when no meeting is given), each with its answer.
+    narratives: the plan's 実施状況 texts (kpi.views.extras.Narrative: item_no, fiscal_year,
+    text); an item's latest one is shown when its department wrote no evaluation comment.
+    """
+    today = today or date.today()
+    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    fy = result.as_of_fy
+    summary = _summary(data, rule, fy, today, style, meeting)
+    shown_opinions = earlier(opinions, meeting)
+    chosen = order_items(result.items, rule, sort, pick)
+    if lagging_only:
+        chosen = [ir for ir in chosen if ir.lagging]
+    slides = []
+    for ir in chosen:
+        view = item_view_of(data, result, ir.item.item_no, style=style)
+        cur = ir.current
+        self_eval = ir.item.evaluation(fy, "年度")
+        panels = tuple(
+            IndicatorPanel(v.name, v.unit, _facts(v, style), _numbers(v, ir, fy, style),
+                           v.pace.text if v.pace else None, v.pace.reachable if v.pace else None, v,
+                           tuple(_rate(ir, v.name, p.fiscal_year) for p in v.points))
+            for v in view.indicators)
+        reasons = tuple(sorted(ir.reasons, key=lambda r: not r.lagging))
+        status, status_label = _status(ir, fy, style)
+        comments = _comments(ir, fy, style) or _narrative(narratives, ir.item.item_no, fy, style)
+        slides.append(ItemSlide(
+            item_no=ir.item.item_no, title=ir.item.title, path=" ＞ ".join(ir.item.node_path),
+            departments=view.departments, year_label=format_fiscal_year(fy, style),
+            auto_grade=(cur.auto.label or "") if cur else "", auto_reason=cur.auto.reason if cur else "",
+            self_grade=(self_eval.grade or "") if self_eval else "",
+            gap=cur.gap.text if cur and (cur.self_grade or cur.auto.graded) and cur.gap.steps is not None else "",
+            lagging=ir.lagging, reasons=reasons, indicators=panels, comments=comments,
+            status=status, opinions=for_item(shown_opinions, ir.item.item_no), status_label=status_label))
+    return Deck(data.plan.name, fy, format_fiscal_year(fy, style), meeting, rule.labels, summary, tuple(slides),
+                lagging_only, sort, style)

@@ -1,0 +1,211 @@
+"""What an import wants to write, and what that would change.
+
+Every importer turns a workbook into a Batch: rows per table, keyed by the
+natural keys people use (item No., indicator name, fiscal year), for one plan.
+The store compares a Batch with what it holds and produces a ChangeSet, which
+the upload page previews and the store then applies, recording every old value.
+
+A None in a batch row means "the sheet says nothing here": it never erases a
+value already stored (a blank cell is not a request to delete data).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from kpi.errors import Problem
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    key: tuple[str, ...]  # natural key, after plan_id
+    fields: tuple[str, ...]  # compared and updated
+    carry: tuple[str, ...] = ()  # stored, updated only together with a compared field
+    insert_only: tuple[str, ...] = ()  # set when the row is new, never changed by an import
+    label: str = ""
+
+
+TABLES: dict[str, TableSpec] = {t.name: t for t in (
+    TableSpec("nodes", ("path",), ("depth", "level_name", "title"), insert_only=("sort",), label="体系"),
+    TableSpec("items", ("item_no",), ("title", "node_path", "current_issues", "purpose", "content", "effect",
+                                      "qualitative_target"), insert_only=("sort",), label="取組"),
+    TableSpec("item_departments", ("item_no", "department"), ("is_main", "role"), insert_only=("sort",), label="担当課"),
+    TableSpec("indicators", ("item_no", "indicator"),
+              ("unit", "direction", "direction_source", "cumulative", "baseline", "baseline_fy", "baseline_estimated",
+               "final_target", "final_target_fy", "final_target_text"), insert_only=("sort",), label="指標"),
+    TableSpec("indicator_values", ("item_no", "indicator", "fiscal_year", "kind"), ("value", "is_estimate"),
+              carry=("raw_text",), label="年度値"),
+    TableSpec("value_notes", ("item_no", "indicator", "fiscal_year"), ("note",), label="年度値の備考"),
+    TableSpec("evaluations", ("item_no", "fiscal_year", "stage"), ("grade", "status_text", "issues_text", "next_text"),
+              label="評価"),
+    TableSpec("item_status", ("item_no", "fiscal_year"), ("status", "mark", "note"), label="進捗状況"),
+    TableSpec("schedules", ("item_no", "activity", "fiscal_year"), ("mark",), insert_only=("sort",), label="工程"),
+    TableSpec("narratives", ("item_no", "fiscal_year"), ("text",), label="実施状況"),
+    TableSpec("plan_notes", ("section", "seq"), ("period_text", "fiscal_year", "title", "body"), label="計画の経過・位置付け"),
+    TableSpec("committee_opinions", ("item_no", "meeting", "seq"),
+              ("meeting_date", "opinion", "response", "response_department"), label="委員意見"),
+)}
+
+# Order of application: parents before children (no foreign keys, but readers expect it).
+TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
+
+PLAN_FIELDS: tuple[str, ...] = ("municipality", "kind", "start_fy", "end_fy", "level_names", "grading_rule",
+                                "description", "public")
+PLAN_FIELD_LABELS: dict[str, str] = {
+    "municipality": "自治体", "kind": "種類", "start_fy": "開始年度", "end_fy": "終了年度", "level_names": "階層名",
+    "grading_rule": "評価方式", "description": "説明", "public": "公開",
+}
+
+
+@dataclass
+class Batch:
+    """Rows one workbook (or one form) wants to write into one plan."""
+
+    plan_name: str
+    plan: dict[str, Any] = field(default_factory=dict)  # PLAN_FIELDS, None = not given
+    # Where a plan setting (or 'name', the plan's name) was read: {'_sheet': …, '_cell': …}, for problems.
+    plan_where: dict[str, dict[str, str]] = field(default_factory=dict)
+    rows: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    problems: list[Problem] = field(default_factory=list)
+    layout: str = ""
+    source: str = ""  # file name or form
+
+    def add(self, table: str, **row: Any) -> dict[str, Any]:
+        if table not in TABLES:
+            raise KeyError(table)
+        self.rows.setdefault(table, []).append(row)
+        return row
+
+    def table(self, table: str) -> list[dict[str, Any]]:
+        return self.rows.get(table, [])
+
+    @property
+    def errors(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "error"]
+
+    @property
+    def warnings(self) -> list[Problem]:
+        return [p for p in self.problems if p.level == "warning"]
+
+    def count(self) -> int:
+        return sum(len(v) for v in self.rows.values())
+
+
+Action = Literal["insert", "update", "unchanged"]
+
+
+@dataclass(frozen=True)
+class Change:
+    table: str
+    key: tuple[Any, ...]
+    action: Action
+    old: dict[str, Any] | None  # changed fields' old values (update) or None
+    new: dict[str, Any]  # changed fields' new values (update) or the whole row (insert)
+
+    def describe(self) -> str:
+        label = TABLES[self.table].label or self.table
+        key = " ".join(_key_text(self.table, self.key))
+        if self.action == "insert":
+            return f"新規 {label} {key}{_value_text(self.table, self.new)}"
+        if self.action == "update":
+            carry = TABLES[self.table].carry
+            parts = [f"{FIELD_LABELS.get(k, k)}: {_short(self.old.get(k) if self.old else None)} → {_short(v)}"
+                     for k, v in self.new.items() if k not in carry]
+            return f"変更 {label} {key}（{'、'.join(parts)}）"
+        return f"変更なし {label} {key}"
+
+
+FIELD_LABELS: dict[str, str] = {
+    "value": "値", "is_estimate": "見込み", "grade": "評価", "status_text": "取組の状況", "issues_text": "課題・今後の方針",
+    "next_text": "次期の方向", "title": "名称", "unit": "単位", "direction": "方向", "direction_source": "方向の根拠",
+    "cumulative": "累計", "baseline": "基準値", "baseline_fy": "基準年度", "baseline_estimated": "基準値見込み",
+    "final_target": "最終目標", "final_target_fy": "目標年度", "final_target_text": "最終目標（文章）",
+    "status": "状況", "mark": "記号", "note": "備考", "text": "本文", "is_main": "主担当", "role": "役割",
+    "current_issues": "現状と課題", "purpose": "目的", "content": "取組の内容", "effect": "見込まれる効果",
+    "qualitative_target": "定性目標", "node_path": "体系", "depth": "階層", "level_name": "階層名",
+    "opinion": "委員意見", "response": "回答・対応", "response_department": "回答課", "meeting_date": "開催日",
+    "period_text": "時期", "fiscal_year": "年度", "body": "内容",
+}
+
+
+def _short(v: Any, n: int = 30) -> str:
+    if v is None:
+        return "（空）"
+    if isinstance(v, bool):
+        return "はい" if v else "いいえ"
+    if isinstance(v, float):
+        from kpi.rules.numbers import format_number
+        return format_number(v)
+    s = str(v).replace("\n", " ")
+    return s if len(s) <= n else s[: n - 1] + "…"
+
+
+# plan_notes sections (kpi/intake/layouts/guideline_tables.py) as people call them.
+SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
+
+
+def _key_text(table: str, key: tuple[Any, ...]) -> list[str]:
+    spec = TABLES[table]
+    out = []
+    for col, v in zip(spec.key, key):
+        if col == "item_no":
+            out.append(f"No.{v}")
+        elif col == "fiscal_year" and v is not None:
+            out.append(f"{v}年度")
+        elif col == "section":
+            out.append(SECTION_LABELS.get(v, str(v)))
+        elif col == "kind":
+            out.append({"target": "計画", "actual": "実績"}.get(v, str(v)))
+        elif col == "path":
+            import json
+            try:
+                out.append(" > ".join(json.loads(v)))
+            except (TypeError, ValueError):
+                out.append(str(v))
+        elif v is not None:
+            out.append(str(v))
+    return out
+
+
+def _value_text(table: str, row: dict[str, Any]) -> str:
+    if table == "indicator_values":
+        return f": {_short(row.get('value'))}{'（見込み）' if row.get('is_estimate') else ''}"
+    if table == "evaluations" and row.get("grade"):
+        return f": {row['grade']}"
+    return ""
+
+
+@dataclass(frozen=True)
+class ChangeSet:
+    plan_name: str
+    plan_is_new: bool
+    plan_changes: dict[str, tuple[Any, Any]]  # field → (old, new)
+    changes: tuple[Change, ...]
+
+    @property
+    def inserts(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action == "insert")
+
+    @property
+    def updates(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action == "update")
+
+    @property
+    def unchanged(self) -> tuple[Change, ...]:
+        return tuple(c for c in self.changes if c.action == "unchanged")
+
+    @property
+    def is_empty(self) -> bool:
+        return not self.plan_is_new and not self.plan_changes and not self.inserts and not self.updates
+
+    @property
+    def n_updates(self) -> int:
+        """Changed rows plus changed settings of an existing plan (評価方式, 階層名 …): a file that
+        changes only the plan's rule changes something and must not say 変更 0 件."""
+        return len(self.updates) + (0 if self.plan_is_new else len(self.plan_changes))
+
+    def summary(self) -> str:
+        return (f"計画「{self.plan_name}」{'（新規）' if self.plan_is_new else ''}: "
+                f"新規 {len(self.inserts)} 件、変更 {self.n_updates} 件、変更なし {len(self.unchanged)} 件")

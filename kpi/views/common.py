@@ -1,0 +1,273 @@
+"""What each page shows, computed without Streamlit: one call, one small frozen record.
+
+Pages gather widget values, call one function here and render the result, so
+everything a manager reads on screen can be tested without a browser.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kpi.rules.assess import ItemResult, PlanResult, assess_plan
+from kpi.rules.departments import format_departments
+from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
+from kpi.rules.grading import GradingRule
+from kpi.rules.lagging import LagReason, Pace, pace_to_goal
+from kpi.rules.model import STAGES, Evaluation, Indicator, PlanData
+from kpi.rules.rates import DIRECTION_LABELS
+
+
+@dataclass(frozen=True)
+class Headline:
+    label: str
+    value: str
+    delta: str | None = None  # change from the previous fiscal year, already formatted
+    help: str = ""
+    better: str = "up"  # which way of the delta is good news: "up", "down" or "none"
+    changed: bool = True  # False when the delta is zero (shown without an arrow)
+
+
+@dataclass(frozen=True)
+class LaggingRow:
+    item_no: str
+    title: str
+    department: str
+    auto_grade: str
+    self_grade: str
+    reasons: tuple[LagReason, ...]
+    last_comment: str
+
+    @property
+    def reason_titles(self) -> str:
+        return "、".join(dict.fromkeys(r.title for r in self.reasons if r.lagging))
+
+
+@dataclass(frozen=True)
+class GapRow:
+    item_no: str
+    title: str
+    fiscal_year: int
+    self_grade: str
+    auto_grade: str
+    steps: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Overview:
+    plan_name: str
+    as_of_fy: int
+    as_of_label: str
+    rule_text: str
+    labels: tuple[str, ...]
+    headlines: tuple[Headline, ...]
+    grade_counts: dict[str, int]
+    previous_counts: dict[str, int] | None
+    area_counts: tuple[tuple[str, dict[str, int]], ...]  # per top-level node
+    lagging: tuple[LaggingRow, ...]
+    gaps: tuple[GapRow, ...]
+    has_indicators: bool
+
+
+def _share_on_target(result: PlanResult, fy: int) -> tuple[int, int]:
+    hit = total = 0
+    for ir in result.items:
+        for r in ir.indicator_years:
+            if r.fiscal_year == fy and r.achievement.value is not None:
+                total += 1
+                hit += r.achievement.value >= 1.0 - 1e-12
+    return hit, total
+
+
+def _last_comment(ir: ItemResult, fy: int) -> str:
+    evs = [e for e in ir.item.evaluations if e.fiscal_year <= fy and (e.status_text or e.issues_text)]
+    if not evs:
+        return ""
+    order = {s: i for i, s in enumerate(STAGES)}
+    e = max(evs, key=lambda e: (e.fiscal_year, order.get(e.stage, 0)))
+    return (e.issues_text or e.status_text or "").strip()
+
+
+def signed(n: int | float, unit: str = "") -> str:
+    """A year-on-year change as people write it: '+2件', '−1件', '±0件'."""
+    if n == 0:
+        return f"±0{unit}"
+    text = f"{abs(n):,}" if isinstance(n, int) else f"{abs(n):,.1f}"
+    return f"{'+' if n > 0 else '-'}{text}{unit}"
+
+
+def lagging_rows(result: PlanResult) -> tuple[LaggingRow, ...]:
+    rows = []
+    for ir in result.lagging:
+        cur = ir.current
+        self_eval = ir.item.latest_evaluation("年度", result.as_of_fy)
+        rows.append(LaggingRow(
+            ir.item.item_no, ir.item.title, ir.item.main_department or "",
+            (cur.auto.label if cur and cur.auto.graded else "") or "",
+            (self_eval.grade if self_eval and self_eval.grade else ""),
+            ir.reasons, _last_comment(ir, result.as_of_fy)))
+    # Most reasons first, then worst automatic grade.
+    rank = {label: i for i, label in enumerate(result.rule.labels)}
+    rows.sort(key=lambda r: (-sum(x.lagging for x in r.reasons), -rank.get(r.auto_grade, -1), r.item_no))
+    return tuple(rows)
+
+
+def overview(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+             style: Style = "wareki") -> Overview:
+    today = today or date.today()
+    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    return overview_of(data, result, previous_assessment(data, result, today=today, style=style), style=style)
+
+
+def previous_assessment(data: PlanData, result: PlanResult, *, today: date | None = None,
+                        style: Style = "wareki") -> PlanResult | None:
+    """The same plan assessed as of the year before (for year-on-year changes), if it has data."""
+    fy = result.as_of_fy
+    if (fy - 1) not in set(data.data_years):
+        return None
+    return assess_plan(data, result.rule, as_of_fy=fy - 1, today=today, style=style)
+
+
+def overview_of(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki") -> Overview:
+    """overview() on assessments already made (the home page reuses them for its heat map)."""
+    rule = result.rule
+    fy = result.as_of_fy
+    counts = result.grade_counts(fy)
+    prev_counts = prev.grade_counts(fy - 1) if prev else None
+    hit, total = _share_on_target(result, fy)
+    n_ind = sum(len(it.indicators) for it in data.items)
+    headlines = [
+        Headline("取組数", f"{len(data.items)}"),
+        Headline("指標数", f"{n_ind}"),
+    ]
+    share = f"{hit / total * 100:.0f}%" if total else "―"
+    delta = None
+    if prev:
+        ph, pt = _share_on_target(prev, fy - 1)
+        if pt and total:
+            delta = signed(round((hit / total - ph / pt) * 100), "ポイント")
+    headlines.append(Headline("計画値を達成した指標", share, delta,
+                              f"{format_fiscal_year(fy, style)}に計画値と実績がある指標 {total} 件のうち {hit} 件が達成率100%以上",
+                              changed=delta is not None and not delta.startswith("±")))
+    lag_delta = signed(len(result.lagging) - len(prev.lagging), "件") if prev else None
+    headlines.append(Headline("遅れている取組", f"{len(result.lagging)}", lag_delta,
+                              "自動評価・自己評価・上半期の進捗・実績の未報告・目標到達ペースのいずれかに該当",
+                              better="down", changed=bool(prev) and len(result.lagging) != len(prev.lagging)))
+    areas: dict[str, dict[str, int]] = {}
+    for ir in result.items:
+        area = ir.item.node_path[0] if ir.item.node_path else "（体系なし）"
+        slot = areas.setdefault(area, {label: 0 for label in rule.labels} | {"未評価": 0})
+        y = ir.current
+        label = y.auto.label if y and y.auto.graded else "未評価"
+        slot[label if label in slot else "未評価"] += 1
+    gaps = []
+    for ir in result.items:
+        for y in ir.years:
+            if y.fiscal_year <= fy and y.gap.steps:
+                gaps.append(GapRow(ir.item.item_no, ir.item.title, y.fiscal_year, y.self_grade or "",
+                                   y.auto.label or "", y.gap.steps, y.gap.text))
+    gaps.sort(key=lambda g: (-g.fiscal_year, g.item_no))
+    return Overview(data.plan.name, fy, format_fiscal_year(fy, style), rule.describe(), rule.labels,
+                    tuple(headlines), counts, prev_counts, tuple(areas.items()), lagging_rows(result), tuple(gaps),
+                    n_ind > 0)
+
+
+@dataclass(frozen=True)
+class YearPoint:
+    fiscal_year: int
+    label: str
+    target: float | None
+    actual: float | None
+    target_estimate: bool
+    actual_estimate: bool
+    achievement: str  # explanation
+    progress: str
+    grade: str
+    grade_reason: str
+    due: bool = True  # the year is over (plus the plan's grace): a missing actual is overdue
+    note: str = ""  # the 備考 the department wrote for the year
+
+
+@dataclass(frozen=True)
+class IndicatorView:
+    name: str
+    unit: str
+    direction_text: str
+    direction_source: str
+    cumulative: bool
+    baseline: float | None
+    baseline_fy: int | None
+    baseline_estimated: bool
+    final_target: float | None
+    final_target_fy: int | None
+    final_target_text: str | None
+    points: tuple[YearPoint, ...]
+    pace: Pace | None
+    trend: tuple[tuple[int, float], ...]  # projection from the last actual to the goal year
+
+
+@dataclass(frozen=True)
+class ItemView:
+    item_no: str
+    title: str
+    path: tuple[str, ...]
+    departments: str
+    current_issues: str | None
+    purpose: str | None
+    content: str | None
+    effect: str | None
+    qualitative_target: str | None
+    indicators: tuple[IndicatorView, ...]
+    evaluations: tuple[Evaluation, ...]
+    year_grades: tuple[tuple[int, str, str, str, str], ...]  # fy, auto, self, gap text, auto reason
+    reasons: tuple[LagReason, ...]
+    lagging: bool
+    rule_text: str
+
+
+def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_of: int, style: Style,
+                    plan_end: int | None, today: date | None = None, grace_months: int = 0) -> IndicatorView:
+    pts = []
+    for fy in years:
+        r = ir.indicator_year(ind.name, fy)
+        if r is None:
+            continue
+        due = today is None or fiscal_year_has_ended(fy, today, grace_months)
+        yv = ind.year(fy)
+        pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
+                             r.actual_estimate, r.achievement.explanation, r.progress.explanation,
+                             r.grade.label or "", r.grade.reason, due, (yv.note if yv else None) or ""))
+    pace = pace_to_goal(ind, as_of_fy=as_of, style=style, plan_end_fy=plan_end)
+    trend: tuple[tuple[int, float], ...] = ()
+    if pace is not None:
+        trend = tuple((pace.last_fy + k, pace.last_actual + pace.per_year * k)
+                      for k in range(0, pace.goal_fy - pace.last_fy + 1))
+    return IndicatorView(ind.name, ind.unit, DIRECTION_LABELS.get(ind.direction, ind.direction), ind.direction_source,
+                         ind.cumulative, ind.baseline, ind.baseline_fy, ind.baseline_estimated, ind.final_target,
+                         ind.final_target_fy, ind.final_target_text, tuple(pts), pace, trend)
+
+
+def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,
+              today: date | None = None, style: Style = "wareki") -> ItemView | None:
+    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    return item_view_of(data, result, item_no, style=style)
+
+
+def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki") -> ItemView | None:
+    """item_view on an assessment already made (the meeting deck builds every item's view from one)."""
+    rule = result.rule
+    ir = result.item(item_no)
+    if ir is None:
+        return None
+    it = ir.item
+    years = tuple(sorted(set(data.data_years) | set(data.plan.years)))
+    inds = tuple(_indicator_view(ind, ir, years, result.as_of_fy, style, data.plan.end_fy, result.today,
+                                 rule.actual_grace_months) for ind in it.indicators)
+    order = {s: i for i, s in enumerate(STAGES)}
+    evals = tuple(sorted(it.evaluations, key=lambda e: (e.fiscal_year, order.get(e.stage, 9))))
+    yg = tuple((y.fiscal_year, y.auto.label or "", y.self_grade or "", y.gap.text, y.auto.reason)
+               for y in ir.years if y.auto.graded or y.self_grade)
+    return ItemView(it.item_no, it.title, it.node_path, format_departments(it.departments), it.current_issues,
+                    it.purpose, it.content, it.effect, it.qualitative_target, inds, evals, yg, ir.reasons,
+                    ir.lagging, rule.describe())

@@ -1,0 +1,222 @@
+"""ホーム: headline numbers with their change from last year, grade mix per policy area,
+a heat map of items × fiscal years, and where self-grades and automatic grades differ."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from kpi.rules.assess import PlanResult, assess_plan
+from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
+from kpi.rules.grading import UNGRADED_LABEL as UNGRADED
+from kpi.rules.grading import GradingRule
+from kpi.rules.model import PlanData
+from kpi.views.common import Headline, Overview, overview_of, previous_assessment, signed
+from kpi.views.table import Table
+
+ALL_AREAS = "すべて"
+NO_AREA = "（体系なし）"
+BASIS_LABELS: dict[str, str] = {"auto": "自動評価", "self": "自己評価（年度）"}
+# Above this many items the heat map opens on the first policy area, not on all of them.
+HEATMAP_ALL_LIMIT = 60
+
+
+@dataclass(frozen=True)
+class HeatRow:
+    item_no: str
+    title: str
+    area: str
+    labels: tuple[str, ...]  # one per year: a grade, a state such as 完了, or '' (nothing to show)
+    hovers: tuple[str, ...]  # why that cell says what it says
+
+
+@dataclass(frozen=True)
+class HeatMap:
+    basis: str
+    basis_label: str
+    years: tuple[int, ...]
+    year_labels: tuple[str, ...]  # short axis labels (H27 / 2015)
+    rows: tuple[HeatRow, ...]
+    labels: tuple[str, ...]  # the scheme's labels, best first
+
+    @property
+    def has_any(self) -> bool:
+        """Whether any cell has something to show (a plan graded by nobody has an empty map)."""
+        return any(label for r in self.rows for label in r.labels)
+
+    def table(self, style: Style = "wareki") -> Table:
+        cols = ("No.", "取組", "体系") + tuple(format_fiscal_year(fy, style) for fy in self.years)
+        return Table(f"評価ヒートマップ_{self.basis_label}", cols,
+                     tuple((r.item_no, r.title, r.area) + r.labels for r in self.rows))
+
+
+@dataclass(frozen=True)
+class AreaMix:
+    area: str
+    counts: dict[str, int]  # per label, plus 未評価
+    items: int
+    lagging: int
+    on_target: int  # indicators at or above their target this year
+    measured: int  # indicators with a target and an actual this year
+
+    @property
+    def share_text(self) -> str:
+        return f"{self.on_target / self.measured * 100:.0f}%" if self.measured else "―"
+
+
+@dataclass(frozen=True)
+class HomeView:
+    overview: Overview
+    headlines: tuple[Headline, ...]
+    grade_headlines: tuple[Headline, ...]
+    areas: tuple[AreaMix, ...]
+    heatmap: HeatMap
+    area_options: tuple[str, ...]
+    area: str
+    basis_options: tuple[str, ...]
+    tables: dict[str, Table]
+
+
+def _first_years(data: PlanData) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
+    """The first fiscal year each item and each indicator has anything recorded."""
+    items: dict[str, int] = {}
+    inds: dict[tuple[str, str], int] = {}
+    for it in data.items:
+        years = [e.fiscal_year for e in it.evaluations]
+        for ind in it.indicators:
+            ys = [y.fiscal_year for y in ind.years if y.target is not None or y.actual is not None]
+            if ys:
+                inds[(it.item_no, ind.name)] = min(ys)
+                years.append(min(ys))
+        if years:
+            items[it.item_no] = min(years)
+    return items, inds
+
+
+def _headlines(data: PlanData, ov: Overview, fy: int, style: Style) -> tuple[Headline, ...]:
+    first_item, first_ind = _first_years(data)
+    new_items = sum(1 for y in first_item.values() if y == fy)
+    new_inds = sum(1 for y in first_ind.values() if y == fy)
+    has_prev = any(y < fy for y in first_item.values())
+    out = []
+    for h in ov.headlines:
+        if h.label == "取組数" and has_prev:
+            h = Headline(h.label, h.value, signed(new_items, "件"),
+                         f"前年度からの増減: {format_fiscal_year(fy, style)}に初めて計画値・実績・評価が登録された取組の数",
+                         changed=new_items != 0)
+        elif h.label == "指標数" and has_prev:
+            h = Headline(h.label, h.value, signed(new_inds, "件"),
+                         f"前年度からの増減: {format_fiscal_year(fy, style)}に初めて計画値・実績が登録された指標の数",
+                         changed=new_inds != 0)
+        out.append(h)
+    return tuple(out)
+
+
+def _grade_headlines(rule: GradingRule, ov: Overview, style: Style) -> tuple[Headline, ...]:
+    out = []
+    labels = list(rule.labels) + [UNGRADED]
+    for i, label in enumerate(labels):
+        n = ov.grade_counts.get(label, 0)
+        prev = ov.previous_counts.get(label) if ov.previous_counts else None
+        if label == UNGRADED:
+            better, meaning = "down", "計画値・実績がなく自動評価できない取組"
+        elif i == 0:
+            better, meaning = "up", rule.meaning(label)
+        elif rule.is_worse_than(label, rule.lagging_below):
+            better, meaning = "down", rule.meaning(label)
+        else:
+            better, meaning = "none", rule.meaning(label)
+        delta = signed(n - prev, "件") if prev is not None else None
+        help_text = f"{format_fiscal_year(ov.as_of_fy, style)}の自動評価が {label} の取組" + (f"（{meaning}）" if meaning else "")
+        if prev is not None:
+            help_text += f"。前年度 {prev}件"
+        out.append(Headline(f"{label}" if label == UNGRADED else f"評価 {label}", f"{n}件", delta, help_text,
+                            better=better, changed=prev is not None and n != prev))
+    return tuple(out)
+
+
+def _areas(result: PlanResult) -> tuple[AreaMix, ...]:
+    rule, fy = result.rule, result.as_of_fy
+    slots: dict[str, dict] = {}
+    for ir in result.items:
+        area = ir.item.node_path[0] if ir.item.node_path else NO_AREA
+        s = slots.setdefault(area, {"counts": {label: 0 for label in rule.labels} | {UNGRADED: 0},
+                                    "items": 0, "lagging": 0, "hit": 0, "total": 0})
+        y = ir.current
+        label = y.auto.label if y and y.auto.graded else UNGRADED
+        s["counts"][label if label in s["counts"] else UNGRADED] += 1
+        s["items"] += 1
+        s["lagging"] += ir.lagging
+        for r in ir.indicator_years:
+            if r.fiscal_year == fy and r.achievement.value is not None:
+                s["total"] += 1
+                s["hit"] += r.achievement.value >= 1.0 - 1e-12
+    return tuple(AreaMix(a, s["counts"], s["items"], s["lagging"], s["hit"], s["total"]) for a, s in slots.items())
+
+
+def default_basis(data: PlanData, rule: GradingRule) -> str:
+    """Automatic grades where the plan has them; the departments' own grades where it grades by hand."""
+    has_targets = any(ind.has_target for it in data.items for ind in it.indicators)
+    return "auto" if rule.measure != "manual" and has_targets else "self"
+
+
+def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style: Style) -> HeatMap:
+    rule, fy = result.rule, result.as_of_fy
+    years = tuple(y for y in sorted(set(data.plan.years) | set(data.data_years)) if y <= fy)
+    rows = []
+    for ir in result.items:
+        it = ir.item
+        it_area = it.node_path[0] if it.node_path else NO_AREA
+        if area != ALL_AREAS and it_area != area:
+            continue
+        labels, hovers = [], []
+        for y in years:
+            yr = ir.year(y)
+            if basis == "self":
+                e = it.evaluation(y, "年度")
+                label = (e.grade or "").strip() if e else ""
+                why = f"担当課の自己評価 {label}" if label else "自己評価の記入がありません"
+            else:
+                label = (yr.auto.label or "") if yr and yr.auto.graded else ""
+                why = yr.auto.reason if yr else "データがありません"
+            labels.append(label)
+            hovers.append(f"No.{it.item_no} {format_fiscal_year(y, style)}: {label or '―'}（{why}）")
+        rows.append(HeatRow(it.item_no, it.title, it_area, tuple(labels), tuple(hovers)))
+    return HeatMap(basis, BASIS_LABELS[basis], years, tuple(format_fiscal_year_short(y, style) for y in years),
+                   tuple(rows), rule.labels)
+
+
+def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+              style: Style = "wareki", area: str | None = None, basis: str | None = None) -> HomeView:
+    today = today or date.today()
+    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    prev = previous_assessment(data, result, today=today, style=style)
+    ov = overview_of(data, result, prev, style=style)
+    fy = result.as_of_fy
+    areas = _areas(result)
+    area_options = (ALL_AREAS,) + tuple(a.area for a in areas)
+    if area not in area_options:
+        area = ALL_AREAS if len(data.items) <= HEATMAP_ALL_LIMIT or len(areas) < 2 else areas[0].area
+    basis = basis if basis in BASIS_LABELS else default_basis(data, rule)
+    hm = heat_map(result, data, basis=basis, area=area, style=style)
+    fy_text = format_fiscal_year(fy, style)
+    labels = list(rule.labels) + [UNGRADED]
+    tables = {
+        "grades": Table(f"評価の内訳_{fy_text}", ("評価", "意味", "取組数", "前年度"),
+                        tuple((label, rule.meaning(label) if label != UNGRADED else "計画値・実績がなく評価できない",
+                               ov.grade_counts.get(label, 0),
+                               "" if ov.previous_counts is None else ov.previous_counts.get(label, 0))
+                              for label in labels)),
+        "areas": Table(f"体系別の評価_{fy_text}", ("体系", *labels, "取組数", "遅れ", "計画値を達成した指標"),
+                       tuple((a.area, *(a.counts.get(label, 0) for label in labels), a.items, a.lagging, a.share_text)
+                             for a in areas)),
+        "heatmap": hm.table(style),
+        "gaps": Table("自己評価と自動評価の違い", ("No.", "取組", "年度", "自己評価", "自動評価", "内容"),
+                      tuple((g.item_no, g.title, format_fiscal_year(g.fiscal_year, style), g.self_grade, g.auto_grade,
+                             g.text) for g in ov.gaps)),
+        "lagging": Table(f"遅れている取組_{fy_text}", ("No.", "取組", "担当課", "自動評価", "自己評価", "理由", "最新のコメント"),
+                         tuple((r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles,
+                                r.last_comment) for r in ov.lagging)),
+    }
+    return HomeView(ov, _headlines(data, ov, fy, style), _grade_headlines(rule, ov, style), areas, hm, area_options,
+                    area, tuple(BASIS_LABELS), tables)

@@ -1,0 +1,93 @@
+"""取組・指標の詳細: the item view of kpi.views.common plus what the sheets add around it —
+the evaluation timeline as a table, the yearly schedule (工程) and the narratives per year."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import date
+
+from kpi.rules.assess import assess_plan, default_as_of
+from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import GradingRule
+from kpi.rules.model import STAGES, PlanData
+from kpi.views.common import ItemView, item_view_of
+from kpi.views.extras import PlanExtras
+from kpi.views.table import Table
+
+
+@dataclass(frozen=True)
+class ItemDetail:
+    view: ItemView
+    timeline: Table  # 年度 × 上半期 / 年度 / 中間 / 計画期間 (+ the automatic grade)
+    schedule: Table  # 実施内容 × 年度 with the sheet's marks (実施, →)
+    grades: Table  # automatic vs self-grade per year, with the reason of the automatic grade
+    narratives: tuple[tuple[str, str], ...]  # (year label, text), oldest first
+    status: tuple[str, str, str] | None  # (mark, status, note) latest
+    indicator_tables: tuple[Table, ...]
+
+
+def _schedule(extras: PlanExtras, item_no: str, style: Style) -> Table:
+    entries = extras.schedules.get(item_no, ())
+    years = sorted({e.fiscal_year for e in entries})
+    acts: dict[str, dict[int, str]] = {}
+    for e in sorted(entries, key=lambda e: e.sort):
+        acts.setdefault(e.activity, {})[e.fiscal_year] = e.mark
+    return Table(f"工程_No.{item_no}", ("実施内容", *(format_fiscal_year(y, style) for y in years)),
+                 tuple((a, *(marks.get(y, "") for y in years)) for a, marks in acts.items()))
+
+
+def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,
+                     as_of_fy: int | None = None, today: date | None = None,
+                     style: Style = "wareki") -> ItemDetail | None:
+    today = today or date.today()
+    item = data.item(item_no)
+    if item is None:
+        return None
+    # Only this item is assessed (an item's grades and reasons do not depend on the others).
+    as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
+    result = assess_plan(replace(data, items=(item,)), rule, as_of_fy=as_of, today=today, style=style)
+    view = item_view_of(data, result, item_no, style=style)
+    if view is None:
+        return None
+    ir = result.item(item_no)
+    item = ir.item
+    years = sorted({e.fiscal_year for e in item.evaluations} | {y.fiscal_year for y in ir.years if y.auto.graded})
+    rows = []
+    for fy in years:
+        y = ir.year(fy)
+        cells = []
+        for stage in STAGES:
+            e = item.evaluation(fy, stage)
+            cells.append((e.grade or ("記入あり" if e.status_text else "")) if e else "")
+        rows.append((format_fiscal_year(fy, style), (y.auto.label or "") if y and y.auto.graded else "", *cells))
+    timeline = Table(f"評価の経過_No.{item_no}", ("年度", "自動評価", *(f"{s}（自己評価）" if s == "年度" else s for s in STAGES)),
+                     tuple(rows))
+    narratives = tuple((format_fiscal_year(n.fiscal_year, style) if n.fiscal_year else "年度の記載なし", n.text)
+                       for n in sorted(extras.narratives_of(item_no), key=lambda n: n.fiscal_year or 0))
+    status = None
+    dated = [s for s in item.statuses if s[0] is None or s[0] <= result.as_of_fy]
+    if dated:
+        fy, st, note = max(dated, key=lambda s: s[0] or 0)
+        status = (extras.status_marks.get((item_no, fy), ""), st, note or "")
+    ind_tables = tuple(_indicator_table(ind, item_no) for ind in view.indicators)
+    grades = Table(f"自動評価と自己評価_No.{item_no}", ("年度", "自動評価", "自己評価", "比較", "自動評価の根拠"),
+                   tuple((format_fiscal_year(fy, style), auto or "―", own or "―", gap, reason)
+                         for fy, auto, own, gap, reason in view.year_grades))
+    return ItemDetail(view, timeline, _schedule(extras, item_no, style), grades, narratives, status, ind_tables)
+
+
+def _indicator_table(ind, item_no: str) -> Table:
+    """計画・実績 per year; the 備考 column appears once a department has written one."""
+    notes = any(p.note for p in ind.points)
+    return Table(f"{ind.name}_No.{item_no}",
+                 ("年度", "計画", "実績", "達成率", "進捗率", "自動評価", "評価の根拠") + (("備考",) if notes else ()),
+                 tuple((p.label, _num(p.target, p.target_estimate), _num(p.actual, p.actual_estimate), p.achievement,
+                        p.progress, p.grade or "―", p.grade_reason) + ((p.note,) if notes else ())
+                       for p in ind.points))
+
+
+def _num(v: float | None, estimate: bool) -> str:
+    from kpi.rules.numbers import format_number
+    if v is None:
+        return "―"
+    return format_number(v) + ("（見込み）" if estimate else "")

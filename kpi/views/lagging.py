@@ -1,0 +1,82 @@
+"""遅れている取組: lagging items ranked (most reasons first, then worst grade), with filters."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import date
+from typing import Iterable
+
+from kpi.rules.assess import assess_plan
+from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import UNGRADED_LABEL as UNGRADED
+from kpi.rules.grading import GradingRule
+from kpi.rules.lagging import REASON_TITLES
+from kpi.rules.model import PlanData
+from kpi.views.common import LaggingRow, lagging_rows
+from kpi.views.table import Table
+
+
+@dataclass(frozen=True)
+class LaggingEntry:
+    rank: int  # place in the full ranking, kept when filters hide others
+    row: LaggingRow
+    departments: tuple[str, ...]
+    path: tuple[str, ...]
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(r.code for r in self.row.reasons if r.lagging))
+
+
+@dataclass(frozen=True)
+class LaggingView:
+    as_of_fy: int
+    total: int
+    entries: tuple[LaggingEntry, ...]
+    reason_options: tuple[tuple[str, str], ...]  # (code, title, with count) of reasons that occur
+    department_options: tuple[str, ...]
+    grade_options: tuple[str, ...]
+    table: Table
+
+    def reason_title(self, code: str) -> str:
+        return dict(self.reason_options).get(code, REASON_TITLES.get(code, code))
+
+
+def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+                 style: Style = "wareki", reasons: Iterable[str] = (), departments: Iterable[str] = (),
+                 grades: Iterable[str] = ()) -> LaggingView:
+    """Every lagging item, ranked; filters keep items having ANY chosen reason, department or grade."""
+    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    rows = lagging_rows(result)
+    all_entries = []
+    for i, row in enumerate(rows, start=1):
+        it = data.item(row.item_no)
+        all_entries.append(LaggingEntry(i, row, it.department_names if it else (), it.node_path if it else ()))
+    reason_counts: Counter[str] = Counter()
+    titles: dict[str, str] = {}
+    dept_counts: Counter[str] = Counter()
+    for e in all_entries:
+        for r in e.row.reasons:
+            if r.lagging:
+                titles.setdefault(r.code, r.title)
+        reason_counts.update(e.codes)
+        dept_counts.update(e.departments)
+    order = list(REASON_TITLES)
+    reason_options = tuple((code, f"{titles[code]}（{reason_counts[code]}件）")
+                           for code in sorted(titles, key=lambda c: order.index(c) if c in order else 99))
+    want_reasons, want_depts, want_grades = set(reasons), set(departments), set(grades)
+    entries = tuple(
+        e for e in all_entries
+        if (not want_reasons or want_reasons & set(e.codes))
+        and (not want_depts or want_depts & set(e.departments))
+        and (not want_grades or (e.row.auto_grade or UNGRADED) in want_grades))
+    table = Table(f"遅れている取組_{format_fiscal_year(result.as_of_fy, style)}",
+                  ("順位", "No.", "取組", "担当課", "自動評価", "自己評価", "遅れの理由", "詳細", "最新のコメント"),
+                  tuple((e.rank, e.row.item_no, e.row.title, "、".join(e.departments), e.row.auto_grade or "―",
+                         e.row.self_grade or "―", e.row.reason_titles,
+                         "\n".join(f"{r.title}: {r.detail}" for r in e.row.reasons), e.row.last_comment)
+                        for e in entries))
+    return LaggingView(result.as_of_fy, len(all_entries), entries, reason_options,
+                       tuple(d for d, _n in sorted(dept_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
+                       tuple(rule.labels) + (UNGRADED,), table)
