@@ -197,6 +197,12 @@ def read_cells(data: bytes, file_name: str, *, checks: bool = True) -> RawBook:
     # calamine raises its own types for every kind of broken part, and a Rust panic (pyo3's
     # PanicException is a BaseException) for some, e.g. a date cell holding 10**15 (found by tests/test_fuzz.py).
     except BaseException as exc:
+        # Under the child's address-space limit an allocation inside calamine can fail as a Rust panic
+        # instead of a MemoryError ("PyObject pointer is null": pyo3 got no memory for an object; which
+        # one happens depends on where the limit is hit): that is the memory limit at work too.
+        text = str(exc).lower()
+        if "pointer is null" in text or "memory allocation" in text or "capacity overflow" in text:
+            raise MemoryError(str(exc)) from exc
         raise BadWorkbook(f"「{file_name}」を読み込めませんでした（ファイルが壊れているか、対応していない形式です）。",
                           hint=f"Excelで開いて保存し直してください（詳細: {type(exc).__name__}: {str(exc)[:160]}）") from exc
     return RawBook(sheets, errors)
