@@ -58,7 +58,7 @@ from kpi.intake.package_checks import (
     sniff,
 )
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]  # kpi/intake/isolated_reader.py → the repository
 DEFAULT_MEMORY_MB = 2048
 DEFAULT_TIMEOUT_S = 60.0
 DEFAULT_WORKERS = 2

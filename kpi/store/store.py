@@ -31,7 +31,7 @@ from kpi.rules.plan_names import normalize_plan_name
 from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
 from kpi.store.schema import MIGRATIONS
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+PROJECT_ROOT = Path(__file__).resolve().parents[2]  # kpi/store/store.py → the repository
 DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "kpi.duckdb"
 
 
