@@ -248,7 +248,7 @@ def test_no_workbook_is_saved_outside_the_writer():
     offenders = []
     for p in sorted((ROOT / "kpi").rglob("*.py")) + sorted((ROOT / "pages").glob("*.py")) + \
             sorted((ROOT / "ui").glob("*.py")) + [ROOT / "app.py"]:
-        if p.name == "xlsx.py" and p.parent.name == "kpi":
+        if p.relative_to(ROOT).as_posix() == "kpi/outputs/xlsx.py":
             continue
         tree = ast.parse(p.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
