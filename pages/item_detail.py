@@ -69,7 +69,7 @@ for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
                     width="stretch", key=f"chart_{i}",
                     config={"displaylogo": False})
     if ind.pace is not None:
-        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace.text))
+        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace_text))
     tables.show(table, f"ind_{i}", column_config={"評価の根拠": st.column_config.TextColumn(width="large")})
 
 if view.evaluations:

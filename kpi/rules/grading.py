@@ -4,7 +4,8 @@ Cities grade differently: A/B/C, S–D, ◎○△×, 順調/おおむね順調/�
 against the target (達成率), against progress from the baseline (進捗率), or
 against the baseline itself (改善/横ばい/悪化); some only ever by hand. So the
 labels, thresholds and the measure belong to the plan (stored as JSON) and
-every grade carries the sentence that explains it.
+every grade carries what explains it: the code of why and the numbers, made into a
+sentence (describe_grade) when the grade is shown.
 """
 
 from __future__ import annotations
@@ -12,14 +13,13 @@ from __future__ import annotations
 import json
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
-from typing import Iterable, Literal, Sequence
+from typing import Literal, Sequence
 
 from kpi.rules.numbers import format_percent
 from kpi.rules.rates import Direction, Rate, achievement_rate, change_from_baseline, progress_rate
+from kpi.vocabulary import UNGRADED_STATES
 
 Measure = Literal["achievement", "progress", "baseline", "manual"]
-
-UNGRADED_LABEL = "未評価"  # shown where an item or indicator has no automatic grade
 
 MEASURE_LABELS: dict[str, str] = {
     "achievement": "達成率（実績 ÷ 計画）",
@@ -46,7 +46,7 @@ class GradingRule:
     default_label: str = "C"
     default_meaning: str = "努力を要する"
     # States a person may record that are not grades and are never ranked.
-    ungraded: tuple[str, ...] = ("完了", "未着手", "評価困難", "評価対象外")
+    ungraded: tuple[str, ...] = UNGRADED_STATES
     # An automatic grade or a self-grade worse than this marks the item as lagging.
     lagging_below: str = "B"
     # 上半期 entries that mean "behind schedule".
@@ -260,32 +260,94 @@ def normalize_label(label: str) -> str:
 
 @dataclass(frozen=True)
 class Grade:
+    """A grade as data: the label, the code of why (`why`) and the numbers behind it.
+
+    describe_grade() (and the `reason` property) makes the sentence a manager can repeat from
+    these, when the grade is shown: '達成率 83.3%（55 ÷ 66 = 83.3%）が B の基準（80%以上）を満たすため B'.
+    """
+
     label: str | None  # None when not graded
-    reason: str  # a sentence a manager can repeat
+    why: str = "band"  # a key of GRADE_WHYS
     rate: Rate | None = None
     status: Literal["graded", "ungraded"] = "graded"
+    band: Band | None = None  # "band": the band met; "below": the last band, missed
+    measure: str = "achievement"  # how the band's threshold reads (達成率 % or change from the baseline)
+    indicator: str = ""  # an item's grade ("one", "worst"): the indicator that decided it
+    basis: "Grade | None" = None  # … and that indicator's own grade
+    named: tuple[tuple[str, "Grade"], ...] = ()  # "worst": the graded indicators; "none_gradable": every one
 
     @property
     def graded(self) -> bool:
         return self.label is not None
 
+    @property
+    def reason(self) -> str:
+        return describe_grade(self)
+
+
+# Why a grade is what it is, each code with its fixed sentence (None: made from the grade's numbers).
+GRADE_WHYS: dict[str, str | None] = {
+    "band": None,  # the rate meets a band's threshold
+    "below": None,  # the rate misses the last band: the scheme's last label
+    "default_only": None,  # a scheme without bands: always its last label
+    "no_rate": None,  # the rate cannot be computed
+    "manual": "この計画は自動評価を行いません（手動評価のみ）",
+    "no_target": "この年度の計画値がないため評価しません",
+    "no_goal": "目標値がないため評価しません",
+    "no_target_set": "目標が設定されていないため評価しません",
+    "no_indicators": "数値目標のある指標がないため評価しません",
+    "no_year_target": "この年度の計画値がある指標がないため評価しません",
+    "none_gradable": None,  # an item none of whose indicators could be graded
+    "one": None,  # an item graded by its one graded indicator
+    "worst": None,  # an item graded by the worst of its indicators
+}
+
+
+def describe_grade(grade: Grade) -> str:
+    """The sentence that explains a grade (no fiscal year in it, so the same in every display style)."""
+    why = grade.why
+    fixed = GRADE_WHYS.get(why)
+    if fixed is not None:
+        return fixed
+    rate = grade.rate
+    if why == "no_rate" and rate is not None:
+        return f"{rate.name}を算出できないため評価しません（{rate.reason}）"
+    if why in ("band", "below", "default_only") and rate is not None:
+        shown = f"{rate.name} {format_percent(rate.value)}（{rate.computation}）"
+        if why == "default_only" or grade.band is None:
+            return f"{shown}のため {grade.label}"
+        threshold = _threshold(grade.measure, grade.band.min_rate)
+        if why == "band":
+            return f"{shown}が {grade.band.label} の基準（{threshold}）を満たすため {grade.label}"
+        return f"{shown}が {grade.band.label} の基準（{threshold}）に届かないため {grade.label}"
+    if why == "none_gradable":
+        reasons = "、".join(f"{n}: {describe_grade(g)}" for n, g in grade.named)
+        return f"評価できる指標がありません（{reasons}）"
+    if why in ("one", "worst") and grade.basis is not None:
+        basis = f"{grade.indicator}: {describe_grade(grade.basis)}"
+        if why == "one":
+            return basis
+        others = "、".join(f"{n} {g.label}" for n, g in grade.named)
+        return f"指標のうち最も低い評価を取組の評価とします（{others}）。{basis}"
+    return why  # a code this module does not know reads as itself
+
+
+def _ungraded(why: str, rate: Rate | None = None) -> Grade:
+    return Grade(None, why, rate, "ungraded")
+
 
 def grade_rate(rule: GradingRule, rate: Rate) -> Grade:
     """Place a computed rate in the rule's bands."""
     if rule.measure == "manual":
-        return Grade(None, "この計画は自動評価を行いません（手動評価のみ）", rate, "ungraded")
+        return _ungraded("manual", rate)
     if rate.value is None:
-        return Grade(None, f"{rate.name}を算出できないため評価しません（{rate.reason}）", rate, "ungraded")
-    shown = f"{rate.name} {format_percent(rate.value)}（{rate.computation}）"
-    for i, band in enumerate(rule.bands):
+        return _ungraded("no_rate", rate)
+    for band in rule.bands:
         if rate.value >= band.min_rate - 1e-12:
-            return Grade(band.label, f"{shown}が {band.label} の基準（{_threshold(rule.measure, band.min_rate)}）を満たすため {band.label}", rate)
-    last = rule.bands[-1] if rule.bands else None
-    if last is None:
-        return Grade(rule.default_label, f"{shown}のため {rule.default_label}", rate)
-    return Grade(rule.default_label,
-                 f"{shown}が {last.label} の基準（{_threshold(rule.measure, last.min_rate)}）に届かないため {rule.default_label}",
-                 rate)
+            return Grade(band.label, "band", rate, band=band, measure=rule.measure)
+    if not rule.bands:
+        return Grade(rule.default_label, "default_only", rate, measure=rule.measure)
+    return Grade(rule.default_label, "below", rate, band=rule.bands[-1], measure=rule.measure)
 
 
 def grade_indicator_year(rule: GradingRule, *, actual: float | None, target: float | None,
@@ -293,19 +355,19 @@ def grade_indicator_year(rule: GradingRule, *, actual: float | None, target: flo
                          final_target: float | None = None) -> Grade:
     """The automatic grade of one indicator in one fiscal year."""
     if rule.measure == "manual":
-        return Grade(None, "この計画は自動評価を行いません（手動評価のみ）", None, "ungraded")
+        return _ungraded("manual")
     if rule.measure == "achievement":
         if target is None:
-            return Grade(None, "この年度の計画値がないため評価しません", None, "ungraded")
+            return _ungraded("no_target")
         return grade_rate(rule, achievement_rate(actual, target, direction))
     if rule.measure == "progress":
         goal, label = (final_target, "最終目標") if final_target is not None else (target, "計画値")
         if goal is None:
-            return Grade(None, "目標値がないため評価しません", None, "ungraded")
+            return _ungraded("no_goal")
         return grade_rate(rule, progress_rate(actual, baseline, goal, label))
     # baseline comparison: no target needed, but an indicator with no target at all stays ungraded
     if target is None and final_target is None:
-        return Grade(None, "目標が設定されていないため評価しません", None, "ungraded")
+        return _ungraded("no_target_set")
     return grade_rate(rule, change_from_baseline(actual, baseline, direction))
 
 
@@ -314,45 +376,57 @@ def worst_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
     graded = [(n, g) for n, g in named if g.graded and rule.rank(g.label) is not None]
     if not graded:
         if not named:
-            return Grade(None, "数値目標のある指標がないため評価しません", None, "ungraded")
-        reasons = "、".join(f"{n}: {g.reason}" for n, g in named)
-        return Grade(None, f"評価できる指標がありません（{reasons}）", None, "ungraded")
+            return _ungraded("no_indicators")
+        return Grade(None, "none_gradable", None, "ungraded", named=tuple(named))
     name, worst = max(graded, key=lambda ng: rule.rank(ng[1].label))
     if len(graded) == 1:
-        return Grade(worst.label, f"{name}: {worst.reason}", worst.rate)
-    others = "、".join(f"{n} {g.label}" for n, g in graded)
-    return Grade(worst.label, f"指標のうち最も低い評価を取組の評価とします（{others}）。{name}: {worst.reason}", worst.rate)
+        return Grade(worst.label, "one", worst.rate, indicator=name, basis=worst)
+    return Grade(worst.label, "worst", worst.rate, indicator=name, basis=worst, named=tuple(graded))
 
 
 @dataclass(frozen=True)
 class GradeGap:
+    """How a self-grade compares with the automatic grade, as data (describe_gap says it in words)."""
+
     steps: int | None  # >0: the self-grade is kinder than the automatic grade
-    text: str
+    why: str = "no_self"  # no_self / no_auto / unknown / same / kinder / stricter
+    self_grade: str = ""
+    auto_label: str = ""
+    labels: tuple[str, ...] = ()  # the scheme's labels, for a self-grade that is not one of them
 
     @property
     def differs(self) -> bool:
         return bool(self.steps)
 
+    @property
+    def text(self) -> str:
+        return describe_gap(self)
+
+
+def describe_gap(gap: GradeGap) -> str:
+    s, a = gap.self_grade, gap.auto_label
+    if gap.why == "no_auto":
+        return f"自己評価 {s}（自動評価なし）"
+    if gap.why == "unknown":
+        return f"自己評価「{s}」は評価区分（{'・'.join(gap.labels)}）にありません"
+    if gap.why == "same":
+        return f"自己評価 {s} と自動評価 {a} は一致"
+    if gap.why == "kinder":
+        return f"自己評価 {s} は自動評価 {a} より{gap.steps}段階高い（甘め）"
+    if gap.why == "stricter":
+        return f"自己評価 {s} は自動評価 {a} より{-(gap.steps or 0)}段階低い（厳しめ）"
+    return "自己評価がありません"
+
 
 def grade_gap(rule: GradingRule, self_grade: str | None, auto: Grade | None) -> GradeGap:
     if not self_grade:
-        return GradeGap(None, "自己評価がありません")
+        return GradeGap(None, "no_self")
     if auto is None or not auto.graded:
-        return GradeGap(None, f"自己評価 {self_grade}（自動評価なし）")
+        return GradeGap(None, "no_auto", self_grade)
     s = rule.rank(self_grade)
     a = rule.rank(auto.label)
     if s is None:
-        return GradeGap(None, f"自己評価「{self_grade}」は評価区分（{'・'.join(rule.labels)}）にありません")
+        return GradeGap(None, "unknown", self_grade, auto.label or "", rule.labels)
     steps = a - s
-    if steps == 0:
-        return GradeGap(0, f"自己評価 {self_grade} と自動評価 {auto.label} は一致")
-    if steps > 0:
-        return GradeGap(steps, f"自己評価 {self_grade} は自動評価 {auto.label} より{steps}段階高い（甘め）")
-    return GradeGap(steps, f"自己評価 {self_grade} は自動評価 {auto.label} より{-steps}段階低い（厳しめ）")
-
-
-def with_thresholds(rule: GradingRule, thresholds: Iterable[float]) -> GradingRule:
-    """The same scheme with new lower bounds, best band first (used by the settings preview)."""
-    ts = list(thresholds)
-    bands = tuple(replace(b, min_rate=t) for b, t in zip(rule.bands, ts))
-    return replace(rule, bands=bands)
+    why = "same" if steps == 0 else "kinder" if steps > 0 else "stricter"
+    return GradeGap(steps, why, self_grade, auto.label or "")

@@ -3,16 +3,16 @@ the evaluation timeline as a table, the yearly schedule (工程) and the narrati
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import date
+from dataclasses import dataclass
 
-from kpi.rules.assess import assess_plan, default_as_of
+from kpi.rules.assess import PlanResult
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule
-from kpi.rules.model import STAGES, PlanData
-from kpi.views.common import ItemView, item_view_of
+from kpi.rules.model import PlanData
+from kpi.rules.numbers import format_number
+from kpi.views.common import ItemView, item_view
 from kpi.views.extras import PlanExtras
 from kpi.views.table import Table
+from kpi.vocabulary import STAGES, YEAR
 
 
 @dataclass(frozen=True)
@@ -36,17 +36,10 @@ def _schedule(extras: PlanExtras, item_no: str, style: Style) -> Table:
                  tuple((a, *(marks.get(y, "") for y in years)) for a, marks in acts.items()))
 
 
-def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,
-                     as_of_fy: int | None = None, today: date | None = None,
+def item_detail_view(data: PlanData, extras: PlanExtras, result: PlanResult, item_no: str, *,
                      style: Style = "wareki") -> ItemDetail | None:
-    today = today or date.today()
-    item = data.item(item_no)
-    if item is None:
-        return None
-    # Only this item is assessed (an item's grades and reasons do not depend on the others).
-    as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
-    result = assess_plan(replace(data, items=(item,)), rule, as_of_fy=as_of, today=today, style=style)
-    view = item_view_of(data, result, item_no, style=style)
+    """One item of the plan's assessment in detail; None for an item the plan does not have."""
+    view = item_view(data, result, item_no, style=style)
     if view is None:
         return None
     ir = result.item(item_no)
@@ -60,7 +53,7 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
             e = item.evaluation(fy, stage)
             cells.append((e.grade or ("記入あり" if e.status_text else "")) if e else "")
         rows.append((format_fiscal_year(fy, style), (y.auto.label or "") if y and y.auto.graded else "", *cells))
-    timeline = Table(f"評価の経過_No.{item_no}", ("年度", "自動評価", *(f"{s}（自己評価）" if s == "年度" else s for s in STAGES)),
+    timeline = Table(f"評価の経過_No.{item_no}", ("年度", "自動評価", *(f"{s}（自己評価）" if s == YEAR else s for s in STAGES)),
                      tuple(rows))
     narratives = tuple((format_fiscal_year(n.fiscal_year, style) if n.fiscal_year else "年度の記載なし", n.text)
                        for n in sorted(extras.narratives_of(item_no), key=lambda n: n.fiscal_year or 0))
@@ -87,7 +80,6 @@ def _indicator_table(ind, item_no: str) -> Table:
 
 
 def _num(v: float | None, estimate: bool) -> str:
-    from kpi.rules.numbers import format_number
     if v is None:
         return "―"
     return format_number(v) + ("（見込み）" if estimate else "")
