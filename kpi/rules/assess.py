@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
+
 from kpi.rules.fiscal import fiscal_year_of
 from kpi.rules.grading import Grade, GradeGap, GradingRule, grade_gap, grade_indicator_year, worst_grade
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
@@ -178,14 +180,39 @@ def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = Non
     return PlanResult(data.plan, rule, as_of, items, today)
 
 
+# The plan's assessment as of a fiscal year. The pages pass the frame's (ui/frame.assessed: one per
+# data version, plan, year and day, shared by every view of a run and by the pack); without one a
+# view assesses the plan itself, each year at most once (assessor).
+Assessor = Callable[[int], PlanResult]
+
+
+def assessor(data: PlanData, rule: GradingRule, *, today: date | None = None) -> Assessor:
+    """assess_plan as of any fiscal year, each year assessed once."""
+    day = today or date.today()
+    made: dict[int, PlanResult] = {}
+
+    def as_of(fy: int) -> PlanResult:
+        if fy not in made:
+            made[fy] = assess_plan(data, rule, as_of_fy=fy, today=day)
+        return made[fy]
+    return as_of
+
+
+def assessment(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+               assessed: Assessor | None = None) -> tuple[PlanResult, Assessor]:
+    """The plan's assessment as of the chosen year (by default the latest reported), and where the
+    assessments of other years come from: `assessed` when given (the shared one), else the plan's own."""
+    day = today or date.today()
+    assessed = assessed or assessor(data, rule, today=day)
+    return assessed(as_of_fy if as_of_fy is not None else default_as_of(data, day)), assessed
+
+
 def previous_year(data: PlanData, as_of_fy: int) -> int | None:
     """The year a year-on-year change is measured from: the year before, when the plan has data for it."""
     return as_of_fy - 1 if (as_of_fy - 1) in set(data.data_years) else None
 
 
-def previous_assessment(data: PlanData, result: PlanResult) -> PlanResult | None:
-    """The same plan assessed as of the year before (for year-on-year changes), if it has data.
-
-    The pages take it from the frame's cache instead (ui/frame.py: one assessment per year)."""
+def previous_assessment(data: PlanData, result: PlanResult, assessed: Assessor) -> PlanResult | None:
+    """The same plan assessed as of the year before (for year-on-year changes), if it has data."""
     fy = previous_year(data, result.as_of_fy)
-    return None if fy is None else assess_plan(data, result.rule, as_of_fy=fy, today=result.today)
+    return None if fy is None else assessed(fy)

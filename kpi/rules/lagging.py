@@ -51,6 +51,11 @@ class Pace:
         return "最終目標" if self.goal_kind == "final" else "計画最終年度の計画値"
 
     @property
+    def text(self) -> str:
+        """The sentence in 和暦, the default display; describe_pace(pace, style) writes it in another."""
+        return describe_pace(self, "wareki")
+
+    @property
     def already_met(self) -> bool:
         return self.last_actual <= self.goal if self.direction == "lower" else self.last_actual >= self.goal
 
@@ -73,6 +78,11 @@ class LagReason:
     @property
     def title(self) -> str:
         return LAG_RULES_BY_CODE[self.code].title(self.threshold) if self.code in LAG_RULES_BY_CODE else self.code
+
+    @property
+    def detail(self) -> str:
+        """The sentence in 和暦, the default display; describe_reason(reason, style) writes it in another."""
+        return describe_reason(self, "wareki")
 
 
 @dataclass(frozen=True)

@@ -12,9 +12,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kpi.rules.assess import ItemResult, PlanResult
+from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
+from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
 from kpi.vocabulary import LAGGING_ITEMS, STAGES, YEAR, direction_label
@@ -226,8 +227,15 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
                          describe_pace(pace, style) if pace is not None else "")
 
 
-def item_view(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki") -> ItemView | None:
-    """One item of the assessment: its indicators year by year, its grades and every reason it lags."""
+def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,
+              today: date | None = None, style: Style = "wareki", assessed: Assessor | None = None) -> ItemView | None:
+    """One item: its indicators year by year, its grades and every reason it lags."""
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
+    return item_view_of(data, result, item_no, style=style)
+
+
+def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki") -> ItemView | None:
+    """item_view of an assessment already made (the pack and the item page build theirs from the shared one)."""
     rule = result.rule
     ir = result.item(item_no)
     if ir is None:

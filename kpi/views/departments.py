@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kpi.rules.assess import PlanResult
+from kpi.rules.assess import Assessor, assessment
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
@@ -109,9 +109,11 @@ def missing_reports(data: PlanData, rule: GradingRule, item_nos: set[str], fy: i
     return tuple(out)
 
 
-def departments_view(data: PlanData, result: PlanResult, *, style: Style = "wareki",
-                     department: str | None = None) -> DepartmentsView:
-    rule, today = result.rule, result.today or date.today()
+def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+                     style: Style = "wareki", department: str | None = None,
+                     assessed: Assessor | None = None) -> DepartmentsView:
+    today = today or date.today()
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
     labels = tuple(rule.labels) + (UNGRADED,)
     members: dict[str, list[tuple[str, str]]] = {}  # department → [(item_no, role)]

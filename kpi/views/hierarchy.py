@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 
-from kpi.rules.assess import ItemResult, PlanResult
+from datetime import date
+
+from kpi.rules.assess import Assessor, ItemResult, assessment
+from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.model import PlanData
 from kpi.views.table import Table
@@ -130,9 +133,10 @@ def _level_name(data: PlanData, depth: int) -> str:
     return names[depth - 1] if 0 < depth <= len(names) else f"第{depth}階層"
 
 
-def hierarchy_view(data: PlanData, result: PlanResult, *, style: Style = "wareki",
-                   selected: tuple[str, ...] | None = None) -> HierarchyView:
-    rule = result.rule
+def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+                   style: Style = "wareki", selected: tuple[str, ...] | None = None,
+                   assessed: Assessor | None = None) -> HierarchyView:
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
     labels = list(rule.labels) + [UNGRADED]
     leaves: list[ItemLeaf] = []

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpi.rules.assess import PlanResult
+from datetime import date
+
+from kpi.rules.assess import Assessor, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
@@ -185,10 +187,12 @@ def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style
                    tuple(rows), rule.labels)
 
 
-def home_view(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki",
-              area: str | None = None, basis: str | None = None) -> HomeView:
-    """The home page of the assessment (prev: the year before, for the changes; None when it has no data)."""
-    rule = result.rule
+def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+              style: Style = "wareki", area: str | None = None, basis: str | None = None,
+              assessed: Assessor | None = None) -> HomeView:
+    """The home page: the overview, its changes from the year before, the area mix and the heat map."""
+    result, assessed = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
+    prev = previous_assessment(data, result, assessed)
     ov = overview(data, result, prev, style=style)
     fy = result.as_of_fy
     areas = _areas(result)

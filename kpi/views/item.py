@@ -5,11 +5,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from kpi.rules.assess import PlanResult
+from dataclasses import replace
+from datetime import date
+
+from kpi.rules.assess import Assessor, assess_plan, assessment, default_as_of
+from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number
-from kpi.views.common import ItemView, item_view
+from kpi.views.common import ItemView, item_view_of
 from kpi.views.extras import PlanExtras
 from kpi.views.table import Table
 from kpi.vocabulary import STAGES, YEAR
@@ -36,10 +40,23 @@ def _schedule(extras: PlanExtras, item_no: str, style: Style) -> Table:
                  tuple((a, *(marks.get(y, "") for y in years)) for a, marks in acts.items()))
 
 
-def item_detail_view(data: PlanData, extras: PlanExtras, result: PlanResult, item_no: str, *,
-                     style: Style = "wareki") -> ItemDetail | None:
-    """One item of the plan's assessment in detail; None for an item the plan does not have."""
-    view = item_view(data, result, item_no, style=style)
+def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,
+                     as_of_fy: int | None = None, today: date | None = None, style: Style = "wareki",
+                     assessed: Assessor | None = None) -> ItemDetail | None:
+    """One item in detail; None for an item the plan does not have.
+
+    The page passes the shared assessment (assessed); without one only this item is assessed (an
+    item's grades and reasons do not depend on the others)."""
+    if assessed is None:
+        item = data.item(item_no)
+        if item is None:
+            return None
+        today = today or date.today()
+        as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
+        result = assess_plan(replace(data, items=(item,)), rule, as_of_fy=as_of, today=today)
+    else:
+        result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
+    view = item_view_of(data, result, item_no, style=style)
     if view is None:
         return None
     ir = result.item(item_no)

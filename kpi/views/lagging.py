@@ -6,7 +6,10 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Iterable
 
-from kpi.rules.assess import PlanResult
+from datetime import date
+
+from kpi.rules.assess import Assessor, assessment
+from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.lagging import LAG_RULES
 from kpi.rules.model import PlanData
@@ -38,10 +41,11 @@ class LaggingView:
     table: Table
 
 
-def lagging_view(data: PlanData, result: PlanResult, *, style: Style = "wareki", reasons: Iterable[str] = (),
-                 departments: Iterable[str] = (), grades: Iterable[str] = ()) -> LaggingView:
+def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+                 style: Style = "wareki", reasons: Iterable[str] = (), departments: Iterable[str] = (),
+                 grades: Iterable[str] = (), assessed: Assessor | None = None) -> LaggingView:
     """Every lagging item, ranked; filters keep items having ANY chosen reason, department or grade."""
-    rule = result.rule
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     rows = lagging_rows(result, style)
     all_entries = []
     for i, row in enumerate(rows, start=1):

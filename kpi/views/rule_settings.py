@@ -11,7 +11,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from kpi.rules.assess import PlanResult, assess_plan
+from datetime import date
+
+from kpi.rules.assess import Assessor, PlanResult, assess_plan, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
@@ -68,12 +70,14 @@ def _grades(result: PlanResult) -> dict[tuple[str, int], str]:
             for ir in result.items for y in ir.years}
 
 
-def preview_rule_change(data: PlanData, before: PlanResult, form: RuleForm, *, style: Style = "wareki") -> RulePreview:
+def preview_rule_change(data: PlanData, old: GradingRule, form: RuleForm, *, as_of_fy: int | None = None,
+                        today: date | None = None, style: Style = "wareki",
+                        assessed: Assessor | None = None) -> RulePreview:
     """What saving the form would change: per item in the selected year (old → new), and in total.
 
-    before: the plan's assessment under its stored rule (the one every page shares); only the
-    new rule's assessment is made here."""
-    old = before.rule
+    assessed: the plan's assessments under its stored rule (the pages' shared one); only the new
+    rule's assessment is made here."""
+    before, _ = assessment(data, old, as_of_fy=as_of_fy, today=today, assessed=assessed)
     new, problems = rule_from_form(form)
     fy = before.as_of_fy
     empty = Table("評価ルール変更の影響", ("No.", "取組", "年度", "変更前", "変更後", "遅れ（変更前）", "遅れ（変更後）"), ())

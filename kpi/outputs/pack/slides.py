@@ -14,13 +14,15 @@ from dataclasses import dataclass
 from typing import Sequence
 
 from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
-from kpi.rules.assess import ItemResult, PlanResult
+from datetime import date
+
+from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number, format_percent
-from kpi.views.common import Headline, IndicatorView, item_view, overview
+from kpi.views.common import Headline, IndicatorView, item_view_of, overview
 from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, UNGRADED_MEANING, YEAR
 
 SORTS: dict[str, str] = {
@@ -295,28 +297,29 @@ def order_items(result_items: Sequence[ItemResult], rule: GradingRule, sort: str
     return items
 
 
-def build_deck(data: PlanData, result: PlanResult, previous: PlanResult | None, *, style: Style = "wareki",
-               sort: str = "plan", pick: Sequence[str] | None = None, lagging_only: bool = False,
-               opinions: Sequence[Opinion] = (), meeting: Meeting | None = None, narratives: Sequence = ()) -> Deck:
+def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+               style: Style = "wareki", sort: str = "plan", pick: Sequence[str] | None = None,
+               lagging_only: bool = False, opinions: Sequence[Opinion] = (), meeting: Meeting | None = None,
+               narratives: Sequence = (), assessed: Assessor | None = None) -> Deck:
     """Every slide of a meeting: the summary, then the chosen items in the chosen order.
 
-    result: the plan's assessment (the one the pages share); previous: the year before's, for the
-    summary's changes (None when the plan has no data for it).
+    The plan is assessed once as of the chosen year (and once as of the year before, for the
+    summary's changes); assessed: where those come from (the pages' shared assessments).
     opinions: all recorded for the plan; an item's slide shows those of meetings before
     `meeting` (all of them when no meeting is given), each with its answer.
     narratives: the plan's 実施状況 texts (kpi.views.extras.Narrative: item_no, fiscal_year,
     text); an item's latest one is shown when its department wrote no evaluation comment.
     """
-    rule = result.rule
+    result, assessed = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    summary = _summary(data, result, previous, style, meeting)
+    summary = _summary(data, result, previous_assessment(data, result, assessed), style, meeting)
     shown_opinions = earlier(opinions, meeting)
     chosen = order_items(result.items, rule, sort, pick)
     if lagging_only:
         chosen = [ir for ir in chosen if ir.lagging]
     slides = []
     for ir in chosen:
-        view = item_view(data, result, ir.item.item_no, style=style)
+        view = item_view_of(data, result, ir.item.item_no, style=style)
         cur = ir.current
         self_eval = ir.item.evaluation(fy, YEAR)
         panels = tuple(
