@@ -22,7 +22,7 @@ if st.session_state.get("item_no") not in nos:
 item_no = st.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="item_no")
 
 detail = item_detail_view(ctx.data, ctx.extras, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(),
-                          style=ctx.style)
+                          style=ctx.style, assessed=frame.assessed(ctx))
 if detail is None:
     st.stop()
 view = detail.view

@@ -26,6 +26,7 @@ with right:
         tables.show(view.bands, "bands")
         st.markdown("**遅れている取組とは**")
         st.caption(frame.md(view.lagging_text))
+        tables.show(view.lagging_rules, "lagging_rules", static=True)
 
 st.subheader(SECTION_LABELS["milestone"], anchor=False)
 if view.milestones:

@@ -142,7 +142,7 @@ class AutoGradeBelow(LagRule):
 
     def describe(self, rule: GradingRule) -> str:
         return (f"取組の自動評価（指標のうち最も低い評価）が {rule.lagging_below} より低い。"
-                "選んだ年度の評価、なければ前年度の評価で判断します")
+                f"{recent_window()}の評価のうち最も新しいもので判断します")
 
     def check(self, rule: GradingRule, s: Signals) -> list[LagReason]:
         fy = s.latest_recent({y: g.graded for y, g in s.item_grades.items()})
@@ -163,7 +163,7 @@ class SelfGradeBelow(LagRule):
 
     def describe(self, rule: GradingRule) -> str:
         return (f"担当課の年度の自己評価が {rule.lagging_below} より低い。"
-                "選んだ年度の自己評価、なければ前年度の自己評価で判断します")
+                f"{recent_window()}の自己評価のうち最も新しいもので判断します")
 
     def check(self, rule: GradingRule, s: Signals) -> list[LagReason]:
         fy = s.latest_recent(s.self_grades)
@@ -186,7 +186,7 @@ class FirstHalfBehind(LagRule):
 
     def describe(self, rule: GradingRule) -> str:
         return (f"上半期（4〜9月）の進捗管理の記入に「{'」「'.join(rule.first_half_lagging)}」のいずれかの言葉がある。"
-                "選んだ年度の記入、なければ前年度の記入で判断します")
+                f"{recent_window()}の記入のうち最も新しいもので判断します")
 
     def check(self, rule: GradingRule, s: Signals) -> list[LagReason]:
         fy = s.latest_recent(s.first_half)
@@ -415,8 +415,12 @@ def lagging_rule_text(rule: GradingRule) -> str:
 def staleness_text() -> str:
     """Which records count only while recent, and for how long (RECENT_YEARS)."""
     recent = "・".join(r.signal for r in LAG_RULES if r.recent_only)
-    window = "選んだ年度とその前年度" if RECENT_YEARS == 2 else f"選んだ年度までの{RECENT_YEARS}年度"
-    return f"{recent}は、{window}の記録だけを見ます（それより前の記録では遅れとしません）。"
+    return f"{recent}は、{recent_window()}の記録だけを見ます（それより前の記録では遅れとしません）。"
+
+
+def recent_window() -> str:
+    """The years whose grades and 上半期 entries count, in words (RECENT_YEARS)."""
+    return "選んだ年度とその前年度" if RECENT_YEARS == 2 else f"選んだ年度までの{RECENT_YEARS}年度"
 
 
 def lagging_help() -> str:

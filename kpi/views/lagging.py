@@ -11,7 +11,7 @@ from datetime import date
 from kpi.rules.assess import Assessor, assessment
 from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.lagging import LAG_RULES
+from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
 from kpi.views.common import LaggingRow, lagging_rows
 from kpi.views.table import Table
@@ -39,6 +39,7 @@ class LaggingView:
     department_options: tuple[str, ...]
     grade_options: tuple[str, ...]
     table: Table
+    rule_text: str = ""  # when an item counts as lagging, written from the rules themselves
 
 
 def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
@@ -77,4 +78,4 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
                         for e in entries))
     return LaggingView(result.as_of_fy, len(all_entries), entries, reason_options,
                        tuple(d for d, _n in sorted(dept_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-                       tuple(rule.labels) + (UNGRADED,), table)
+                       tuple(rule.labels) + (UNGRADED,), table, lagging_rule_text(rule))
