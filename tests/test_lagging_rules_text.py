@@ -11,8 +11,7 @@ from conftest import ROOT
 from view_plans import ind, item, plan
 
 from kpi.rules.grading import DEFAULT_RULE, PRESETS, Grade
-from kpi.rules.lagging import (LAG_RULES, RECENT_YEARS, describe_reason, lagging_help, lagging_reasons,
-                               rules_markdown)
+from kpi.rules.lagging import LAG_RULES, RECENT_YEARS, describe_reason, lagging_help, lagging_reasons, rules_markdown
 from kpi.views.extras import PlanExtras
 from kpi.views.plan import plan_view
 

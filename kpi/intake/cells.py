@@ -9,7 +9,7 @@ from typing import Any, Callable
 
 from kpi.errors import FiscalYearError, Problem
 from kpi.intake.workbook import Sheet, Workbook, clean_text, coord, strip_invisible
-from kpi.rules.fiscal import find_fiscal_years, parse_fiscal_year
+from kpi.rules.fiscal import find_fiscal_years
 from kpi.rules.numbers import ParsedNumber, parse_number
 from kpi.store.journal import Batch
 
@@ -78,17 +78,6 @@ def read_number(rep: Reporter, sheet: Sheet, row: int, col: int, what: str,
                   "数字（例: 1,090 や 930(見込み)）で入力し、値がないときは空欄か「―」にしてください",
                   code="not_a_number")
     return p
-
-
-def read_fiscal_year(rep: Reporter, sheet: Sheet, row: int, col: int, what: str = "年度",
-                     default_era: str | None = None) -> int | None:
-    raw = sheet.value(row, col)
-    try:
-        return parse_fiscal_year(raw, default_era)
-    except FiscalYearError as exc:
-        rep.error(row, col, f"{what}「{clean_text(raw)}」: {exc.message}", exc.hint or "例: 平成27年度、R3、2021年度",
-                  code="bad_year")
-        return None
 
 
 _ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*\.?\s*[0０]+(?![0-9０-９])")

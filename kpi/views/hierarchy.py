@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-
 from datetime import date
 
 from kpi.rules.assess import Assessor, ItemResult, assessment
-from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING, UNGRADED, YEAR

@@ -4,7 +4,6 @@ a heat map of items × fiscal years, and where self-grades and automatic grades 
 from __future__ import annotations
 
 from dataclasses import dataclass
-
 from datetime import date
 
 from kpi.rules.assess import Assessor, PlanResult, assessment, previous_assessment

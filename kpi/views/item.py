@@ -3,14 +3,12 @@ the evaluation timeline as a table, the yearly schedule (工程) and the narrati
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date
 
 from kpi.rules.assess import Assessor, assess_plan, assessment, default_as_of
-from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number
 from kpi.views.common import ItemView, item_view_of

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from datetime import date
 from typing import Iterable
 
-from datetime import date
-
 from kpi.rules.assess import Assessor, assessment
-from kpi.rules.grading import GradingRule
 from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
 from kpi.views.common import LaggingRow, lagging_rows

@@ -10,7 +10,6 @@ through the one write path, for administrators only.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-
 from datetime import date
 
 from kpi.rules.assess import Assessor, PlanResult, assess_plan, assessment

@@ -214,7 +214,7 @@ def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度
         return None
 
 
-def _read_plan_sheet(wb: Workbook, batch: Batch) -> dict[str, tuple[Any, int, int]]:
+def _read_plan_sheet(wb: Workbook) -> dict[str, tuple[Any, int, int]]:
     sheet = wb.sheet(SHEET_PLAN)
     out: dict[str, tuple[Any, int, int]] = {}
     if sheet is None:
@@ -231,7 +231,7 @@ def _read_plan_sheet(wb: Workbook, batch: Batch) -> dict[str, tuple[Any, int, in
 
 
 def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
-    plan_meta = _read_plan_sheet(wb, Batch(plan_name=""))
+    plan_meta = _read_plan_sheet(wb)
     file_plan = normalize_plan_name(plan_meta["name"][0]) if "name" in plan_meta else None
     batch = Batch(plan_name=file_plan or plan_name or "", layout=LAYOUT, source=wb.file_name)
     batch.plan_where = {key: {"_sheet": SHEET_PLAN, "_cell": coord(r, c), "_file": wb.file_name}
@@ -475,7 +475,7 @@ def _parse_evaluations(t: _Table, rep: Reporter, batch: Batch) -> None:
             continue
         fy = _year(rep, t, r)
         raw_stage = _cell(t, r, "stage")
-        stage = STAGE_ALIASES.get(_key(raw_stage).replace("の評価", "の評価")) if raw_stage is not None else None
+        stage = STAGE_ALIASES.get(_key(raw_stage)) if raw_stage is not None else None
         if stage is None:
             rep.error(r, t.cols["stage"], f"段階「{clean_text(raw_stage)}」が分かりません",
                       f"{'・'.join(STAGES)} のいずれかを書いてください", code="bad_stage")

@@ -267,8 +267,8 @@ def _parse_segment(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, lev
         return ("\n".join(parts) if parts else None), pos, where
 
     mid, mid_pos, _ = labelled(lambda t: "中項目" in t)
-    small, small_pos, _ = labelled(lambda t: "小項目" in t)
-    title, title_pos, _ = labelled(lambda t: "細項目" in t or "実施項目名" in t or t in ("取組名", "項目名", "事業名"))
+    small, _, _ = labelled(lambda t: "小項目" in t)
+    title, _, _ = labelled(lambda t: "細項目" in t or "実施項目名" in t or t in ("取組名", "項目名", "事業名"))
     if mid:
         path.append(tidy_text(mid))
         names.append(re.sub(r"\(.*?\)", "", sheet.text(*mid_pos)).strip() + "（中項目）" if mid_pos else "中項目")

@@ -11,11 +11,10 @@ meetings' opinions with the departments' answers.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Sequence
 
 from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
-from datetime import date
-
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
