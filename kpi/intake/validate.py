@@ -134,7 +134,7 @@ def _max_len(field: str) -> int:
 def _same_text(raw: Any, value: str) -> bool:
     if not isinstance(raw, str):
         return False
-    from kpi.intake.cells import item_number
+    from kpi.intake.keys import item_number
     from kpi.intake.workbook import clean_text, tidy_text
     return value in (raw, raw.strip(), tidy_text(raw), clean_text(raw), item_number(raw)) or value in raw
 
