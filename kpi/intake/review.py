@@ -4,27 +4,33 @@ The upload page shows, per file, the detected layout, every problem at once and
 one row per value: 新規 (new), 変更 (old → new) or 変更なし, by item, indicator and
 fiscal year. Indicators read out of 成果指標 prose (rows marked `_from_text` by
 the importer) are listed separately so the person confirms or corrects name,
-value, unit and year before they are saved; apply_indicator_edits() puts those
-corrections into the parsed rows before they are checked and compared.
+value, unit and year before they are saved; those corrections are data
+(kpi.intake.edits.IndicatorEdit) that the pipeline applies before the rows are
+checked and compared.
 """
 
 from __future__ import annotations
 
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Iterable
+from typing import Any, Mapping
 
-from kpi.errors import FiscalYearError, Problem
+from kpi.errors import Problem
+from kpi.intake.edits import (
+    IndicatorEdit,
+    TextIndicator,
+    apply_indicator_edits,
+    as_edits,
+    text_indicators,
+)
 from kpi.intake.pipeline import PreparedImport, prepare_many
-from kpi.rules.direction import parse_direction
-from kpi.rules.fiscal import format_fiscal_year, parse_fiscal_year
+from kpi.rules.fiscal import format_fiscal_year
 from kpi.rules.grading import GradingRule
-from kpi.rules.numbers import format_number, parse_number
+from kpi.rules.numbers import format_number
 from kpi.sanitize import safe_file_name
-from kpi.store.journal import FIELD_LABELS, PLAN_FIELD_LABELS, TABLES, Batch, ChangeSet
+from kpi.store.journal import FIELD_LABELS, PLAN_FIELD_LABELS, TABLES, ChangeSet
 from kpi.store.store import Store, natural_key
 
 STATUS_LABELS: dict[str, str] = {"insert": "新規", "update": "変更", "unchanged": "変更なし"}
@@ -161,124 +167,6 @@ def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple
     return tuple(out) + tuple(r for _o, r in body)
 
 
-# ------------------------------------------------------------------ indicators read from 成果指標 text
-
-@dataclass(frozen=True)
-class TextIndicator:
-    """An indicator the importer read out of prose; shown for confirmation before it is saved."""
-
-    item_no: str
-    original: str  # the name as read (identifies the row while it is being edited)
-    source: str  # the 成果指標 text it came from
-    name: str
-    value: float | None
-    unit: str
-    fiscal_year: int | None
-    direction: str  # higher / lower
-    sheet: str | None = None
-    cell: str | None = None
-
-
-def text_indicators(batch: Batch | None) -> tuple[TextIndicator, ...]:
-    if batch is None:
-        return ()
-    out = []
-    for row in batch.table("indicators"):
-        src = row.get("_from_text")
-        if not src:
-            continue
-        out.append(TextIndicator(
-            item_no=str(row["item_no"]), original=row["indicator"],
-            source=src if isinstance(src, str) else (row.get("final_target_text") or ""),
-            name=row["indicator"], value=row.get("final_target"), unit=row.get("unit") or "",
-            fiscal_year=row.get("final_target_fy"), direction=row.get("direction") or "higher",
-            sheet=row.get("_sheet"), cell=row.get("_cell")))
-    return tuple(out)
-
-
-def _blank(v: Any) -> bool:
-    return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
-
-
-def apply_indicator_edits(batch: Batch, edits: Iterable[dict[str, Any]]) -> None:
-    """Put a person's corrections into the parsed indicator rows (and the values that name them).
-
-    Each edit: item_no, original (the name as read) and any of name, value, unit, fiscal_year
-    (a year in any form people write: 令和4年度, H34, 2022), direction (higher/lower or
-    高いほど良い/低いほど良い), keep (False drops the indicator). Mistakes become problems
-    naming the sheet and cell the indicator was read from.
-    """
-    rows = {(str(r["item_no"]), r["indicator"]): r for r in batch.table("indicators") if r.get("_from_text")}
-    dropped: set[tuple[str, str]] = set()
-    renamed: dict[tuple[str, str], str] = {}
-    for e in edits:
-        key = (str(e["item_no"]), e["original"])
-        row = rows.get(key)
-        if row is None:
-            continue
-
-        def problem(message: str, hint: str | None = None) -> None:
-            batch.problems.append(Problem("error", message, row.get("_sheet"), row.get("_cell"),
-                                          row.get("_file") or batch.source, hint, "bad_edit"))
-
-        if e.get("keep") is False:
-            dropped.add(key)
-            continue
-        if "name" in e:
-            name = "" if _blank(e["name"]) else re.sub(r"\s+", " ", str(e["name"])).strip()
-            if not name:
-                problem(f"No.{key[0]} の指標「{key[1]}」の指標名が空欄です", "指標名を入れるか、「取り込む」を外してください")
-            elif name != key[1]:
-                if (key[0], name) in rows or any(r["indicator"] == name and str(r["item_no"]) == key[0]
-                                                 for r in batch.table("indicators")):
-                    problem(f"No.{key[0]} に指標「{name}」がすでにあります", "別の名前にしてください")
-                else:
-                    renamed[key] = name
-                    row["indicator"] = name
-        if "value" in e:
-            v = e["value"]
-            if _blank(v):
-                row["final_target"] = None
-            else:
-                p = parse_number(v, row.get("unit"))
-                if p.is_number:
-                    row["final_target"] = p.value
-                else:
-                    problem(f"No.{key[0]}「{row['indicator']}」の目標値「{v}」は数値として読めません", "数字で入力してください")
-        if "unit" in e:
-            row["unit"] = None if _blank(e["unit"]) else str(e["unit"]).strip()
-        if "fiscal_year" in e:
-            v = e["fiscal_year"]
-            if _blank(v):
-                row["final_target_fy"] = None
-            else:
-                try:
-                    row["final_target_fy"] = parse_fiscal_year(int(v) if isinstance(v, float) else v)
-                except (FiscalYearError, ValueError) as exc:
-                    problem(f"No.{key[0]}「{row['indicator']}」の目標年度「{v}」は年度として読めません",
-                            getattr(exc, "hint", None) or "例: 令和4年度、H34、2022")
-        if "direction" in e and not _blank(e["direction"]):
-            d = e["direction"] if e["direction"] in ("higher", "lower") else parse_direction(e["direction"])
-            if d is None:
-                problem(f"方向「{e['direction']}」が分かりません", "「高いほど良い」か「低いほど良い」を選んでください")
-            elif d != row.get("direction"):
-                row["direction"] = d
-                row["direction_source"] = "manual"
-    if dropped:
-        batch.rows["indicators"] = [r for r in batch.table("indicators")
-                                    if (str(r["item_no"]), r["indicator"]) not in dropped]
-    if "indicator_values" in batch.rows:
-        kept = []
-        for r in batch.table("indicator_values"):
-            key = (str(r["item_no"]), r["indicator"])
-            if key in dropped:
-                continue
-            if key in renamed:
-                r["indicator"] = renamed[key]
-            kept.append(r)
-        batch.rows["indicator_values"] = kept
-
-
 # The upload page's editor for TextIndicator rows: column → edit key.
 EDITOR_COLUMNS: dict[str, str] = {"取り込む": "keep", "指標名": "name", "目標値": "value", "単位": "unit",
                                   "目標年度": "fiscal_year", "方向": "direction"}
@@ -393,34 +281,16 @@ class UploadReview:
         return None
 
 
-def _same_file(store: Store, sha256: str | None) -> str | None:
-    if not sha256:
-        return None
-    rows = store.query("SELECT upload_id, uploaded_at, uploaded_by FROM uploads WHERE sha256 = ? AND status = 'applied' "
-                       "ORDER BY upload_id DESC LIMIT 1", [sha256])
-    if not rows:
-        return None
-    uid, at, by = rows[0]
-    return f"取込番号 {uid}（{at:%Y-%m-%d %H:%M} {by}）"
-
-
 def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: str | None = None,
-                  edits: dict[str, list[dict[str, Any]]] | None = None, today: date | None = None,
+                  edits: Mapping[str, Any] | None = None, today: date | None = None,
                   actor=None) -> UploadReview:
-    """Read, check and compare every file of one upload; nothing is written. actor: who uploads
+    """Read, check and compare every file of one upload; nothing is written. edits: per file name,
+    IndicatorEdit (or their plain form) for that file. actor: who uploads
     (kpi.access.permissions.Actor; None is a trusted local administrator), see kpi.intake.pipeline.prepare."""
     # Keys are the names the page shows (already made safe); safe_file_name is idempotent.
-    as_read: dict[str, tuple[TextIndicator, ...]] = {}
-
-    def hook(name: str, e: list[dict[str, Any]]):
-        def run(batch: Batch) -> None:
-            as_read[name] = text_indicators(batch)  # the editor always starts from what the file says
-            apply_indicator_edits(batch, e)
-        return run
-
-    hooks = {safe_file_name(name): hook(safe_file_name(name), e) for name, e in (edits or {}).items() if e}
+    by_file = {safe_file_name(name): as_edits(e) for name, e in (edits or {}).items() if e}
     preps = prepare_many(store, [(safe_file_name(name), data) for name, data in files], plan_name=plan_name,
-                         today=today, edits=hooks, actor=actor)
+                         today=today, edits=by_file, actor=actor)
     out = []
     for prep in preps:
         cs = prep.changes
@@ -431,10 +301,10 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             rows=preview_rows(cs) if cs is not None else (),
             n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
-            text_indicators=as_read.get(prep.file_name, text_indicators(prep.batch)), same_file_before=_same_file(store, prep.sha256)))
+            text_indicators=prep.text_indicators, same_file_before=prep.same_file_before))
     return UploadReview(tuple(out), tuple(preps))
 
 
-__all__ = ["PreviewRow", "preview_rows", "TextIndicator", "text_indicators", "apply_indicator_edits",
+__all__ = ["PreviewRow", "preview_rows", "TextIndicator", "text_indicators", "apply_indicator_edits", "IndicatorEdit",
            "editor_rows", "edits_from_editor", "EDITOR_COLUMNS",
            "FileReview", "UploadReview", "review_upload", "STATUS_LABELS"]

@@ -27,8 +27,8 @@ from kpi.rules.bounds import (
 )
 from kpi.rules.fiscal import MAX_YEAR, MIN_YEAR, fiscal_year_of, format_fiscal_year
 from kpi.rules.grading import GradingRule, normalize_label
+from kpi.store.intake_reads import PlanContext
 from kpi.store.journal import FIELD_LABELS, TABLES, Batch, ChangeSet, _key_text
-from kpi.store.store import Store
 
 
 def _problem(batch: Batch, row: dict, level: str, message: str, hint: str | None = None, code: str = "") -> None:
@@ -36,22 +36,22 @@ def _problem(batch: Batch, row: dict, level: str, message: str, hint: str | None
                                   hint, code))
 
 
-def validate_batch(batch: Batch, store: Store | None, today: date | None = None) -> None:
-    """Checks against the plan. Run after check_bounds, so a file's grading rule (when it is
-    to be applied at all) has been checked and stored in batch.plan in its canonical form."""
+def validate_batch(batch: Batch, plans: PlanContext | None, today: date | None = None) -> None:
+    """Checks against the plan, as the upload's PlanContext holds it (None: a plan not yet stored).
+    Run after check_bounds, so a file's grading rule (when it is to be applied at all) has been
+    checked and stored in batch.plan in its canonical form."""
     today = today or date.today()
-    plan = store.plan_by_name(batch.plan_name) if store and batch.plan_name else None
+    plan = plans.plan_named(batch.plan_name) if plans is not None else None
     known_items: set[str] = set()
     known_inds: set[tuple[str, str]] = set()
     # The grades are checked against the rule the plan will have after this file: its own, or the
     # file's when the file is allowed to set it (a new plan, an administrator's upload).
     file_rule = GradingRule.from_json(batch.plan["grading_rule"]) if batch.plan.get("grading_rule") else None
     stored_rule = None
-    if plan is not None and store is not None:
-        known_items = {r[0] for r in store.query("SELECT item_no FROM items WHERE plan_id = ?", [plan.plan_id])}
-        known_inds = {(r[0], r[1]) for r in store.query(
-            "SELECT item_no, indicator FROM indicators WHERE plan_id = ?", [plan.plan_id])}
-        stored_rule = store.rule(plan.plan_id)
+    if plan is not None and plans is not None:
+        known_items = plans.item_nos(plan.plan_id)
+        known_inds = plans.indicators(plan.plan_id)
+        stored_rule = plans.rule(plan.plan_id)
     rule = file_rule or stored_rule or GradingRule()
     items = known_items | {r["item_no"] for r in batch.table("items")}
     inds = known_inds | {(r["item_no"], r["indicator"]) for r in batch.table("indicators")}
