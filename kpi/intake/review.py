@@ -11,8 +11,6 @@ checked and compared.
 
 from __future__ import annotations
 
-import json
-import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping
@@ -26,16 +24,13 @@ from kpi.intake.edits import (
     text_indicators,
 )
 from kpi.intake.pipeline import PreparedImport, prepare_many
-from kpi.rules.fiscal import format_fiscal_year
-from kpi.rules.grading import GradingRule
-from kpi.rules.numbers import format_number
+from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.sanitize import safe_file_name
-from kpi.store.journal import FIELD_LABELS, PLAN_FIELD_LABELS, TABLES, ChangeSet
+from kpi.store.change_words import DIRECTION_WORDS, STATUS_WORDS, TABLE_WIDTH, describe, describe_plan
+from kpi.store.journal import TABLES, ChangeSet
 from kpi.store.store import Store, natural_key
 
-STATUS_LABELS: dict[str, str] = {"insert": "新規", "update": "変更", "unchanged": "変更なし"}
-KIND_LABELS = {"target": "計画", "actual": "実績"}
-DIRECTION_LABELS = {"higher": "高いほど良い", "lower": "低いほど良い"}
+STATUS_LABELS: dict[str, str] = {k: v for k, v in STATUS_WORDS.items() if k != "delete"}
 
 
 @dataclass(frozen=True)
@@ -44,125 +39,41 @@ class PreviewRow:
     what: str  # 年度値 / 評価 / 指標 / 取組 …
     item_no: str
     indicator: str
-    fiscal_year: int | None
+    fiscal_year: int | None  # the page shows it in the user's era style
     field: str  # 計画 / 実績 / 評価 / 単位 …
     old: str
     new: str
 
 
-def _text(v: Any, field_name: str = "") -> str:
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "はい" if v else "いいえ"
-    if field_name in ("fiscal_year", "start_fy", "end_fy", "baseline_fy", "final_target_fy") and isinstance(v, int):
-        return format_fiscal_year(v)
-    if field_name == "direction":
-        return DIRECTION_LABELS.get(v, str(v))
-    if field_name == "level_names" and isinstance(v, str):
-        try:
-            return "／".join(str(n) for n in json.loads(v))
-        except (ValueError, TypeError):
-            pass
-    if isinstance(v, (int, float)):
-        return format_number(float(v))
-    s = str(v).replace("\n", " ")
-    return s if len(s) <= 60 else s[:59] + "…"
-
-
-def _value(row: dict[str, Any]) -> str:
-    text = _text(row.get("value"))
-    return f"{text}（見込み）" if text and row.get("is_estimate") else text
-
-
-def _parts(table: str, key: tuple) -> tuple[str, str, int | None, str]:
-    """item_no, indicator, fiscal year and the rest of the key (stage, kind, department…) as words."""
-    spec = TABLES[table]
-    named = dict(zip(spec.key, key))
-    rest = []
-    for col, v in named.items():
-        if col in ("item_no", "indicator", "fiscal_year") or v is None:
-            continue
-        if col == "kind":
-            rest.append(KIND_LABELS.get(v, str(v)))
-        elif col == "path":
-            rest.append(" > ".join(re.findall(r'"((?:[^"\\]|\\.)*)"', str(v))) or str(v))
-        else:
-            rest.append(str(v))
-    return (str(named.get("item_no") or ""), str(named.get("indicator") or ""), named.get("fiscal_year"),
-            " ".join(rest))
-
-
-def _insert_text(table: str, new: dict[str, Any]) -> str:
-    if table == "nodes":
-        return _text(new.get("level_name"))
-    if table == "item_departments":
-        return "主担当" if new.get("is_main") else _text(new.get("role"))
-    if table == "plan_notes":
-        return _text(new.get("title")) or _text(new.get("body")) or _text(new.get("period_text"))
-    if table == "indicator_values":
-        return _value(new)
-    if table == "evaluations":
-        return _text(new.get("grade")) or _text(new.get("status_text"))
-    if table == "items":
-        return _text(new.get("title"))
-    if table == "indicators":
-        if new.get("final_target") is not None:
-            fy = f"（{format_fiscal_year(new['final_target_fy'])}）" if new.get("final_target_fy") else ""
-            return f"目標 {_text(new['final_target'])}{new.get('unit') or ''}{fy}"
-        return _text(new.get("final_target_text"))
-    for f in TABLES[table].fields:
-        if new.get(f) not in (None, ""):
-            return _text(new[f], f)
-    return ""
-
-
-def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple[PreviewRow, ...]:
-    """One row per new value, per changed field (old → new) and per unchanged row."""
+def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True, style: Style = "wareki") -> tuple[PreviewRow, ...]:
+    """One row per new value, per changed field (old → new) and per unchanged row: the words of
+    kpi.store.change_words laid out as a table, fiscal years in the page's era style."""
     out: list[PreviewRow] = []
     if changes.plan_is_new:
         out.append(PreviewRow("新規", "計画", "", "", None, "計画", "", changes.plan_name))
     for f, (old, new) in changes.plan_changes.items():
         if changes.plan_is_new:
             continue
-        if f == "grading_rule":
-            old_rule, new_rule = GradingRule.from_json(old), GradingRule.from_json(new)
-            out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS[f],
-                                  f"{old_rule.name}（{old_rule.describe()}）", f"{new_rule.name}（{new_rule.describe()}）"))
-            continue
-        out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS.get(f, f), _text(old, f), _text(new, f)))
+        fc = describe_plan(f, old, new, style=style, width=TABLE_WIDTH)
+        out.append(PreviewRow("変更", "計画", "", "", None, fc.label, fc.old, fc.new))
     body: list[tuple[tuple, PreviewRow]] = []
     for c in changes.changes:
         if c.action == "unchanged" and not include_unchanged:
             continue
-        label = TABLES[c.table].label or c.table
-        item_no, indicator, fy, rest = _parts(c.table, c.key)
-        status = STATUS_LABELS[c.action]
-        order = (natural_key(item_no), indicator, fy or 0, list(TABLES).index(c.table), rest)
+        w = describe(c, style=style, width=TABLE_WIDTH)
+        order = (natural_key(w.item_no), w.indicator, w.fiscal_year or 0, list(TABLES).index(c.table), w.rest)
         if c.action == "insert":
-            body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest or label, "",
-                                           _insert_text(c.table, c.new))))
+            body.append((order, PreviewRow(w.status, w.what, w.item_no, w.indicator, w.fiscal_year, w.rest or w.what,
+                                           "", w.value)))
         elif c.action == "unchanged":
-            body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest or label, "", "")))
+            body.append((order, PreviewRow(w.status, w.what, w.item_no, w.indicator, w.fiscal_year, w.rest or w.what,
+                                           "", "")))
         else:
-            carry = TABLES[c.table].carry
-            if c.table == "indicator_values":
-                if "value" not in c.new:  # only the 見込み mark changed; the value itself is the same
-                    def mark(v):
-                        return "見込み" if v else "確定"
-                    body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest,
-                                                   mark((c.old or {}).get("is_estimate")), mark(c.new.get("is_estimate")))))
-                    continue
-                old = {"value": (c.old or {}).get("value"), "is_estimate": (c.old or {}).get("is_estimate")}
-                new = {"value": c.new["value"], "is_estimate": c.new.get("is_estimate", old["is_estimate"])}
-                body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest, _value(old), _value(new))))
-                continue
-            for f, v in c.new.items():
-                if f in carry:
-                    continue
-                name = FIELD_LABELS.get(f, f)
-                body.append((order, PreviewRow(status, label, item_no, indicator, fy,
-                                               f"{rest} {name}".strip(), _text((c.old or {}).get(f), f), _text(v, f))))
+            for fc in w.fields:
+                # A yearly value's row is named by its kind (計画 / 実績): the value is the row.
+                name = w.rest if c.table == "indicator_values" else f"{w.rest} {fc.label}".strip()
+                body.append((order, PreviewRow(w.status, w.what, w.item_no, w.indicator, w.fiscal_year, name,
+                                               fc.old, fc.new)))
     body.sort(key=lambda t: t[0])
     return tuple(out) + tuple(r for _o, r in body)
 
@@ -176,7 +87,7 @@ def editor_rows(items: tuple[TextIndicator, ...]) -> list[dict[str, Any]]:
     """The rows the page's table shows, from what the file says (the editor's fixed base)."""
     return [{"取り込む": True, "No.": t.item_no, "元の文章": t.source, "指標名": t.name, "目標値": t.value,
              "単位": t.unit, "目標年度": format_fiscal_year(t.fiscal_year) if t.fiscal_year else "",
-             "方向": DIRECTION_LABELS.get(t.direction, t.direction)} for t in items]
+             "方向": DIRECTION_WORDS.get(t.direction, t.direction)} for t in items]
 
 
 def edits_from_editor(items: tuple[TextIndicator, ...], edited_rows: dict[Any, dict[str, Any]] | None) -> list[dict[str, Any]]:

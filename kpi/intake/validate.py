@@ -28,7 +28,8 @@ from kpi.rules.bounds import (
 from kpi.rules.fiscal import MAX_YEAR, MIN_YEAR, fiscal_year_of, format_fiscal_year
 from kpi.rules.grading import GradingRule, normalize_label
 from kpi.store.intake_reads import PlanContext
-from kpi.store.journal import FIELD_LABELS, TABLES, Batch, ChangeSet, _key_text
+from kpi.store.change_words import key_words
+from kpi.store.journal import FIELD_LABELS, TABLES, Batch, ChangeSet
 
 
 def _problem(batch: Batch, row: dict, level: str, message: str, hint: str | None = None, code: str = "") -> None:
@@ -379,7 +380,7 @@ def cross_file_problems(batches: list[Batch]) -> list[Problem]:
                                              f"シート「{first['_sheet']}」" if first.get("_sheet") else "",
                                              f"セル {first['_cell']}" if first.get("_cell") else "") if p)
                 label = spec.label or table
-                what = " ".join(_key_text(table, key[2:]))
+                what = " ".join(key_words(table, key[2:]))
                 if same:
                     out.append(Problem("warning", f"{label}（{what}）は {where} にも同じ値があります", row.get("_sheet"),
                                        row.get("_cell"), row.get("_file") or batch.source,
