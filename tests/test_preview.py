@@ -205,3 +205,34 @@ def test_duplicates_across_files_of_one_upload(store, tmp_path):
     assert "違う値" in str(exc.value)
     assert store.is_empty()
     assert cross_file_problems([]) == []
+
+
+_KEY_BASE = dict(files=[("a.xlsx", b"one")], plan_name=None, edits=None, version=3, today=TODAY, actor=None,
+                 style="wareki")
+
+
+@pytest.mark.parametrize("change", [
+    {"files": [("a.xlsx", b"two")]},  # other bytes under the same name
+    {"files": [("b.xlsx", b"one")]},
+    {"plan_name": "別の計画"},
+    {"edits": {"a.xlsx": [{"item_no": "2", "original": "参加団体数", "value": 12}]}},
+    {"version": 4},  # a write anywhere
+    {"style": "seireki"},
+    {"actor": "山田"},
+])
+def test_review_key_changes_with_what_the_review_depends_on(change):
+    from kpi.intake.review import review_key
+    base = dict(_KEY_BASE)
+    files = base.pop("files")
+    assert review_key(files, **base) == review_key(list(files), **base)
+    other = {**_KEY_BASE, **change}
+    assert review_key(other.pop("files"), **other) != review_key(files, **base)
+
+
+def test_review_key_is_the_same_for_the_same_edit_in_its_plain_and_data_form():
+    from kpi.intake.edits import IndicatorEdit
+    from kpi.intake.review import review_key
+    plain = {"a.xlsx": [{"item_no": 2, "original": "参加団体数", "value": 12}]}
+    data = {"a.xlsx": [IndicatorEdit("2", "参加団体数", value=12)]}
+    assert review_key([("a.xlsx", b"x")], edits=plain) == review_key([("a.xlsx", b"x")], edits=data)
+    assert review_key([("a.xlsx", b"x")], edits={"a.xlsx": []}) == review_key([("a.xlsx", b"x")])  # no edit is no edit

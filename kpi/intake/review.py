@@ -11,6 +11,8 @@ checked and compared.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Mapping
@@ -192,12 +194,28 @@ class UploadReview:
         return None
 
 
+def review_key(files: list[tuple[str, bytes]], *, plan_name: str | None = None, edits: Mapping[str, Any] | None = None,
+               version: int = 0, today: date | None = None, actor=None, style: Style = "wareki") -> str:
+    """What a review depends on, as one key: the files' names and SHA-256, the edits, the data
+    version (every write bumps it) and the reader (who, which day, which era style). The upload
+    page keeps its review under this key, so a rerun for a widget (a toggle, a checkbox) shows
+    the same review without reading the files again."""
+    parts = {
+        "files": [(safe_file_name(name), hashlib.sha256(data).hexdigest()) for name, data in files],
+        "plan": plan_name,
+        "edits": {safe_file_name(name): [repr(e) for e in as_edits(es)] for name, es in (edits or {}).items() if es},
+        "version": version, "today": str(today), "actor": repr(actor), "style": style,
+    }
+    return hashlib.sha256(json.dumps(parts, ensure_ascii=False, sort_keys=True).encode()).hexdigest()
+
+
 def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: str | None = None,
                   edits: Mapping[str, Any] | None = None, today: date | None = None,
-                  actor=None) -> UploadReview:
+                  actor=None, style: Style = "wareki") -> UploadReview:
     """Read, check and compare every file of one upload; nothing is written. edits: per file name,
     IndicatorEdit (or their plain form) for that file. actor: who uploads
-    (kpi.access.permissions.Actor; None is a trusted local administrator), see kpi.intake.pipeline.prepare."""
+    (kpi.access.permissions.Actor; None is a trusted local administrator), see kpi.intake.pipeline.prepare.
+    style: the era the preview writes fiscal years in (kpi.store.change_words)."""
     # Keys are the names the page shows (already made safe); safe_file_name is idempotent.
     by_file = {safe_file_name(name): as_edits(e) for name, e in (edits or {}).items() if e}
     preps = prepare_many(store, [(safe_file_name(name), data) for name, data in files], plan_name=plan_name,
@@ -209,7 +227,7 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             file_name=prep.file_name, layout_label=prep.layout_label or "様式不明",
             plan_name=prep.batch.plan_name if prep.batch is not None else None,
             plan_is_new=bool(cs and cs.plan_is_new), problems=tuple(prep.problems),
-            rows=preview_rows(cs) if cs is not None else (),
+            rows=preview_rows(cs, style=style) if cs is not None else (),
             n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
             text_indicators=prep.text_indicators, same_file_before=prep.same_file_before))
@@ -218,4 +236,4 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
 
 __all__ = ["PreviewRow", "preview_rows", "TextIndicator", "text_indicators", "apply_indicator_edits", "IndicatorEdit",
            "editor_rows", "edits_from_editor", "EDITOR_COLUMNS",
-           "FileReview", "UploadReview", "review_upload", "STATUS_LABELS"]
+           "FileReview", "UploadReview", "review_upload", "review_key", "STATUS_LABELS"]
