@@ -113,3 +113,38 @@ def test_a_marks_sheet_keys_its_numbers_as_the_template_does(tmp_path, level1, l
                                           ("指標名\u200b", "指標名"), ("　評価　", "評価"), (None, "")])
 def test_the_key_of_a_header(written, key):
     assert header_key(written) == key
+
+
+def _rewrite_headers(src, dst, sheet: str, old: str, new: str):
+    from openpyxl import load_workbook
+    wb = load_workbook(src)
+    n = 0
+    for row in wb[sheet].iter_rows():
+        for c in row:
+            if c.value == old:
+                c.value, n = new, n + 1
+    assert n, f"{old} not on {sheet}"
+    wb.save(dst)
+    return dst
+
+
+@pytest.mark.parametrize("layout, sheet, old, new", [
+    ("canonical", "取組", "No.", "Ｎｏ．"),
+    ("canonical", "年度値", "指標名", "指 標 名"),
+    ("action_list", "方針I 地域協働の推進", "No.", "ＮＯ．"),
+    ("strategy_list", "進捗状況一覧", "施策番号", "施 策 番 号"),
+    ("marks_progress", "推進計画進捗", "実行計画", "実　行　計　画"),
+    ("guideline_tables", "協働の取組経過", "年 度", "年度"),
+    ("guideline_tables", "協働の政策的位置付け", "時 期", "時\u3000期"),
+])
+def test_a_header_written_wide_or_spaced_reads_the_same(tmp_path, layout, sheet, old, new):
+    src = {"canonical": None, "action_list": SAMPLES / "kodaira_plan3_actions.xlsx",
+           "strategy_list": SAMPLES / "kodaira_sousei_progress_h29.xlsx",
+           "marks_progress": SAMPLES / "tomisato_kyodo_progress.xlsx",
+           "guideline_tables": SAMPLES / "kodaira_kyodo_guideline_tables.xlsx"}[layout] or _template(tmp_path, "1", "取組")
+    before = read_workbook(src)
+    after = read_workbook(_rewrite_headers(src, tmp_path / "h.xlsx", sheet, old, new))
+    assert detect_layout(before).key == detect_layout(after).key == layout
+    a, b = parse_workbook(before, "キー"), parse_workbook(after, "キー")
+    assert {t: len(r) for t, r in b.rows.items()} == {t: len(r) for t, r in a.rows.items()}
+    assert [p.message for p in b.problems] == [p.message for p in a.problems]
