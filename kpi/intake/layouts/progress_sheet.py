@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from kpi.intake.cells import Reporter, find_label, guess_unit, label_rows, read_number, right_value, years_in
-from kpi.intake.workbook import Sheet, Workbook, clean_text, strip_invisible, tidy_text
+from kpi.intake.keys import item_number
+from kpi.intake.workbook import Sheet, Workbook, clean_text, tidy_text
 from kpi.rules.departments import parse_departments
 from kpi.rules.direction import infer_direction, is_cumulative_name
 from kpi.rules.fiscal import dominant_era
@@ -237,9 +238,7 @@ def _parse_segment(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, lev
     if no is None:
         rep.error(seg.no_row, seg.no_col, "取組の No. が空欄です", "No. の右のセルに番号を入力してください", code="missing_no")
         return
-    item_no = clean_text(strip_invisible(str(no[0])))
-    if re.fullmatch(r"\d+\.0", item_no):
-        item_no = item_no[:-2]
+    item_no = item_number(no[0])
 
     path: list[str] = []
     names: list[str] = []
