@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import NIIGATA_PLAN, ROOT
+from helpers import sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access import auth
@@ -38,9 +39,9 @@ def test_passwords_are_salted_argon2_hashes_never_plain_text(users):
     assert a != b and a.startswith("$argon2id$")  # a random salt per hash
     assert auth.verify_password(a, PW) and not auth.verify_password(a, PW + "x")
     assert not auth.verify_password(None, "kpi-dashboard-no-such-user")
-    stored = users.query("SELECT password_hash FROM users")
+    stored = sql(users, "SELECT password_hash FROM users")
     assert all(h.startswith("$argon2id$") and PW not in h for (h,) in stored)
-    dump = " ".join(str(v) for row in users.query("SELECT * FROM users") for v in row)
+    dump = " ".join(str(v) for row in sql(users, "SELECT * FROM users") for v in row)
     assert PW not in dump
 
 
@@ -183,7 +184,7 @@ def test_cli_unlock_clears_a_name_on_every_server(tmp_path):
     try:
         # This process (a server) still holds the failures in memory; the unlock in the database wins.
         assert auth.authenticate(s, "kanri", PW, client=STRANGER, now=now + 502).is_admin
-        assert s.query("SELECT name, created_by FROM auth_state WHERE kind = 'unlock'")[0][0] == "kanri"
+        assert sql(s, "SELECT name, created_by FROM auth_state WHERE kind = 'unlock'")[0][0] == "kanri"
     finally:
         s.close()
 

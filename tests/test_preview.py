@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, SAMPLES, TODAY
-from helpers import canonical_workbook, edited_copy
+from helpers import canonical_workbook, edited_copy, sql
 
 from kpi.intake.pipeline import commit, prepare, prepare_many
 from kpi.intake.review import (
@@ -155,7 +155,7 @@ def test_review_applies_edits_to_the_action_list_before_it_is_compared(store):
     assert new["ボランティア参加者数（延べ）"].startswith("目標 2,500人")
     assert "ボランティア参加者数" not in new
     commit(store, list(second.preps), "テスト")
-    stored = store.query("SELECT final_target, unit FROM indicators WHERE indicator = ?", ["ボランティア参加者数（延べ）"])
+    stored = sql(store, "SELECT final_target, unit FROM indicators WHERE indicator = ?", ["ボランティア参加者数（延べ）"])
     assert stored == [(2500.0, "人")]
 
 
