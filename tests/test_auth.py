@@ -413,3 +413,51 @@ def test_every_page_is_behind_the_sign_in_gate():
                     first_st = min(first_st or node.lineno, node.lineno)
         assert first_gate is not None, p.name
         assert first_st is None or first_gate <= first_st, f"{p.name}: shows something before the sign-in gate"
+
+
+# ------------------------------------------------ account changes are writes like any other
+# (issue 15: every write bumps the data version that the frame's caches are keyed by, and is in the history)
+@pytest.mark.parametrize("change, note, shown", [
+    (lambda s: auth.add_user(s, LOCAL_ADMIN, "suzuki", "viewer", password=PW), "ユーザー「suzuki」を登録",
+     "新規 ユーザー「suzuki」（役割: 閲覧、パスワード: （設定）、状態: 有効）"),
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "tanaka", role="viewer"), "ユーザー「tanaka」を変更",
+     "変更 ユーザー「tanaka」（役割: 担当課（入力） → 閲覧）"),
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "yamada", active=False), "ユーザー「yamada」を停止",
+     "変更 ユーザー「yamada」（状態: 有効 → 停止）"),
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "yamada", password=PW + "!"), "ユーザー「yamada」のパスワードを変更",
+     "変更 ユーザー「yamada」（パスワード: （設定済み） → （新しいパスワード））"),
+    (lambda s: auth.unlock_user(s, LOCAL_ADMIN, "tanaka"), "ユーザー「tanaka」のサインインの待ち時間を解除",
+     "サインインの待ち時間を解除 ユーザー「tanaka」"),
+])
+def test_an_account_change_bumps_the_data_version_and_is_in_the_history(users, change, note, shown):
+    from kpi.intake import history
+    before = users.data_version()
+    change(users)
+    assert users.data_version() == before + 1
+    (last,) = users.uploads(limit=1)
+    assert (last.upload_id, last.kind, last.uploaded_by, last.note, last.plan_id) == \
+        (before + 1, "users", LOCAL_ADMIN.name, note, None)
+    assert [history.describe_entry(e) for e in users.change_log(last.upload_id)] == [shown]
+    assert not history.can_undo(LOCAL_ADMIN, last).allowed
+
+
+def test_the_history_of_accounts_never_holds_a_password_hash(users):
+    auth.update_user(users, LOCAL_ADMIN, "tanaka", password=PW + "!")
+    logged = " ".join(str(v) for row in sql(users, "SELECT * FROM change_log") for v in row)
+    assert "$argon2id$" not in logged and PW not in logged
+    assert "（新しいパスワード）" in logged
+
+
+@pytest.mark.parametrize("change, refusal", [
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "tanaka", role="editor"), None),  # already an editor
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "kanri", role="viewer"), "最後の管理者"),
+    (lambda s: auth.add_user(s, LOCAL_ADMIN, "tanaka", "viewer", password=PW), "すでに登録"),
+])
+def test_an_account_change_that_changes_nothing_writes_nothing(users, change, refusal):
+    before, uploads = users.data_version(), users.uploads()
+    if refusal is None:
+        change(users)
+    else:
+        with pytest.raises(auth.UserError, match=refusal):
+            change(users)
+    assert users.data_version() == before and users.uploads() == uploads

@@ -91,6 +91,8 @@ def _account_text(e: dict[str, Any]) -> str:
     if e["table"] == "auth_state":
         return f"サインインの待ち時間を解除 ユーザー「{name}」"
     new, old = e["new"] or {}, e["old"] or {}
+    # In the page's order (the change_log keeps the fields sorted by name).
+    new = {k: new[k] for k in sorted(new, key=lambda k: list(labels).index(k) if k in labels else len(labels))}
     if e["action"] == "insert":
         fields = "、".join(f"{labels.get(k, k)}: {shown(k, v)}" for k, v in new.items() if v not in (None, []))
         return f"新規 ユーザー「{name}」（{fields}）"
