@@ -135,9 +135,11 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         """Temporary: the raw read that kpi/intake/validate.py, pipeline.py and review.py still call.
 
         Removed by the intake pipeline work (issue 15 item 3), which moves those reads to the named
-        ones (item_numbers, indicator_keys, plans_fed_by, last_upload_of_file); no other module may
-        call it (tests/test_architecture.py), and the test fails once those three no longer do, so
-        that this method goes with them."""
+        ones (item_numbers, indicator_keys, plans_fed_by, last_upload_of_file, or kpi/store/intake_reads.py);
+        no other module may call it (tests/test_architecture.py::test_only_the_store_runs_sql).
+        test_the_allow_list_is_still_needed fails once those three no longer call it, and
+        test_the_raw_sql_door_is_only_there_for_the_allow_list once the allow-list is empty while this
+        method is still here: it goes with them."""
         with self._read() as cur:
             return cur.execute(sql, params or []).fetchall()
 
