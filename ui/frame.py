@@ -110,8 +110,7 @@ def clear_data_caches() -> None:
 def data_version(store: Store) -> int:
     """The store's upload counter: every write (uploads, undo, rule and user changes) bumps it, on
     whichever server it happens, so caches keyed by it are fresh on the next run everywhere."""
-    rows = store.query("SELECT value FROM counters WHERE name = 'upload'")
-    return int(rows[0][0]) if rows else 0
+    return store.data_version()
 
 
 def load_plan(store: Store, plan_id: int, version: int | None = None) -> PlanData:

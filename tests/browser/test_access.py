@@ -13,6 +13,7 @@ import time
 
 import pytest
 from conftest import NIIGATA_PLAN
+from helpers import sql
 
 from browser.conftest import Server, shot, wait_idle
 from kpi.access import auth
@@ -38,7 +39,7 @@ def access_server(tmp_path_factory):
     plans = {p.name: p.plan_id for p in s.plans()}
     auth.set_public(s, LOCAL_ADMIN, {plans[NIIGATA_PLAN]: True})
     secret = auth.session_secret(s)
-    stamp = auth.password_stamp("kanri", s.query("SELECT password_hash FROM users WHERE name = 'kanri'")[0][0])
+    stamp = auth.password_stamp("kanri", sql(s, "SELECT password_hash FROM users WHERE name = 'kanri'")[0][0])
     s.close()
     server = Server(db)
     server.cookie_secret, server.kanri_stamp = secret, stamp
