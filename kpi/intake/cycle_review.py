@@ -10,34 +10,12 @@ refused (a later upload changed the same rows), nothing is recorded and the reas
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 from kpi.access.permissions import Actor, require
 from kpi.cycle.calls import Call, CycleError, confirm, record_return, statuses_of
+from kpi.cycle.review import Submission, waiting
 from kpi.cycle.rules import PENDING
-from kpi.intake.history import changes_of, later_conflicts, undo
+from kpi.intake.history import later_conflicts, undo
 from kpi.store.store import Store
-
-
-@dataclass(frozen=True)
-class Submission:
-    department: str
-    upload_ids: tuple[int, ...]
-    changes: tuple[str, ...]  # what the waiting uploads changed, one sentence per value
-
-
-def waiting(store: Store, call: Call) -> tuple[Submission, ...]:
-    """Every department's submission waiting for review, with what it changed."""
-    out = []
-    for s in statuses_of(store, call):
-        if s.status != PENDING:
-            continue
-        lines: list[str] = []
-        for uid in s.pending:
-            lines += [f"取込番号 {uid}: {line}" for line in changes_of(store, uid)
-                      if not line.startswith("新規 照会の記録")]
-        out.append(Submission(s.department, s.pending, tuple(lines)))
-    return tuple(out)
 
 
 def accept(store: Store, actor: Actor, call: Call, department: str, comment: str | None = None):

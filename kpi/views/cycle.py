@@ -18,7 +18,7 @@ from kpi.cycle.calls import Call, CycleSettings, calls_of, lock_history, locks_o
 from kpi.cycle.reminders import Reminder, reminders_for
 from kpi.cycle.revisions import Revision, revisions_of
 from kpi.cycle.rules import DeptStatus
-from kpi.intake.cycle_review import Submission, waiting
+from kpi.cycle.review import Submission, waiting
 from kpi.store.store import Store
 
 
