@@ -169,3 +169,21 @@ def test_the_home_page_shows_the_calls_progress(env):
     submit(db, tmp_path, KYODO, 1, 55)
     at = open_page("pages/home.py", plan_id)
     assert "令和4年度 年度評価の照会（受付中、期限 2025-05-31）: 1 / 2 課 提出済、うち確認待ち 1 課、1 課 期限切れ" in texts(at)
+
+
+def test_the_item_page_shows_the_original_and_the_revised_target(env):
+    import openpyxl
+    db, plan_id, tmp_path = env
+    path = department_plan(tmp_path / "rev.xlsx", only=[1])
+    wb = openpyxl.load_workbook(path)
+    for row in wb["年度値"].iter_rows(min_row=2):
+        if row[2].value == "2022年度":
+            row[3].value = 45
+    wb.save(path)
+    s = Store.open(db)
+    commit(s, [prepare(s, path, today=TODAY)], "推進 一郎", note="中間見直しで上方修正")
+    s.close()
+    at = open_page("pages/item_detail.py", plan_id, item_no="1")
+    df = next(d for d in at.dataframe if "当初" in d.value.columns).value
+    assert list(df.iloc[0][["目標", "当初", "修正", "修正した人", "理由"]]) == \
+        ["指標1 令和4年度の計画値", "40", "45", "推進 一郎", "中間見直しで上方修正"]

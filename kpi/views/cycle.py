@@ -70,4 +70,13 @@ def call_board(store: Store, call: Call, today: date) -> Board:
     return board(store, call, today)
 
 
-__all__ = ["CycleView", "cycle_view", "cycle_progress", "call_board"]
+__all__ = ["CycleView", "cycle_view", "cycle_progress", "call_board", "item_revisions"]
+
+
+def item_revisions(store: Store, plan_id: int, item_no: str, style: str = "wareki") -> tuple[dict[str, str], ...]:
+    """The item page's table of revised targets: 当初 and 修正 side by side, with the date, who and why."""
+    from kpi.cycle.revisions import for_item
+    return tuple({"目標": r.label(style), "当初": r.shown(r.original, style), "修正": r.shown(r.revised, style),
+                  "修正日": f"{r.last.at:%Y-%m-%d}", "修正した人": r.last.by, "理由": r.last.reason or "（記録なし）",
+                  "修正の回数": str(len(r.steps))}
+                 for r in for_item(revisions_of(store, plan_id), item_no))
