@@ -169,6 +169,8 @@ def test_the_home_page_shows_the_calls_progress(env):
     submit(db, tmp_path, KYODO, 1, 55)
     at = open_page("pages/home.py", plan_id)
     assert "令和4年度 年度評価の照会（受付中、期限 2025-05-31）: 1 / 2 課 提出済、うち確認待ち 1 課、1 課 期限切れ" in texts(at)
+    # every page of the plan says which values are not confirmed yet (ui/frame.context → kpi.cycle.shown)
+    assert "未確定の値があります: 市民協働課（06/03 提出）の提出は推進課の確認待ちです" in texts(at)
 
 
 def test_the_item_page_shows_the_original_and_the_revised_target(env):
