@@ -52,7 +52,7 @@ class MailSettings:
     def require(self) -> None:
         if not self.configured:
             raise MailNotConfigured("メールの送信サーバー（SMTP）が設定されていないため、何も送っていません。",
-                                    hint="管理者が「照会と提出」のメールの設定でサーバーと差出人を登録してください。"
+                                    hint="管理者が python -m kpi cycle mail --host サーバー --sender 差出人 で登録してください。"
                                          "文面は画面でコピーして送ることもできます")
 
     @property
