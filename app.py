@@ -26,6 +26,7 @@ PAGES: list[tuple[str, str, str, str]] = [
     ("ダッシュボード", "pages/plan.py", "計画の概要", ":material/description:"),
     ("データ", "pages/upload.py", "データ取込", ":material/upload_file:"),
     ("データ", "pages/history.py", "取込履歴", ":material/history:"),
+    ("データ", "pages/cycle.py", "照会と提出", ":material/assignment:"),  # issue 20
     ("データ", "pages/downloads.py", "ダウンロード", ":material/download:"),
     ("会議", "pages/meeting.py", "会議モード", ":material/slideshow:"),
     ("会議", "pages/pack.py", "会議資料", ":material/picture_as_pdf:"),

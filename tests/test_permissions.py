@@ -52,6 +52,7 @@ MATRIX = [
     ("plan",      None,           None,        None,   D,      D,          A,     D),
     ("users",     None,           None,        None,   D,      D,          A,     D),
     ("backup",    None,           None,        None,   D,      D,          A,     D),
+    ("cycle",     None,           None,        None,   D,      D,          A,     D),  # issue 20: the 推進課's steps
 ]
 
 

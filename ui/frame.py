@@ -88,6 +88,14 @@ def _load_plan(path: str, version: int, plan_id: int) -> PlanData:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
+def _shown_plan(path: str, version: int, plan_id: int) -> PlanData:
+    """The plan as the pages show it (issue 20, kpi.cycle.shown): values awaiting review marked 未確定
+    or hidden, and graded against the original targets, as the plan's cycle settings say."""
+    from kpi.cycle.shown import as_shown
+    return as_shown(_open_store(path), _load_plan(path, version, plan_id))
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _plans(path: str, version: int):
     return _open_store(path).plans()
 
@@ -336,7 +344,7 @@ def context() -> Context | None:
     except PermissionDenied as exc:
         st.info(exc.message)
         return None
-    data = load_plan(store, plan_id, version)
+    data = _shown_plan(store.target, version, plan_id)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
     plan_rule = rule(store, plan_id, version)
     # Stored records the readers had to stand in for (an unreadable rule, a value that is not a

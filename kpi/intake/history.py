@@ -24,7 +24,8 @@ from kpi.store.store import RevertResult, Store, UploadMeta, UploadRecord
 from kpi.store.users import ACCOUNT_KIND
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
-                               "undo": "取り消し", ACCOUNT_KIND: "ユーザーの変更"}
+                               "undo": "取り消し", ACCOUNT_KIND: "ユーザーの変更",
+                               "cycle": "照会"}
 STATUS_LABELS: dict[str, str] = {"applied": "反映済み", "undone": "取消済み"}
 
 
@@ -215,6 +216,13 @@ def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None =
         conflicts = later_conflicts(rec, entries, later)
         if conflicts:
             raise _refusal(rec, conflicts)
+        # Issue 20: an undo would put back values of a 確定 (locked) period: refused like an upload.
+        from kpi.cycle.submissions import locked_entries
+        held = locked_entries(store, rec.plan_id, entries)
+        if held:
+            raise UndoRefused("確定済みの期間の値を戻すことになるため、取り消していません。\n" + "\n".join(held[:5])
+                              + (f"\nほか {len(held) - 5} 件" if len(held) > 5 else ""),
+                              hint="管理者が「照会と提出」で確定を解除（理由を記録）してから取り消してください")
 
     meta = UploadMeta(user=actor.name, kind="undo", note=note or f"取込番号 {upload_id} の取り消し")
     if decide(actor, "undo").allowed:

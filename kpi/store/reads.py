@@ -18,7 +18,7 @@ from kpi.rules.grading import GradingRule
 from kpi.rules.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
 
 if TYPE_CHECKING:
-    from kpi.store.store import UploadRecord
+    pass
 
 
 class ScheduleRow(NamedTuple):

@@ -89,6 +89,24 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS auth_state (
         kind VARCHAR, name VARCHAR, value VARCHAR, created_at TIMESTAMP, created_by VARCHAR, expires_at TIMESTAMP);
     """),
+    # The yearly cycle (issue 20, kpi/cycle): a call (照会) per plan, fiscal year and stages; what each
+    # department did in it (提出・確認・差し戻し・催促); period locks once a call is 確定; the plan's cycle
+    # settings (show unconfirmed values, grade against the original or the revised target). Journal
+    # tables (kpi/store/journal.py). The SMTP settings are the server's, not a plan's: written directly.
+    ("2000_cycle", """
+    CREATE TABLE IF NOT EXISTS cycle_calls (
+        plan_id BIGINT, fiscal_year INTEGER, stages VARCHAR, deadline DATE, instructions VARCHAR, departments VARCHAR,
+        status VARCHAR, remind_before INTEGER, remind_every INTEGER, opened_at TIMESTAMP, opened_by VARCHAR,
+        closed_at TIMESTAMP, closed_by VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS cycle_events (
+        plan_id BIGINT, fiscal_year INTEGER, stages VARCHAR, department VARCHAR, event_id VARCHAR, action VARCHAR,
+        acted_at TIMESTAMP, actor VARCHAR, comment VARCHAR, refs VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS period_locks (
+        plan_id BIGINT, fiscal_year INTEGER, stage VARCHAR, locked BOOLEAN, locked_at TIMESTAMP, locked_by VARCHAR,
+        reason VARCHAR, changed_at TIMESTAMP, changed_by VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS plan_settings (plan_id BIGINT, name VARCHAR, value VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS mail_settings (name VARCHAR, value VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR);
+    """),
 ]
 
 
