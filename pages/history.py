@@ -7,7 +7,7 @@ from kpi.errors import KpiError
 from kpi.intake.history import can_undo, changes_of, undo, upload_list
 from ui import frame
 
-store = frame.get_store()
+store = frame.page(__file__).store
 st.title("取込履歴", anchor=False)
 st.caption("取り込みと取り消しの記録です。取り消すと、その取り込みが変えた値がすべて元に戻ります"
            "（取り消し自体も記録されます）。")

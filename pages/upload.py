@@ -10,7 +10,7 @@ from ui import frame
 
 AUTO, NEW = "__auto__", "__new__"
 
-store = frame.get_store()
+store = frame.page(__file__).store
 st.title("データ取込", anchor=False)
 st.caption("担当課から届いたExcelをそのまま取り込みます。様式はシートの中身から判定し、"
            "何が変わるかを確かめてから「取り込む」を押したときだけ書き込みます。")
