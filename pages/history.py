@@ -51,7 +51,6 @@ with st.container(border=True):
             except KpiError as exc:
                 frame.show_error(exc)
             else:
-                st.cache_data.clear()
                 st.session_state["history_done"] = (
                     f"取込番号 {res.undone} を取り消しました（値を戻した {res.n_restored} 件、削除 {res.n_deleted} 件。"
                     f"取り消しの記録は取込番号 {res.upload_id}）。")

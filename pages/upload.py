@@ -111,7 +111,6 @@ if st.button("取り込む", type="primary", disabled=blocker is not None, icon=
     except KpiError as exc:
         frame.show_error(exc)
     else:
-        st.cache_data.clear()
         ids = [str(r.upload_id) for r in results if r.upload_id is not None]
         st.session_state["upload_done"] = (
             f"取り込みました（取込番号 {'、'.join(ids)}）。各画面に新しい数値が表示されます。取り消しは「取込履歴」からできます。"

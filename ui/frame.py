@@ -221,9 +221,14 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
             return None, None, None
         ids = [p.plan_id for p in shown]
         names = {p.plan_id: p.name for p in shown}
-        if st.session_state.get("plan_id") not in ids:
+        if st.session_state.get("plan_id") not in {p.plan_id for p in every}:  # a first visit, a plan removed
             st.session_state["plan_id"] = ids[0]
-        plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id")
+        # A stored plan this person may not read, however its id got into the session, is not swapped
+        # for another one: the picker waits for a choice and the page says why (context()).
+        plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id", index=None,
+                               placeholder="計画を選んでください")
+        if plan_id is None:
+            return None, None, None
         data = load_plan(store, plan_id, version)
         plan_rule = rule(store, plan_id, version)
         years = sorted(set(data.plan.years) | set(data.data_years))

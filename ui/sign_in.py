@@ -204,6 +204,7 @@ def _sign_in_form(store: Store, mode: str) -> None:
         st.caption("公開されている計画は、サインインしなくても閲覧できます（閲覧のみ）。")
         if st.button("公開されている計画を見る", icon=":material/public:"):
             st.session_state[_AUTH_PUBLIC] = True
+            st.session_state.pop("plan_id", None)  # the public view opens on a public plan, not the last one read
             st.rerun()
 
 
