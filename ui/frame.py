@@ -225,8 +225,8 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
             st.session_state["plan_id"] = ids[0]
         # A stored plan this person may not read, however its id got into the session, is not swapped
         # for another one: the picker waits for a choice and the page says why (context()).
-        plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id", index=None,
-                               placeholder="計画を選んでください")
+        waiting = {"index": None, "placeholder": "計画を選んでください"} if st.session_state["plan_id"] not in ids else {}
+        plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id", **waiting)
         if plan_id is None:
             return None, None, None
         data = load_plan(store, plan_id, version)

@@ -16,5 +16,5 @@ def test_deep_link_on_a_fresh_server_runs_inside_the_frame(server, page):
     assert page.get_by_text("表示する計画と年度").is_visible()  # the frame's pickers
     assert page.get_by_text("No.28").first.is_visible()
     assert page.locator('[data-testid="stSidebarNav"]').get_by_text("departments").count() == 0  # no folder list
-    assert page.locator(MENU).get_by_role("link", name="担当課別").is_visible()  # the frame's menu instead
+    page.locator(MENU).get_by_role("link", name="担当課別").wait_for()  # the frame's menu instead
     shot(page, "deeplink_lagging")
