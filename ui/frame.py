@@ -221,6 +221,10 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
             return None, None, None
         ids = [p.plan_id for p in shown]
         names = {p.plan_id: p.name for p in shown}
+        # In Streamlit's pages/ mode a widget belongs to its page (the page is part of its id), so the
+        # choices made on one page would be dropped on the next; set again as plain values before the
+        # widgets are drawn, they carry over (Streamlit's documented way for multipage apps).
+        _carry_over("plan_id", "era")
         if st.session_state.get("plan_id") not in {p.plan_id for p in every}:  # a first visit, a plan removed
             st.session_state["plan_id"] = ids[0]
         # A stored plan this person may not read, however its id got into the session, is not swapped
@@ -237,6 +241,7 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
             years.append(default)
             years.sort()
         fy_key = f"fy_{plan_id}"
+        _carry_over(fy_key)
         if st.session_state.get(fy_key) not in years:
             st.session_state[fy_key] = default
         fy = st.selectbox("年度（この年度までの状況）", years, format_func=fy_label, key=fy_key) if years else None
@@ -249,6 +254,12 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
             st.caption(f"{md(data.plan.municipality)}　{md(data.plan.kind)}　計画期間 {period}")
     st.session_state["fy"] = fy
     return data, plan_rule, fy
+
+
+def _carry_over(*keys: str) -> None:
+    for key in keys:
+        if key in st.session_state:
+            st.session_state[key] = st.session_state[key]
 
 
 class Context:
