@@ -21,14 +21,12 @@ from kpi.rules.model import STAGES
 from kpi.views.cycle import cycle_view
 from ui import frame
 
-ctx = frame.context()
+store, actor, ctx = frame.page(__file__, plan=True)
 if ctx is None:
     st.stop()
-actor = frame.current_user()
 if actor.public_only:
     st.info("照会と提出は、サインインした職員だけが使えます。")
     st.stop()
-store = ctx.store
 view = cycle_view(store, actor, ctx.plan_id, clock.today())
 
 st.title("照会と提出", anchor=False)
@@ -45,7 +43,6 @@ def act(fn, message: str, *args, **kw) -> None:
     except KpiError as exc:
         frame.show_error(exc)
     else:
-        st.cache_data.clear()
         st.session_state["cycle_done"] = message
         st.rerun()
 

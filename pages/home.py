@@ -7,9 +7,7 @@ from kpi.views.cycle import cycle_progress
 from kpi.views.home import BASIS_LABELS, home_view
 from ui import charts, components, frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, home_view,
                   area=st.session_state.get("home_area"), basis=st.session_state.get("home_basis"))

@@ -9,9 +9,7 @@ from kpi.views.cycle import item_revisions
 from kpi.views.item import item_detail_view
 from ui import charts, frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 items = ctx.data.items
 if not items:

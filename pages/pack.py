@@ -17,9 +17,7 @@ from kpi.outputs.pack.layout import pages
 from kpi.outputs.pack.slides import build_deck
 from ui import frame, presenter
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 recorded = load_opinions(ctx.store, ctx.plan_id)
 

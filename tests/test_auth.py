@@ -398,8 +398,8 @@ def test_admin_registers_the_first_user_on_the_page(app_env):
 
 
 def test_every_page_is_behind_the_sign_in_gate():
-    # A page opened by its URL in a new session runs without app.py; frame.get_store(), context()
-    # and current_user() run the gate, so each page must reach one of them before showing anything.
+    # A page opened by its URL in a new session runs without app.py; the frame call (frame.page,
+    # frame.plan_page) runs the gate, so each page must reach it before showing anything.
     import ast
     for p in sorted((ROOT / "pages").glob("*.py")):
         tree = ast.parse(p.read_text(encoding="utf-8"))
@@ -407,7 +407,7 @@ def test_every_page_is_behind_the_sign_in_gate():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name):
-                if node.func.value.id == "frame" and node.func.attr in ("get_store", "context", "current_user"):
+                if node.func.value.id == "frame" and node.func.attr in ("page", "plan_page"):
                     first_gate = min(first_gate or node.lineno, node.lineno)
                 elif node.func.value.id == "st" and node.func.attr not in ("cache_data", "cache_resource"):
                     first_st = min(first_st or node.lineno, node.lineno)
