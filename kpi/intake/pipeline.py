@@ -14,7 +14,9 @@ from typing import Callable
 
 from kpi.access.permissions import Actor, write_check
 from kpi.errors import BadWorkbook, ImportRefused, Problem
-from kpi.intake.layouts import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
+from kpi.intake.layouts import (detect_layout, layout_label, parse_workbook, profile_layout, read_workbook,
+                                resolve_plan_name)
+from kpi.intake.layouts.profile import Profile, ProfileError, load_profile
 from kpi.intake.validate import check_bounds, cross_file_problems, target_change_problems, validate_batch
 from kpi.sanitize import safe_file_name
 from kpi.store.journal import PLAN_FIELD_LABELS, Batch, ChangeSet
@@ -49,8 +51,12 @@ class PreparedImport:
 
 def prepare(store: Store, source: bytes | str | Path, file_name: str | None = None, *,
             plan_name: str | None = None, today: date | None = None,
-            edit: Callable[[Batch], None] | None = None, actor: Actor | None = None) -> PreparedImport:
-    """edit(batch), when given, changes the parsed rows before they are checked (the upload page's
+            edit: Callable[[Batch], None] | None = None, actor: Actor | None = None,
+            layout_profile: str | Profile | None = None) -> PreparedImport:
+    """layout_profile names a taught layout (or is one) to read the file with; otherwise the taught
+    layouts stored in the database are tried by their header fingerprints before the known ones.
+
+    edit(batch), when given, changes the parsed rows before they are checked (the upload page's
     corrections of indicators read from 成果指標 text); its problems land in batch.problems.
 
     actor is who uploads (the upload page passes the signed-in user); None stands for a trusted
@@ -62,13 +68,19 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     try:
         wb = read_workbook(source, name)
         prep.sha256 = wb.sha256
-        layout = detect_layout(wb)
+        if layout_profile is not None:
+            chosen = layout_profile if isinstance(layout_profile, Profile) else stored_profile(store, layout_profile)
+            layout = profile_layout(chosen)
+        else:
+            layout = detect_layout(wb, stored_profiles(store))
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
         if edit is not None:
             edit(batch)
     except BadWorkbook as exc:
         prep.problems.append(Problem("error", exc.message, file=name, hint=exc.hint, code="bad_file"))
+        if isinstance(exc, ProfileError):
+            prep.problems.extend(exc.problems)
         return prep
     plans = store.plans()
     fed = {r[0] for r in store.query("SELECT DISTINCT plan_id FROM uploads WHERE layout = ?", [layout.key])}
@@ -92,6 +104,32 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         prep.problems += target_change_problems(batch, prep.changes)
         prep.problems += rule_change_problems(batch, prep.changes)
     return prep
+
+
+def stored_profiles(store: Store) -> list[Profile]:
+    """The taught layouts in the database (a stored text that no longer loads is left out; `python -m kpi
+    layout list` names it)."""
+    out = []
+    for _name, body in store.layout_profiles():
+        try:
+            out.append(load_profile(body))
+        except ProfileError:
+            continue
+    return out
+
+
+def stored_profile(store: Store, name: str) -> Profile:
+    for stored_name, body in store.layout_profiles():
+        if stored_name == name:
+            return load_profile(body)
+    names = "、".join(f"「{n}」" for n, _b in store.layout_profiles()) or "（まだありません）"
+    raise ProfileError(f"様式「{name}」は登録されていません。登録済みの様式: {names}",
+                       hint="python -m kpi layout list で名前を確かめるか、layout import で設定ファイルを登録してください")
+
+
+def save_profile(store: Store, profile: Profile, user: str) -> int | None:
+    """Store a taught layout (journalled: kpi/store/store.py save_layout_profile)."""
+    return store.save_layout_profile(profile.name, profile.to_json(), user)
 
 
 def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> None:
@@ -153,9 +191,10 @@ def rule_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
 
 def prepare_many(store: Store, sources: list[tuple[str, bytes | str | Path]], *, plan_name: str | None = None,
                  today: date | None = None, edits: dict[str, Callable[[Batch], None]] | None = None,
-                 actor: Actor | None = None) -> list[PreparedImport]:
+                 actor: Actor | None = None, layout_profile: str | Profile | None = None) -> list[PreparedImport]:
     """prepare() for every file of one upload, then the checks across them (the same value twice)."""
-    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edit=(edits or {}).get(name), actor=actor)
+    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edit=(edits or {}).get(name), actor=actor,
+                     layout_profile=layout_profile)
              for name, src in sources]
     by_file = {prep.file_name: prep for prep in preps}
     for p in cross_file_problems([prep.batch for prep in preps if prep.batch is not None]):
