@@ -22,7 +22,7 @@ from kpi.store.journal import TABLES, Change, _key_text
 from kpi.store.store import RevertResult, Store, UploadMeta, UploadRecord
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
-                               "undo": "取り消し"}
+                               "undo": "取り消し", "layout": "様式の登録"}
 STATUS_LABELS: dict[str, str] = {"applied": "反映済み", "undone": "取消済み"}
 
 

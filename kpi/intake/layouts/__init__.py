@@ -72,20 +72,23 @@ def layout_label(key: str | None) -> str:
 
 def detect_layout(wb: Workbook, profiles: Sequence[Profile] = ()) -> Layout:
     """A taught layout whose header fingerprint the workbook matches exactly comes first (the city
-    taught it for this sheet); then the known layouts by score. A workbook that matches neither but
-    looks like a taught layout is refused with the differing header cells, never read with it."""
+    taught it for this sheet). A workbook that looks like a taught layout (most of its header texts)
+    but differs is refused with the differing header cells, never read with it nor with a known
+    layout. Then the known layouts by score."""
     for profile in profiles:
         if taught.detect(profile, wb) >= 1.0:
             return profile_layout(profile)
+    # Before the known layouts: a taught sheet with a column inserted can still look like a known
+    # layout (a two-row year header is half a 進捗管理シート) and would be misread by it.
+    for profile in profiles:
+        _exact, near = matching_sheets(profile, wb)
+        if near:
+            raise ProfileError(
+                f"「{wb.file_name}」は登録した様式「{profile.name}」に似ていますが、見出しが一致しません",
+                hint="列や行が挿入・削除されたか、見出しが変わっています。様式を登録し直してください",
+                problems=mismatch_problems(profile, wb, near))
     scored = sorted(((lay.detect(wb), i, lay) for i, lay in enumerate(LAYOUTS)), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] < MIN_SCORE:
-        for profile in profiles:
-            _exact, near = matching_sheets(profile, wb)
-            if near:
-                raise ProfileError(
-                    f"「{wb.file_name}」は登録した様式「{profile.name}」に似ていますが、見出しが一致しません",
-                    hint="列や行が挿入・削除されたか、見出しが変わっています。様式を登録し直してください",
-                    problems=mismatch_problems(profile, wb, near))
         names = "、".join(f"「{s.name}」" for s in wb.sheets[:5])
         raise BadWorkbook(
             f"「{wb.file_name}」はどの様式にも当てはまりませんでした（シート: {names}）。",

@@ -123,14 +123,16 @@ def _read_indicators(profile: Profile, sheet: Sheet, rep: Reporter, batch: Batch
         names_here.add(name)
         unit = tidy_text(sheet.value(r, g.unit_col)) if g.unit_col else ""
         what = f"No.{item_no}「{name}」"
-        fraction = is_fraction_series([v for _yc, v in raws], unit)
+        extra = [sheet.raw(r, c) for c in (g.baseline_col, g.final_target_col) if c]
+        fraction = is_fraction_series([v for _yc, v in raws] + extra, unit)
         row = {"item_no": item_no, "indicator": name, "unit": unit or None, "indicator_kind": g.kind or None,
                "sort": len(names_here), **rep.where(r, g.name_col or profile.item_no_col)}
         for col, field in ((g.baseline_col, "baseline"), (g.final_target_col, "final_target")):
             if col:
                 p = _number(rep, sheet, r, col, f"{what}の{'基準値' if field == 'baseline' else '目標値'}", unit)
-                if p is not None:
-                    row[field] = p.value
+                if p is not None and p.value is not None:
+                    scaled = fraction and not isinstance(sheet.raw(r, col), str)
+                    row[field] = p.value * 100 if scaled else p.value
         batch.add("indicators", **row)
         first_fraction = None
         for yc, raw in raws:
