@@ -406,8 +406,9 @@ def _same_file(store: Store, sha256: str | None) -> str | None:
 
 def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: str | None = None,
                   edits: dict[str, list[dict[str, Any]]] | None = None, today: date | None = None,
-                  actor=None) -> UploadReview:
-    """Read, check and compare every file of one upload; nothing is written. actor: who uploads
+                  actor=None, layout_profile=None) -> UploadReview:
+    """Read, check and compare every file of one upload; nothing is written. layout_profile: a taught
+    layout to read the files with (the teaching form's trial), see kpi.intake.pipeline.prepare. actor: who uploads
     (kpi.access.permissions.Actor; None is a trusted local administrator), see kpi.intake.pipeline.prepare."""
     # Keys are the names the page shows (already made safe); safe_file_name is idempotent.
     as_read: dict[str, tuple[TextIndicator, ...]] = {}
@@ -420,7 +421,7 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
 
     hooks = {safe_file_name(name): hook(safe_file_name(name), e) for name, e in (edits or {}).items() if e}
     preps = prepare_many(store, [(safe_file_name(name), data) for name, data in files], plan_name=plan_name,
-                         today=today, edits=hooks, actor=actor)
+                         today=today, edits=hooks, actor=actor, layout_profile=layout_profile)
     out = []
     for prep in preps:
         cs = prep.changes

@@ -336,3 +336,100 @@ def year_columns(sheet: Sheet, header_rows: list[int] | tuple[int, ...],
         elif any(w in text for w in _PLAN_WORDS):
             out.append((c, ys[0], "target"))
     return out
+
+
+_KIND_WORDS = {"活動": "活動", "対象": "対象", "成果": "成果"}
+_VALUE_WORDS = {"計画": "target", "目標": "target", "見込": "target", "見込み": "target", "実績": "actual"}
+
+
+def _letters(token: str) -> str | None:
+    t = token.strip()
+    return None if t in ("", "-", "－", "―", "なし") else t.upper()
+
+
+def profile_from_form(sheet: Sheet, *, name: str, plan_name: str = "", header_rows: str, first_data_row: int,
+                      item_no: str, title: str = "", department: str = "", department_from_sheet: bool = False,
+                      skip_words: str = "", groups: str, years: str = "", years_from_headers: bool = False,
+                      default_era: str | None = None) -> Profile:
+    """A profile from the upload page's teaching form, whose fields are plain text a person types:
+
+    header_rows '2' or '3,4'; groups one indicator group a line, 'kind label name unit value
+    [baseline target]' ('成果 サ BN BO CJ'; '-' for a column the sheet has not); years one block a
+    line, 'year 計画|実績 shift' ('R2 実績 0', '令和7年度 計画 95'), the shift in columns from each
+    group's value column. years_from_headers reads the years from the header text instead (one group).
+    Every mistake is named in one ProfileError."""
+    from kpi.errors import FiscalYearError
+    from kpi.rules.fiscal import parse_fiscal_year
+    errs: list[str] = []
+    rows = [t for t in re.split(r"[,、\s]+", unicodedata_nfkc(header_rows)) if t]
+    if not rows or not all(t.isdigit() and int(t) >= 1 for t in rows):
+        errs.append(f"見出し行「{header_rows}」は行番号（例: 2 や 3,4）で書いてください")
+        rows = []
+    head = [int(t) for t in rows]
+    indicator_rows = []
+    for n, line in enumerate([ln for ln in unicodedata_nfkc(groups).splitlines() if ln.strip()], start=1):
+        tok = re.split(r"[,、\s]+", line.strip())
+        kind = next((v for k, v in _KIND_WORDS.items() if tok[0].startswith(k)), None)
+        if kind is None or len(tok) < 5:
+            errs.append(f"指標の{n}行目「{line.strip()}」は「種類 記号 名称の列 単位の列 値の列」"
+                        "（例: 成果 サ BN BO CJ）で書いてください")
+            continue
+        g: dict[str, Any] = {"kind": kind, "label": "" if _letters(tok[1]) is None else tok[1], "name": _letters(tok[2]), "unit": _letters(tok[3]),
+                             "value": _letters(tok[4])}
+        if len(tok) > 5:
+            g["baseline"] = _letters(tok[5])
+        if len(tok) > 6:
+            g["final_target"] = _letters(tok[6])
+        indicator_rows.append(g)
+    if not indicator_rows and not errs:
+        errs.append("指標を1行以上書いてください（例: 成果 サ BN BO CJ）")
+    blocks = []
+    if years_from_headers:
+        if len(indicator_rows) > 1:
+            errs.append("指標が複数あるときは、年度を手で割り当ててください（どの列がどの指標か見出しからは分かりません）")
+        elif indicator_rows and head:
+            found = year_columns(sheet, head, default_era)
+            if not found:
+                errs.append("見出しに年度（例: 令和5年度 計画、R4実績、2023年度目標）が見つかりません。年度を手で割り当ててください")
+            indicator_rows[0]["values"] = [{"fiscal_year": fy, "kind": kind, "column": column_letter(c)}
+                                           for c, fy, kind in found]
+            indicator_rows[0].pop("value", None)
+    else:
+        for n, line in enumerate([ln for ln in unicodedata_nfkc(years).splitlines() if ln.strip()], start=1):
+            tok = re.split(r"[,、\s]+", line.strip())
+            kind = _VALUE_WORDS.get(tok[1]) if len(tok) > 1 else None
+            try:
+                fy = parse_fiscal_year(tok[0], default_era)
+            except FiscalYearError as exc:
+                errs.append(f"年度の{n}行目「{tok[0]}」: {exc.message}")
+                continue
+            shift = tok[2] if len(tok) > 2 else "0"
+            if kind is None or not shift.isdigit():
+                errs.append(f"年度の{n}行目「{line.strip()}」は「年度 計画か実績 ずらす列数」（例: R2 実績 19）で書いてください")
+                continue
+            blocks.append({"fiscal_year": fy, "kind": kind, "shift": int(shift)})
+        if not blocks and not errs:
+            errs.append("年度を1行以上割り当ててください（例: R2 実績 0）")
+    if errs:
+        raise ProfileError("様式の設定に誤りがあります: " + "。".join(errs),
+                           hint="例にならって直してから、もう一度読んでみてください")
+    return teach(name, sheet, header_rows=head, first_data_row=int(first_data_row), plan_name=plan_name,
+                 item={"item_no": _letters(item_no), "title": _letters(title), "department": _letters(department),
+                       "department_from_sheet": department_from_sheet},
+                 skip={"when_contains": [w for w in re.split(r"[,、\s]+", skip_words) if w]},
+                 indicators=indicator_rows, year_blocks=blocks)
+
+
+def unicodedata_nfkc(text: str) -> str:
+    import unicodedata
+    return unicodedata.normalize("NFKC", text or "")
+
+
+def header_columns(sheet: Sheet, header_rows: list[int] | tuple[int, ...]) -> list[tuple[str, str]]:
+    """(column letter, header text) of the header rows, for a person to pick columns from."""
+    out = []
+    for c in range(1, sheet.max_col + 1):
+        text = " / ".join(t for t in (header_key(sheet.value(r, c)) for r in header_rows) if t)
+        if text:
+            out.append((column_letter(c), text))
+    return out
