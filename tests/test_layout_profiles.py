@@ -306,3 +306,36 @@ def test_profile_detection_never_uses_the_file_name(store):
     save_profile(store, teach_two_row(data), "admin")
     assert prepare(store, data, "totally_other_name.xlsx").layout == "profile:実施計画 進捗一覧"
     assert prepare(store, books.wareki_header(), "jisshi.xlsx").layout != "profile:実施計画 進捗一覧"
+
+
+@pytest.mark.parametrize("field, value, named", [
+    ("header_rows", "x", "見出し行「x」"),
+    ("groups", "効果 a", "指標の1行目「効果 a」"),
+    ("years", "R2 実績 x", "年度の1行目「R2 実績 x」"),
+    ("years", "令和0年度 実績 0", "年度の1行目「令和0年度」"),
+    ("skip_rows", "十", "読み飛ばす行「十」"),
+])
+def test_teaching_form_names_each_mistake(field, value, named):
+    from kpi.intake.layouts.profile import profile_from_form
+    sheet = read_workbook(books.wareki_header(), "hyoka.xlsx").sheets[0]
+    form = {"name": "t", "header_rows": "1", "first_data_row": 2, "item_no": "A", "groups": "成果 - C D E",
+            "years": "H30 実績 0"}
+    form[field] = value
+    with pytest.raises(ProfileError) as exc:
+        profile_from_form(sheet, **form)
+    assert named in exc.value.message
+
+
+def test_teaching_form_gives_the_shipped_ofunato_mapping():
+    """The form's text, typed as the browser test types it, maps the sheet as the shipped profile does."""
+    if not OFUNATO.exists():
+        pytest.skip(f"{OFUNATO} がありません（../shared の実データ）")
+    from kpi.intake.layouts.profile import profile_from_form
+    sys.path.insert(0, str(ROOT / "tests" / "browser"))
+    from browser.test_teach_layout import GROUPS, YEARS
+    sheet = read_workbook(OFUNATO).sheets[0]
+    got = profile_from_form(sheet, name="大船渡市事務事業評価", plan_name="大船渡市 事務事業評価", header_rows="2",
+                            first_data_row=3, item_no="H", title="I", department="U", groups=GROUPS, years=YEARS)
+    shipped = load_profile(OFUNATO_PROFILE.read_text("utf-8"))
+    assert got.indicators == shipped.indicators and got.fingerprint == shipped.fingerprint
+    assert (got.item_no_col, got.title_col, got.department_col) == (8, 9, 21)

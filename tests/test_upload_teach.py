@@ -17,6 +17,9 @@ def fill_wareki_form(at, key):
     at.text_area(key=f"{k}_groups").set_value("成果 - C D -")
     at.checkbox(key=f"{k}_auto").check()
     at.text_input(key=f"{k}_skip").set_value("小計")
+    at.text_input(key=f"{k}_grade").set_value("I")
+    at.text_input(key=f"{k}_comment").set_value("J")
+    at.text_input(key=f"{k}_eval_year").set_value("R2")
     at.text_input(key=f"{k}_name").set_value("行政評価 指標一覧")
     at.text_input(key=f"{k}_plan").set_value("行政評価")
     at.run()
@@ -56,6 +59,7 @@ def test_admin_teaches_an_unknown_sheet_imports_it_and_the_next_upload_is_recogn
     plan = store.load_plan(store.plan_by_name("行政評価").plan_id)
     ind = plan.item("1-2").indicators[0]
     assert ind.name == "ホームページ閲覧数" and ind.year(2019).actual == 112345 and ind.year(2021).target == 120000
+    assert plan.item("2-1").evaluation(2020, "年度").grade == "C"
     assert [n for n, _b in store.layout_profiles()] == ["行政評価 指標一覧"]
     store.close()
     at2 = open_page("pages/upload.py")

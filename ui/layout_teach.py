@@ -52,7 +52,14 @@ def teach_panel(store, file_name: str, data: bytes, key: str) -> None:
         auto_years = st.checkbox("年度と計画・実績を見出しから読む（指標が1つのとき）", key=f"{k}_auto")
         years = "" if auto_years else st.text_area("年度の割り当て", key=f"{k}_years", help=YEARS_HELP,
                                                    placeholder="R2 実績 0\nR3 実績 19")
-        skip = st.text_input("この語を含む行は読み飛ばす（例: 小計 合計）", key=f"{k}_skip")
+        c1, c2 = st.columns(2)
+        skip = c1.text_input("この語を含む行は読み飛ばす（例: 小計 合計）", key=f"{k}_skip")
+        skip_rows = c2.text_input("読み飛ばす行の番号（例: 10, 25）", key=f"{k}_skip_rows",
+                                  help="繰り返しの見出し行は自動で読み飛ばします")
+        c1, c2, c3 = st.columns(3)
+        grade = c1.text_input("自己評価の列", key=f"{k}_grade")
+        comment = c2.text_input("コメントの列", key=f"{k}_comment")
+        eval_year = c3.text_input("評価の年度（例: R6）", key=f"{k}_eval_year")
         c1, c2 = st.columns(2)
         name = c1.text_input("様式の名前", key=f"{k}_name")
         plan = c2.text_input("取り込み先の計画名", key=f"{k}_plan")
@@ -62,8 +69,9 @@ def teach_panel(store, file_name: str, data: bytes, key: str) -> None:
         try:
             profile = profile_from_form(sheet, name=name, plan_name=plan, header_rows=header_rows,
                                         first_data_row=int(first), item_no=item_no, title=title, department=dept,
-                                        department_from_sheet=dept_sheet, skip_words=skip, groups=groups,
-                                        years=years, years_from_headers=auto_years)
+                                        department_from_sheet=dept_sheet, skip_words=skip, skip_rows=skip_rows,
+                                        groups=groups, years=years, years_from_headers=auto_years, grade=grade,
+                                        comment=comment, eval_year=eval_year)
         except KpiError as exc:
             frame.show_error(exc)
             return

@@ -9,6 +9,7 @@ import pytest
 from conftest import ROOT
 
 from browser.conftest import shot, wait_idle
+from browser.test_upload import open_upload
 from kpi.intake.workbook import read_workbook
 from kpi.rules.numbers import parse_number
 from kpi.store.store import Store
@@ -38,8 +39,7 @@ def type_in(page, label: str, text: str, *, area: bool = False) -> None:
 
 @pytest.mark.skipif(not OFUNATO.exists(), reason=f"{OFUNATO} がありません（../shared の実データ）")
 def test_ofunato_mapped_by_hand_on_the_page(server, page):
-    page.goto(server.url + "/upload")
-    wait_idle(page)
+    open_upload(server, page)
     page.locator('input[type="file"]').set_input_files(str(OFUNATO))
     wait_idle(page)
     page.get_by_text("どの様式にも当てはまりませんでした").first.wait_for()
@@ -82,8 +82,7 @@ def test_ofunato_mapped_by_hand_on_the_page(server, page):
     finally:
         store.close()
 
-    page.goto(server.url + "/upload")
-    wait_idle(page)
+    open_upload(server, page)
     page.locator('input[type="file"]').set_input_files(str(OFUNATO))
     wait_idle(page)
     page.get_by_text("変更はありません。同じ内容がすでに登録されています。").wait_for()

@@ -349,7 +349,8 @@ def _letters(token: str) -> str | None:
 
 def profile_from_form(sheet: Sheet, *, name: str, plan_name: str = "", header_rows: str, first_data_row: int,
                       item_no: str, title: str = "", department: str = "", department_from_sheet: bool = False,
-                      skip_words: str = "", groups: str, years: str = "", years_from_headers: bool = False,
+                      skip_words: str = "", skip_rows: str = "", groups: str, years: str = "",
+                      years_from_headers: bool = False, grade: str = "", comment: str = "", eval_year: str = "",
                       default_era: str | None = None) -> Profile:
     """A profile from the upload page's teaching form, whose fields are plain text a person types:
 
@@ -410,14 +411,26 @@ def profile_from_form(sheet: Sheet, *, name: str, plan_name: str = "", header_ro
             blocks.append({"fiscal_year": fy, "kind": kind, "shift": int(shift)})
         if not blocks and not errs:
             errs.append("年度を1行以上割り当ててください（例: R2 実績 0）")
+    skipped = [t for t in re.split(r"[,、\s]+", unicodedata_nfkc(skip_rows)) if t]
+    if not all(t.isdigit() for t in skipped):
+        errs.append(f"読み飛ばす行「{skip_rows}」は行番号（例: 10, 25）で書いてください")
+        skipped = []
+    evaluation: dict[str, Any] = {}
+    if _letters(grade or "") or _letters(comment or ""):
+        try:
+            evaluation = {"fiscal_year": parse_fiscal_year(unicodedata_nfkc(eval_year).strip() or None, default_era),
+                          "grade": _letters(grade or ""), "comment": _letters(comment or "")}
+        except FiscalYearError as exc:
+            errs.append(f"自己評価・コメントの年度「{eval_year}」: {exc.message}")
     if errs:
         raise ProfileError("様式の設定に誤りがあります: " + "。".join(errs),
                            hint="例にならって直してから、もう一度読んでみてください")
     return teach(name, sheet, header_rows=head, first_data_row=int(first_data_row), plan_name=plan_name,
                  item={"item_no": _letters(item_no), "title": _letters(title), "department": _letters(department),
                        "department_from_sheet": department_from_sheet},
-                 skip={"when_contains": [w for w in re.split(r"[,、\s]+", skip_words) if w]},
-                 indicators=indicator_rows, year_blocks=blocks)
+                 skip={"when_contains": [w for w in re.split(r"[,、\s]+", skip_words) if w],
+                       "rows": [int(t) for t in skipped]},
+                 indicators=indicator_rows, year_blocks=blocks, evaluation=evaluation)
 
 
 def unicodedata_nfkc(text: str) -> str:
