@@ -75,6 +75,14 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
             layout = detect_layout(wb, stored_profiles(store))
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
+        if not batch.count() and not batch.errors and layout.key not in ("canonical",) and not layout_profile \
+                and not layout.key.startswith("profile:"):
+            # A published layout that found nothing to read was a guess from a few header words (a
+            # 事務事業評価 sheet has 担当課, 指標, 計画 and 実績 too): the workbook is one no layout reads.
+            raise BadWorkbook(
+                f"「{name}」は「{layout.label}」に似た見出しがありますが、読み取れる取組がありませんでした。"
+                "どの様式にも当てはまりませんでした",
+                hint="標準テンプレートで提出するか、管理者がこの画面で様式を登録してください")
         if edit is not None:
             edit(batch)
     except BadWorkbook as exc:
