@@ -331,7 +331,6 @@ def test_teaching_form_gives_the_shipped_ofunato_mapping():
     if not OFUNATO.exists():
         pytest.skip(f"{OFUNATO} がありません（../shared の実データ）")
     from kpi.intake.layouts.profile import profile_from_form
-    sys.path.insert(0, str(ROOT / "tests" / "browser"))
     from browser.test_teach_layout import GROUPS, YEARS
     sheet = read_workbook(OFUNATO).sheets[0]
     got = profile_from_form(sheet, name="大船渡市事務事業評価", plan_name="大船渡市 事務事業評価", header_rows="2",

@@ -79,6 +79,7 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
                 and not layout.key.startswith("profile:"):
             # A published layout that found nothing to read was a guess from a few header words (a
             # 事務事業評価 sheet has 担当課, 指標, 計画 and 実績 too): the workbook is one no layout reads.
+            prep.layout = None
             raise BadWorkbook(
                 f"「{name}」は「{layout.label}」に似た見出しがありますが、読み取れる取組がありませんでした。"
                 "どの様式にも当てはまりませんでした",

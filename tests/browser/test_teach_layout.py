@@ -8,7 +8,7 @@ import re
 import pytest
 from conftest import ROOT
 
-from browser.conftest import shot, wait_idle
+from browser.conftest import serve_copy, shot, wait_idle
 from browser.test_upload import open_upload
 from kpi.intake.workbook import read_workbook
 from kpi.rules.numbers import parse_number
@@ -30,15 +30,25 @@ CHECKS = [("0833", "対象者の二十歳のつどい出席率"), ("0086", "処�
           ("0090", "貸付件数（新規貸付件数）")]
 
 
+@pytest.fixture
+def teach_server(tmp_path_factory):
+    """Its own server: the test stops it to read the database (DuckDB allows one writer process)."""
+    from conftest import _demo_db
+    s = serve_copy(tmp_path_factory, _demo_db(tmp_path_factory), "teach")
+    yield s
+    s.stop()
+
+
 def type_in(page, label: str, text: str, *, area: bool = False) -> None:
-    box = page.get_by_label(label).first
+    box = page.get_by_label(label, exact=True).first
     box.fill(text)
     box.press("Control+Enter" if area else "Enter")
     wait_idle(page)
 
 
 @pytest.mark.skipif(not OFUNATO.exists(), reason=f"{OFUNATO} がありません（../shared の実データ）")
-def test_ofunato_mapped_by_hand_on_the_page(server, page):
+def test_ofunato_mapped_by_hand_on_the_page(teach_server, page):
+    server = teach_server
     open_upload(server, page)
     page.locator('input[type="file"]').set_input_files(str(OFUNATO))
     wait_idle(page)
@@ -68,6 +78,14 @@ def test_ofunato_mapped_by_hand_on_the_page(server, page):
     page.get_by_text(re.compile(r"取り込みました（取込番号 \d+")).wait_for()
     shot(page, "teach_ofunato_done")
 
+    open_upload(server, page)
+    page.locator('input[type="file"]').set_input_files(str(OFUNATO))
+    wait_idle(page)
+    page.get_by_text("変更はありません。同じ内容がすでに登録されています。").wait_for()
+    assert page.get_by_text("登録した様式「大船渡市事務事業評価」").first.is_visible()
+    shot(page, "teach_ofunato_again")
+    server.stop()
+
     sheet = read_workbook(OFUNATO).sheets[0]
     store = Store.open(server.db, read_only=True)
     try:
@@ -81,9 +99,3 @@ def test_ofunato_mapped_by_hand_on_the_page(server, page):
             assert got == cells, (item_no, name)
     finally:
         store.close()
-
-    open_upload(server, page)
-    page.locator('input[type="file"]').set_input_files(str(OFUNATO))
-    wait_idle(page)
-    page.get_by_text("変更はありません。同じ内容がすでに登録されています。").wait_for()
-    assert page.get_by_text("登録した様式「大船渡市事務事業評価」").first.is_visible()
