@@ -87,6 +87,10 @@ for f in review.files:
                 })
         if f.errors:
             st.caption(frame.md(f.summary))
+            if frame.current_user().is_admin and any(p.code == "bad_file" for p in f.errors):
+                from ui.layout_teach import teach_panel  # a workbook no layout reads: teach it (issue 19)
+                teach_panel(store, f.file_name, files[review.files.index(f)].getvalue(),
+                            f"{n}_{f.file_name}")
             continue
         c1, c2, c3 = st.columns(3)
         c1.metric("新規", f.n_insert)

@@ -25,7 +25,7 @@ from kpi.store.users import ACCOUNT_KIND
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
                                "undo": "取り消し", ACCOUNT_KIND: "ユーザーの変更",
-                               "cycle": "照会"}
+                               "cycle": "照会", "layout": "様式の登録"}
 STATUS_LABELS: dict[str, str] = {"applied": "反映済み", "undone": "取消済み"}
 
 

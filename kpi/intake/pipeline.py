@@ -17,7 +17,9 @@ from typing import Any, Iterable, Mapping
 from kpi.access.permissions import Actor, write_check
 from kpi.errors import BadWorkbook, ImportRefused, Problem
 from kpi.intake.edits import IndicatorEdit, TextIndicator, apply_indicator_edits, as_edits, text_indicators
-from kpi.intake.layouts import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
+from kpi.intake.layouts import (detect_layout, layout_label, parse_workbook, profile_layout, read_workbook,
+                                resolve_plan_name)
+from kpi.intake.layouts.profile import Profile, ProfileError, load_profile
 from kpi.intake.validate import check_bounds, cross_file_problems, target_change_problems, validate_batch
 from kpi.sanitize import safe_file_name
 from kpi.store.intake_reads import PlanContext, load_plan_context
@@ -58,8 +60,12 @@ class PreparedImport:
 def prepare(store: Store, source: bytes | str | Path, file_name: str | None = None, *,
             plan_name: str | None = None, today: date | None = None,
             edits: Edits = (), actor: Actor | None = None,
-            context: PlanContext | None = None) -> PreparedImport:
-    """edits (kpi.intake.edits.IndicatorEdit, or their plain form), when given, change the parsed
+            context: PlanContext | None = None,
+            layout_profile: str | Profile | None = None) -> PreparedImport:
+    """layout_profile names a taught layout (or is one) to read the file with; otherwise the taught
+    layouts stored in the database are tried by their header fingerprints before the known ones.
+
+    edits (kpi.intake.edits.IndicatorEdit, or their plain form), when given, change the parsed
     rows before they are checked (the upload page's corrections of indicators read from 成果指標
     text); their mistakes land in the problems. context: what the plans hold, read once for all
     files of one upload (prepare_many); without it this file reads its own.
@@ -73,11 +79,26 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     try:
         wb = read_workbook(source, name)
         prep.sha256 = wb.sha256
-        layout = detect_layout(wb)
+        if layout_profile is not None:
+            chosen = layout_profile if isinstance(layout_profile, Profile) else stored_profile(store, layout_profile)
+            layout = profile_layout(chosen)
+        else:
+            layout = detect_layout(wb, stored_profiles(store))
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
+        if not batch.count() and not batch.errors and layout.key not in ("canonical",) and not layout_profile \
+                and not layout.key.startswith("profile:"):
+            # A published layout that found nothing to read was a guess from a few header words (a
+            # 事務事業評価 sheet has 担当課, 指標, 計画 and 実績 too): the workbook is one no layout reads.
+            prep.layout = None
+            raise BadWorkbook(
+                f"「{name}」は「{layout.label}」に似た見出しがありますが、読み取れる取組がありませんでした。"
+                "どの様式にも当てはまりませんでした",
+                hint="標準テンプレートで提出するか、管理者がこの画面で様式を登録してください")
     except BadWorkbook as exc:
         prep.problems.append(Problem("error", exc.message, file=name, hint=exc.hint, code="bad_file"))
+        if isinstance(exc, ProfileError):
+            prep.problems.extend(exc.problems)
         return prep
     prep.text_indicators = text_indicators(batch)  # the page's editor always starts from what the file says
     edits = as_edits(edits)
@@ -101,6 +122,32 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         from kpi.cycle.submissions import preview_problems
         prep.problems += preview_problems(store, batch, prep.changes)
     return prep
+
+
+def stored_profiles(store: Store) -> list[Profile]:
+    """The taught layouts in the database (a stored text that no longer loads is left out; `python -m kpi
+    layout list` names it)."""
+    out = []
+    for _name, body in store.layout_profiles():
+        try:
+            out.append(load_profile(body))
+        except ProfileError:
+            continue
+    return out
+
+
+def stored_profile(store: Store, name: str) -> Profile:
+    for stored_name, body in store.layout_profiles():
+        if stored_name == name:
+            return load_profile(body)
+    names = "、".join(f"「{n}」" for n, _b in store.layout_profiles()) or "（まだありません）"
+    raise ProfileError(f"様式「{name}」は登録されていません。登録済みの様式: {names}",
+                       hint="python -m kpi layout list で名前を確かめるか、layout import で設定ファイルを登録してください")
+
+
+def save_profile(store: Store, profile: Profile, user: str) -> int | None:
+    """Store a taught layout (journalled: kpi/store/store.py save_layout_profile)."""
+    return store.save_layout_profile(profile.name, profile.to_json(), user)
 
 
 def _plan_settings_policy(batch: Batch, ctx: PlanContext, actor: Actor | None) -> None:
@@ -162,12 +209,12 @@ def rule_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
 
 def prepare_many(store: Store, sources: list[tuple[str, bytes | str | Path]], *, plan_name: str | None = None,
                  today: date | None = None, edits: Mapping[str, Edits] | None = None,
-                 actor: Actor | None = None) -> list[PreparedImport]:
+                 actor: Actor | None = None, layout_profile: str | Profile | None = None) -> list[PreparedImport]:
     """prepare() for every file of one upload against one PlanContext, then the checks across
     them (the same value twice). edits: per file name, that file's edits."""
     ctx = load_plan_context(store)
     preps = [prepare(store, src, name, plan_name=plan_name, today=today, edits=(edits or {}).get(name, ()),
-                     actor=actor, context=ctx)
+                     actor=actor, context=ctx, layout_profile=layout_profile)
              for name, src in sources]
     by_file = {prep.file_name: prep for prep in preps}
     for p in cross_file_problems([prep.batch for prep in preps if prep.batch is not None]):

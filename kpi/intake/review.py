@@ -211,15 +211,16 @@ def review_key(files: list[tuple[str, bytes]], *, plan_name: str | None = None, 
 
 def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: str | None = None,
                   edits: Mapping[str, Any] | None = None, today: date | None = None,
-                  actor=None, style: Style = "wareki") -> UploadReview:
+                  actor=None, style: Style = "wareki", layout_profile=None) -> UploadReview:
     """Read, check and compare every file of one upload; nothing is written. edits: per file name,
     IndicatorEdit (or their plain form) for that file. actor: who uploads
     (kpi.access.permissions.Actor; None is a trusted local administrator), see kpi.intake.pipeline.prepare.
-    style: the era the preview writes fiscal years in (kpi.store.change_words)."""
+    style: the era the preview writes fiscal years in (kpi.store.change_words). layout_profile: a taught
+    layout to read the files with (the teaching form's trial)."""
     # Keys are the names the page shows (already made safe); safe_file_name is idempotent.
     by_file = {safe_file_name(name): as_edits(e) for name, e in (edits or {}).items() if e}
     preps = prepare_many(store, [(safe_file_name(name), data) for name, data in files], plan_name=plan_name,
-                         today=today, edits=by_file, actor=actor)
+                         today=today, edits=by_file, actor=actor, layout_profile=layout_profile)
     out = []
     for prep in preps:
         cs = prep.changes

@@ -42,6 +42,7 @@ class Indicator:
     final_target_text: str | None = None
     years: tuple[YearValue, ...] = ()
     sort: int = 0
+    kind: str = ""  # 活動 / 対象 / 成果, as a taught layout groups them; empty when the sheet does not say
 
     def year(self, fy: int) -> YearValue | None:
         for y in self.years:

@@ -34,7 +34,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("item_departments", ("item_no", "department"), ("is_main", "role"), insert_only=("sort",), label="担当課"),
     TableSpec("indicators", ("item_no", "indicator"),
               ("unit", "direction", "direction_source", "cumulative", "baseline", "baseline_fy", "baseline_estimated",
-               "final_target", "final_target_fy", "final_target_text"), insert_only=("sort",), label="指標"),
+               "final_target", "final_target_fy", "final_target_text", "indicator_kind"), insert_only=("sort",),
+              label="指標"),
     TableSpec("indicator_values", ("item_no", "indicator", "fiscal_year", "kind"), ("value", "is_estimate"),
               carry=("raw_text",), label="年度値"),
     TableSpec("value_notes", ("item_no", "indicator", "fiscal_year"), ("note",), label="年度値の備考"),
@@ -134,7 +135,7 @@ FIELD_LABELS: dict[str, str] = {
     "current_issues": "現状と課題", "purpose": "目的", "content": "取組の内容", "effect": "見込まれる効果",
     "qualitative_target": "定性目標", "node_path": "体系", "depth": "階層", "level_name": "階層名",
     "opinion": "委員意見", "response": "回答・対応", "response_department": "回答課", "meeting_date": "開催日",
-    "period_text": "時期", "fiscal_year": "年度", "body": "内容",
+    "period_text": "時期", "fiscal_year": "年度", "body": "内容", "indicator_kind": "指標の種類",
     # the cycle (issue 20)
     "deadline": "期限", "instructions": "依頼内容", "departments": "対象の課", "remind_before": "期限前の催促（日前）",
     "remind_every": "期限後の催促（日ごと）", "closed_at": "確定日時", "closed_by": "確定した人", "action": "操作",

@@ -143,7 +143,7 @@ class PlanReads:
                 p).fetchall()
             inds = cur.execute(
                 "SELECT item_no, indicator, unit, direction, direction_source, cumulative, baseline, baseline_fy, "
-                "baseline_estimated, final_target, final_target_fy, final_target_text, sort "
+                "baseline_estimated, final_target, final_target_fy, final_target_text, sort, indicator_kind "
                 "FROM indicators WHERE plan_id = ? ORDER BY item_no, sort", p).fetchall()
             vals = cur.execute(
                 "SELECT item_no, indicator, fiscal_year, kind, value, is_estimate, raw_text "
@@ -197,7 +197,7 @@ class PlanReads:
                 name=name, unit=r[2] or "", direction=r[3] or "higher", direction_source=r[4] or "default",
                 cumulative=bool(r[5]), baseline=r[6], baseline_fy=r[7], baseline_estimated=bool(r[8]),
                 final_target=r[9], final_target_fy=r[10], final_target_text=r[11], years=tuple(years),
-                sort=r[12] or 0))
+                sort=r[12] or 0, kind=r[13] or ""))
         by_item_evals: dict[str, list[Evaluation]] = {}
         for item_no, fy, stage, grade, st, iss, nxt in evals:
             by_item_evals.setdefault(item_no, []).append(Evaluation(fy, stage, grade, st, iss, nxt))

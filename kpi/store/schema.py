@@ -89,6 +89,13 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS auth_state (
         kind VARCHAR, name VARCHAR, value VARCHAR, created_at TIMESTAMP, created_by VARCHAR, expires_at TIMESTAMP);
     """),
+    # Taught layouts (kpi/intake/layouts/profile.py): one row per named profile, its JSON as written.
+    # The kind of an indicator (活動 / 対象 / 成果) as the sheet groups them; empty for the other layouts.
+    ("1900_layout_profiles", """
+    CREATE TABLE IF NOT EXISTS layout_profiles (
+        name VARCHAR, body VARCHAR, saved_at TIMESTAMP, saved_by VARCHAR, upload_id BIGINT);
+    ALTER TABLE indicators ADD COLUMN IF NOT EXISTS indicator_kind VARCHAR;
+    """),
     # The yearly cycle (issue 20, kpi/cycle): a call (照会) per plan, fiscal year and stages; what each
     # department did in it (提出・確認・差し戻し・催促); period locks once a call is 確定; the plan's cycle
     # settings (show unconfirmed values, grade against the original or the revised target). Journal

@@ -153,6 +153,42 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
                  "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
 
+    # ------------------------------------------------------------ layout profiles
+    def layout_profiles(self) -> list[tuple[str, str]]:
+        """Every taught layout as (name, its JSON text), by name."""
+        with self._read() as cur:
+            return [(r[0], r[1]) for r in cur.execute("SELECT name, body FROM layout_profiles ORDER BY name").fetchall()]
+
+    def save_layout_profile(self, name: str, body: str, user: str) -> int | None:
+        """Save a taught layout under its name in one transaction, journalled like any import: an upload
+        record (kind 'layout') and a change_log row with the old and new text, so the history shows it
+        and it can be undone. Returns the upload id, or None when the stored text is the same."""
+        def write() -> int | None:
+            with self.transaction() as cur:
+                row = cur.execute("SELECT body FROM layout_profiles WHERE name = ?", [name]).fetchone()
+                if row is not None and row[0] == body:
+                    return None
+                upload_id = self._next_id(cur, "upload")
+                now = datetime.now()
+                if row is None:
+                    self._insert_rows(cur, "layout_profiles", [
+                        {"name": name, "body": body, "saved_at": now, "saved_by": user, "upload_id": upload_id}])
+                    entry = ("insert", None, {"body": body})
+                else:
+                    cur.execute("UPDATE layout_profiles SET body = ?, saved_at = ?, saved_by = ?, upload_id = ? "
+                                "WHERE name = ?", [body, now, user, upload_id, name])
+                    entry = ("update", {"body": row[0]}, {"body": body})
+                self._insert_rows(cur, "change_log", [{
+                    "upload_id": upload_id, "seq": 0, "table_name": "layout_profiles", "plan_id": None,
+                    "key_json": _dumps({"name": name}), "action": entry[0], "old_json": _dumps(entry[1]),
+                    "new_json": _dumps(entry[2])}])
+                self._insert_rows(cur, "uploads", [{
+                    "upload_id": upload_id, "kind": "layout", "uploaded_by": user, "uploaded_at": now,
+                    "file_name": f"様式「{name}」", "layout": "profile:" + name, "n_insert": int(row is None),
+                    "n_update": int(row is not None), "n_unchanged": 0, "status": "applied"}])
+                return upload_id
+        return self.retrying(write)
+
     # ------------------------------------------------------------------ diff
     def diff(self, batch: Batch, held: "Held | None" = None) -> ChangeSet:
         """What applying the batch would change, without writing anything. held: what the plans
@@ -438,6 +474,8 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             types = dict(store.columns(table))
             if table == "plans":
                 where, params = "plan_id = ?", [plan_id]
+            elif table == "layout_profiles":  # not a plan's: kept by its name alone
+                where, params = "name = ?", [key.get("name")]
             else:
                 spec = TABLES[table]
                 where = " AND ".join(["plan_id = ?"] + [f"{k} IS NOT DISTINCT FROM CAST(? AS {types[k]})" for k in spec.key])
