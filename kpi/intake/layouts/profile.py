@@ -30,7 +30,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from kpi.errors import BadWorkbook, Problem
-from kpi.intake.cells import header_key
+from kpi.intake.keys import header_key
+from kpi.intake.workbook import clean_text
+
+
+def header_text(v) -> str:
+    """A header cell as people read it, without the spaces that fill wide cells ('取 組 内 容'): what a
+    profile stores and shows. Two header texts are the same when their header_key is (kpi.intake.keys)."""
+    return re.sub(r"\s+", "", clean_text(v))
 from kpi.intake.workbook import Sheet, Workbook, column_letter
 
 FORMAT = "kpi-layout-profile"
@@ -228,9 +235,9 @@ def header_fingerprint(sheet: Sheet, header_rows: list[int] | tuple[int, ...]) -
         for c in range(1, sheet.max_col + 1):
             if not sheet.is_merge_anchor_or_single(r, c):
                 continue
-            key = header_key(sheet.raw(r, c))
-            if key:
-                out.append([f"{column_letter(c)}{r}", key])
+            text = header_text(sheet.raw(r, c))
+            if text:
+                out.append([f"{column_letter(c)}{r}", text])
     return out
 
 
@@ -250,8 +257,8 @@ def match_sheet(profile: Profile, sheet: Sheet) -> Match:
     diffs = []
     for address, expected in profile.fingerprint:
         r, c = _cell_rc(address)
-        found = header_key(sheet.value(r, c))
-        if found != expected:
+        found = header_text(sheet.value(r, c))
+        if header_key(found) != header_key(expected):
             diffs.append((address, expected, found))
     if not diffs:
         return Match(True, 1.0, ())
@@ -263,8 +270,8 @@ def match_sheet(profile: Profile, sheet: Sheet) -> Match:
                 present[k] = present.get(k, 0) + 1
     hits = 0
     for _a, expected in profile.fingerprint:
-        if present.get(expected, 0) > 0:
-            present[expected] -= 1
+        if present.get(header_key(expected), 0) > 0:
+            present[header_key(expected)] -= 1
             hits += 1
     return Match(False, hits / len(profile.fingerprint), tuple(diffs))
 
@@ -327,7 +334,7 @@ def year_columns(sheet: Sheet, header_rows: list[int] | tuple[int, ...],
     from kpi.intake.cells import years_in
     out = []
     for c in range(1, sheet.max_col + 1):
-        text = " ".join(header_key(sheet.value(r, c)) for r in header_rows)
+        text = " ".join(header_text(sheet.value(r, c)) for r in header_rows)
         ys = years_in(text, default_era)
         if len(ys) != 1:
             continue
@@ -442,7 +449,7 @@ def header_columns(sheet: Sheet, header_rows: list[int] | tuple[int, ...]) -> li
     """(column letter, header text) of the header rows, for a person to pick columns from."""
     out = []
     for c in range(1, sheet.max_col + 1):
-        text = " / ".join(t for t in (header_key(sheet.value(r, c)) for r in header_rows) if t)
+        text = " / ".join(t for t in (header_text(sheet.value(r, c)) for r in header_rows) if t)
         if text:
             out.append((column_letter(c), text))
     return out

@@ -7,7 +7,8 @@ by side as the profile maps them. Every value cell goes through the one reading 
 
 from __future__ import annotations
 
-from kpi.intake.cells import Reporter, header_key, item_number
+from kpi.intake.cells import Reporter
+from kpi.intake.keys import header_key, item_number
 from kpi.intake.layouts.profile import Profile, ProfileError, matching_sheets, mismatch_problems
 from kpi.intake.workbook import Sheet, Workbook, coord, tidy_text
 from kpi.rules.numbers import FRACTION_RULE, format_number, is_fraction_series, parse_number
