@@ -7,7 +7,7 @@ from datetime import date
 from typing import Mapping
 
 from kpi.rules.fiscal import Style, fiscal_year_of
-from kpi.rules.grading import Grade, GradeGap, GradingRule, grade_gap, grade_indicator_year, worst_grade
+from kpi.rules.grading import Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year, item_grade
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
@@ -82,15 +82,22 @@ class PlanResult:
         return None
 
     def grade_counts(self, fy: int | None = None) -> dict[str, int]:
-        """Items per automatic grade label in a year, plus '未評価'."""
+        """Items per grade label in a year (kpi.rules.grading.counted_label: self-grades on a
+        hand-graded plan), then each named ungraded state that occurs, plus '未評価'."""
         fy = self.as_of_fy if fy is None else fy
         counts = {label: 0 for label in self.rule.labels}
-        counts["未評価"] = 0
+        states: dict[str, int] = {}
+        unrated = 0
         for r in self.items:
             y = r.year(fy)
-            label = y.auto.label if y and y.auto.graded else None
-            counts[label if label in counts else "未評価"] += 1
-        return counts
+            label = counted_label(self.rule, y.auto if y else None, y.self_grade if y else None)
+            if label in counts:
+                counts[label] += 1
+            elif label in self.rule.state_labels:
+                states[label] = states.get(label, 0) + 1
+            else:
+                unrated += 1
+        return {**counts, **states, "未評価": unrated}
 
 
 def indicator_year_result(rule: GradingRule, ind: Indicator, fy: int) -> IndicatorYearResult:
@@ -131,7 +138,7 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
                 ind_years.append(r)
             if r.target is not None or r.grade.graded:
                 named.append((ind.name, r.grade))
-        auto = worst_grade(rule, named) if named else Grade(None, "この年度の計画値がある指標がないため評価しません", None, "ungraded")
+        auto = item_grade(rule, named) if named else Grade(None, "この年度の計画値がある指標がないため評価しません", None, "ungraded")
         auto_by_year[fy] = auto
         sg = self_by_year.get(fy)
         year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))
