@@ -487,6 +487,25 @@ def normalize_label(label: str) -> str:
     return s.upper() if len(s) == 1 and s.isascii() else s
 
 
+_DASHES = "-−－―‐ー—–"
+
+
+def match_self_label(rule: GradingRule, text: str | None) -> str | None:
+    """The rule's own spelling of a self-grade someone typed, or None when the rule has no such
+    label or state. Dashes are one mark (a city's − is typed as -, ー or ― just as often)."""
+    if not text:
+        return None
+    t = normalize_label(text)
+    labels = rule.self_grade_labels
+    if t in labels:
+        return t
+    if len(t) == 1 and t in _DASHES:
+        for label in labels:
+            if len(label) == 1 and label in _DASHES:
+                return label
+    return None
+
+
 @dataclass(frozen=True)
 class Grade:
     label: str | None  # None when not graded
