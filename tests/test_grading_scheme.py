@@ -154,7 +154,8 @@ def test_self_grades_count_on_a_hand_graded_plan():
     data = plan(*(item(str(i), evaluations=[(2018, "年度", g)]) for i, g in enumerate(["S", "A", "A", "評価なし"], 1)),
                 item("5"))
     counts = assess_plan(data, rule, as_of_fy=2018, today=TODAY).grade_counts()
-    assert counts == {"S": 1, "A": 2, "B": 0, "C": 0, "×": 0, "評価なし": 1, "未評価": 1}
+    assert counts == {"S": 1, "A": 2, "B": 0, "C": 0, "×": 0, "評価なし": 1, "完了": 0, "未着手": 0, "評価対象外": 0,
+                      "未評価": 1}
 
 
 # --- 6. the item's grade from its indicators -----------------------------------------------------
@@ -268,3 +269,47 @@ def test_version_1_rules_grade_exactly_as_before_after_the_migration(tmp_path, m
         con.execute("DELETE FROM schema_migrations WHERE name = '1600_rule_versions'")
         con.close()
     assert checked > 1000
+
+
+# --- self-grades in every summary of a hand-graded plan -----------------------------------------
+def _hand_plan():
+    # Four items graded by their departments against the yearly plan, no numeric targets at all.
+    return plan(*(item(str(i), path=("目標1", "施策1"), evaluations=[(2018, "年度", g)])
+                  for i, g in enumerate(["S", "A", "A", "B"], 1)),
+                item("5", path=("目標1", "施策1")), nodes=(("目標1",), ("目標1", "施策1")))
+
+
+def test_home_tiles_count_self_grades_on_a_hand_graded_plan():
+    from kpi.views.home import home_view
+    v = home_view(_hand_plan(), PRESETS["self_vs_plan"], as_of_fy=2018, today=TODAY)
+    tiles = {h.label: h.value for h in v.grade_headlines}
+    assert (tiles["評価 S"], tiles["評価 A"], tiles["評価 B"], tiles["評価 C"], tiles["未評価"]) == ("1件", "2件", "1件", "0件", "1件")
+    (unrated,) = [h for h in v.grade_headlines if h.label == "未評価"]
+    assert "計画値・実績" not in unrated.help and "自己評価" in unrated.help
+    grades = {r[0]: r for r in v.tables["grades"].rows}
+    assert grades["A"][2] == 2 and "自己評価" in grades["未評価"][1]
+    (area,) = v.areas
+    assert area.counts["A"] == 2 and area.counts["未評価"] == 1
+
+
+def test_hierarchy_and_meeting_overview_count_self_grades_on_a_hand_graded_plan():
+    from kpi.outputs.pack.slides import _summary
+    from kpi.views.hierarchy import hierarchy_view
+    rule = PRESETS["self_vs_plan"]
+    h = hierarchy_view(_hand_plan(), rule, as_of_fy=2018, today=TODAY)
+    top = [n for n in h.nodes if n.path == ("目標1",)][0]
+    assert (top.counts["S"], top.counts["A"], top.counts["B"], top.counts["未評価"]) == (1, 2, 1, 1)
+    slide = _summary(_hand_plan(), rule, 2018, TODAY, "wareki", None)
+    assert {k: v for k, v in slide.grade_counts.items() if v} == {"S": 1, "A": 2, "B": 1, "未評価": 1}
+    assert "計画値・実績" not in [g for g in slide.grades if g.label == "未評価"][0].meaning
+
+
+def test_computed_plan_summaries_are_unchanged():
+    from kpi.views.home import home_view
+    data = plan(item("1", indicators=[ind("参加者数", [(2018, 100, 105)])], evaluations=[(2018, "年度", "C")]),
+                item("2"))
+    v = home_view(data, PRESETS["abc"], as_of_fy=2018, today=TODAY)
+    assert [(h.label, h.value) for h in v.grade_headlines] == [("評価 A", "1件"), ("評価 B", "0件"), ("評価 C", "0件"),
+                                                               ("未評価", "1件")]
+    (unrated,) = [h for h in v.grade_headlines if h.label == "未評価"]
+    assert "計画値・実績がなく自動評価できない取組" in unrated.help

@@ -7,7 +7,8 @@ from datetime import date
 from typing import Mapping
 
 from kpi.rules.fiscal import Style, fiscal_year_of
-from kpi.rules.grading import Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year, item_grade
+from kpi.rules.grading import (UNGRADED_LABEL, Grade, GradeGap, GradingRule, counted_label, grade_gap,
+                               grade_indicator_year, item_grade, summary_labels)
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
@@ -82,22 +83,15 @@ class PlanResult:
         return None
 
     def grade_counts(self, fy: int | None = None) -> dict[str, int]:
-        """Items per grade label in a year (kpi.rules.grading.counted_label: self-grades on a
-        hand-graded plan), then each named ungraded state that occurs, plus '未評価'."""
+        """Items per summary label in a year (kpi.rules.grading.summary_labels, counted_label:
+        self-grades on a hand-graded plan), '未評価' last."""
         fy = self.as_of_fy if fy is None else fy
-        counts = {label: 0 for label in self.rule.labels}
-        states: dict[str, int] = {}
-        unrated = 0
+        counts = {label: 0 for label in summary_labels(self.rule)}
         for r in self.items:
             y = r.year(fy)
             label = counted_label(self.rule, y.auto if y else None, y.self_grade if y else None)
-            if label in counts:
-                counts[label] += 1
-            elif label in self.rule.state_labels:
-                states[label] = states.get(label, 0) + 1
-            else:
-                unrated += 1
-        return {**counts, **states, "未評価": unrated}
+            counts[label if label in counts else UNGRADED_LABEL] += 1
+        return counts
 
 
 def indicator_year_result(rule: GradingRule, ind: Indicator, fy: int) -> IndicatorYearResult:

@@ -692,6 +692,23 @@ def item_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
                         f"{format_number(round(mean, 2))} を{ROUNDINGS.get(rule.rounding, '四捨五入')}して {p}点のため {label}（{each}）")
 
 
+def summary_labels(rule: GradingRule) -> tuple[str, ...]:
+    """The columns of a summary, in order: the grades, the plan's named ungraded states (and on a
+    hand-graded plan the states people set: 完了, 未着手 …), then 未評価. A version-1 rule has
+    the grades and 未評価, as before."""
+    out = list(rule.labels)
+    states = [l for _c, l in rule.auto_states] + (list(rule.ungraded) if rule.hand_graded else [])
+    out += [l for l in states if l not in out and l != UNGRADED_LABEL]
+    return tuple(out) + (UNGRADED_LABEL,)
+
+
+def ungraded_meaning(rule: GradingRule) -> str:
+    """What 未評価 means on this plan, for the tiles and tables that count it."""
+    if rule.hand_graded:
+        return "担当課の評価（自己評価）がまだ記入されていない取組"
+    return "計画値・実績がなく自動評価できない取組"
+
+
 def counted_label(rule: GradingRule, auto: Grade | None, self_grade: str | None) -> str:
     """What an item counts as in a summary: on a hand-graded plan its self-grade (a grade or a named
     ungraded state); anywhere, a hand-only self-grade (never computed, so it cannot come from auto);

@@ -12,7 +12,7 @@ from datetime import date
 from kpi.rules.assess import ItemResult, PlanResult, assess_plan
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, counted_label, summary_labels
 from kpi.rules.lagging import LagReason, Pace, pace_to_goal
 from kpi.rules.model import STAGES, Evaluation, Indicator, PlanData
 from kpi.rules.rates import DIRECTION_LABELS
@@ -157,9 +157,9 @@ def overview_of(data: PlanData, result: PlanResult, prev: PlanResult | None, *, 
     areas: dict[str, dict[str, int]] = {}
     for ir in result.items:
         area = ir.item.node_path[0] if ir.item.node_path else "（体系なし）"
-        slot = areas.setdefault(area, {label: 0 for label in rule.labels} | {"未評価": 0})
+        slot = areas.setdefault(area, {label: 0 for label in summary_labels(rule)})
         y = ir.current
-        label = y.auto.label if y and y.auto.graded else "未評価"
+        label = counted_label(rule, y.auto, y.self_grade) if y else "未評価"
         slot[label if label in slot else "未評価"] += 1
     gaps = []
     for ir in result.items:

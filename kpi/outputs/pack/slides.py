@@ -17,7 +17,7 @@ from typing import Sequence
 from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
 from kpi.rules.assess import ItemResult, assess_plan
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, summary_labels, ungraded_meaning
 from kpi.rules.lagging import LagReason
 from kpi.rules.model import STAGES, PlanData
 from kpi.rules.numbers import format_number, format_percent
@@ -179,9 +179,9 @@ def _summary(data: PlanData, rule: GradingRule, fy: int | None, today: date, sty
              meeting: Meeting | None) -> SummarySlide:
     ov = overview(data, rule, as_of_fy=fy, today=today, style=style)
     grades = []
-    for label in list(ov.labels) + ["未評価"]:
+    for label in summary_labels(rule):
         prev = ov.previous_counts.get(label) if ov.previous_counts is not None else None
-        meaning = rule.meaning(label) if label != "未評価" else "計画値・実績がなく評価できない"
+        meaning = rule.meaning(label) if label != "未評価" else ungraded_meaning(rule).removesuffix("取組")
         grades.append(GradeRow(label, meaning, ov.grade_counts.get(label, 0), prev,
                                _change(ov.grade_counts.get(label, 0), prev)))
     lag = tuple(LagEntry(r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles)
