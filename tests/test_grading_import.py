@@ -64,3 +64,15 @@ def test_named_states_are_accepted_as_self_grades(app_env, tmp_path, typed, stor
 ])
 def test_match_self_label(rule, typed, label):
     assert match_self_label(rule, typed) == label
+
+
+def test_the_help_sheet_says_how_states_and_hand_only_grades_are_written():
+    import io
+
+    from openpyxl import load_workbook
+
+    from kpi.outputs.department_sheet import blank_template
+    wb = load_workbook(io.BytesIO(blank_template().data))
+    rows = {r[0].value: r[1].value for r in wb["記入方法"].iter_rows(min_row=2)}
+    assert "「手動のみ」の区分" in rows["評価"] and "「評価なし」" in rows["評価"] and "「−」" in rows["評価"]
+    assert "No.・年度・状況" in rows["状況（任意のシート）"]
