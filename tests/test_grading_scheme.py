@@ -313,3 +313,14 @@ def test_computed_plan_summaries_are_unchanged():
                                                                ("未評価", "1件")]
     (unrated,) = [h for h in v.grade_headlines if h.label == "未評価"]
     assert "計画値・実績がなく自動評価できない取組" in unrated.help
+
+
+def test_the_item_page_shows_the_plans_name_for_an_ungraded_year():
+    from kpi.views.extras import PlanExtras
+    from kpi.views.item import item_detail_view
+    data = plan(item("1", indicators=[ind("参加者数", [(2018, None, 40)])], evaluations=[(2018, "年度", "評価なし")]))
+    v = item_detail_view(data, PlanExtras(), MIXED, "1", as_of_fy=2018, today=TODAY)
+    (row,) = [r for r in v.timeline.rows if r[0] == "平成30年度"]
+    assert row[1] == "評価なし" and "評価なし" in row
+    old = item_detail_view(data, PlanExtras(), PRESETS["abc"], "1", as_of_fy=2018, today=TODAY)
+    assert [r for r in old.timeline.rows if r[0] == "平成30年度"][0][1] == ""  # a version-1 rule: blank as before

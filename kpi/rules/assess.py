@@ -132,7 +132,8 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
                 ind_years.append(r)
             if r.target is not None or r.grade.graded:
                 named.append((ind.name, r.grade))
-        auto = item_grade(rule, named) if named else Grade(None, "この年度の計画値がある指標がないため評価しません", None, "ungraded")
+        auto = item_grade(rule, named) if named else Grade(None, "この年度の計画値がある指標がないため評価しません", None,
+                                                           "ungraded", rule.state_for("no_target"), "no_target")
         auto_by_year[fy] = auto
         sg = self_by_year.get(fy)
         year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))

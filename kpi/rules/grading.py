@@ -649,7 +649,10 @@ def worst_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
         if not named:
             return Grade(None, "数値目標のある指標がないため評価しません", None, "ungraded")
         reasons = "、".join(f"{n}: {g.reason}" for n, g in named)
-        return Grade(None, f"評価できる指標がありません（{reasons}）", None, "ungraded")
+        # every indicator in the same named state (評価なし, −): the item is too
+        conditions = {g.condition for _n, g in named}
+        condition = conditions.pop() if len(conditions) == 1 else ""
+        return Grade(None, f"評価できる指標がありません（{reasons}）", None, "ungraded", rule.state_for(condition), condition)
     name, worst = max(graded, key=lambda ng: rule.rank(ng[1].label))
     if len(graded) == 1:
         return Grade(worst.label, f"{name}: {worst.reason}", worst.rate)
@@ -716,6 +719,8 @@ def counted_label(rule: GradingRule, auto: Grade | None, self_grade: str | None)
     sg = normalize_label(self_grade) if self_grade else None
     if sg and (sg in rule.hand_only_labels or (rule.hand_graded and sg in rule.self_grade_labels)):
         return sg
+    if rule.hand_graded:
+        return UNGRADED_LABEL  # nobody has graded it yet (ungraded_meaning says so)
     if auto is not None and auto.graded:
         return auto.label or UNGRADED_LABEL
     if auto is not None and auto.state:
