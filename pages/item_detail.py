@@ -22,7 +22,7 @@ if st.session_state.get("item_no") not in nos:
 item_no = st.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="item_no")
 
 detail = item_detail_view(ctx.data, ctx.extras, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(),
-                          style=ctx.style)
+                          style=ctx.style, assessed=frame.assessed(ctx))
 if detail is None:
     st.stop()
 view = detail.view
@@ -69,7 +69,7 @@ for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
                     width="stretch", key=f"chart_{i}",
                     config={"displaylogo": False})
     if ind.pace is not None:
-        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace.text))
+        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace_text))
     tables.show(table, f"ind_{i}", column_config={"評価の根拠": st.column_config.TextColumn(width="large")})
 
 if view.evaluations:

@@ -24,8 +24,10 @@ with right:
         st.markdown(f"**評価の基準**　{frame.md(view.rule_name)}")
         st.caption(frame.md(view.rule_text))
         tables.show(view.bands, "bands")
-        st.markdown("**遅れている取組とは**")
-        st.caption(frame.md(view.lagging_text))
+
+st.subheader("遅れている取組とは", anchor=False)
+st.caption(frame.md(view.lagging_text))
+tables.show(view.lagging_rules, "lagging_rules", static=True)
 
 st.subheader(SECTION_LABELS["milestone"], anchor=False)
 if view.milestones:

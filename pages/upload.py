@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpi.errors import KpiError
 from kpi.intake.pipeline import commit
-from kpi.intake.review import editor_rows, edits_from_editor, review_upload
+from kpi.intake.review import editor_rows, edits_from_editor, review_key, review_upload
 from ui import frame
 
 AUTO, NEW = "__auto__", "__new__"
@@ -35,6 +35,7 @@ files = st.file_uploader("Excelファイル（.xlsx、複数可）", type=["xlsx
                          key=f"upload_files_{n}",
                          help="1ファイル20MBまで。パスワード付き・マクロ付きのファイルは受け付けません。")
 if not files:
+    st.session_state.pop("upload_review", None)
     st.info("ファイルを選ぶと、様式の判定・チェック結果・変更点がここに表示されます。"
             "記入用の様式は「ダウンロード」画面から取り出せます。", icon=":material/info:")
     st.stop()
@@ -45,8 +46,17 @@ if choice == NEW and not plan_name:
 bases = st.session_state.setdefault(f"upload_text_base_{n}", {})
 edits = {name: edits_from_editor(base, (st.session_state.get(f"ti_{n}_{name}") or {}).get("edited_rows"))
          for name, base in bases.items()}
-review = review_upload(store, [(f.name, f.getvalue()) for f in files], plan_name=plan_name, edits=edits,
-                       today=frame.today(), actor=frame.current_user())
+# A widget's rerun (a toggle, a checkbox) shows the review it already has: it is kept under the
+# files' hashes, the edits, the data version and the reader (kpi.intake.review.review_key).
+sources = [(f.name, f.getvalue()) for f in files]
+asked = dict(plan_name=plan_name, edits=edits, today=frame.today(), actor=frame.current_user(), style=frame.era())
+key = review_key(sources, version=frame.data_version(store), **asked)
+kept = st.session_state.get("upload_review")
+if kept is not None and kept[0] == key:
+    review = kept[1]
+else:
+    review = review_upload(store, sources, **asked)
+    st.session_state["upload_review"] = (key, review)
 
 for f in review.files:
     bases[f.file_name] = f.text_indicators
@@ -111,6 +121,7 @@ if st.button("取り込む", type="primary", disabled=blocker is not None, icon=
     except KpiError as exc:
         frame.show_error(exc)
     else:
+        st.session_state.pop("upload_review", None)
         st.cache_data.clear()
         ids = [str(r.upload_id) for r in results if r.upload_id is not None]
         st.session_state["upload_done"] = (

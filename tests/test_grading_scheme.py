@@ -299,7 +299,10 @@ def test_hierarchy_and_meeting_overview_count_self_grades_on_a_hand_graded_plan(
     h = hierarchy_view(_hand_plan(), rule, as_of_fy=2018, today=TODAY)
     top = [n for n in h.nodes if n.path == ("目標1",)][0]
     assert (top.counts["S"], top.counts["A"], top.counts["B"], top.counts["未評価"]) == (1, 2, 1, 1)
-    slide = _summary(_hand_plan(), rule, 2018, TODAY, "wareki", None)
+    from kpi.rules.assess import assessment, previous_assessment
+    data = _hand_plan()
+    result, assessed = assessment(data, rule, as_of_fy=2018, today=TODAY)
+    slide = _summary(data, result, previous_assessment(data, result, assessed), "wareki", None)
     assert {k: v for k, v in slide.grade_counts.items() if v} == {"S": 1, "A": 2, "B": 1, "未評価": 1}
     assert "計画値・実績" not in [g for g in slide.grades if g.label == "未評価"][0].meaning
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import date
 from pathlib import Path
@@ -12,7 +11,7 @@ import streamlit as st
 
 from kpi.errors import KpiError, Problem, StoreUnavailable
 from kpi.intake.demo import ensure_demo
-from kpi.rules.assess import default_as_of
+from kpi.rules.assess import Assessor, PlanResult, assess_plan, default_as_of
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
@@ -134,13 +133,28 @@ def _load_extras(path: str, version: int, plan_id: int):
     return load_extras(_open_store(path), plan_id)
 
 
+@st.cache_resource(show_spinner="評価しています…", max_entries=64)
+def _assessment(path: str, version: int, plan_id: int, fy: int, day: date) -> PlanResult:
+    return assess_plan(_load_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day)
+
+
+def assessed(ctx: "Context") -> Assessor:
+    """The selected plan's assessment as of a fiscal year: one per (data version, plan, year, day).
+
+    Assessing is the costly part of a page (about 2 ms per item). The result is plain data with
+    no display style in it, so every view of a run, the pack and every session share one frozen
+    PlanResult, and switching 和暦/西暦 only writes the sentences again. A write bumps the data
+    version, so the next run assesses afresh; nothing needs clearing.
+    """
+    path, version, plan_id, day = ctx.store.target, ctx.version, ctx.plan_id, today()
+    return lambda fy: _assessment(path, version, plan_id, fy, day)
+
+
 @st.cache_data(show_spinner="集計しています…", max_entries=128)
 def _view(path: str, version: int, plan_id: int, module: str, name: str, fy: int, style: str, day: date,
-          options: tuple):
-    import importlib
-    fn = getattr(importlib.import_module(module), name)
-    return fn(_load_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
-              style=style, **dict(options))
+          options: tuple, _fn, _assessed: Assessor):
+    return _fn(_load_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
+               style=style, assessed=_assessed, **dict(options))
 
 
 def _options(options: dict) -> tuple:
@@ -148,26 +162,25 @@ def _options(options: dict) -> tuple:
 
 
 def view(ctx: "Context", fn, **options):
-    """fn(data, rule, as_of_fy=, today=, style=, **options) for the selected plan, kept until the data changes.
+    """fn(data, rule, as_of_fy=, today=, style=, assessed=, **options) for the selected plan, kept until the data changes.
 
-    Assessing a plan is the costly part of a page (about 2 ms per item); widgets rerun the
-    page on every click, so the frozen result is cached by the data version (every write,
-    rule changes included, bumps it) and the choices that shaped it.
+    Widgets rerun the page on every click, so the frozen view is cached by the data version and
+    the choices that shaped it (fn is named by its module and name in the key); the assessment it
+    is made from is the shared one (assessed).
     """
     return _view(ctx.store.target, ctx.version, ctx.plan_id, fn.__module__, fn.__name__, ctx.fy, ctx.style,
-                 today(), _options(options))
+                 today(), _options(options), fn, assessed(ctx))
 
 
 @st.cache_data(show_spinner=False, max_entries=128)
-def _store_view(path: str, version: int, module: str, name: str, options: tuple):
-    import importlib
-    return getattr(importlib.import_module(module), name)(_open_store(path), **dict(options))
+def _store_view(path: str, version: int, module: str, name: str, options: tuple, _fn):
+    return _fn(_open_store(path), **dict(options))
 
 
 def store_view(store: Store, fn, **options):
     """fn(store, **options) — a read that does not depend on the chosen plan (the upload list,
     one upload's changes) — kept until the next write, like view()."""
-    return _store_view(store.target, data_version(store), fn.__module__, fn.__name__, _options(options))
+    return _store_view(store.target, data_version(store), fn.__module__, fn.__name__, _options(options), fn)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)

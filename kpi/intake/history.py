@@ -18,7 +18,8 @@ from typing import Any
 from kpi.access.permissions import Actor, decide
 from kpi.errors import KpiError, NotFound, PermissionDenied
 from kpi.intake.layouts import layout_label
-from kpi.store.journal import TABLES, Change, _key_text
+from kpi.store.change_words import describe_plan, key_words
+from kpi.store.journal import TABLES, Change
 from kpi.store.store import RevertResult, Store, UploadMeta, UploadRecord
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
@@ -85,20 +86,14 @@ def describe_entry(e: dict[str, Any]) -> str:
             return f"新規 計画「{name}」"
         if action == "delete":
             return f"削除 計画「{name}」"
-        from kpi.rules.grading import GradingRule
-        from kpi.store.journal import PLAN_FIELD_LABELS
-
-        def shown(k: str, v: Any) -> Any:
-            return GradingRule.from_json(v).name if k == "grading_rule" and v else v
-
-        fields = "、".join(f"{PLAN_FIELD_LABELS.get(k, k)}: {shown(k, (e['old'] or {}).get(k))} → {shown(k, v)}"
-                           for k, v in (e["new"] or {}).items())
+        changed = [describe_plan(k, (e["old"] or {}).get(k), v) for k, v in (e["new"] or {}).items()]
+        fields = "、".join(f.text() for f in changed)
         return f"変更 計画「{name}」（{fields}）"
     if table not in TABLES:
         return f"{action} {table}"
     key = _key_tuple(table, e["key"])
     if action == "delete":
-        return f"削除 {TABLES[table].label or table} {' '.join(_key_text(table, key))}"
+        return " ".join(("削除", TABLES[table].label or table, *key_words(table, key)))
     if action == "insert":
         return Change(table, key, "insert", None, {**e["key"], **(e["new"] or {})}).describe()
     return Change(table, key, "update", e["old"] or {}, e["new"] or {}).describe()

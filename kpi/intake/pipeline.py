@@ -1,8 +1,10 @@
 """An import from file to database, shared by the CLI and the upload page.
 
-prepare() reads, detects, parses and validates a file and computes what would
-change, writing nothing; commit() writes prepared imports that have no errors,
-all of them in one transaction.
+prepare() is the one pipeline: read → detect and parse → apply a person's edits (data:
+kpi.intake.edits.IndicatorEdit) → check against the plans (a PlanContext read once for the
+whole upload: kpi.store.intake_reads) → diff. It writes nothing; commit() writes prepared
+imports that have no errors, all of them in one transaction, reading the stored rows again
+inside it.
 """
 
 from __future__ import annotations
@@ -10,15 +12,19 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any, Iterable, Mapping
 
 from kpi.access.permissions import Actor, write_check
 from kpi.errors import BadWorkbook, ImportRefused, Problem
+from kpi.intake.edits import IndicatorEdit, TextIndicator, apply_indicator_edits, as_edits, text_indicators
 from kpi.intake.layouts import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
 from kpi.intake.validate import check_bounds, cross_file_problems, target_change_problems, validate_batch
 from kpi.sanitize import safe_file_name
+from kpi.store.intake_reads import PlanContext, load_plan_context
 from kpi.store.journal import PLAN_FIELD_LABELS, Batch, ChangeSet
 from kpi.store.store import ApplyResult, Store, UploadMeta
+
+Edits = Iterable[IndicatorEdit | Mapping[str, Any]]
 
 
 @dataclass
@@ -29,6 +35,8 @@ class PreparedImport:
     batch: Batch | None = None
     changes: ChangeSet | None = None
     problems: list[Problem] = field(default_factory=list)
+    text_indicators: tuple[TextIndicator, ...] = ()  # as the file says them, before any edit
+    same_file_before: str | None = None  # '取込番号 12（…）' when a file with these bytes was taken in
 
     @property
     def errors(self) -> list[Problem]:
@@ -49,9 +57,12 @@ class PreparedImport:
 
 def prepare(store: Store, source: bytes | str | Path, file_name: str | None = None, *,
             plan_name: str | None = None, today: date | None = None,
-            edit: Callable[[Batch], None] | None = None, actor: Actor | None = None) -> PreparedImport:
-    """edit(batch), when given, changes the parsed rows before they are checked (the upload page's
-    corrections of indicators read from 成果指標 text); its problems land in batch.problems.
+            edits: Edits = (), actor: Actor | None = None,
+            context: PlanContext | None = None) -> PreparedImport:
+    """edits (kpi.intake.edits.IndicatorEdit, or their plain form), when given, change the parsed
+    rows before they are checked (the upload page's corrections of indicators read from 成果指標
+    text); their mistakes land in the problems. context: what the plans hold, read once for all
+    files of one upload (prepare_many); without it this file reads its own.
 
     actor is who uploads (the upload page passes the signed-in user); None stands for a trusted
     local administrator (the CLI, the demo loader), as in commit(). It decides whether the
@@ -65,36 +76,31 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         layout = detect_layout(wb)
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
-        if edit is not None:
-            edit(batch)
     except BadWorkbook as exc:
         prep.problems.append(Problem("error", exc.message, file=name, hint=exc.hint, code="bad_file"))
         return prep
-    plans = store.plans()
-    fed = {r[0] for r in store.query("SELECT DISTINCT plan_id FROM uploads WHERE layout = ?", [layout.key])}
-    items: dict[int, set[str]] = {}
-
-    def items_of(plan_id: int) -> set[str]:
-        if plan_id not in items:
-            items[plan_id] = {r[0] for r in store.query("SELECT item_no FROM items WHERE plan_id = ?", [plan_id])}
-        return items[plan_id]
-
-    resolve_plan_name(batch, plans, items_of, name, chosen=plan_name is not None, fed=fed)
+    prep.text_indicators = text_indicators(batch)  # the page's editor always starts from what the file says
+    edits = as_edits(edits)
+    if edits:
+        apply_indicator_edits(batch, edits)
+    ctx = context or load_plan_context(store)
+    prep.same_file_before = ctx.same_file_before(prep.sha256)
+    resolve_plan_name(batch, ctx.plans, ctx.item_nos, name, chosen=plan_name is not None, fed=ctx.fed(layout.key))
     if not batch.errors:
-        _plan_settings_policy(batch, store, actor)
+        _plan_settings_policy(batch, ctx, actor)
     check_bounds(batch, wb)
     if not batch.errors:
-        validate_batch(batch, store, today)
+        validate_batch(batch, ctx, today)
     prep.batch = batch
     prep.problems = list(batch.problems)
     if not batch.errors:
-        prep.changes = store.diff(batch)
+        prep.changes = store.diff(batch, ctx)
         prep.problems += target_change_problems(batch, prep.changes)
         prep.problems += rule_change_problems(batch, prep.changes)
     return prep
 
 
-def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> None:
+def _plan_settings_policy(batch: Batch, ctx: PlanContext, actor: Actor | None) -> None:
     """What a file may say about an existing plan's settings.
 
     A file carries settings (the template's 計画 sheet: 評価方式, 階層名, 自治体 …), and the blank
@@ -107,19 +113,19 @@ def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> No
     """
     if not batch.plan:
         return
-    plan = store.plan_by_name(batch.plan_name)
+    plan = ctx.plan_named(batch.plan_name)
     if plan is None:
         return
     text = batch.plan.get("grading_rule")
     if text is not None:
         from kpi.rules.rule_form import check_rule
         file_rule, _problems = check_rule(text)
-        stored = store.rule(plan.plan_id)
+        stored = ctx.rule(plan.plan_id)
         if file_rule is not None and file_rule == stored and not stored.notice:
             del batch.plan["grading_rule"]
     if actor is None or (actor.is_admin and not actor.public_only):
         return
-    changed = [f for f in store.diff(Batch(batch.plan_name, plan=dict(batch.plan))).plan_changes]
+    changed = [f for f in ctx.store.diff(Batch(batch.plan_name, plan=dict(batch.plan)), ctx).plan_changes]
     if not changed:
         return
     for f in changed:
@@ -128,7 +134,7 @@ def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> No
     labels = "、".join(PLAN_FIELD_LABELS.get(f, f) for f in changed)
     rule_note = ""
     if "grading_rule" in changed:
-        rule_note = f"この計画の評価方式「{store.rule(plan.plan_id).name}」のまま取り込みます。"
+        rule_note = f"この計画の評価方式「{ctx.rule(plan.plan_id).name}」のまま取り込みます。"
     batch.problems.append(Problem(
         "warning", f"ファイルにある計画の設定（{labels}）は反映しません。{rule_note}"
                    f"計画の設定を変えられるのは管理者だけです",
@@ -152,10 +158,13 @@ def rule_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
 
 
 def prepare_many(store: Store, sources: list[tuple[str, bytes | str | Path]], *, plan_name: str | None = None,
-                 today: date | None = None, edits: dict[str, Callable[[Batch], None]] | None = None,
+                 today: date | None = None, edits: Mapping[str, Edits] | None = None,
                  actor: Actor | None = None) -> list[PreparedImport]:
-    """prepare() for every file of one upload, then the checks across them (the same value twice)."""
-    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edit=(edits or {}).get(name), actor=actor)
+    """prepare() for every file of one upload against one PlanContext, then the checks across
+    them (the same value twice). edits: per file name, that file's edits."""
+    ctx = load_plan_context(store)
+    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edits=(edits or {}).get(name, ()),
+                     actor=actor, context=ctx)
              for name, src in sources]
     by_file = {prep.file_name: prep for prep in preps}
     for p in cross_file_problems([prep.batch for prep in preps if prep.batch is not None]):

@@ -36,6 +36,7 @@ from kpi.rules.model import Indicator, Item, PlanData, YearValue
 from kpi.rules.numbers import format_number
 from kpi.sanitize import safe_file_name
 from kpi.store.store import Store
+from kpi.vocabulary import YEAR, direction_label
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REFERENCE_ITEMS, REFERENCE_INDICATORS = "取組（参考）", "指標（参考）"
@@ -78,7 +79,7 @@ def _departments_text(item: Item) -> str | None:
 def _direction_text(ind: Indicator) -> str | None:
     if ind.direction_source not in ("sheet", "manual"):
         return None  # inferred again from the same numbers on the way back
-    return "低いほど良い" if ind.direction == "lower" else "高いほど良い"
+    return direction_label(ind.direction)
 
 
 def _year(ind: Indicator, fy: int) -> YearValue:
@@ -149,8 +150,8 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     if dv is not None:
         ws.add_data_validation(dv)
     for it in items:
-        ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == "年度"), None)
-        r = xlsx.append(ws, [it.item_no, format_fiscal_year(fiscal_year), "年度", ev.grade if ev else None,
+        ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == YEAR), None)
+        r = xlsx.append(ws, [it.item_no, format_fiscal_year(fiscal_year), YEAR, ev.grade if ev else None,
                              ev.status_text if ev else None, ev.issues_text if ev else None])
         for h in ("評価", "取組の状況", "課題・今後の方針"):
             xlsx.open_cell(ws.cell(row=r, column=col[h]))

@@ -24,6 +24,7 @@ from kpi.rules.departments import format_departments
 from kpi.rules.numbers import plain
 from kpi.store.store import Store
 from kpi.views.table import Table
+from kpi.vocabulary import STAGES
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "values": ("plan", "item_no", "item_title", "departments", "indicator", "unit", "direction", "cumulative",
@@ -40,7 +41,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "notes": ("plan", "section", "seq", "period_text", "fiscal_year", "title", "body"),
 }
 RATE_DECIMALS = 3  # 1152 ÷ 1090 → 1.057, as shown on the page (105.7%)
-STAGE_ORDER = {"上半期": 0, "年度": 1, "中間": 2, "計画期間": 3}
+STAGE_ORDER = {stage: i for i, stage in enumerate(STAGES)}
 
 
 def _bool(v: bool | None) -> str:

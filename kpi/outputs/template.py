@@ -18,7 +18,7 @@ from kpi.intake.layouts.canonical import (
 )
 from kpi.outputs import xlsx
 from kpi.rules.grading import PRESETS
-from kpi.rules.model import STAGES
+from kpi.vocabulary import DIRECTION_LABELS, STAGES
 
 HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("このブックについて", "計画の進捗を1行ずつ記入する標準様式です。黄色の欄に記入します。ほかのセルは、書いても読み込まれないため保護してあります（パスワードなし）。"
@@ -45,8 +45,8 @@ def header_row(sheet_name: str) -> list[str]:
 
 
 # Drop-down lists of the template: sheet → (column, choices, message when something else is typed)
-_LISTS = {SHEET_EVALS: ("段階", STAGES, "上半期・年度・中間・計画期間 から選んでください"),
-          SHEET_INDICATORS: ("方向", ("高いほど良い", "低いほど良い"), None)}
+_LISTS = {SHEET_EVALS: ("段階", STAGES, f"{'・'.join(STAGES)} から選んでください"),
+          SHEET_INDICATORS: ("方向", tuple(DIRECTION_LABELS.values()), None)}
 
 
 def template_workbook(*, plan_name: str = "", municipality: str = "", start_fy: int | None = None,

@@ -15,6 +15,7 @@ from functools import lru_cache
 from typing import Literal, Sequence
 
 from kpi.rules.rates import Direction
+from kpi.vocabulary import direction_label
 
 Source = Literal["sheet", "manual", "inferred", "default"]
 
@@ -54,12 +55,12 @@ def infer_direction(*, baseline: float | None = None, final_target: float | None
                     explicit_source: Source = "sheet") -> DirectionDecision:
     if explicit is not None:
         who = "担当者が指定" if explicit_source == "manual" else "シートに記載"
-        return DirectionDecision(explicit, explicit_source, f"{who}: {_label(explicit)}")
+        return DirectionDecision(explicit, explicit_source, f"{who}: {direction_label(explicit)}")
     if baseline is not None and final_target is not None and final_target != baseline:
         d: Direction = "lower" if final_target < baseline else "higher"
         return DirectionDecision(d, "inferred",
                                  f"最終目標（{_n(final_target)}）が基準値（{_n(baseline)}）より"
-                                 f"{'低い' if d == 'lower' else '高い'}ため「{_label(d)}」と判断")
+                                 f"{'低い' if d == 'lower' else '高い'}ため「{direction_label(d)}」と判断")
     targets = sorted(yearly_targets)
     if final_target is not None and targets:
         # The final target beyond every yearly target (家庭系プラスチックごみの焼却量: 5.8 a year, 5.5 at the end).
@@ -68,24 +69,24 @@ def infer_direction(*, baseline: float | None = None, final_target: float | None
             d = "lower" if final_target < values[0] else "higher"
             return DirectionDecision(d, "inferred",
                                      f"最終目標（{_n(final_target)}）が年度の計画値（{_range(values)}）より"
-                                     f"{'低い' if d == 'lower' else '高い'}ため「{_label(d)}」と判断")
+                                     f"{'低い' if d == 'lower' else '高い'}ため「{direction_label(d)}」と判断")
     if baseline is not None and targets and targets[-1][1] != baseline:
         last = targets[-1][1]
         d = "lower" if last < baseline else "higher"
         return DirectionDecision(d, "inferred",
                                  f"{targets[-1][0]}年度の計画値（{_n(last)}）が基準値（{_n(baseline)}）より"
-                                 f"{'低い' if d == 'lower' else '高い'}ため「{_label(d)}」と判断")
+                                 f"{'低い' if d == 'lower' else '高い'}ため「{direction_label(d)}」と判断")
     if len(targets) >= 2 and targets[0][1] != targets[-1][1]:
         d = "lower" if targets[-1][1] < targets[0][1] else "higher"
-        return DirectionDecision(d, "inferred", f"計画値が年度ごとに{'減って' if d == 'lower' else '増えて'}いるため「{_label(d)}」と判断")
+        return DirectionDecision(d, "inferred", f"計画値が年度ごとに{'減って' if d == 'lower' else '増えて'}いるため「{direction_label(d)}」と判断")
     for w in LOWER_WORDS:
         if w in _head_noun(name) or w in _head_noun(target_text):
-            return DirectionDecision("lower", "inferred", f"指標名・目標に「{w}」とあるため「{_label('lower')}」と判断")
+            return DirectionDecision("lower", "inferred", f"指標名・目標に「{w}」とあるため「{direction_label('lower')}」と判断")
     return DirectionDecision("higher", "default", NO_EVIDENCE)
 
 
 # What a default direction says: nothing in the numbers or the name decided it.
-NO_EVIDENCE = "判断材料がないため「高いほど良い」とみなしました（設定で変更できます）"
+NO_EVIDENCE = f"判断材料がないため「{direction_label('higher')}」とみなしました（設定で変更できます）"
 
 
 def _range(values: Sequence[float]) -> str:
@@ -106,10 +107,6 @@ def _head_noun(text: str, tail: int = 8) -> str:
     s = unicodedata.normalize("NFKC", text or "")
     s = _BRACKETS.sub("", s).strip()
     return s[-tail:]
-
-
-def _label(d: Direction) -> str:
-    return "低いほど良い" if d == "lower" else "高いほど良い"
 
 
 def _n(v: float) -> str:

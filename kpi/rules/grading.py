@@ -4,7 +4,8 @@ Cities grade differently: A/B/C, S–D, ◎○△×, 順調/おおむね順調/�
 against the target (達成率), against progress from the baseline (進捗率), or
 against the baseline itself (改善/横ばい/悪化); some only ever by hand. So the
 labels, thresholds and the measure belong to the plan (stored as JSON) and
-every grade carries the sentence that explains it.
+every grade carries what explains it: the code of why and the numbers, made into a
+sentence (describe_grade) when the grade is shown.
 """
 
 from __future__ import annotations
@@ -13,14 +14,14 @@ import json
 import math
 from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
-from typing import Iterable, Literal, Sequence
+from typing import Literal, Sequence
 
 from kpi.rules.numbers import format_number, format_percent
 from kpi.rules.rates import Direction, Rate, achievement_rate, change_from_baseline, progress_rate
+from kpi.vocabulary import (UNGRADED, UNGRADED_HAND_HEADLINE, UNGRADED_HAND_MEANING, UNGRADED_HEADLINE,
+                            UNGRADED_MEANING, UNGRADED_STATES)
 
 Measure = Literal["achievement", "progress", "baseline", "manual"]
-
-UNGRADED_LABEL = "未評価"  # shown where an item or indicator has no automatic grade
 
 MEASURE_LABELS: dict[str, str] = {
     "achievement": "達成率（実績 ÷ 計画）",
@@ -83,7 +84,7 @@ class GradingRule:
     default_label: str = "C"
     default_meaning: str = "努力を要する"
     # States a person may record that are not grades and are never ranked.
-    ungraded: tuple[str, ...] = ("完了", "未着手", "評価困難", "評価対象外")
+    ungraded: tuple[str, ...] = UNGRADED_STATES
     # An automatic grade or a self-grade worse than this marks the item as lagging.
     lagging_below: str = "B"
     # 上半期 entries that mean "behind schedule".
@@ -507,15 +508,50 @@ def match_self_label(rule: GradingRule, text: str | None) -> str | None:
 
 
 @dataclass(frozen=True)
+class Unjudged:
+    """A label of a mixed rule passed over because its measure's value could not be computed:
+    `why` is a GRADE_WHYS code when there is no rate at all (no_target, no_goal, no_target_set),
+    else `rate` holds the rate and the code of why it has no value."""
+
+    label: str
+    measure: str
+    why: str = ""
+    rate: Rate | None = None
+
+    @property
+    def cause(self) -> str:
+        """Why the value is missing, as a sentence: 'この年度の計画値がない…' or the rate's reason."""
+        if self.rate is not None:
+            return self.rate.reason
+        return GRADE_WHYS.get(self.why) or self.why
+
+
+@dataclass(frozen=True)
 class Grade:
+    """A grade as data: the label, the code of why (`why`) and the numbers behind it.
+
+    describe_grade() (and the `reason` property) makes the sentence a manager can repeat from
+    these, when the grade is shown: '達成率 83.3%（55 ÷ 66 = 83.3%）が B の基準（80%以上）を満たすため B'.
+    """
+
     label: str | None  # None when not graded
-    reason: str  # a sentence a manager can repeat
+    why: str = "band"  # a key of GRADE_WHYS
     rate: Rate | None = None  # the value that decided (its name and formula name the measure)
     status: Literal["graded", "ungraded"] = "graded"
+    band: Band | None = None  # "band": the band met; "below": the last band, missed
+    measure: str = "achievement"  # the rule's measure (a band without its own measure is read on it)
+    indicator: str = ""  # an item's grade ("one", "worst"): the indicator that decided it
+    basis: "Grade | None" = None  # … and that indicator's own grade
+    named: tuple[tuple[str, "Grade"], ...] = ()  # "worst"/"average": the graded indicators; "none_gradable": every one
     # Ungraded: the plan's name for why (評価なし, −), or None (shown as 未評価).
     state: str | None = None
     # Ungraded: which STATE_CONDITIONS condition applied ('' when none of them).
     condition: str = ""
+    # A mixed rule: the labels above the decision that could not be judged (and why).
+    unjudged: tuple[Unjudged, ...] = ()
+    # "average": the points of each computed label, best first, and how the mean was rounded.
+    scale: tuple[tuple[str, int], ...] = ()
+    rounding: str = "half_up"
 
     @property
     def graded(self) -> bool:
@@ -524,55 +560,137 @@ class Grade:
     @property
     def shown(self) -> str:
         """What a table shows: the grade, the plan's name for the ungraded state, or 未評価."""
-        return self.label or self.state or UNGRADED_LABEL
+        return self.label or self.state or UNGRADED
 
     @property
     def formula(self) -> str:
         return self.rate.formula if self.rate is not None else ""
 
+    @property
+    def reason(self) -> str:
+        return describe_grade(self)
 
-def _ungraded(rule: GradingRule, reason: str, condition: str, rate: Rate | None = None) -> Grade:
-    return Grade(None, reason, rate, "ungraded", rule.state_for(condition), condition)
+
+# Why a grade is what it is, each code with its fixed sentence (None: made from the grade's numbers).
+GRADE_WHYS: dict[str, str | None] = {
+    "band": None,  # the rate meets a band's threshold
+    "below": None,  # the rate misses the last band: the scheme's last label
+    "default_only": None,  # a scheme without bands: always its last label
+    "no_rate": None,  # the rate cannot be computed
+    "manual": "この計画は自動評価を行いません（手動評価のみ）",
+    "no_target": "この年度の計画値がないため評価しません",
+    "no_goal": "目標値がないため評価しません",
+    "no_target_set": "目標が設定されていないため評価しません",
+    "no_indicators": "数値目標のある指標がないため評価しません",
+    "no_year_target": "この年度の計画値がある指標がないため評価しません",
+    "none_gradable": None,  # an item none of whose indicators could be graded
+    "one": None,  # an item graded by its one graded indicator
+    "worst": None,  # an item graded by the worst of its indicators
+    "no_measure": None,  # a mixed rule: no label's value can be computed
+    "unjudged_below": None,  # a mixed rule: the computed labels missed, an unjudged one might have held
+    "item_manual": "この計画では取組の評価を担当課が付けます（指標の評価から自動では決めません）",
+    "average": None,  # an item graded by the mean of its indicators' points
+}
+
+
+def _plain(reason: str) -> str:
+    """A reason in the plain form that goes before ため: '基準値がありません' → '基準値がない'."""
+    reason = reason.rstrip("。").removesuffix("ため評価しません")
+    for polite, plain in (("がありません", "がない"), ("されていません", "されていない"), ("出せません", "出せない"),
+                          ("できません", "できない")):
+        if reason.endswith(polite):
+            return reason[: -len(polite)] + plain
+    return reason
+
+
+def _unjudged_text(unjudged: Sequence[Unjudged]) -> str:
+    return "、".join(f"{u.label}（{MEASURE_NAMES.get(u.measure, u.measure)}）は{_plain(u.cause)}" for u in unjudged)
+
+
+def describe_grade(grade: Grade) -> str:
+    """The sentence that explains a grade (no fiscal year in it, so the same in every display style)."""
+    why = grade.why
+    fixed = GRADE_WHYS.get(why)
+    if fixed is not None:
+        return fixed
+    rate = grade.rate
+    if why == "no_rate" and rate is not None:
+        return f"{rate.name}を算出できないため評価しません（{rate.reason}）"
+    if why in ("band", "below", "default_only", "unjudged_below") and rate is not None:
+        shown = f"{rate.name} {format_percent(rate.value)}（{rate.computation}）"
+        if why == "default_only" or grade.band is None:
+            return f"{shown}のため {grade.label}"
+        threshold = condition_text(grade.band, grade.measure)
+        if why == "band":
+            note = f"（{_unjudged_text(grade.unjudged)}ため判定せず）" if grade.unjudged else ""
+            return f"{shown}が {grade.band.label} の基準（{threshold}）を満たすため {grade.label}{note}"
+        if why == "unjudged_below":
+            return (f"{shown}は {grade.band.label} の基準（{threshold}）に届きませんが、"
+                    f"{_unjudged_text(grade.unjudged)}ため判定できず、評価しません")
+        return f"{shown}が {grade.band.label} の基準（{threshold}）に届かないため {grade.label}"
+    if why == "no_measure":
+        causes = "、".join(dict.fromkeys(u.cause for u in grade.unjudged))
+        return f"どの区分の値も算出できないため評価しません（{causes}）"
+    if why == "none_gradable":
+        reasons = "、".join(f"{n}: {describe_grade(g)}" for n, g in grade.named)
+        return f"評価できる指標がありません（{reasons}）"
+    if why in ("one", "worst") and grade.basis is not None:
+        basis = f"{grade.indicator}: {describe_grade(grade.basis)}"
+        if why == "one":
+            return basis
+        others = "、".join(f"{n} {g.label}" for n, g in grade.named)
+        return f"指標のうち最も低い評価を取組の評価とします（{others}）。{basis}"
+    if why == "average" and grade.scale:
+        pts = dict(grade.scale)
+        total = sum(pts.get(g.label or "", 0) for _n, g in grade.named)
+        count = len(grade.named)
+        scale = "・".join(f"{l}={v}" for l, v in grade.scale)
+        each = "、".join(f"{n} {g.label}（{pts.get(g.label or '', 0)}点）" for n, g in grade.named)
+        return (f"指標の評価の点数（{scale}）の平均 {format_number(total)} ÷ {count} = "
+                f"{format_number(round(total / count, 2))} を{ROUNDINGS.get(grade.rounding, '四捨五入')}して "
+                f"{pts.get(grade.label or '', 0)}点のため {grade.label}（{each}）")
+    return why  # a code this module does not know reads as itself
+
+
+def _ungraded(rule: GradingRule | None, why: str, condition: str = "", rate: Rate | None = None, **data) -> Grade:
+    state = rule.state_for(condition) if rule is not None and condition else None
+    return Grade(None, why, rate, "ungraded", state=state, condition=condition, **data)
 
 
 def _rate_condition(rate: Rate) -> str:
-    return "no_actual" if rate.reason == "実績が報告されていません" else "not_measurable"
+    return "no_actual" if rate.missing == "no_actual" else "not_measurable"
 
 
 def grade_rate(rule: GradingRule, rate: Rate) -> Grade:
     """Place a computed rate in the rule's bands (one measure for all of them)."""
     if rule.measure == "manual":
-        return Grade(None, "この計画は自動評価を行いません（手動評価のみ）", rate, "ungraded")
+        return _ungraded(None, "manual", rate=rate)
     if rate.value is None:
-        return _ungraded(rule, f"{rate.name}を算出できないため評価しません（{rate.reason}）", _rate_condition(rate), rate)
-    shown = f"{rate.name} {format_percent(rate.value)}（{rate.computation}）"
+        return _ungraded(rule, "no_rate", _rate_condition(rate), rate)
     bands = rule.computed_bands
     for band in bands:
         if band.holds(rate.value):
-            return Grade(band.label, f"{shown}が {band.label} の基準（{condition_text(band, rule.measure)}）を満たすため {band.label}", rate)
-    last = bands[-1] if bands else None
-    if last is None:
-        return Grade(rule.default_label, f"{shown}のため {rule.default_label}", rate)
-    return Grade(rule.default_label,
-                 f"{shown}が {last.label} の基準（{condition_text(last, rule.measure)}）に届かないため {rule.default_label}",
-                 rate)
+            return Grade(band.label, "band", rate, band=band, measure=rule.measure)
+    if not bands:
+        return Grade(rule.default_label, "default_only", rate, measure=rule.measure)
+    return Grade(rule.default_label, "below", rate, band=bands[-1], measure=rule.measure)
 
 
 def _measure_rate(measure: str, *, actual: float | None, target: float | None, direction: Direction,
                   baseline: float | None, final_target: float | None) -> tuple[Rate | None, str]:
-    """The value one measure needs, or None and why not (the sentences of version 1)."""
+    """The value one measure needs, or None and the code of why not (the reasons of version 1)."""
     if measure == "achievement":
         if target is None:
-            return None, "この年度の計画値がないため評価しません"
+            return None, "no_target"
         return achievement_rate(actual, target, direction), ""
     if measure == "progress":
         goal, label = (final_target, "最終目標") if final_target is not None else (target, "計画値")
         if goal is None:
-            return None, "目標値がないため評価しません"
+            return None, "no_goal"
         return progress_rate(actual, baseline, goal, label), ""
     # baseline comparison: no target needed, but an indicator with no target at all stays ungraded
     if target is None and final_target is None:
-        return None, "目標が設定されていないため評価しません"
+        return None, "no_target_set"
     return change_from_baseline(actual, baseline, direction), ""
 
 
@@ -581,7 +699,7 @@ def grade_indicator_year(rule: GradingRule, *, actual: float | None, target: flo
                          final_target: float | None = None) -> Grade:
     """The automatic grade of one indicator in one fiscal year."""
     if rule.measure == "manual":
-        return Grade(None, "この計画は自動評価を行いません（手動評価のみ）", None, "ungraded")
+        return _ungraded(None, "manual")
     values = dict(actual=actual, target=target, direction=direction, baseline=baseline, final_target=final_target)
     if not rule.mixed:
         rate, why = _measure_rate(rule.measures[0], **values)
@@ -591,21 +709,11 @@ def grade_indicator_year(rule: GradingRule, *, actual: float | None, target: flo
     return _grade_mixed(rule, values)
 
 
-def _plain(reason: str) -> str:
-    """A Rate's reason in the plain form that goes before ため: '基準値がありません' → '基準値がない'."""
-    reason = reason.rstrip("。")
-    for polite, plain in (("がありません", "がない"), ("されていません", "されていない"), ("出せません", "出せない"),
-                          ("できません", "できない")):
-        if reason.endswith(polite):
-            return reason[: -len(polite)] + plain
-    return reason
-
-
 def _grade_mixed(rule: GradingRule, values: dict) -> Grade:
     """Each label on its own measure, checked top-down; a label whose value cannot be computed is
     passed over (and said so), and when no label's value can be computed the indicator is ungraded."""
     rates: dict[str, tuple[Rate | None, str]] = {}
-    passed: list[str] = []
+    passed: list[Unjudged] = []
     last: tuple[Band, Rate] | None = None
     for band in rule.computed_bands:
         m = band.measure_of(rule.measure)
@@ -613,33 +721,25 @@ def _grade_mixed(rule: GradingRule, values: dict) -> Grade:
             rates[m] = _measure_rate(m, **values)
         rate, why = rates[m]
         if rate is None or rate.value is None:
-            passed.append(f"{band.label}（{MEASURE_NAMES[m]}）は{_plain(why.removesuffix('ため評価しません') if rate is None else rate.reason)}")
+            passed.append(Unjudged(band.label, m, why, rate))
             continue
-        shown = f"{rate.name} {format_percent(rate.value)}（{rate.computation}）"
-        note = f"（{'、'.join(passed)}ため判定せず）" if passed else ""
         if band.holds(rate.value):
-            return Grade(band.label, f"{shown}が {band.label} の基準（{condition_text(band, rule.measure)}）を満たすため {band.label}{note}", rate)
+            return Grade(band.label, "band", rate, band=band, measure=rule.measure, unjudged=tuple(passed))
         last = (band, rate)
     if last is None:
-        whys = [why if r is None else r.reason for r, why in rates.values()]
-        fails = [r for r, _w in rates.values()]
-        if all(r is None for r in fails):
+        if all(r is None for r, _w in rates.values()):
             condition = "no_target"
         elif values["actual"] is None:
             condition = "no_actual"
         else:
             condition = "not_measurable"
-        return _ungraded(rule, f"どの区分の値も算出できないため評価しません（{'、'.join(dict.fromkeys(whys))}）", condition)
+        return _ungraded(rule, "no_measure", condition, unjudged=tuple(passed))
     band, rate = last
-    shown = f"{rate.name} {format_percent(rate.value)}（{rate.computation}）"
     if passed:
         # それ以外 means 'none of the above'; a label left unjudged may have held, so no grade.
-        return _ungraded(rule, f"{shown}は {band.label} の基準（{condition_text(band, rule.measure)}）に届きませんが、"
-                               f"{'、'.join(passed)}ため判定できず、評価しません",
-                         "no_actual" if values["actual"] is None else "not_measurable", rate)
-    return Grade(rule.default_label,
-                 f"{shown}が {band.label} の基準（{condition_text(band, rule.measure)}）に届かないため {rule.default_label}",
-                 rate)
+        return _ungraded(rule, "unjudged_below", "no_actual" if values["actual"] is None else "not_measurable", rate,
+                         band=band, measure=rule.measure, unjudged=tuple(passed))
+    return Grade(rule.default_label, "below", rate, band=band, measure=rule.measure)
 
 
 def worst_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
@@ -647,18 +747,15 @@ def worst_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
     graded = [(n, g) for n, g in named if g.graded and rule.rank(g.label) is not None]
     if not graded:
         if not named:
-            return Grade(None, "数値目標のある指標がないため評価しません", None, "ungraded")
-        reasons = "、".join(f"{n}: {g.reason}" for n, g in named)
+            return _ungraded(None, "no_indicators")
         # every indicator in the same named state (評価なし, −): the item is too
         conditions = {g.condition for _n, g in named}
         condition = conditions.pop() if len(conditions) == 1 else ""
-        return Grade(None, f"評価できる指標がありません（{reasons}）", None, "ungraded", rule.state_for(condition), condition)
+        return _ungraded(rule, "none_gradable", condition, named=tuple(named))
     name, worst = max(graded, key=lambda ng: rule.rank(ng[1].label))
     if len(graded) == 1:
-        return Grade(worst.label, f"{name}: {worst.reason}", worst.rate)
-    others = "、".join(f"{n} {g.label}" for n, g in graded)
-    return Grade(worst.label, f"指標のうち最も低い評価を取組の評価とします（{others}）。{name}: {worst.reason}", worst.rate)
-
+        return Grade(worst.label, "one", worst.rate, indicator=name, basis=worst)
+    return Grade(worst.label, "worst", worst.rate, indicator=name, basis=worst, named=tuple(graded))
 
 def _round(x: float, how: str) -> int:
     eps = 1e-9  # 2.5 from (3 + 2) / 2 is exact, but 7 / 3 * 3 is not
@@ -678,21 +775,17 @@ def points(rule: GradingRule) -> dict[str, int]:
 def item_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
     """An item's grade from its indicators' grades, as the plan says (GradingRule.item_grade)."""
     if rule.item_grade == "manual":
-        return Grade(None, "この計画では取組の評価を担当課が付けます（指標の評価から自動では決めません）", None, "ungraded")
+        return _ungraded(None, "item_manual")
     if rule.item_grade != "average":
         return worst_grade(rule, named)
     pts = points(rule)
     graded = [(n, g) for n, g in named if g.graded and g.label in pts]
     if len(graded) <= 1:
         return worst_grade(rule, named)
-    total = sum(pts[g.label] for _n, g in graded)
-    mean = total / len(graded)
+    mean = sum(pts[g.label] for _n, g in graded) / len(graded)
     p = min(max(_round(mean, rule.rounding), 1), len(pts))
     label = next(l for l, v in pts.items() if v == p)
-    scale = "・".join(f"{l}={v}" for l, v in pts.items())
-    each = "、".join(f"{n} {g.label}（{pts[g.label]}点）" for n, g in graded)
-    return Grade(label, f"指標の評価の点数（{scale}）の平均 {format_number(total)} ÷ {len(graded)} = "
-                        f"{format_number(round(mean, 2))} を{ROUNDINGS.get(rule.rounding, '四捨五入')}して {p}点のため {label}（{each}）")
+    return Grade(label, "average", named=tuple(graded), scale=tuple(pts.items()), rounding=rule.rounding)
 
 
 def summary_labels(rule: GradingRule) -> tuple[str, ...]:
@@ -701,15 +794,16 @@ def summary_labels(rule: GradingRule) -> tuple[str, ...]:
     the grades and 未評価, as before."""
     out = list(rule.labels)
     states = [l for _c, l in rule.auto_states] + (list(rule.ungraded) if rule.hand_graded else [])
-    out += [l for l in states if l not in out and l != UNGRADED_LABEL]
-    return tuple(out) + (UNGRADED_LABEL,)
+    out += [l for l in states if l not in out and l != UNGRADED]
+    return tuple(out) + (UNGRADED,)
 
 
-def ungraded_meaning(rule: GradingRule) -> str:
-    """What 未評価 means on this plan, for the tiles and tables that count it."""
+def ungraded_meaning(rule: GradingRule, *, short: bool = False) -> str:
+    """What 未評価 means on this plan: the headline for the tiles and tables that count it, or
+    (short) the meaning beside the grades' own meanings."""
     if rule.hand_graded:
-        return "担当課の評価（自己評価）がまだ記入されていない取組"
-    return "計画値・実績がなく自動評価できない取組"
+        return UNGRADED_HAND_MEANING if short else UNGRADED_HAND_HEADLINE
+    return UNGRADED_MEANING if short else UNGRADED_HEADLINE
 
 
 def counted_label(rule: GradingRule, auto: Grade | None, self_grade: str | None) -> str:
@@ -720,43 +814,57 @@ def counted_label(rule: GradingRule, auto: Grade | None, self_grade: str | None)
     if sg and (sg in rule.hand_only_labels or (rule.hand_graded and sg in rule.self_grade_labels)):
         return sg
     if rule.hand_graded:
-        return UNGRADED_LABEL  # nobody has graded it yet (ungraded_meaning says so)
+        return UNGRADED  # nobody has graded it yet (ungraded_meaning says so)
     if auto is not None and auto.graded:
-        return auto.label or UNGRADED_LABEL
+        return auto.label or UNGRADED
     if auto is not None and auto.state:
         return auto.state
-    return UNGRADED_LABEL
+    return UNGRADED
 
 
 @dataclass(frozen=True)
 class GradeGap:
+    """How a self-grade compares with the automatic grade, as data (describe_gap says it in words)."""
+
     steps: int | None  # >0: the self-grade is kinder than the automatic grade
-    text: str
+    why: str = "no_self"  # no_self / no_auto / unknown / same / kinder / stricter
+    self_grade: str = ""
+    auto_label: str = ""
+    labels: tuple[str, ...] = ()  # the scheme's labels, for a self-grade that is not one of them
 
     @property
     def differs(self) -> bool:
         return bool(self.steps)
 
+    @property
+    def text(self) -> str:
+        return describe_gap(self)
+
+
+def describe_gap(gap: GradeGap) -> str:
+    s, a = gap.self_grade, gap.auto_label
+    if gap.why == "no_auto":
+        return f"自己評価 {s}（自動評価なし）"
+    if gap.why == "unknown":
+        return f"自己評価「{s}」は評価区分（{'・'.join(gap.labels)}）にありません"
+    if gap.why == "same":
+        return f"自己評価 {s} と自動評価 {a} は一致"
+    if gap.why == "kinder":
+        return f"自己評価 {s} は自動評価 {a} より{gap.steps}段階高い（甘め）"
+    if gap.why == "stricter":
+        return f"自己評価 {s} は自動評価 {a} より{-(gap.steps or 0)}段階低い（厳しめ）"
+    return "自己評価がありません"
+
 
 def grade_gap(rule: GradingRule, self_grade: str | None, auto: Grade | None) -> GradeGap:
     if not self_grade:
-        return GradeGap(None, "自己評価がありません")
+        return GradeGap(None, "no_self")
     if auto is None or not auto.graded:
-        return GradeGap(None, f"自己評価 {self_grade}（自動評価なし）")
+        return GradeGap(None, "no_auto", self_grade)
     s = rule.rank(self_grade)
     a = rule.rank(auto.label)
     if s is None:
-        return GradeGap(None, f"自己評価「{self_grade}」は評価区分（{'・'.join(rule.labels)}）にありません")
+        return GradeGap(None, "unknown", self_grade, auto.label or "", rule.labels)
     steps = a - s
-    if steps == 0:
-        return GradeGap(0, f"自己評価 {self_grade} と自動評価 {auto.label} は一致")
-    if steps > 0:
-        return GradeGap(steps, f"自己評価 {self_grade} は自動評価 {auto.label} より{steps}段階高い（甘め）")
-    return GradeGap(steps, f"自己評価 {self_grade} は自動評価 {auto.label} より{-steps}段階低い（厳しめ）")
-
-
-def with_thresholds(rule: GradingRule, thresholds: Iterable[float]) -> GradingRule:
-    """The same scheme with new lower bounds, best band first (used by the settings preview)."""
-    ts = list(thresholds)
-    bands = tuple(replace(b, min_rate=t) for b, t in zip(rule.bands, ts))
-    return replace(rule, bands=bands)
+    why = "same" if steps == 0 else "kinder" if steps > 0 else "stricter"
+    return GradeGap(steps, why, self_grade, auto.label or "")

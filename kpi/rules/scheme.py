@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from kpi.rules.grading import (ITEM_GRADES, MEASURE_NAMES, ROUNDINGS, STATE_CONDITIONS, GradingRule, condition_text,
                                points)
+from kpi.vocabulary import UNGRADED
 
 FORMULAS: dict[str, str] = {
     "achievement": "達成率 = 実績 ÷ 計画（低いほど良い指標は 計画 ÷ 実績）",
@@ -42,7 +43,7 @@ def rule_sentences(rule: GradingRule) -> tuple[str, ...]:
         out.append(f"{label}: {'、または'.join(whens)}とき（評価せず、この表示にします）。")
     rest = [STATE_CONDITIONS[c] for c in STATE_CONDITIONS if c not in named]
     if rule.measure != "manual" and rest:
-        out.append(f"未評価: {'・'.join(rest)}とき。")
+        out.append(f"{UNGRADED}: {'・'.join(rest)}とき。")
     if rule.ungraded:
         out.append(f"{'・'.join(rule.ungraded)}: 担当課が記入する状態（順位をつけず、評価の件数とは別に数えます）。")
     if rule.item_grade == "average":

@@ -7,7 +7,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpi.rules.assess import ItemResult, PlanResult
-from kpi.rules.grading import UNGRADED_LABEL, counted_label, summary_labels
+from kpi.rules.grading import counted_label, summary_labels
+from kpi.vocabulary import UNGRADED
 
 STATUS_LABELS: tuple[str, ...] = ("未着手", "取組中", "完了")
 # The statuses the sheets bring, on the three-step axis.
@@ -72,7 +73,7 @@ def two_axis_summary(result: PlanResult, fy: int | None = None) -> TwoAxisSummar
 
     def achievement(ir: ItemResult, year: int) -> str:
         y = ir.year(year)
-        return counted_label(rule, y.auto if y else None, y.self_grade if y else None) if y else UNGRADED_LABEL
+        return counted_label(rule, y.auto if y else None, y.self_grade if y else None) if y else UNGRADED
 
     n = len(result.items)
     now_s = _counts(status_labels, [status_of(ir, fy) for ir in result.items])

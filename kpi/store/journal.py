@@ -104,17 +104,10 @@ class Change:
     old: dict[str, Any] | None  # changed fields' old values (update) or None
     new: dict[str, Any]  # changed fields' new values (update) or the whole row (insert)
 
-    def describe(self) -> str:
-        label = TABLES[self.table].label or self.table
-        key = " ".join(_key_text(self.table, self.key))
-        if self.action == "insert":
-            return f"新規 {label} {key}{_value_text(self.table, self.new)}"
-        if self.action == "update":
-            carry = TABLES[self.table].carry
-            parts = [f"{FIELD_LABELS.get(k, k)}: {_short(self.old.get(k) if self.old else None)} → {_short(v)}"
-                     for k, v in self.new.items() if k not in carry]
-            return f"変更 {label} {key}（{'、'.join(parts)}）"
-        return f"変更なし {label} {key}"
+    def describe(self, style: str = "seireki") -> str:
+        """This change as one sentence (the CLI, the change history): kpi.store.change_words."""
+        from kpi.store.change_words import describe
+        return describe(self, style=style).sentence()
 
 
 FIELD_LABELS: dict[str, str] = {
@@ -130,51 +123,8 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def _short(v: Any, n: int = 30) -> str:
-    if v is None:
-        return "（空）"
-    if isinstance(v, bool):
-        return "はい" if v else "いいえ"
-    if isinstance(v, float):
-        from kpi.rules.numbers import format_number
-        return format_number(v)
-    s = str(v).replace("\n", " ")
-    return s if len(s) <= n else s[: n - 1] + "…"
-
-
 # plan_notes sections (kpi/intake/layouts/guideline_tables.py) as people call them.
 SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
-
-
-def _key_text(table: str, key: tuple[Any, ...]) -> list[str]:
-    spec = TABLES[table]
-    out = []
-    for col, v in zip(spec.key, key):
-        if col == "item_no":
-            out.append(f"No.{v}")
-        elif col == "fiscal_year" and v is not None:
-            out.append(f"{v}年度")
-        elif col == "section":
-            out.append(SECTION_LABELS.get(v, str(v)))
-        elif col == "kind":
-            out.append({"target": "計画", "actual": "実績"}.get(v, str(v)))
-        elif col == "path":
-            import json
-            try:
-                out.append(" > ".join(json.loads(v)))
-            except (TypeError, ValueError):
-                out.append(str(v))
-        elif v is not None:
-            out.append(str(v))
-    return out
-
-
-def _value_text(table: str, row: dict[str, Any]) -> str:
-    if table == "indicator_values":
-        return f": {_short(row.get('value'))}{'（見込み）' if row.get('is_estimate') else ''}"
-    if table == "evaluations" and row.get("grade"):
-        return f": {row['grade']}"
-    return ""
 
 
 @dataclass(frozen=True)

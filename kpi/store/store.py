@@ -516,11 +516,7 @@ class Store:
             r = cur.execute("SELECT grading_rule, name FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
         if r is None:
             raise NotFound(f"計画（ID {plan_id}）はありません")
-        rule = GradingRule.from_json(r[0])
-        if rule.notice:
-            from dataclasses import replace
-            rule = replace(rule, notice=f"計画「{r[1]}」: {rule.notice}")
-        return rule
+        return rule_of(r[0], r[1])
 
     def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
         """A parameterised read for pages and exports (never string-built values)."""
@@ -649,8 +645,13 @@ class Store:
                  "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
 
     # ------------------------------------------------------------------ diff
-    def diff(self, batch: Batch) -> ChangeSet:
-        """What applying the batch would change, without writing anything."""
+    def diff(self, batch: Batch, held: "Held | None" = None) -> ChangeSet:
+        """What applying the batch would change, without writing anything. held: what the plans
+        already hold, read once for a whole upload (kpi.store.intake_reads.PlanContext); without
+        it the rows are read here. A write always reads them again inside its transaction."""
+        if held is not None:
+            cs, _plan_id, _ops = self._diff(None, batch, held)
+            return cs
         with self._read() as cur:
             cs, _plan_id, _ops = self._diff(cur, batch)
         return cs
@@ -662,8 +663,11 @@ class Store:
         nk = len(spec.key)
         return {tuple(r[:nk]): dict(zip(cols, r)) for r in rows}
 
-    def _diff(self, cur: duckdb.DuckDBPyConnection, batch: Batch):
-        plan_row = _one_plan_named(cur, f"plan_id, name, {', '.join(PLAN_FIELDS)}", batch.plan_name)
+    def _diff(self, cur: duckdb.DuckDBPyConnection | None, batch: Batch, held: "Held | None" = None):
+        if held is not None:
+            plan_row = held.plan_row(batch.plan_name)
+        else:
+            plan_row = _one_plan_named(cur, f"plan_id, {PLAN_ROW_COLS}", batch.plan_name)
         plan_id = plan_row[0] if plan_row else None
         # An existing plan keeps its stored name; a new one is stored in the normalised form.
         plan_name = plan_row[1] if plan_row else normalize_plan_name(batch.plan_name)
@@ -688,7 +692,12 @@ class Store:
             if not rows:
                 continue
             spec = TABLES[table]
-            existing = self._existing(cur, table, plan_id) if plan_id is not None else {}
+            if plan_id is None:
+                existing = {}
+            elif held is not None:
+                existing = held.existing(plan_id, table)
+            else:
+                existing = self._existing(cur, table, plan_id)
             inserts: dict[tuple, dict[str, Any]] = {}
             updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
             for row in rows:
@@ -880,6 +889,20 @@ class Store:
         return ApplyResult(upload_id, cs, plan_id)
 
 
+# A plan as the diff compares it: plan_id, then PLAN_ROW_COLS.
+PLAN_ROW_COLS = f"name, {', '.join(PLAN_FIELDS)}"
+
+
+class Held:
+    """What a diff compares with, when it was read beforehand (kpi.store.intake_reads.PlanContext)."""
+
+    def plan_row(self, name: str) -> tuple | None:  # (plan_id, name, *PLAN_FIELDS) or None
+        raise NotImplementedError
+
+    def existing(self, plan_id: int, table: str) -> dict[tuple, dict[str, Any]]:
+        raise NotImplementedError
+
+
 RevertCheck = Callable[[UploadRecord, list[dict[str, Any]], list[tuple[UploadRecord, list[dict[str, Any]]]]], None]
 
 
@@ -1000,19 +1023,37 @@ def _plans_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> list[t
     """Rows (cols of plans, starting plan_id, name) of the plans named name, compared in the one
     normalised form; one written exactly so first. Plans are few (one city: a handful; a
     prefecture: a few hundred), so they are compared here rather than in SQL, which has no NFKC."""
+    if not normalize_plan_name(name):
+        return []
+    return match_plans(cur.execute(f"SELECT {cols} FROM plans ORDER BY plan_id").fetchall(), name)
+
+
+def match_plans(rows: list[tuple], name: str) -> list[tuple]:
+    """The rows (plan_id, name, …) whose name is name once both are normalised, one written exactly so first."""
     key = normalize_plan_name(name)
     if not key:
         return []
-    rows = cur.execute(f"SELECT {cols} FROM plans ORDER BY plan_id").fetchall()
-    found = [r for r in rows if normalize_plan_name(r[1]) == key]
-    return sorted(found, key=lambda r: r[1] != name)
+    return sorted((r for r in rows if normalize_plan_name(r[1]) == key), key=lambda r: r[1] != name)
 
 
-def _one_plan_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> tuple | None:
-    found = _plans_named(cur, cols, name)
+def one_plan(found: list[tuple], name: str) -> tuple | None:
+    """The one plan match_plans found, or AmbiguousPlan naming the candidates when none is written exactly so."""
     if len(found) > 1 and found[0][1] != name:
         raise AmbiguousPlan(name, [f"「{r[1]}」（計画ID {r[0]}）" for r in found])
     return found[0] if found else None
+
+
+def _one_plan_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> tuple | None:
+    return one_plan(_plans_named(cur, cols, name), name)
+
+
+def rule_of(text: str | None, plan_name: str) -> GradingRule:
+    """A stored grading rule; one that cannot be read is the default, with a notice naming the plan."""
+    rule = GradingRule.from_json(text)
+    if rule.notice:
+        from dataclasses import replace
+        rule = replace(rule, notice=f"計画「{plan_name}」: {rule.notice}")
+    return rule
 
 
 def natural_key(text: str) -> tuple:

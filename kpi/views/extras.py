@@ -50,8 +50,6 @@ class PlanExtras:
         return tuple(sorted((n for n in self.notes if n.section == section), key=lambda n: n.seq))
 
 
-EMPTY = PlanExtras()
-
 
 def load_extras(store: Store, plan_id: int) -> PlanExtras:
     p = [plan_id]
