@@ -396,6 +396,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", help="バックアップファイル（backups/kpi-….duckdb）")
     sp.add_argument("--user", help="記録する操作者名（既定: OSのユーザー名）")
     sp.set_defaults(func=cmd_restore)
+
+    from kpi.cli_cycle import add_parser as add_cycle  # issue 20: the cycle's commands live in their own module
+    add_cycle(add)
     return p
 
 

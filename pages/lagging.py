@@ -7,9 +7,7 @@ from ui import components, frame, tables
 
 PAGE_SIZE = 10
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, lagging_view,
                   reasons=st.session_state.get("lag_reasons", ()), departments=st.session_state.get("lag_depts", ()),

@@ -5,9 +5,7 @@ import streamlit as st
 from kpi.views.plan import SECTION_LABELS, plan_view
 from ui import frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = plan_view(ctx.data, ctx.extras, ctx.rule, style=ctx.style)
 

@@ -13,9 +13,7 @@ from kpi.rules.scheme import rule_sentences
 from kpi.views import rule_settings as settings
 from ui import frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 actor = frame.current_user()
 pid = ctx.plan_id
 ver_key, base_key = f"rule_ver_{pid}", f"rule_base_{pid}"

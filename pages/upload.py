@@ -10,7 +10,7 @@ from ui import frame
 
 AUTO, NEW = "__auto__", "__new__"
 
-store = frame.get_store()
+store = frame.page(__file__).store
 st.title("データ取込", anchor=False)
 st.caption("担当課から届いたExcelをそのまま取り込みます。様式はシートの中身から判定し、"
            "何が変わるかを確かめてから「取り込む」を押したときだけ書き込みます。")
@@ -122,7 +122,6 @@ if st.button("取り込む", type="primary", disabled=blocker is not None, icon=
         frame.show_error(exc)
     else:
         st.session_state.pop("upload_review", None)
-        st.cache_data.clear()
         ids = [str(r.upload_id) for r in results if r.upload_id is not None]
         st.session_state["upload_done"] = (
             f"取り込みました（取込番号 {'、'.join(ids)}）。各画面に新しい数値が表示されます。取り消しは「取込履歴」からできます。"

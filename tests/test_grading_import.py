@@ -13,6 +13,7 @@ from kpi.rules.grading import PRESETS, Band, match_self_label
 from kpi.store.store import Store
 from kpi.views.rule_settings import save_rule
 from tests.conftest import NIIGATA_PLAN, TODAY
+from tests.helpers import sql
 from tests.test_rule_cells import ABCD, KOMINKAN, filled_blank_template, stored_rule, with_custom_rule
 
 
@@ -28,7 +29,7 @@ def test_an_administrators_blank_template_keeps_the_plans_rule_when_the_grades_f
         assert w.sheet == "計画" and w.cell  # the 評価方式 cell
         assert "grading_rule" not in prep.changes.plan_changes
         commit(s, [prep], "管理者")
-        assert s.query("SELECT grade FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == [("D",)]
+        assert sql(s, "SELECT grade FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == [("D",)]
     finally:
         s.close()
     assert stored_rule(app_env) == ABCD
@@ -50,7 +51,7 @@ def test_named_states_are_accepted_as_self_grades(app_env, tmp_path, typed, stor
         prep = prepare(s, path, today=TODAY, actor=KOMINKAN)
         assert not prep.errors, prep.errors
         commit(s, [prep], KOMINKAN)
-        assert s.query("SELECT grade FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == [(stored,)]
+        assert sql(s, "SELECT grade FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == [(stored,)]
     finally:
         s.close()
 

@@ -218,32 +218,32 @@ def test_version_1_rules_grade_exactly_as_before_after_the_migration(tmp_path, m
     from kpi.intake.demo import load_demo
     from kpi.intake.synthetic import SyntheticSpec, build_synthetic
     from kpi.store import schema
-    from kpi.store import store as store_mod
     from kpi.store.journal import Batch
     from kpi.store.store import Store, UploadMeta
 
     snap = json.loads(gzip.decompress(SNAPSHOT.read_bytes()))
     path = tmp_path / "old.duckdb"
-    old = [m for m in schema.MIGRATIONS if m[0] != "1600_rule_versions"]
-    monkeypatch.setattr(store_mod, "MIGRATIONS", old)
+    full = schema.MIGRATIONS  # the migrations run from kpi.store.schema (Migrations), so patched there
+    old = [m for m in full if m[0] != "1600_rule_versions"]
+    monkeypatch.setattr(schema, "MIGRATIONS", old)
     s = Store.open(path)
     load_demo(s)
     build_synthetic(s, SyntheticSpec(items=30, years=6, plan_name="合成データ（30取組）"))
     names = [p.name for p in s.plans()]
     assert sorted(names) == sorted(snap["plans"])
     s.close()
-    monkeypatch.setattr(store_mod, "MIGRATIONS", schema.MIGRATIONS)
+    monkeypatch.setattr(schema, "MIGRATIONS", full)
     checked = 0
     for key, v1_text in snap["rules"].items():
         assert '"version"' not in v1_text
-        monkeypatch.setattr(store_mod, "MIGRATIONS", old)
+        monkeypatch.setattr(schema, "MIGRATIONS", old)
         s = Store.open(path)
         for name in names:
             b = Batch(plan_name=name, layout="settings", source="テスト")
             b.plan["grading_rule"] = v1_text  # what the old version stored
             s.apply(b, UploadMeta(user="テスト", kind="settings"))
         s.close()
-        monkeypatch.setattr(store_mod, "MIGRATIONS", schema.MIGRATIONS)
+        monkeypatch.setattr(schema, "MIGRATIONS", full)
         s = Store.open(path)
         for p in s.plans():
             rule = s.rule(p.plan_id)

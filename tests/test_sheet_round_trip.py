@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, TODAY
+from helpers import sql
 from openpyxl import load_workbook
 
 from kpi.access.permissions import LOCAL_ADMIN, Actor
@@ -123,8 +124,8 @@ def fill(data: bytes, labels: tuple[str, ...]) -> tuple[bytes, list[tuple[str, s
 # ------------------------------------------------------------------ finding them back
 def found(store: Store, plan_id: int, sheet: str, label: str, row: dict) -> Any:
     """What the database holds for the cell `label` of a sheet row (row: the row's values by label)."""
-    def one(sql: str, *params):
-        got = store.query(sql, [plan_id, *params])
+    def one(statement: str, *params):
+        got = sql(store, statement, [plan_id, *params])
         assert len(got) == 1, (sheet, label, row, got)
         return got[0][0]
 
@@ -138,7 +139,7 @@ def found(store: Store, plan_id: int, sheet: str, label: str, row: dict) -> Any:
             return json.loads(one("SELECT node_path FROM items WHERE plan_id = ? AND item_no = ?", no))[
                 int(label[2:]) - 1]
         if label == "担当課":
-            dept, main = store.query("SELECT department, is_main FROM item_departments WHERE plan_id = ? "
+            dept, main = sql(store, "SELECT department, is_main FROM item_departments WHERE plan_id = ? "
                                      "AND item_no = ?", [plan_id, no])[0]
             return f"{dept}{'●' if main else ''}"
         col = {"No.": "item_no", "取組名": "title", "現状と課題": "current_issues", "目的": "purpose",
@@ -255,7 +256,7 @@ def test_notes_are_shown_in_the_item_detail_and_the_export(store):
 def test_stored_notes_come_back_in_the_sheet_and_a_note_alone_is_kept(store):
     new_plan_from_blank_template(store)
     info = store.plan_by_name(PLAN)
-    stored = store.query("SELECT note FROM value_notes WHERE plan_id = ? AND item_no = '1'", [info.plan_id])
+    stored = sql(store, "SELECT note FROM value_notes WHERE plan_id = ? AND item_no = '1'", [info.plan_id])
     assert len(stored) == 1 and stored[0][0].startswith("備考")
     dl = department_sheet(store, info.plan_id, 2021, "担当1課")
     # the untouched sheet, the stored note written back into it, changes nothing

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
-from helpers import edited_copy
+from helpers import edited_copy, sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access.permissions import LOCAL_ADMIN
@@ -104,7 +104,7 @@ def test_changed_target_needs_the_warning_accepted_and_a_reason_which_is_kept(ap
     try:
         up = store.uploads()[0]
         assert (up.note, up.file_name, up.n_update) == ("委員会で目標を見直した", "計画値の修正.xlsx", 1)
-        assert store.query("SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
+        assert sql(store, "SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
                            "AND indicator LIKE 'コミュニティ%'") == [(1300.0,)]
     finally:
         store.close()
@@ -121,7 +121,7 @@ def test_changed_target_needs_the_warning_accepted_and_a_reason_which_is_kept(ap
     assert "を取り消しました" in texts(at)
     store = Store.open(app_env)
     try:
-        assert store.query("SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
+        assert sql(store, "SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
                            "AND indicator LIKE 'コミュニティ%'") == [(1250.0,)]
         assert store.uploads()[0].kind == "undo"
     finally:

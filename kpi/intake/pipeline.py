@@ -97,6 +97,9 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         prep.changes = store.diff(batch, ctx)
         prep.problems += target_change_problems(batch, prep.changes)
         prep.problems += rule_change_problems(batch, prep.changes)
+        # Issue 20: a change to a 確定 (locked) period is refused already in the preview (kpi/cycle).
+        from kpi.cycle.submissions import preview_problems
+        prep.problems += preview_problems(store, batch, prep.changes)
     return prep
 
 
@@ -199,9 +202,16 @@ def commit(store: Store, prepared: list[PreparedImport], actor: Actor | str, *, 
         from kpi.intake.backup import before_import
         before_import(store)
 
+    # Issue 20 (kpi/cycle): during an open call an editor's upload is their department's submission
+    # (its record is written with it), and no upload may change a 確定 (locked) period.
+    from kpi.cycle.submissions import lock_check, with_submissions
+    batches = with_submissions(store, [prep.batch for prep in prepared], [prep.changes for prep in prepared], actor)
+    locked = lock_check(store, batches)
+
     def both(changes, plan_id):
         allowed(changes, plan_id)
+        locked(changes, plan_id)
         if check is not None:
             check(changes, plan_id)
 
-    return store.apply_many([prep.batch for prep in prepared], metas, check=both)
+    return store.apply_many(batches, metas, check=both)

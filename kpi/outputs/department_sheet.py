@@ -51,10 +51,8 @@ class Download:
 
 
 def departments_of(store: Store, plan_id: int) -> tuple[str, ...]:
-    """Departments with at least one item in the plan, in the order they first appear."""
-    rows = store.query("SELECT department, min(sort) FROM item_departments WHERE plan_id = ? "
-                       "GROUP BY department ORDER BY department", [plan_id])
-    return tuple(r[0] for r in rows)
+    """Departments with at least one item in the plan, sorted by name."""
+    return store.departments(plan_id)
 
 
 def _value_text(value: float | None, estimate: bool) -> Any:

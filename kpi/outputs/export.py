@@ -104,13 +104,9 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
 
 
 _TEXT_TABLES = ("items", "statuses", "narratives", "schedules", "notes")
-_TEXT_SQL = {
-    "statuses": "SELECT item_no, fiscal_year, status, mark, note FROM item_status WHERE plan_id = ?",
-    "narratives": "SELECT item_no, fiscal_year, text FROM narratives WHERE plan_id = ?",
-    "schedules": "SELECT item_no, activity, fiscal_year, mark, sort FROM schedules WHERE plan_id = ?",
-    "notes": "SELECT section, seq, period_text, fiscal_year, title, body FROM plan_notes WHERE plan_id = ? "
-             "ORDER BY section, seq",
-}
+# The store's named read of each qualitative table (rows in the columns of COLUMNS after plan/item).
+_TEXT_READS = {"statuses": Store.item_statuses, "narratives": Store.narratives, "schedules": Store.schedules,
+               "notes": Store.plan_notes}
 
 
 def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[tuple[Any, ...]]:
@@ -120,7 +116,7 @@ def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[t
         return [(plan, it.item_no, " > ".join(it.node_path), it.title, format_departments(it.departments),
                  it.purpose or "", it.content or "", it.effect or "", it.qualitative_target or "")
                 for it in data.items]
-    rows = store.query(_TEXT_SQL[what], [plan_id])
+    rows = _TEXT_READS[what](store, plan_id)
     if what == "notes":
         return [(plan, *("" if v is None else v for v in r)) for r in rows]
     if what == "schedules":

@@ -114,6 +114,8 @@ def key_words(table: str, key: tuple[Any, ...], *, style: Style = "seireki") -> 
             out.append(SECTION_LABELS.get(v, str(v)))
         elif col == "kind":
             out.append(KIND_WORDS.get(v, str(v)))
+        elif col == "event_id":
+            continue  # a record's own id (kpi/cycle): nothing a person reads
         elif col == "path":
             out.append(_path_text(v))
         elif v is not None:
@@ -132,7 +134,7 @@ def _rest(table: str, key: tuple[Any, ...]) -> str:
     named = dict(zip(TABLES[table].key, key))
     rest = []
     for col, v in named.items():
-        if col in ("item_no", "indicator", "fiscal_year") or v is None:
+        if col in ("item_no", "indicator", "fiscal_year", "event_id") or v is None:
             continue
         if col == "kind":
             rest.append(KIND_WORDS.get(v, str(v)))
@@ -159,6 +161,9 @@ def _new_value(table: str, new: dict[str, Any], style: Style, width: int) -> str
         return text("grade") or text("status_text")
     if table == "items":
         return text("title")
+    if table == "cycle_events" and new.get("action"):
+        from kpi.store.journal import CYCLE_ACTION_LABELS
+        return CYCLE_ACTION_LABELS.get(new["action"], str(new["action"]))
     if table == "indicators":
         if new.get("final_target") is not None:
             fy = f"（{format_fiscal_year(new['final_target_fy'], style)}）" if new.get("final_target_fy") else ""
@@ -198,7 +203,8 @@ def describe(c: Change, *, style: Style = "seireki", width: int = SENTENCE_WIDTH
         rest=_rest(c.table, c.key),
         value=_new_value(c.table, c.new, style, width) if c.action == "insert" else "",
         fields=_field_changes(c, style, width) if c.action == "update" else (),
-        value_in_sentence=c.table == "indicator_values" or (c.table == "evaluations" and bool(c.new.get("grade"))))
+        value_in_sentence=c.table in ("indicator_values", "cycle_events")
+        or (c.table == "evaluations" and bool(c.new.get("grade"))))
 
 
 def describe_plan(field: str, old: Any, new: Any, *, style: Style = "seireki",

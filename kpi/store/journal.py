@@ -46,7 +46,22 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("plan_notes", ("section", "seq"), ("period_text", "fiscal_year", "title", "body"), label="計画の経過・位置付け"),
     TableSpec("committee_opinions", ("item_no", "meeting", "seq"),
               ("meeting_date", "opinion", "response", "response_department"), label="委員意見"),
+    # The yearly cycle (issue 20, kpi/cycle): calls, what each department did, period locks and the
+    # plan's cycle settings. Journal tables like the rest, so every step is an upload in the history
+    # with its old values in change_log, and undo works on them.
+    TableSpec("cycle_calls", ("fiscal_year", "stages"),
+              ("deadline", "instructions", "departments", "status", "remind_before", "remind_every",
+               "closed_at", "closed_by"), insert_only=("opened_at", "opened_by"), label="照会"),
+    TableSpec("cycle_events", ("fiscal_year", "stages", "department", "event_id"),
+              ("action", "acted_at", "actor", "comment", "refs"), label="照会の記録"),
+    TableSpec("period_locks", ("fiscal_year", "stage"),
+              ("locked", "locked_at", "locked_by", "reason", "changed_at", "changed_by"), label="期間の確定"),
+    TableSpec("plan_settings", ("name",), ("value",), label="計画の設定"),
 )}
+
+# The cycle's own tables: their rows are no item's, so the department check (kpi.access.permissions)
+# lets an editor write only the submission record of their own department among them.
+CYCLE_TABLES: tuple[str, ...] = ("cycle_calls", "cycle_events", "period_locks", "plan_settings")
 
 # Order of application: parents before children (no foreign keys, but readers expect it).
 TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
@@ -120,11 +135,20 @@ FIELD_LABELS: dict[str, str] = {
     "qualitative_target": "定性目標", "node_path": "体系", "depth": "階層", "level_name": "階層名",
     "opinion": "委員意見", "response": "回答・対応", "response_department": "回答課", "meeting_date": "開催日",
     "period_text": "時期", "fiscal_year": "年度", "body": "内容",
+    # the cycle (issue 20)
+    "deadline": "期限", "instructions": "依頼内容", "departments": "対象の課", "remind_before": "期限前の催促（日前）",
+    "remind_every": "期限後の催促（日ごと）", "closed_at": "確定日時", "closed_by": "確定した人", "action": "操作",
+    "acted_at": "日時", "actor": "操作した人", "comment": "コメント", "refs": "対象の取込番号", "locked": "確定",
+    "locked_at": "確定日時", "locked_by": "確定した人", "reason": "理由", "changed_at": "変更日時",
+    "changed_by": "変更した人",
 }
 
 
 # plan_notes sections (kpi/intake/layouts/guideline_tables.py) as people call them.
 SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
+
+
+CYCLE_ACTION_LABELS: dict[str, str] = {"submit": "提出", "confirm": "確認", "return": "差し戻し", "remind": "催促"}
 
 
 @dataclass(frozen=True)

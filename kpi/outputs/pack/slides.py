@@ -153,6 +153,7 @@ class Deck:
     lagging_only: bool
     sort: str
     style: Style = "wareki"
+    appendix: tuple = ()  # kpi.outputs.pack.appendix.Appendix tables after the items (issue 20)
 
     @property
     def slides(self) -> tuple[SummarySlide | ItemSlide, ...]:

@@ -66,7 +66,9 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
               percent_columns=("達成率",)),
         Sheet("委員意見", ("会議", "開催日", "No.", "取組", "番号", "委員意見", "回答・対応", "回答課"), tuple(opinions),
               (20, 16, 8, 36, 6, 60, 60, 16)),
-    )
+    ) + tuple(  # issue 20: the appendix (照会の状況, 目標の修正)
+        Sheet(a.title.replace("付録　", "")[:31].replace("/", "・"), a.headers, a.rows, tuple(int(x * 12) for x in a.widths))
+        for a in deck.appendix)
 
 
 def to_xlsx(deck: Deck) -> bytes:
