@@ -20,7 +20,7 @@ PW = "correct-horse-42"
 EDITOR = Actor("tanaka", "editor", ("中央公民館",))
 VIEWER = Actor("suzuki", "viewer")
 ADMIN_ONLY = {"ユーザー"}
-SIGNED_IN_ONLY = {"データ取込", "取込履歴", "評価ルール"}
+SIGNED_IN_ONLY = {"データ取込", "取込履歴", "照会と提出", "評価ルール"}
 EVERY_TITLE = {p.title for p in navigation.PAGES}
 
 

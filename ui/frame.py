@@ -246,12 +246,15 @@ def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | No
         # choices made on one page would be dropped on the next; set again as plain values before the
         # widgets are drawn, they carry over (Streamlit's documented way for multipage apps).
         _carry_over("plan_id", "era")
-        if st.session_state.get("plan_id") not in {p.plan_id for p in every}:  # a first visit, a plan removed
+        # A first visit, a plan removed, or a plan this person may not read (however its id got into
+        # the session): the first plan they may read. Nothing of the other plan is shown, not even
+        # whether it exists.
+        if st.session_state.get("plan_id") not in ids:
+            if st.session_state.get("plan_id") is not None:
+                # This run's page refuses it (context()), in the words used for a missing plan.
+                st.session_state["_refused_plan"] = st.session_state["plan_id"]
             st.session_state["plan_id"] = ids[0]
-        # A stored plan this person may not read, however its id got into the session, is not swapped
-        # for another one: the picker waits for a choice and the page says why (context()).
-        waiting = {"index": None, "placeholder": "計画を選んでください"} if st.session_state["plan_id"] not in ids else {}
-        plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id", **waiting)
+        plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id")
         if plan_id is None:
             return None, None, None
         data = load_plan(store, plan_id, version)
@@ -313,7 +316,7 @@ def context(store: Store | None = None) -> Context | None:
         st.info(no_plan_message(actor, any_plan=bool(every)))
         return None
     try:
-        readable_plan(actor, every, plan_id)
+        readable_plan(actor, every, st.session_state.pop("_refused_plan", plan_id))
     except PermissionDenied as exc:
         st.info(exc.message)
         return None
