@@ -12,6 +12,9 @@ from __future__ import annotations
 UNGRADED = "未評価"  # an item or indicator without an automatic grade (no target, no actual, graded by hand)
 UNGRADED_MEANING = "計画値・実績がなく評価できない"  # what 未評価 means, beside the grades' own meanings
 UNGRADED_HEADLINE = "計画値・実績がなく自動評価できない取組"
+# On a plan graded by hand (no automatic grades), 未評価 means nobody has graded the item yet.
+UNGRADED_HAND_MEANING = "担当課の評価（自己評価）がまだ記入されていない"
+UNGRADED_HAND_HEADLINE = UNGRADED_HAND_MEANING + "取組"
 # States a department may record instead of a grade; never ranked (GradingRule.ungraded's default).
 UNGRADED_STATES: tuple[str, ...] = ("完了", "未着手", "評価困難", "評価対象外")
 LAGGING = "遅れ"  # the mark of a lagging item in a table cell
@@ -51,7 +54,7 @@ REASON_TITLES: dict[str, str] = {
 }
 
 # --------------------------------------------------------------------------- statuses of qualitative plans
-STATUSES: tuple[str, ...] = ("完了", "完了の目途", "継続中", "実施中", "未着手", "中止", "見直し")
+STATUSES: tuple[str, ...] = ("完了", "完了の目途", "継続中", "実施中", "取組中", "未着手", "中止", "見直し")
 # The marks the sheets use for a status, and the mark shown for each status.
 STATUS_MARKS: dict[str, str] = {"✓": "完了", "✔": "完了", "◇": "完了の目途", "・": "継続中"}
 MARK_OF_STATUS: dict[str, str] = {"完了": "✓", "完了の目途": "◇", "継続中": "・"}

@@ -182,7 +182,7 @@ def test_year_outside_the_stored_plan_period_is_an_error(niigata_store, tmp_path
 def test_duplicates_across_files_of_one_upload(store, tmp_path):
     plan = {"計画名": "重複テスト", "開始年度": "R2", "終了年度": "R6"}
     items = [{"No.": 1, "取組名": "取組"}]
-    inds = [{"No.": 1, "指標名": "件数", "単位": "件"}]
+    inds = [{"No.": 1, "指標名": "件数", "単位": "件", "方向": "高いほど良い"}]  # no direction warning in the way
     a = canonical_workbook(tmp_path / "a.xlsx", plan=plan, items=items, indicators=inds,
                            values=[{"No.": 1, "指標名": "件数", "年度": "R3", "実績": 5}])
     b = canonical_workbook(tmp_path / "b.xlsx", plan=plan, items=items, indicators=inds,

@@ -26,7 +26,7 @@ from kpi.rules.bounds import (
     text_problem,
 )
 from kpi.rules.fiscal import MAX_YEAR, MIN_YEAR, fiscal_year_of, format_fiscal_year
-from kpi.rules.grading import GradingRule, normalize_label
+from kpi.rules.grading import GradingRule, match_self_label
 from kpi.store.intake_reads import PlanContext
 from kpi.store.change_words import key_words
 from kpi.store.journal import FIELD_LABELS, TABLES, Batch, ChangeSet
@@ -84,7 +84,20 @@ def validate_batch(batch: Batch, plans: PlanContext | None, today: date | None =
                      f"{row['fiscal_year']}年度はまだ始まっていないのに実績が入っています（今日は{today:%Y年%m月%d日}）",
                      "年度を確かめてください。見込み値なら計画の欄に書いてください", "future_actual")
 
-    allowed = set(rule.self_grade_labels)
+    grades = [row for row in batch.table("evaluations") if row.get("grade") and row["stage"] != "上半期"]
+    if (file_rule is not None and stored_rule is not None and file_rule != stored_rule and grades
+            and any(match_self_label(file_rule, r["grade"]) is None for r in grades)
+            and all(match_self_label(stored_rule, r["grade"]) is not None for r in grades)):
+        # The self-grades follow the plan's own rule, not the file's 評価方式 cell (the blank template
+        # carries one): keep the plan's rule and take the grades in, saying so.
+        where = batch.plan_where.get("grading_rule", {})
+        batch.plan.pop("grading_rule", None)
+        batch.problems.append(Problem(
+            "warning", f"評価がこの計画の評価区分（{'・'.join(stored_rule.labels)}）で書かれているため、"
+                       f"ファイルの評価方式「{file_rule.name}」は反映せず、この計画の評価方式「{stored_rule.name}」のまま取り込みます",
+            where.get("_sheet"), where.get("_cell"), where.get("_file") or batch.source,
+            "評価方式を変えるときは、評価も新しい区分で書いてください", "settings_ignored"))
+        file_rule, rule = None, stored_rule
     if file_rule is not None and stored_rule is not None and file_rule != stored_rule:
         # The file changes the plan's rule (an administrator's upload): say which scheme refuses the grade.
         scheme = (f"ファイルの評価方式「{file_rule.name}」の区分（{'・'.join(file_rule.labels)}）にありません"
@@ -98,10 +111,11 @@ def validate_batch(batch: Batch, plans: PlanContext | None, today: date | None =
         grade = row.get("grade")
         if not grade or row["stage"] == "上半期":
             continue
-        if normalize_label(grade) not in allowed:
+        label = match_self_label(rule, grade)
+        if label is None:
             _problem(batch, row, "error", f"評価「{shown(grade)}」は{scheme}", hint, "bad_grade")
         else:
-            row["grade"] = normalize_label(grade)
+            row["grade"] = label
 
 
 # ------------------------------------------------------------------ bounds of every field a file brings

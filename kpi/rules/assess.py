@@ -13,7 +13,8 @@ from datetime import date
 from typing import Callable
 
 from kpi.rules.fiscal import fiscal_year_of
-from kpi.rules.grading import Grade, GradeGap, GradingRule, grade_gap, grade_indicator_year, worst_grade
+from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year, item_grade,
+                               summary_labels)
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
@@ -89,13 +90,13 @@ class PlanResult:
         return None
 
     def grade_counts(self, fy: int | None = None) -> dict[str, int]:
-        """Items per automatic grade label in a year, plus 未評価."""
+        """Items per summary label in a year (kpi.rules.grading.summary_labels, counted_label:
+        self-grades on a hand-graded plan), 未評価 last."""
         fy = self.as_of_fy if fy is None else fy
-        counts = {label: 0 for label in self.rule.labels}
-        counts[UNGRADED] = 0
+        counts = {label: 0 for label in summary_labels(self.rule)}
         for r in self.items:
             y = r.year(fy)
-            label = y.auto.label if y and y.auto.graded else None
+            label = counted_label(self.rule, y.auto if y else None, y.self_grade if y else None)
             counts[label if label in counts else UNGRADED] += 1
         return counts
 
@@ -138,7 +139,8 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
                 ind_years.append(r)
             if r.target is not None or r.grade.graded:
                 named.append((ind.name, r.grade))
-        auto = worst_grade(rule, named) if named else Grade(None, "no_year_target", None, "ungraded")
+        auto = item_grade(rule, named) if named else Grade(None, "no_year_target", None, "ungraded",
+                                                           state=rule.state_for("no_target"), condition="no_target")
         auto_by_year[fy] = auto
         sg = self_by_year.get(fy)
         year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))

@@ -42,7 +42,8 @@ def value_text(field: str, v: Any, *, style: Style = "wareki", width: int = TABL
     if field == "grading_rule" and isinstance(v, str):
         from kpi.rules.grading import GradingRule
         rule = GradingRule.from_json(v)
-        return f"{rule.name}（{rule.describe()}）"
+        # a sentence (the history) names the rule; a table row (the upload preview) also states it
+        return rule.name if width <= SENTENCE_WIDTH else f"{rule.name}（{rule.describe()}）"
     if field == "level_names" and isinstance(v, str):
         try:
             return "／".join(str(n) for n in json.loads(v))

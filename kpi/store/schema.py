@@ -89,6 +89,15 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS auth_state (
         kind VARCHAR, name VARCHAR, value VARCHAR, created_at TIMESTAMP, created_by VARCHAR, expires_at TIMESTAMP);
     """),
+    # The grading rule is versioned data (kpi/rules/grading.py RULE_VERSION): mark every rule stored
+    # before issue 16 as version 1, which reads with the new fields at defaults that grade exactly as
+    # before. Plain string functions, the same on DuckDB and on a DuckLake catalog in PostgreSQL; a
+    # rule that is not a JSON object starting '{"' is left as it is (it reads as the default rule and
+    # says why, as before).
+    ("1600_rule_versions", """
+    UPDATE plans SET grading_rule = '{"version": 1, ' || substr(grading_rule, 2)
+    WHERE grading_rule LIKE '{"%' AND grading_rule NOT LIKE '%"version":%'
+    """),
     # Taught layouts (kpi/intake/layouts/profile.py): one row per named profile, its JSON as written.
     # The kind of an indicator (活動 / 対象 / 成果) as the sheet groups them; empty for the other layouts.
     ("1900_layout_profiles", """

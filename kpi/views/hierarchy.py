@@ -8,7 +8,7 @@ from datetime import date
 
 from kpi.rules.assess import Assessor, ItemResult, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, counted_label, summary_labels
 from kpi.rules.model import PlanData
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING, UNGRADED, YEAR
@@ -137,14 +137,16 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
                    assessed: Assessor | None = None) -> HierarchyView:
     result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    labels = list(rule.labels) + [UNGRADED]
+    labels = list(summary_labels(rule))
     leaves: list[ItemLeaf] = []
     by_item: dict[str, ItemResult] = {}
+    counted: dict[str, str] = {}  # what each item counts as (self-grades on a hand-graded plan)
     for ir in result.items:
         it = ir.item
         by_item[it.item_no] = ir
         y = ir.current
         e = it.evaluation(fy, YEAR)
+        counted[it.item_no] = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         leaves.append(ItemLeaf(it.item_no, it.title, it.node_path or (NO_NODE,),
                                (y.auto.label or "") if y and y.auto.graded else "", (e.grade or "") if e else "",
                                ir.lagging, it.main_department or ""))
@@ -154,7 +156,7 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
         counts = {label: 0 for label in labels}
         hit = total = 0
         for lf in under:
-            counts[lf.grade if lf.grade in counts else UNGRADED] += 1
+            counts[counted[lf.item_no] if counted[lf.item_no] in counts else UNGRADED] += 1
             for r in by_item[lf.item_no].indicator_years:
                 if r.fiscal_year == fy and r.achievement.value is not None:
                     total += 1

@@ -8,11 +8,11 @@ from datetime import date
 
 from kpi.rules.assess import Assessor, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, counted_label, summary_labels, ungraded_meaning
 from kpi.rules.model import PlanData
 from kpi.views.common import Headline, Overview, overview, signed
 from kpi.views.table import Table
-from kpi.vocabulary import LAGGING, LAGGING_ITEMS, UNGRADED, UNGRADED_HEADLINE, UNGRADED_MEANING, YEAR
+from kpi.vocabulary import LAGGING, LAGGING_ITEMS, UNGRADED, YEAR
 
 ALL_AREAS = "すべて"
 NO_AREA = "（体系なし）"
@@ -114,12 +114,14 @@ def _headlines(data: PlanData, ov: Overview, fy: int, style: Style) -> tuple[Hea
 
 def _grade_headlines(rule: GradingRule, ov: Overview, style: Style) -> tuple[Headline, ...]:
     out = []
-    labels = list(rule.labels) + [UNGRADED]
+    labels = list(summary_labels(rule))
     for i, label in enumerate(labels):
         n = ov.grade_counts.get(label, 0)
         prev = ov.previous_counts.get(label) if ov.previous_counts else None
         if label == UNGRADED:
-            better, meaning = "down", UNGRADED_HEADLINE
+            better, meaning = "down", ungraded_meaning(rule)
+        elif rule.rank(label) is None:
+            better, meaning = "none", ""
         elif i == 0:
             better, meaning = "up", rule.meaning(label)
         elif rule.is_worse_than(label, rule.lagging_below):
@@ -127,10 +129,10 @@ def _grade_headlines(rule: GradingRule, ov: Overview, style: Style) -> tuple[Hea
         else:
             better, meaning = "none", rule.meaning(label)
         delta = signed(n - prev, "件") if prev is not None else None
-        help_text = f"{format_fiscal_year(ov.as_of_fy, style)}の自動評価が {label} の取組" + (f"（{meaning}）" if meaning else "")
+        help_text = f"{format_fiscal_year(ov.as_of_fy, style)}の{'評価（自己評価）' if rule.hand_graded else '自動評価'}が {label} の取組" + (f"（{meaning}）" if meaning else "")
         if prev is not None:
             help_text += f"。前年度 {prev}件"
-        out.append(Headline(f"{label}" if label == UNGRADED else f"評価 {label}", f"{n}件", delta, help_text,
+        out.append(Headline(f"{label}" if rule.rank(label) is None else f"評価 {label}", f"{n}件", delta, help_text,
                             better=better, changed=prev is not None and n != prev))
     return tuple(out)
 
@@ -140,10 +142,10 @@ def _areas(result: PlanResult) -> tuple[AreaMix, ...]:
     slots: dict[str, dict] = {}
     for ir in result.items:
         area = ir.item.node_path[0] if ir.item.node_path else NO_AREA
-        s = slots.setdefault(area, {"counts": {label: 0 for label in rule.labels} | {UNGRADED: 0},
+        s = slots.setdefault(area, {"counts": {label: 0 for label in summary_labels(rule)},
                                     "items": 0, "lagging": 0, "hit": 0, "total": 0})
         y = ir.current
-        label = y.auto.label if y and y.auto.graded else UNGRADED
+        label = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         s["counts"][label if label in s["counts"] else UNGRADED] += 1
         s["items"] += 1
         s["lagging"] += ir.lagging
@@ -201,10 +203,10 @@ def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
     basis = basis if basis in BASIS_LABELS else default_basis(data, rule)
     hm = heat_map(result, data, basis=basis, area=area, style=style)
     fy_text = format_fiscal_year(fy, style)
-    labels = list(rule.labels) + [UNGRADED]
+    labels = list(summary_labels(rule))
     tables = {
         "grades": Table(f"評価の内訳_{fy_text}", ("評価", "意味", "取組数", "前年度"),
-                        tuple((label, rule.meaning(label) if label != UNGRADED else UNGRADED_MEANING,
+                        tuple((label, rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True),
                                ov.grade_counts.get(label, 0),
                                "" if ov.previous_counts is None else ov.previous_counts.get(label, 0))
                               for label in labels)),

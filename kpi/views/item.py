@@ -67,7 +67,8 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
         for stage in STAGES:
             e = item.evaluation(fy, stage)
             cells.append((e.grade or ("記入あり" if e.status_text else "")) if e else "")
-        rows.append((format_fiscal_year(fy, style), (y.auto.label or "") if y and y.auto.graded else "", *cells))
+        # a plan's named ungraded state (評価なし, −) shows as it is named; 未評価 stays blank as before
+        rows.append((format_fiscal_year(fy, style), (y.auto.label or y.auto.state or "") if y else "", *cells))
     timeline = Table(f"評価の経過_No.{item_no}", ("年度", "自動評価", *(f"{s}（自己評価）" if s == YEAR else s for s in STAGES)),
                      tuple(rows))
     narratives = tuple((format_fiscal_year(n.fiscal_year, style) if n.fiscal_year else "年度の記載なし", n.text)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import MEASURE_LABELS, GradingRule, _threshold
+from kpi.rules.grading import MEASURE_LABELS, MEASURE_NAMES, STATE_CONDITIONS, GradingRule, condition_text
 from kpi.rules.lagging import lagging_rule_text, rule_rows
 from kpi.rules.model import PlanData
 from kpi.store.journal import SECTION_LABELS
@@ -44,8 +44,16 @@ def _bands(rule: GradingRule) -> Table:
     if rule.measure == "manual":
         rows = [(label, "担当課・推進課が判断", rule.meaning(label)) for label in rule.labels]
     else:
-        rows = [(b.label, _threshold(rule.measure, b.min_rate), b.meaning) for b in rule.bands]
+        rows = [(b.label, "手動のみ（担当課・推進課が付ける）" if b.hand_only else
+                 f"{MEASURE_NAMES[b.measure_of(rule.measure)]} {condition_text(b, rule.measure).removeprefix('基準値から')}"
+                 if rule.mixed else condition_text(b, rule.measure),
+                 b.meaning) for b in rule.bands]
         rows.append((rule.default_label, "それ以外", rule.default_meaning))
+        rows += [(b.label, "手動のみ（担当課・推進課が付ける）", b.meaning) for b in rule.hand_labels]
+    named: dict[str, list[str]] = {}
+    for c, label in rule.auto_states:
+        named.setdefault(label, []).append(STATE_CONDITIONS.get(c, c))
+    rows += [(label, f"評価しない（{'、'.join(whens)}とき）", "") for label, whens in named.items()]
     rows += [(state, "評価の対象外（順位をつけない）", "") for state in rule.ungraded]
     return Table(f"評価の区分_{rule.name}", ("区分", "基準", "意味"), tuple(rows))
 

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from kpi.errors import Problem
 from kpi.intake.cells import Reporter, read_number
 from kpi.intake.keys import header_key as _key
 from kpi.intake.keys import item_number
@@ -23,6 +24,7 @@ from kpi.rules.fiscal import FiscalYearError, parse_fiscal_year
 from kpi.rules.grading import PRESETS, GradingRule
 from kpi.rules.model import STAGES, STATUS_MARKS, STATUSES
 from kpi.rules.plan_names import normalize_plan_name
+from kpi.rules.rates import DIRECTION_LABELS
 from kpi.store.journal import Batch
 
 LAYOUT = "canonical"
@@ -268,6 +270,7 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
     if t:
         found = True
         _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    _directions_from_values(batch)
     t = _table(wb, SHEET_EVALS, batch)
     if t:
         found = True
@@ -402,6 +405,33 @@ def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[st
         if final is not None:
             row.update(final_target=final.value, final_target_fy=_year(rep, t, r, "final_fy", "最終目標年度"))
         batch.add("indicators", **row)
+
+
+def _directions_from_values(batch: Batch) -> None:
+    """The directions nobody wrote, decided again with every number of the file (the yearly targets
+    come after the 指標 sheet), and said in the preview: 推定 with its reason, or a warning when
+    nothing decides (issue 16: 焼却量 with the final target below its yearly targets)."""
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for v in batch.table("indicator_values"):
+        if v.get("kind") == "target" and v.get("value") is not None:
+            targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
+    for row in batch.table("indicators"):
+        if row.get("direction_source") not in ("inferred", "default"):
+            continue
+        d = infer_direction(baseline=row.get("baseline"), final_target=row.get("final_target"),
+                            yearly_targets=targets.get((row["item_no"], row["indicator"]), ()),
+                            name=row["indicator"], target_text=row.get("final_target_text") or "")
+        row["direction"], row["direction_source"] = d.direction, d.source
+        where = (row.get("_sheet"), row.get("_cell"), row.get("_file") or batch.source)
+        if d.source == "default":
+            batch.problems.append(Problem(
+                "warning", f"No.{row['item_no']}「{row['indicator']}」: 良い方向を数値からも指標名からも判断できないため、"
+                           "「高いほど良い」として達成率を計算します", *where,
+                "低いほど良い指標なら、指標シートの「方向」に「低いほど良い」と書いてください", "direction_unknown"))
+        else:
+            batch.problems.append(Problem(
+                "warning", f"No.{row['item_no']}「{row['indicator']}」: 方向は「{DIRECTION_LABELS[d.direction]}」（推定: {d.reason}）",
+                *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
 
 
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:

@@ -17,12 +17,12 @@ from typing import Sequence
 from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, summary_labels, ungraded_meaning
 from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number, format_percent
 from kpi.views.common import Headline, IndicatorView, item_view_of, overview
-from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, UNGRADED_MEANING, YEAR
+from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, YEAR
 
 SORTS: dict[str, str] = {
     "plan": "計画の順",
@@ -182,9 +182,9 @@ def _summary(data: PlanData, result: PlanResult, previous: PlanResult | None, st
     rule = result.rule
     ov = overview(data, result, previous, style=style)
     grades = []
-    for label in list(ov.labels) + [UNGRADED]:
+    for label in summary_labels(rule):
         prev = ov.previous_counts.get(label) if ov.previous_counts is not None else None
-        meaning = rule.meaning(label) if label != UNGRADED else UNGRADED_MEANING
+        meaning = rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True)
         grades.append(GradeRow(label, meaning, ov.grade_counts.get(label, 0), prev,
                                _change(ov.grade_counts.get(label, 0), prev)))
     lag = tuple(LagEntry(r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles)
