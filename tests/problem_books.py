@@ -19,7 +19,7 @@ def many_problems_book(path: Path, n: int = 50_000) -> Path:
     ind = wb.create_sheet("指標")
     ind.append([a[0] for a in COLUMNS["指標"].values()])
     for k in range(n):  # one indicator per row: every row is its own value, so each problem is the text
-        ind.append([9001, f"件数{k}", "件"])
+        ind.append([9001, f"件数{k}", "件", "高いほど良い"])  # direction written: the problems are the values only
     val = wb.create_sheet("年度値")
     val.append([a[0] for a in COLUMNS["年度値"].values()])
     for k in range(n):

@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 
 import pytest
@@ -45,7 +46,9 @@ def snapshot(db) -> tuple[bytes, ...]:
 def kill_during_import(db, workbook, *, plan: str | None = None) -> tuple[int, str]:
     env = dict(os.environ, KPI_DB=str(db), KPI_FAULT_PAUSE_BEFORE_COMMIT="120")
     cmd = [sys.executable, "-m", "kpi", "import", str(workbook)] + (["--plan", plan] if plan else [])
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    # stdout goes to a file: a pipe nobody reads until the end fills up (64 KB of warnings) and stops the import.
+    out = tempfile.TemporaryFile(mode="w+")
+    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=out, stderr=subprocess.PIPE, text=True)
     deadline = time.time() + 120
     seen = []
     try:
@@ -62,7 +65,8 @@ def kill_during_import(db, workbook, *, plan: str | None = None) -> tuple[int, s
         if proc.poll() is None:
             proc.kill()
             proc.wait(30)
-    assert any("paused before COMMIT" in s for s in seen), "".join(seen) + proc.stdout.read()
+    out.seek(0)
+    assert any("paused before COMMIT" in s for s in seen), "".join(seen) + out.read()
     return proc.returncode, "".join(seen)
 
 

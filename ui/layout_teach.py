@@ -4,6 +4,8 @@ The rules live in kpi/intake/layouts/profile.py (profile_from_form); this only g
 
 from __future__ import annotations
 
+import hashlib
+
 import pandas as pd
 import streamlit as st
 
@@ -20,6 +22,13 @@ YEARS_HELP = ("1行に1つの年度ブロック: 年度 計画か実績 ずら�
               "例: 「R2 実績 0」「R3 実績 19」「令和7年度 計画 95」")
 
 
+@st.cache_resource(max_entries=4, show_spinner=False)
+def _workbook(digest: str, file_name: str, _data: bytes):
+    """The workbook read once per file (by its SHA-256): every field typed below reruns the page, and a
+    large sheet takes seconds to read."""
+    return read_workbook(_data, file_name)
+
+
 def teach_panel(store, file_name: str, data: bytes, key: str) -> None:
     """The form for one file; saving reruns the page, which then reads the file with the new profile."""
     k = f"teach_{key}"
@@ -27,7 +36,8 @@ def teach_panel(store, file_name: str, data: bytes, key: str) -> None:
         st.caption("シートの見出しと列を指定すると、この様式を名前を付けて保存し、次からは自動で読み込みます。"
                    "見出しが変わったファイルは読まずに、違うセルをお知らせします。")
         try:
-            wb = read_workbook(data, file_name)
+            digest = hashlib.sha256(data).hexdigest()
+            wb = _workbook(digest, file_name, data)
         except KpiError as exc:
             frame.show_error(exc)
             return
@@ -79,8 +89,14 @@ def teach_panel(store, file_name: str, data: bytes, key: str) -> None:
             st.session_state[f"{k}_trial"] = profile.to_json()
         if st.session_state.get(f"{k}_trial") != profile.to_json():
             return
-        review = review_upload(store, [(file_name, data)], layout_profile=profile, today=frame.today(),
-                               actor=frame.current_user())
+        # The trial is read again only when the mapping, the file or the data changed (not on every rerun).
+        trial_key = (profile.to_json(), digest, frame.data_version(store), frame.current_user().name)
+        cached = st.session_state.get(f"{k}_review")
+        if cached is None or cached[0] != trial_key:
+            cached = (trial_key, review_upload(store, [(file_name, data)], layout_profile=profile,
+                                               today=frame.today(), actor=frame.current_user()))
+            st.session_state[f"{k}_review"] = cached
+        review = cached[1]
         f = review.files[0]
         st.markdown(f"**様式**　{frame.md(f.layout_label)}　　**取り込み先**　{frame.md(f.plan_name or '―')}")
         frame.show_problems(f.problems)

@@ -428,10 +428,17 @@ def _directions_from_values(batch: Batch) -> None:
                 "warning", f"No.{row['item_no']}「{row['indicator']}」: 良い方向を数値からも指標名からも判断できないため、"
                            "「高いほど良い」として達成率を計算します", *where,
                 "低いほど良い指標なら、指標シートの「方向」に「低いほど良い」と書いてください", "direction_unknown"))
-        else:
+        elif not _baseline_decides(row):
+            # Baseline against final target is how a plan states its direction: taken silently as
+            # before (the preview's 方向の根拠 says 推定). Weaker evidence is said, to be checked.
             batch.problems.append(Problem(
                 "warning", f"No.{row['item_no']}「{row['indicator']}」: 方向は「{DIRECTION_LABELS[d.direction]}」（推定: {d.reason}）",
                 *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
+
+
+def _baseline_decides(row: dict) -> bool:
+    base, final = row.get("baseline"), row.get("final_target")
+    return base is not None and final is not None and base != final
 
 
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
