@@ -204,6 +204,31 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_pack(args) -> int:
+    from datetime import date
+
+    from kpi.access.permissions import Actor
+    from kpi.outputs.pack.batch import build_pack, format_of
+    store = _store(args)
+    out = Path(args.output)
+    fmt = format_of(args.format, None if out.is_dir() else out.name)
+    held_on = None
+    if args.meeting_date:
+        try:
+            held_on = date.fromisoformat(args.meeting_date)
+        except ValueError:
+            from kpi.outputs.pack.batch import PackError
+            raise PackError(f"会議の開催日「{args.meeting_date}」が読めません", hint="2026-07-01 の形で指定してください")
+    # Whoever holds the database reads every plan, like the local administrator (as export does).
+    pack = build_pack(store, Actor(_user(args), "admin"), args.plan, fmt, year=args.year, style=args.era,
+                      sort=args.sort, lagging_only=args.lagging_only, meeting=args.meeting, meeting_date=held_on)
+    if out.is_dir():  # a folder: the name the 会議資料 page gives
+        out = out / pack.file.file_name
+    out.write_bytes(pack.file.data)
+    print(f"会議資料（{pack.file.label}）を書き出しました: {out}（{pack.description}）")
+    return 0
+
+
 def _read_password(args) -> str | None:
     """--password-stdin reads one line (for scripts); otherwise ask twice without echo."""
     if getattr(args, "password_stdin", False):
@@ -362,6 +387,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-o", "--output", help="出力ファイル（省略すると標準出力にCSV）")
     sp.add_argument("--plan", help="この計画だけを書き出す")
     sp.set_defaults(func=cmd_export)
+
+    sp = add("pack", "推進委員会の会議資料（PowerPoint・PDF・Excel）を書き出す（会議の前夜の一括作成向け）")
+    sp.add_argument("--plan", required=True, help="計画名")
+    sp.add_argument("--year", help="この年度までの状況（2024、令和6年度、R6 など。省略すると値のある最新の年度）")
+    sp.add_argument("--format", choices=("pptx", "pdf", "xlsx"), help="形式（省略すると出力ファイルの拡張子から）")
+    sp.add_argument("-o", "--output", required=True,
+                    help="出力ファイル。フォルダを指定すると画面と同じファイル名で書く")
+    sp.add_argument("--era", choices=("wareki", "seireki"), default="wareki", help="年度の表示: wareki 和暦（既定）/ seireki 西暦")
+    sp.add_argument("--sort", choices=("plan", "lagging_first", "worst_first"), default="plan",
+                    help="取組の順番: plan 計画の順（既定）/ lagging_first 遅れている取組を先に / worst_first 評価の低い順")
+    sp.add_argument("--lagging-only", action="store_true", help="遅れている取組だけを載せる")
+    sp.add_argument("--meeting", help="会議の名前（例: 令和8年度第1回）。これより前の会議の委員意見を載せる")
+    sp.add_argument("--meeting-date", help="会議の開催日（例: 2026-07-01）")
+    sp.set_defaults(func=cmd_pack)
 
     sp = add("user", "ユーザーの登録・一覧・停止（1人でも登録するとアプリはサインイン制になる）")
     usub = sp.add_subparsers(dest="user_command", required=True)
