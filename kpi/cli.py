@@ -110,7 +110,7 @@ def cmd_import(args) -> int:
             print(f"  {prep.changes.summary()}")
             if args.verbose:
                 for c in prep.changes.inserts + prep.changes.updates:
-                    print(f"    {c.describe()}")
+                    print(f"    {c.describe(args.era)}")
     if failed:
         n = sum(len(p.errors) for p in prepared)
         print(f"エラーが {n} 件あるため、何も取り込んでいません。", file=sys.stderr)
@@ -137,7 +137,7 @@ def cmd_history(args) -> int:
               f"{e.file_name or '-'}\t{e.plan_name or '-'}")
         if e.note:
             print(f"メモ: {e.note}")
-        for line in history.changes_of(store, args.id):
+        for line in history.changes_of(store, args.id, style=args.era):
             print(f"  {line}")
         return 0
     # The plan as a person types it (（環境局） or (環境局)): the store compares names normalised.
@@ -155,7 +155,7 @@ def cmd_history(args) -> int:
 def cmd_undo(args) -> int:
     from kpi.intake import history
     store = _store(args)
-    res = history.undo(store, args.id, _user(args), note=args.note)
+    res = history.undo(store, args.id, _user(args), note=args.note, style=args.era)
     print(f"取込番号 {res.undone} を取り消しました（取消の記録: 取込番号 {res.upload_id}、"
           f"値を戻した {res.n_restored} 件、削除 {res.n_deleted} 件）")
     return 0
@@ -316,6 +316,8 @@ def cmd_restore(args) -> int:
 
 DB_HELP = ("データベース: ファイル（既定: data/kpi.duckdb）または共有データベース "
            "'ducklake:postgres:dbname=kpi host=… user=kpi'。環境変数 KPI_DB でも指定できる")
+# The change sentences keep 西暦 by default (what scripts that read them were written against).
+ERA_ARG = dict(choices=("seireki", "wareki"), default="seireki", help="変更内容の年度の表示: seireki 西暦（既定）/ wareki 和暦")
 DATA_PATH_HELP = "共有データベースのデータフォルダ（全サーバーから見える場所。環境変数 KPI_DATA_PATH でも指定できる）"
 
 
@@ -352,18 +354,21 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--user", help="記録する取込者名（既定: OSのユーザー名）")
     sp.add_argument("-v", "--verbose", action="store_true", help="変更内容を1件ずつ表示")
     sp.add_argument("--note", help="取込履歴に残すメモ（目標を変更するときはその理由）")
+    sp.add_argument("--era", **ERA_ARG)
     sp.set_defaults(func=cmd_import)
 
     sp = add("history", "取込履歴を表示する（新しい順）")
     sp.add_argument("--plan", help="この計画の取り込みだけ")
     sp.add_argument("--limit", type=int, default=50, help="表示する件数（既定 50）")
     sp.add_argument("--id", type=int, help="この取込番号で変わった内容を1件ずつ表示")
+    sp.add_argument("--era", **ERA_ARG)
     sp.set_defaults(func=cmd_history)
 
     sp = add("undo", "取り込みを取り消し、その取り込みが変えた値を元に戻す")
     sp.add_argument("id", type=int, help="取込番号（history で確かめる）")
     sp.add_argument("--user", help="記録する操作者名（既定: OSのユーザー名）")
     sp.add_argument("--note", help="取込履歴に残すメモ（取り消しの理由）")
+    sp.add_argument("--era", **ERA_ARG)
     sp.set_defaults(func=cmd_undo)
 
     sp = add("template", "標準テンプレート（空）を書き出す")

@@ -135,7 +135,7 @@ with tab_answer:
             op = by_key[key]
             with st.container(border=True):
                 st.markdown(f"**No.{frame.md(op.item_no)}　{frame.md(titles.get(op.item_no, ''))}**")
-                st.caption(frame.md(op.meeting_label))
+                st.caption(frame.md(op.meeting_label_in(ctx.style)))
                 st.markdown(frame.md(op.opinion))
             item = ctx.data.item(op.item_no)
             state.setdefault(f"ans_text_{key}", op.response or "")
@@ -150,7 +150,7 @@ with tab_answer:
 
 with tab_list:
     if recorded:
-        st.dataframe(pd.DataFrame([{"会議": o.meeting, "開催日": date_label(o.meeting_date), "No.": o.item_no,
+        st.dataframe(pd.DataFrame([{"会議": o.meeting, "開催日": date_label(o.meeting_date, ctx.style), "No.": o.item_no,
                                     "取組": titles.get(o.item_no, ""), "番号": o.seq, "委員意見": o.opinion,
                                     "回答・対応": o.response or "（未回答）", "回答課": o.response_department or ""}
                                    for o in recorded]), hide_index=True, width="stretch")

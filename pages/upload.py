@@ -46,7 +46,7 @@ bases = st.session_state.setdefault(f"upload_text_base_{n}", {})
 edits = {name: edits_from_editor(base, (st.session_state.get(f"ti_{n}_{name}") or {}).get("edited_rows"))
          for name, base in bases.items()}
 review = review_upload(store, [(f.name, f.getvalue()) for f in files], plan_name=plan_name, edits=edits,
-                       today=frame.today(), actor=frame.current_user())
+                       today=frame.today(), actor=frame.current_user(), style=frame.era())
 
 for f in review.files:
     bases[f.file_name] = f.text_indicators
@@ -87,7 +87,8 @@ for f in review.files:
             continue
         show_all = st.toggle("変更なしの行も表示する", key=f"all_{n}_{f.file_name}")
         rows = [r for r in f.rows if show_all or r.status != "変更なし"]
-        st.dataframe(pd.DataFrame([{"状況": r.status, "区分": r.what, "No.": r.item_no, "指標": r.indicator,
+        st.dataframe(pd.DataFrame([{"状況": r.status, "区分": r.what, "No.": r.item_no, "取組": r.title,
+                                    "指標": r.indicator,
                                     "年度": frame.fy_label(r.fiscal_year), "項目": r.field, "変更前": r.old,
                                     "変更後": r.new} for r in rows]),
                      hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))

@@ -18,7 +18,8 @@ from typing import Any
 from kpi.access.permissions import Actor, decide
 from kpi.errors import KpiError, NotFound, PermissionDenied
 from kpi.intake.layouts import layout_label
-from kpi.store.journal import TABLES, Change, _key_text
+from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.store.journal import TABLES, YEAR_FIELDS, Change, _key_text
 from kpi.store.store import RevertResult, Store, UploadMeta, UploadRecord
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
@@ -76,8 +77,8 @@ def _key_tuple(table: str, key: dict[str, Any]) -> tuple:
     return tuple(key.get(k) for k in TABLES[table].key)
 
 
-def describe_entry(e: dict[str, Any]) -> str:
-    """One change_log row as a sentence (the same words as the upload preview)."""
+def describe_entry(e: dict[str, Any], style: Style = "seireki") -> str:
+    """One change_log row as a sentence (the same words as the upload preview), years in style's era."""
     table, action = e["table"], e["action"]
     if table == "plans":
         name = e["key"].get("name", "")
@@ -89,7 +90,9 @@ def describe_entry(e: dict[str, Any]) -> str:
         from kpi.store.journal import PLAN_FIELD_LABELS
 
         def shown(k: str, v: Any) -> Any:
-            return GradingRule.from_json(v).name if k == "grading_rule" and v else v
+            if k == "grading_rule" and v:
+                return GradingRule.from_json(v).name
+            return format_fiscal_year(v, style) if k in YEAR_FIELDS and isinstance(v, int) else v
 
         fields = "、".join(f"{PLAN_FIELD_LABELS.get(k, k)}: {shown(k, (e['old'] or {}).get(k))} → {shown(k, v)}"
                            for k, v in (e["new"] or {}).items())
@@ -98,16 +101,16 @@ def describe_entry(e: dict[str, Any]) -> str:
         return f"{action} {table}"
     key = _key_tuple(table, e["key"])
     if action == "delete":
-        return f"削除 {TABLES[table].label or table} {' '.join(_key_text(table, key))}"
+        return f"削除 {TABLES[table].label or table} {' '.join(_key_text(table, key, style))}"
     if action == "insert":
-        return Change(table, key, "insert", None, {**e["key"], **(e["new"] or {})}).describe()
-    return Change(table, key, "update", e["old"] or {}, e["new"] or {}).describe()
+        return Change(table, key, "insert", None, {**e["key"], **(e["new"] or {})}).describe(style)
+    return Change(table, key, "update", e["old"] or {}, e["new"] or {}).describe(style)
 
 
-def changes_of(store: Store, upload_id: int, limit: int = 500) -> tuple[str, ...]:
+def changes_of(store: Store, upload_id: int, limit: int = 500, style: Style = "seireki") -> tuple[str, ...]:
     """What one upload changed, as sentences (at most limit, then how many more)."""
     log = store.change_log(upload_id)
-    lines = [describe_entry(e) for e in log[:limit]]
+    lines = [describe_entry(e, style) for e in log[:limit]]
     if len(log) > limit:
         lines.append(f"ほか {len(log) - limit} 件")
     return tuple(lines)
@@ -146,7 +149,8 @@ def _counts(later: UploadRecord, undoing: UploadRecord) -> bool:
 
 
 def later_conflicts(upload: UploadRecord, entries: list[dict[str, Any]],
-                    later: list[tuple[UploadRecord, list[dict[str, Any]]]]) -> list[tuple[UploadRecord, list[str]]]:
+                    later: list[tuple[UploadRecord, list[dict[str, Any]]]],
+                    style: Style = "seireki") -> list[tuple[UploadRecord, list[str]]]:
     """Later uploads that changed rows this upload wrote (or anything in a plan it created)."""
     touched = {(e["table"], json.dumps(e["key"], sort_keys=True, ensure_ascii=False)) for e in entries}
     created_plan = any(e["table"] == "plans" and e["action"] == "insert" for e in entries)
@@ -154,7 +158,7 @@ def later_conflicts(upload: UploadRecord, entries: list[dict[str, Any]],
     for rec, log in later:
         if not _counts(rec, upload):
             continue
-        rows = [describe_entry(e) for e in log
+        rows = [describe_entry(e, style) for e in log
                 if created_plan or (e["table"], json.dumps(e["key"], sort_keys=True, ensure_ascii=False)) in touched]
         if rows:
             out.append((rec, rows))
@@ -174,7 +178,8 @@ def _refusal(upload: UploadRecord, conflicts: list[tuple[UploadRecord, list[str]
         hint=f"先に取込番号 {first.upload_id} から新しい順に取り消してください")
 
 
-def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None = None) -> RevertResult:
+def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None = None,
+         style: Style = "seireki") -> RevertResult:
     """Put back what one upload changed, through the store's write path (one transaction).
 
     Refused (nothing written) when the actor may not, when it was already undone, or when a
@@ -188,7 +193,7 @@ def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None =
         if not decision:
             refused_by_role = not decide(actor, "undo", owner=rec.uploaded_by).allowed
             raise (PermissionDenied if refused_by_role else UndoRefused)(decision.reason)
-        conflicts = later_conflicts(rec, entries, later)
+        conflicts = later_conflicts(rec, entries, later, style)
         if conflicts:
             raise _refusal(rec, conflicts)
 

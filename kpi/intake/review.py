@@ -20,7 +20,7 @@ from typing import Any, Iterable
 from kpi.errors import FiscalYearError, Problem
 from kpi.intake.pipeline import PreparedImport, prepare_many
 from kpi.rules.direction import parse_direction
-from kpi.rules.fiscal import format_fiscal_year, parse_fiscal_year
+from kpi.rules.fiscal import Style, format_fiscal_year, parse_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.numbers import format_number, parse_number
 from kpi.sanitize import safe_file_name
@@ -39,18 +39,20 @@ class PreviewRow:
     item_no: str
     indicator: str
     fiscal_year: int | None
-    field: str  # 計画 / 実績 / 評価 / 単位 …
+    field: str  # 計画 / 実績 / 年度評価 / 年度評価（取組の状況）/ 単位 …
     old: str
     new: str
+    # The item's name, so a row reads without the No. looked up; shown, not part of what changed.
+    title: str = field(default="", compare=False)
 
 
-def _text(v: Any, field_name: str = "") -> str:
+def _text(v: Any, field_name: str = "", style: Style = "wareki") -> str:
     if v is None:
         return ""
     if isinstance(v, bool):
         return "はい" if v else "いいえ"
     if field_name in ("fiscal_year", "start_fy", "end_fy", "baseline_fy", "final_target_fy") and isinstance(v, int):
-        return format_fiscal_year(v)
+        return format_fiscal_year(v, style)
     if field_name == "direction":
         return DIRECTION_LABELS.get(v, str(v))
     if field_name == "level_names" and isinstance(v, str):
@@ -79,6 +81,8 @@ def _parts(table: str, key: tuple) -> tuple[str, str, int | None, str]:
             continue
         if col == "kind":
             rest.append(KIND_LABELS.get(v, str(v)))
+        elif table == "evaluations" and col == "stage":
+            rest.append(f"{v}評価")  # 年度評価 / 中間評価: the same words on a new and a changed row
         elif col == "path":
             rest.append(" > ".join(re.findall(r'"((?:[^"\\]|\\.)*)"', str(v))) or str(v))
         else:
@@ -87,7 +91,7 @@ def _parts(table: str, key: tuple) -> tuple[str, str, int | None, str]:
             " ".join(rest))
 
 
-def _insert_text(table: str, new: dict[str, Any]) -> str:
+def _insert_text(table: str, new: dict[str, Any], style: Style = "wareki") -> str:
     if table == "nodes":
         return _text(new.get("level_name"))
     if table == "item_departments":
@@ -96,23 +100,28 @@ def _insert_text(table: str, new: dict[str, Any]) -> str:
         return _text(new.get("title")) or _text(new.get("body")) or _text(new.get("period_text"))
     if table == "indicator_values":
         return _value(new)
-    if table == "evaluations":
-        return _text(new.get("grade")) or _text(new.get("status_text"))
+    if table == "evaluations":  # the grade and what the department wrote with it
+        return "　".join(t for t in (_text(new.get(f)) for f in ("grade", "status_text", "issues_text", "next_text")) if t)
     if table == "items":
         return _text(new.get("title"))
     if table == "indicators":
         if new.get("final_target") is not None:
-            fy = f"（{format_fiscal_year(new['final_target_fy'])}）" if new.get("final_target_fy") else ""
+            fy = f"（{format_fiscal_year(new['final_target_fy'], style)}）" if new.get("final_target_fy") else ""
             return f"目標 {_text(new['final_target'])}{new.get('unit') or ''}{fy}"
         return _text(new.get("final_target_text"))
     for f in TABLES[table].fields:
         if new.get(f) not in (None, ""):
-            return _text(new[f], f)
+            return _text(new[f], f, style)
     return ""
 
 
-def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple[PreviewRow, ...]:
-    """One row per new value, per changed field (old → new) and per unchanged row."""
+def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True, style: Style = "wareki",
+                 titles: dict[str, str] | None = None) -> tuple[PreviewRow, ...]:
+    """One row per new value, per changed field (old → new) and per unchanged row.
+
+    style: the era the reader chose, for years in values; titles: item No. → 取組名 (the file's,
+    else the stored plan's), shown on every row of the item."""
+    titles = titles or {}
     out: list[PreviewRow] = []
     if changes.plan_is_new:
         out.append(PreviewRow("新規", "計画", "", "", None, "計画", "", changes.plan_name))
@@ -124,7 +133,8 @@ def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple
             out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS[f],
                                   f"{old_rule.name}（{old_rule.describe()}）", f"{new_rule.name}（{new_rule.describe()}）"))
             continue
-        out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS.get(f, f), _text(old, f), _text(new, f)))
+        out.append(PreviewRow("変更", "計画", "", "", None, PLAN_FIELD_LABELS.get(f, f), _text(old, f, style),
+                              _text(new, f, style)))
     body: list[tuple[tuple, PreviewRow]] = []
     for c in changes.changes:
         if c.action == "unchanged" and not include_unchanged:
@@ -133,11 +143,12 @@ def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple
         item_no, indicator, fy, rest = _parts(c.table, c.key)
         status = STATUS_LABELS[c.action]
         order = (natural_key(item_no), indicator, fy or 0, list(TABLES).index(c.table), rest)
+        title = titles.get(item_no, "")
         if c.action == "insert":
             body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest or label, "",
-                                           _insert_text(c.table, c.new))))
+                                           _insert_text(c.table, c.new, style), title)))
         elif c.action == "unchanged":
-            body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest or label, "", "")))
+            body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest or label, "", "", title)))
         else:
             carry = TABLES[c.table].carry
             if c.table == "indicator_values":
@@ -145,18 +156,21 @@ def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True) -> tuple
                     def mark(v):
                         return "見込み" if v else "確定"
                     body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest,
-                                                   mark((c.old or {}).get("is_estimate")), mark(c.new.get("is_estimate")))))
+                                                   mark((c.old or {}).get("is_estimate")), mark(c.new.get("is_estimate")),
+                                                   title)))
                     continue
                 old = {"value": (c.old or {}).get("value"), "is_estimate": (c.old or {}).get("is_estimate")}
                 new = {"value": c.new["value"], "is_estimate": c.new.get("is_estimate", old["is_estimate"])}
-                body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest, _value(old), _value(new))))
+                body.append((order, PreviewRow(status, label, item_no, indicator, fy, rest, _value(old), _value(new),
+                                               title)))
                 continue
             for f, v in c.new.items():
                 if f in carry:
                     continue
                 name = FIELD_LABELS.get(f, f)
                 body.append((order, PreviewRow(status, label, item_no, indicator, fy,
-                                               f"{rest} {name}".strip(), _text((c.old or {}).get(f), f), _text(v, f))))
+                                               f"{rest}（{name}）" if rest else name, _text((c.old or {}).get(f), f, style),
+                                               _text(v, f, style), title)))
     body.sort(key=lambda t: t[0])
     return tuple(out) + tuple(r for _o, r in body)
 
@@ -404,9 +418,21 @@ def _same_file(store: Store, sha256: str | None) -> str | None:
     return f"取込番号 {uid}（{at:%Y-%m-%d %H:%M} {by}）"
 
 
+def _titles(store: Store, batch: Batch | None) -> dict[str, str]:
+    """Item No. → 取組名: the file's own, else the stored plan's (a file of values names no item)."""
+    if batch is None:
+        return {}
+    out: dict[str, str] = {}
+    info = store.plan_by_name(batch.plan_name) if batch.plan_name else None
+    if info is not None:
+        out.update({it.item_no: it.title for it in store.load_plan(info.plan_id).items})
+    out.update({str(r["item_no"]): r["title"] for r in batch.table("items") if r.get("title")})
+    return out
+
+
 def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: str | None = None,
                   edits: dict[str, list[dict[str, Any]]] | None = None, today: date | None = None,
-                  actor=None) -> UploadReview:
+                  actor=None, style: Style = "wareki") -> UploadReview:
     """Read, check and compare every file of one upload; nothing is written. actor: who uploads
     (kpi.access.permissions.Actor; None is a trusted local administrator), see kpi.intake.pipeline.prepare."""
     # Keys are the names the page shows (already made safe); safe_file_name is idempotent.
@@ -428,7 +454,7 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             file_name=prep.file_name, layout_label=prep.layout_label or "様式不明",
             plan_name=prep.batch.plan_name if prep.batch is not None else None,
             plan_is_new=bool(cs and cs.plan_is_new), problems=tuple(prep.problems),
-            rows=preview_rows(cs) if cs is not None else (),
+            rows=preview_rows(cs, style=style, titles=_titles(store, prep.batch)) if cs is not None else (),
             n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
             text_indicators=as_read.get(prep.file_name, text_indicators(prep.batch)), same_file_before=_same_file(store, prep.sha256)))

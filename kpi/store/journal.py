@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kpi.errors import Problem
+from kpi.rules.fiscal import Style, format_fiscal_year
 
 
 @dataclass(frozen=True)
@@ -104,14 +105,16 @@ class Change:
     old: dict[str, Any] | None  # changed fields' old values (update) or None
     new: dict[str, Any]  # changed fields' new values (update) or the whole row (insert)
 
-    def describe(self) -> str:
+    def describe(self, style: Style = "seireki") -> str:
+        """The change as a sentence; fiscal years in the era the reader chose (style)."""
         label = TABLES[self.table].label or self.table
-        key = " ".join(_key_text(self.table, self.key))
+        key = " ".join(_key_text(self.table, self.key, style))
         if self.action == "insert":
             return f"新規 {label} {key}{_value_text(self.table, self.new)}"
         if self.action == "update":
             carry = TABLES[self.table].carry
-            parts = [f"{FIELD_LABELS.get(k, k)}: {_short(self.old.get(k) if self.old else None)} → {_short(v)}"
+            parts = [f"{FIELD_LABELS.get(k, k)}: {_short(self.old.get(k) if self.old else None, field=k, style=style)}"
+                     f" → {_short(v, field=k, style=style)}"
                      for k, v in self.new.items() if k not in carry]
             return f"変更 {label} {key}（{'、'.join(parts)}）"
         return f"変更なし {label} {key}"
@@ -130,11 +133,24 @@ FIELD_LABELS: dict[str, str] = {
 }
 
 
-def _short(v: Any, n: int = 30) -> str:
+# Stored codes as people say them (a change reads 「方向: 高いほど良い → 低いほど良い」, never 'higher').
+VALUE_LABELS: dict[str, dict[Any, str]] = {
+    "direction": {"higher": "高いほど良い", "lower": "低いほど良い"},
+    "direction_source": {"default": "既定（判断材料なし）", "inferred": "計画値・名称から判断", "sheet": "シートの記載",
+                         "manual": "画面で指定"},
+}
+YEAR_FIELDS = frozenset({"fiscal_year", "baseline_fy", "final_target_fy", "start_fy", "end_fy"})
+
+
+def _short(v: Any, n: int = 30, *, field: str = "", style: Style = "seireki") -> str:
     if v is None:
         return "（空）"
     if isinstance(v, bool):
         return "はい" if v else "いいえ"
+    if field in VALUE_LABELS and v in VALUE_LABELS[field]:
+        return VALUE_LABELS[field][v]
+    if field in YEAR_FIELDS and isinstance(v, int):
+        return format_fiscal_year(v, style)
     if isinstance(v, float):
         from kpi.rules.numbers import format_number
         return format_number(v)
@@ -146,14 +162,14 @@ def _short(v: Any, n: int = 30) -> str:
 SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
 
 
-def _key_text(table: str, key: tuple[Any, ...]) -> list[str]:
+def _key_text(table: str, key: tuple[Any, ...], style: Style = "seireki") -> list[str]:
     spec = TABLES[table]
     out = []
     for col, v in zip(spec.key, key):
         if col == "item_no":
             out.append(f"No.{v}")
         elif col == "fiscal_year" and v is not None:
-            out.append(f"{v}年度")
+            out.append(format_fiscal_year(v, style) if isinstance(v, int) else f"{v}年度")
         elif col == "section":
             out.append(SECTION_LABELS.get(v, str(v)))
         elif col == "kind":

@@ -54,7 +54,7 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
     titles = {s.item_no: s.title for s in deck.items}
     for s in deck.items:
         for op in s.opinions:
-            opinions.append((op.meeting, date_label(op.meeting_date) or None, op.item_no, titles[op.item_no], op.seq,
+            opinions.append((op.meeting, date_label(op.meeting_date, deck.style) or None, op.item_no, titles[op.item_no], op.seq,
                              op.opinion, op.response or None, op.response_department or None))
     return (
         Sheet("グレード一覧", ("No.", "取組", "体系", "担当課", f"自動評価（{fy}）", f"自己評価（{fy}）", "比較",
