@@ -190,8 +190,17 @@ def cmd_export(args) -> int:
     plan = store.require_plan(args.plan).name if args.plan else None
     # Whoever holds the database (file or catalog) reads every plan, like the local administrator.
     from kpi.access.permissions import Actor
-    data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=plan,
-                 actor=Actor(_user(args), "admin"))
+    if args.form == "people":
+        from kpi.outputs.readable import export
+        data, _name = export(store, args.what, fmt, actor=Actor(_user(args), "admin"), plan=plan, style=args.era)
+        if args.output:
+            out = Path(args.output)
+            if out.is_dir():  # a folder: a name that says what, of which plan and years
+                out = out / _name
+            out.write_bytes(data)
+    else:
+        data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=plan,
+                     actor=Actor(_user(args), "admin"))
     if not args.output:
         if fmt == "xlsx":
             print("xlsx は -o でファイル名を指定してください", file=sys.stderr)
@@ -391,6 +400,10 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=("csv", "xlsx"))
     sp.add_argument("-o", "--output", help="出力ファイル（省略すると標準出力にCSV）")
     sp.add_argument("--plan", help="この計画だけを書き出す")
+    # Scripts read the machine form; the reader's form is what the ダウンロード page gives by default.
+    sp.add_argument("--form", choices=("machine", "people"), default="machine",
+                    help="machine 機械処理用（英語の列名・西暦・率は小数。既定）/ people 日本語の見出し・和暦・率は%%（画面の既定）")
+    sp.add_argument("--era", choices=("wareki", "seireki"), default="wareki", help="--form people の年度の表示")
     sp.set_defaults(func=cmd_export)
 
     sp = add("pack", "推進委員会の会議資料（PowerPoint・PDF・Excel）を書き出す（会議の前夜の一括作成向け）")
