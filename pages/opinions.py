@@ -107,7 +107,7 @@ with tab_add:
             c1, c2 = st.columns(2)
             state.setdefault("op_new_name", suggest_meeting_name(frame.today(), known))
             state.setdefault("op_new_date", frame.today())
-            c1.text_input("会議名", key="op_new_name", help="例: 令和8年度第1回")
+            c1.text_input("会議名", key="op_new_name", help="例: 令和8年度第1回", placeholder="例: 令和8年度第1回")
             c2.date_input("開催日", key="op_new_date")
         st.selectbox("取組", list(titles), key="op_item", format_func=lambda n: f"No.{n}　{titles[n]}")
         st.text_area("委員意見", key="op_text", height=140, placeholder="委員の発言の要旨を入力します")

@@ -27,13 +27,15 @@ choice = st.selectbox(
                            NEW: "新しい計画として取り込む…"}.get(v, v))
 plan_name = None
 if choice == NEW:
-    plan_name = st.text_input("新しい計画の名前", key="upload_new_plan").strip() or None
+    plan_name = st.text_input("新しい計画の名前", key="upload_new_plan",
+                              placeholder="例: ○○市行政改革推進プラン").strip() or None
 elif choice != AUTO:
     plan_name = choice
 
 files = st.file_uploader("Excelファイル（.xlsx、複数可）", type=["xlsx", "xlsm", "xls"], accept_multiple_files=True,
                          key=f"upload_files_{n}",
-                         help="1ファイル20MBまで。パスワード付き・マクロ付きのファイルは受け付けません。")
+                         help="ここにファイルをドラッグするか、「Browse files」を押して選びます（複数可）。"
+                              "1ファイル20MBまで。パスワード付き・マクロ付きのファイルは受け付けません。")
 if not files:
     st.info("ファイルを選ぶと、様式の判定・チェック結果・変更点がここに表示されます。"
             "記入用の様式は「ダウンロード」画面から取り出せます。", icon=":material/info:")
