@@ -63,7 +63,7 @@ def main() -> None:
         rule = store.rule(pid)
         data = store.load_plan(pid)
         extras = load_extras(store, pid)
-        n_values = store.query("SELECT count(*) FROM indicator_values")[0][0]
+        n_values = store.row_counts(["indicator_values"])["indicator_values"]
         print(f"synthetic plan: {args.items} items × 3 indicators × {args.years} years = {n_values} values "
               f"(built through Store.apply in {build:.2f}s)")
         base = median_time(lambda: assess_plan(data, rule, today=TODAY), args.repeat)

@@ -109,7 +109,7 @@ def build_store(target: str, scale: Scale, *, progress: bool = True) -> dict[str
 
 def counts(store) -> dict[str, int]:
     tables = ("plans", "items", "indicators", "indicator_values", "evaluations", "committee_opinions", "change_log")
-    return {t: int(store.query(f"SELECT count(*) FROM {t}")[0][0]) for t in tables}
+    return store.row_counts(tables)
 
 
 # ------------------------------------------------------------------ workbooks

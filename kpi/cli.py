@@ -95,7 +95,12 @@ def cmd_demo(args) -> int:
 def cmd_import(args) -> int:
     from kpi.intake.pipeline import commit, prepare_many
     store = _store(args)
-    prepared = prepare_many(store, [(Path(f).name, Path(f)) for f in args.files], plan_name=args.plan)
+    layout = getattr(args, "layout", None)
+    if layout:
+        from kpi.intake.pipeline import stored_profile
+        layout = stored_profile(store, layout)
+    prepared = prepare_many(store, [(Path(f).name, Path(f)) for f in args.files], plan_name=args.plan,
+                            layout_profile=layout)
     failed = False
     for prep in prepared:
         head = f"{prep.file_name}: {prep.layout_label or '様式不明'}"
@@ -125,6 +130,37 @@ def cmd_import(args) -> int:
         else:
             print(f"{prep.file_name}: 取り込みました（取込番号 {res.upload_id}、新規 {len(res.changes.inserts)} 件、"
                   f"変更 {res.changes.n_updates} 件）")
+    return 0
+
+
+def cmd_layout(args) -> int:
+    """Taught layouts: list them, write one to a file to share, read one from a file."""
+    from kpi.intake.layouts.profile import ProfileError, load_profile, profile_from_file
+    from kpi.intake.pipeline import save_profile, stored_profile
+    store = _store(args)
+    if args.layout_command == "list":
+        rows = store.layout_profiles()
+        if not rows:
+            print("登録した様式はまだありません（python -m kpi layout import ファイル で登録します）")
+        for name, body in rows:
+            try:
+                prof = load_profile(body)
+                print(f"{name}\t指標 {len(prof.indicators)} 組\t見出し {len(prof.fingerprint)} か所")
+            except ProfileError as exc:
+                print(f"{name}\t使えません: {exc.message}")
+        return 0
+    if args.layout_command == "export":
+        prof = stored_profile(store, args.name)
+        out = Path(args.output or f"{args.name}.json")
+        out.write_text(prof.to_json() + "\n", encoding="utf-8")
+        print(f"様式「{prof.name}」を書き出しました: {out}")
+        return 0
+    prof = profile_from_file(args.file)
+    upload_id = save_profile(store, prof, _user(args))
+    if upload_id is None:
+        print(f"様式「{prof.name}」は同じ内容で登録済みです")
+    else:
+        print(f"様式「{prof.name}」を登録しました（取込番号 {upload_id}）")
     return 0
 
 
@@ -364,7 +400,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("-v", "--verbose", action="store_true", help="変更内容を1件ずつ表示")
     sp.add_argument("--note", help="取込履歴に残すメモ（目標を変更するときはその理由）")
     sp.add_argument("--era", **ERA_ARG)
+    sp.add_argument("--layout", help="登録した様式の名前（python -m kpi layout list）。この様式で読む")
     sp.set_defaults(func=cmd_import)
+
+    sp = add("layout", "登録した様式（自治体独自のシートの読み方）の一覧・書き出し・読み込み")
+    lsub = sp.add_subparsers(dest="layout_command", required=True)
+    lp = lsub.add_parser("list", help="登録した様式の一覧")
+    lp.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    lp.add_argument("--data-path", default=argparse.SUPPRESS, help=DATA_PATH_HELP)
+    lp = lsub.add_parser("export", help="様式を設定ファイル（JSON）に書き出す")
+    lp.add_argument("name", help="様式の名前")
+    lp.add_argument("-o", "--output", help="書き出すファイル（既定: 様式名.json）")
+    lp.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    lp.add_argument("--data-path", default=argparse.SUPPRESS, help=DATA_PATH_HELP)
+    lp = lsub.add_parser("import", help="設定ファイル（JSON）の様式を登録する（同じ名前なら置き換える）")
+    lp.add_argument("file", help="様式の設定ファイル（例: data/layouts/ofunato_jimujigyo.json）")
+    lp.add_argument("--user", help="記録する登録者名（既定: OSのユーザー名）")
+    lp.add_argument("--db", default=argparse.SUPPRESS, help=DB_HELP)
+    lp.add_argument("--data-path", default=argparse.SUPPRESS, help=DATA_PATH_HELP)
+    sp.set_defaults(func=cmd_layout)
 
     sp = add("history", "取込履歴を表示する（新しい順）")
     sp.add_argument("--plan", help="この計画の取り込みだけ")
@@ -453,6 +507,9 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("file", help="バックアップファイル（backups/kpi-….duckdb）")
     sp.add_argument("--user", help="記録する操作者名（既定: OSのユーザー名）")
     sp.set_defaults(func=cmd_restore)
+
+    from kpi.cli_cycle import add_parser as add_cycle  # issue 20: the cycle's commands live in their own module
+    add_cycle(add)
     return p
 
 

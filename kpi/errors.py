@@ -8,7 +8,7 @@ wrapped at the boundary, never shown as tracebacks.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Iterable, Literal
 
 
@@ -112,34 +112,6 @@ class Problem:
         if self.hint:
             text += f"（{self.hint}）"
         return text
-
-
-@dataclass
-class ProblemList:
-    """Collects every problem of an upload so they are reported all at once."""
-
-    items: list[Problem] = field(default_factory=list)
-    file: str | None = None
-    sheet: str | None = None
-
-    def error(self, message: str, *, cell: str | None = None, sheet: str | None = None,
-              hint: str | None = None, code: str = "") -> None:
-        self.items.append(Problem("error", message, sheet or self.sheet, cell, self.file, hint, code))
-
-    def warning(self, message: str, *, cell: str | None = None, sheet: str | None = None,
-                hint: str | None = None, code: str = "") -> None:
-        self.items.append(Problem("warning", message, sheet or self.sheet, cell, self.file, hint, code))
-
-    def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
-
-    @property
-    def errors(self) -> list[Problem]:
-        return [p for p in self.items if p.level == "error"]
-
-    @property
-    def warnings(self) -> list[Problem]:
-        return [p for p in self.items if p.level == "warning"]
 
 
 class ImportRefused(KpiError):

@@ -5,9 +5,7 @@ import streamlit as st
 from kpi.views.departments import departments_view
 from ui import components, frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, departments_view,
                   department=st.session_state.get("dept_name"))

@@ -13,9 +13,7 @@ ALL = "__all__"
 EXPORTS = {"values": "年度値（計画・実績・達成率・評価）", "evaluations": "評価（段階・評価・コメント）",
            "indicators": "指標（単位・方向・基準値・目標）"}
 
-store = frame.get_store()
-ctx = frame.context()
-actor = frame.current_user()
+store, actor, ctx = frame.page(__file__, plan=True)
 st.title("ダウンロード", anchor=False)
 
 st.subheader("担当課の記入用シート（記入済み）", anchor=False)

@@ -5,9 +5,7 @@ import streamlit as st
 from kpi.views.hierarchy import hierarchy_view, levels_text
 from ui import charts, components, frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, hierarchy_view,
                   selected=st.session_state.get("hier_node") or None)

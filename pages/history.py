@@ -7,7 +7,7 @@ from kpi.errors import KpiError
 from kpi.intake.history import can_undo, changes_of, undo, upload_list
 from ui import frame
 
-store = frame.get_store()
+store = frame.page(__file__).store
 st.title("取込履歴", anchor=False)
 st.caption("取り込みと取り消しの記録です。取り消すと、その取り込みが変えた値がすべて元に戻ります"
            "（取り消し自体も記録されます）。")
@@ -51,7 +51,6 @@ with st.container(border=True):
             except KpiError as exc:
                 frame.show_error(exc)
             else:
-                st.cache_data.clear()
                 st.session_state["history_done"] = (
                     f"取込番号 {res.undone} を取り消しました（値を戻した {res.n_restored} 件、削除 {res.n_deleted} 件。"
                     f"取り消しの記録は取込番号 {res.upload_id}）。")

@@ -2,12 +2,12 @@
 
 import streamlit as st
 
+from kpi.cycle import clock
+from kpi.views.cycle import cycle_progress
 from kpi.views.home import BASIS_LABELS, home_view
 from ui import charts, components, frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, home_view,
                   area=st.session_state.get("home_area"), basis=st.session_state.get("home_basis"))
@@ -24,6 +24,10 @@ def metric_row(headlines) -> None:
 
 st.title(frame.md(ov.plan_name), anchor=False)
 st.caption(f"{ov.as_of_label}までの状況　評価基準: {frame.md(ov.rule_text)}")
+# issue 20: the call's progress ('14 / 22 課 提出済、3 課 期限切れ'), when the plan has a call
+cycle_line = frame.store_view(ctx.store, cycle_progress, plan_id=ctx.plan_id, today=clock.today())
+if cycle_line:
+    st.info(frame.md(cycle_line), icon=":material/assignment:")
 metric_row(view.headlines)
 if ov.has_indicators:
     metric_row(view.grade_headlines)

@@ -1,15 +1,15 @@
 """取組・指標の詳細: every indicator's target vs actual, the evaluations over time, every formula,
 the yearly schedule and the narratives."""
 
+import pandas as pd
 import streamlit as st
 
 from kpi.rules.numbers import format_number
+from kpi.views.cycle import item_revisions
 from kpi.views.item import item_detail_view
 from ui import charts, frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 items = ctx.data.items
 if not items:
@@ -22,7 +22,7 @@ if st.session_state.get("item_no") not in nos:
 item_no = st.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="item_no")
 
 detail = item_detail_view(ctx.data, ctx.extras, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(),
-                          style=ctx.style)
+                          style=ctx.style, assessed=frame.assessed(ctx))
 if detail is None:
     st.stop()
 view = detail.view
@@ -69,8 +69,14 @@ for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
                     width="stretch", key=f"chart_{i}",
                     config={"displaylogo": False})
     if ind.pace is not None:
-        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace.text))
+        (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace_text))
     tables.show(table, f"ind_{i}", column_config={"評価の根拠": st.column_config.TextColumn(width="large")})
+
+# issue 20: a revised target keeps the original (当初 and 修正 side by side, kpi.cycle.revisions)
+revised = frame.store_view(ctx.store, item_revisions, plan_id=ctx.plan_id, item_no=item_no, style=ctx.style)
+if revised:
+    st.subheader("目標の修正（当初・修正）", anchor=False)
+    st.dataframe(pd.DataFrame(list(revised)), hide_index=True, width="stretch", key="item_revisions")
 
 if view.evaluations:
     st.subheader("評価とコメント", anchor=False)

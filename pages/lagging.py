@@ -7,9 +7,7 @@ from ui import components, frame, tables
 
 PAGE_SIZE = 10
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, lagging_view,
                   reasons=st.session_state.get("lag_reasons", ()), departments=st.session_state.get("lag_depts", ()),
@@ -26,7 +24,7 @@ for key, allowed in (("lag_reasons", reason_titles), ("lag_depts", view.departme
     if key in st.session_state:
         st.session_state[key] = [v for v in st.session_state[key] if v in allowed]
 c1.multiselect("遅れの理由", list(reason_titles), format_func=reason_titles.get, key="lag_reasons",
-               placeholder="すべて")
+               placeholder="すべて", help=frame.md(view.rule_text))
 c2.multiselect("担当課", view.department_options, key="lag_depts", placeholder="すべて")
 c3.multiselect("自動評価", view.grade_options, key="lag_grades", placeholder="すべて")
 

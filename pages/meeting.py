@@ -13,9 +13,7 @@ from kpi.outputs.opinions import load_opinions
 from kpi.outputs.pack.slides import build_deck
 from ui import charts, frame, presenter
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 state = st.session_state
 opts = presenter.options()

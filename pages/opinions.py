@@ -24,9 +24,7 @@ from kpi.outputs.opinions import (
 )
 from ui import frame
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 state = st.session_state
 actor = frame.current_user()

@@ -5,18 +5,19 @@ kpi.outputs.pack; they are made when a download button is pressed. The order, th
 switch and the meeting are shared with 会議モード (st.session_state["deck_options"]).
 """
 
+from dataclasses import replace
 
 import streamlit as st
 
+from kpi.cycle import clock
 from kpi.outputs.opinions import load_opinions
 from kpi.outputs.pack import FORMATS, file_stem, pack_file
+from kpi.outputs.pack.appendix import cycle_appendix
 from kpi.outputs.pack.layout import pages
 from kpi.outputs.pack.slides import build_deck
 from ui import frame, presenter
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 recorded = load_opinions(ctx.store, ctx.plan_id)
 
@@ -31,6 +32,9 @@ sort, pick, lagging_only, meeting = opts["sort"], opts["pick"], opts["lagging_on
 
 deck = frame.view(ctx, build_deck, sort=sort, pick=pick, lagging_only=lagging_only, opinions=recorded, meeting=meeting,
                   narratives=ctx.extras.narratives)
+# issue 20: the status board of the year's call and the revised targets, as the pack's appendix
+deck = replace(deck, appendix=frame.store_view(ctx.store, cycle_appendix, plan_id=ctx.plan_id, today=clock.today(),
+                                               style=ctx.style))
 printed = pages(deck)
 st.markdown(f"**{frame.md(deck.title)}**　{deck.as_of_label}までの状況"
             + (f"　{frame.md(meeting.label_in(ctx.style))}" if meeting else ""))

@@ -5,9 +5,7 @@ import streamlit as st
 from kpi.views.plan import SECTION_LABELS, plan_view
 from ui import frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 view = plan_view(ctx.data, ctx.extras, ctx.rule, style=ctx.style)
 
@@ -24,8 +22,10 @@ with right:
         st.markdown(f"**評価の基準**　{frame.md(view.rule_name)}")
         st.caption(frame.md(view.rule_text))
         tables.show(view.bands, "bands")
-        st.markdown("**遅れている取組とは**")
-        st.caption(frame.md(view.lagging_text))
+
+st.subheader("遅れている取組とは", anchor=False)
+st.caption(frame.md(view.lagging_text))
+tables.show(view.lagging_rules, "lagging_rules", static=True)
 
 st.subheader(SECTION_LABELS["milestone"], anchor=False)
 if view.milestones:

@@ -7,9 +7,7 @@ from ui import charts, frame, tables
 
 SHOWN = 50
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 
 year_choice = st.session_state.get("qual_year", "all")
 view = qualitative_view(ctx.data, ctx.extras, as_of_fy=ctx.fy, style=ctx.style,

@@ -1,18 +1,19 @@
 """評価ルール: edit a plan's grading rule, preview which items change grade, save (administrators)."""
 
+import re
+
 import pandas as pd
 import streamlit as st
 
 from kpi.access.permissions import decide
 from kpi.errors import KpiError
 from kpi.rules import rule_form
-from kpi.rules.grading import MEASURE_LABELS, PRESETS
+from kpi.rules.grading import ITEM_GRADES, MEASURE_LABELS, MEASURE_NAMES, PRESETS, ROUNDINGS, STATE_CONDITIONS
+from kpi.rules.scheme import rule_sentences
 from kpi.views import rule_settings as settings
 from ui import frame, tables
 
-ctx = frame.context()
-if ctx is None:
-    st.stop()
+ctx = frame.plan_page(__file__)
 actor = frame.current_user()
 pid = ctx.plan_id
 ver_key, base_key = f"rule_ver_{pid}", f"rule_base_{pid}"
@@ -44,14 +45,24 @@ name = c1.text_input("ルールの名前", form0.name, key=f"rule_name_{ver}")
 measures = list(MEASURE_LABELS)
 measure = c2.selectbox("評価に使う値", measures, index=measures.index(form0.measure), format_func=MEASURE_LABELS.get,
                        key=f"rule_measure_{ver}")
-st.caption("区分は良い順に上から。各区分は「しきい値（%）以上」で、最後の区分は「それ以外」です（しきい値は空欄）。"
-           "基準値との比較では、しきい値は基準値からの変化率（例: 1 は +1%、-1 は −1%）です。")
+st.caption("区分は良い順に上から判定します。種類が「自動（条件）」の区分は、評価に使う値（空欄はルール全体の値）が"
+           "しきい値（%）以上（「超」に✓で、しきい値を含まない）で、上限があれば上限以下のとき。"
+           "「それ以外」は上のどれにも当たらないとき。「手動のみ」は自動では付かず、自己評価で選べます。"
+           "基準値からの変化率のしきい値は変化の%です（例: 0 に「超」で基準値を上回る、-10 で10%減まで）。")
+kind_names = list(rule_form.KINDS.values())
+measure_names = ["", *MEASURE_NAMES.values()]
 edited = st.data_editor(
-    pd.DataFrame([{"区分": label, "しきい値（%以上）": threshold, "意味": meaning}
-                  for label, threshold, meaning in form0.rows]),
-    num_rows="dynamic", hide_index=True, width="stretch", key=f"rule_rows_{ver}", placeholder="（それ以外）",
+    pd.DataFrame([{"区分": r[0], "種類": rule_form.KINDS.get(r[3], ""),
+                   "評価に使う値": MEASURE_NAMES.get(r[4], ""), "しきい値（%以上）": r[1], "上限（%以下）": r[5],
+                   "超（しきい値を含まない）": bool(r[6]), "意味": r[2]}
+                  for r in (rule_form._row(x) for x in form0.rows)]),
+    num_rows="dynamic", hide_index=True, width="stretch", key=f"rule_rows_{ver}",
     column_config={"区分": st.column_config.TextColumn(required=True),
+                   "種類": st.column_config.SelectboxColumn(options=kind_names, required=True, default=kind_names[0]),
+                   "評価に使う値": st.column_config.SelectboxColumn(options=measure_names),
                    "しきい値（%以上）": st.column_config.NumberColumn(format="%.1f", step=0.1),
+                   "上限（%以下）": st.column_config.NumberColumn(format="%.1f", step=0.1),
+                   "超（しきい値を含まない）": st.column_config.CheckboxColumn(default=False),
                    "意味": st.column_config.TextColumn(width="large")})
 rows = rule_form.rows_from_editor(edited.to_dict("records"))
 labels = [r[0] for r in rows if r[0]] or [form0.lagging_below]
@@ -62,7 +73,24 @@ grace = c4.number_input("実績の報告を待つ月数（年度終了後）", m
                         key=f"rule_grace_{ver}")
 words = st.text_input("上半期の進捗管理で「遅れ」とみなす記入（、区切り）", form0.first_half_lagging, key=f"rule_words_{ver}")
 
-form = rule_form.RuleForm(name, measure, rows, lagging_below, int(grace), words, form0.ungraded, form0.extra_self_labels)
+st.markdown("**評価できないときの表示**（空欄は「未評価」。自己評価としても記入できます）")
+named = dict(form0.auto_states)
+sc = st.columns(len(STATE_CONDITIONS))
+states = tuple((c, v.strip()) for i, (c, what) in enumerate(STATE_CONDITIONS.items())
+               if (v := sc[i].text_input(f"{what}とき", named.get(c, ""), key=f"rule_state_{c}_{ver}")).strip())
+ungraded_text = st.text_input("担当課が記入する評価外の状態（、区切り。順位をつけない）", "、".join(form0.ungraded),
+                              key=f"rule_ungraded_{ver}")
+ungraded = tuple(w for w in (x.strip() for x in re.split(r"[、,，]", ungraded_text)) if w)
+c5, c6 = st.columns(2)
+items = list(ITEM_GRADES)
+item_grade = c5.selectbox("取組の評価の決め方（指標が複数のとき）", items, index=items.index(form0.item_grade),
+                          format_func=ITEM_GRADES.get, key=f"rule_item_{ver}")
+roundings = list(ROUNDINGS)
+rounding = c6.selectbox("平均の端数", roundings, index=roundings.index(form0.rounding), format_func=ROUNDINGS.get,
+                        key=f"rule_round_{ver}", disabled=item_grade != "average")
+
+form = rule_form.RuleForm(name, measure, rows, lagging_below, int(grace), words, ungraded, form0.extra_self_labels,
+                          states, item_grade, rounding)
 # Kept per form until the data changes: each widget change reruns the page, the assessments are the cost.
 preview = frame.view(ctx, settings.preview_rule_change, form=form)
 
@@ -72,6 +100,7 @@ if preview.problems:
              icon=":material/error:")
 else:
     st.markdown(f"**新しいルール**　{frame.md(preview.new_text)}")
+    st.markdown("\n".join(f"- {frame.md(t)}" for t in rule_sentences(preview.rule)))
     (st.info if preview.same else st.warning)(frame.md(preview.summary))
     if preview.changes:
         tables.show(preview.table, "rule_preview")

@@ -5,12 +5,12 @@ import streamlit as st
 
 from kpi.errors import KpiError
 from kpi.intake.pipeline import commit
-from kpi.intake.review import editor_rows, edits_from_editor, review_upload
+from kpi.intake.review import editor_rows, edits_from_editor, review_key, review_upload
 from ui import frame
 
 AUTO, NEW = "__auto__", "__new__"
 
-store = frame.get_store()
+store = frame.page(__file__).store
 st.title("データ取込", anchor=False)
 st.caption("担当課から届いたExcelをそのまま取り込みます。様式はシートの中身から判定し、"
            "何が変わるかを確かめてから「取り込む」を押したときだけ書き込みます。")
@@ -37,6 +37,7 @@ files = st.file_uploader("Excelファイル（.xlsx、複数可）", type=["xlsx
                          help="ここにファイルをドラッグするか、「Browse files」を押して選びます（複数可）。"
                               "1ファイル20MBまで。パスワード付き・マクロ付きのファイルは受け付けません。")
 if not files:
+    st.session_state.pop("upload_review", None)
     st.info("ファイルを選ぶと、様式の判定・チェック結果・変更点がここに表示されます。"
             "記入用の様式は「ダウンロード」画面から取り出せます。", icon=":material/info:")
     st.stop()
@@ -47,8 +48,17 @@ if choice == NEW and not plan_name:
 bases = st.session_state.setdefault(f"upload_text_base_{n}", {})
 edits = {name: edits_from_editor(base, (st.session_state.get(f"ti_{n}_{name}") or {}).get("edited_rows"))
          for name, base in bases.items()}
-review = review_upload(store, [(f.name, f.getvalue()) for f in files], plan_name=plan_name, edits=edits,
-                       today=frame.today(), actor=frame.current_user(), style=frame.era())
+# A widget's rerun (a toggle, a checkbox) shows the review it already has: it is kept under the
+# files' hashes, the edits, the data version and the reader (kpi.intake.review.review_key).
+sources = [(f.name, f.getvalue()) for f in files]
+asked = dict(plan_name=plan_name, edits=edits, today=frame.today(), actor=frame.current_user(), style=frame.era())
+key = review_key(sources, version=frame.data_version(store), **asked)
+kept = st.session_state.get("upload_review")
+if kept is not None and kept[0] == key:
+    review = kept[1]
+else:
+    review = review_upload(store, sources, **asked)
+    st.session_state["upload_review"] = (key, review)
 
 for f in review.files:
     bases[f.file_name] = f.text_indicators
@@ -79,6 +89,10 @@ for f in review.files:
                 })
         if f.errors:
             st.caption(frame.md(f.summary))
+            if frame.current_user().is_admin and any(p.code == "bad_file" for p in f.errors):
+                from ui.layout_teach import teach_panel  # a workbook no layout reads: teach it (issue 19)
+                teach_panel(store, f.file_name, files[review.files.index(f)].getvalue(),
+                            f"{n}_{f.file_name}")
             continue
         c1, c2, c3 = st.columns(3)
         c1.metric("新規", f.n_insert)
@@ -114,7 +128,7 @@ if st.button("取り込む", type="primary", disabled=blocker is not None, icon=
     except KpiError as exc:
         frame.show_error(exc)
     else:
-        st.cache_data.clear()
+        st.session_state.pop("upload_review", None)
         ids = [str(r.upload_id) for r in results if r.upload_id is not None]
         st.session_state["upload_done"] = (
             f"取り込みました（取込番号 {'、'.join(ids)}）。各画面に新しい数値が表示されます。取り消しは「取込履歴」からできます。"

@@ -9,8 +9,7 @@ from kpi.access.permissions import ROLE_LABELS, ROLES
 from kpi.errors import KpiError
 from ui import frame
 
-store = frame.get_store()
-actor = frame.current_user()
+store, actor, _ = frame.page(__file__)
 view = auth.users_view(store, actor, frame.oidc_configured())
 
 st.title("ユーザーと公開設定", anchor=False)

@@ -77,3 +77,12 @@ def department_plan(path: Path, *, n_items: int = 3, years: Iterable[int] = (202
                            "実績": (actual or {}).get((n, fy), 19 + 10 * i)})
     plan = {"計画名": plan_name, "自治体": municipality, "開始年度": f"{years[0]}年度", "終了年度": f"{years[-1]}年度"}
     return canonical_workbook(path, plan=plan, items=items, indicators=indicators, values=values)
+
+
+def sql(store, statement: str, params: list[Any] | None = None) -> list[tuple]:
+    """Raw SQL on a test database, for what a test sets up or checks below the store's named reads.
+
+    The app has no raw-SQL door (only kpi/store runs SQL, tests/test_architecture.py); tests may
+    look straight at the tables, so they use the store's own cursor here."""
+    with store._read() as cur:
+        return cur.execute(statement, params or []).fetchall()

@@ -154,7 +154,7 @@ _BUILD: dict[str, tuple[str, str, Callable[[], bytes]]] = {
                                            extra={"xl/data.bin": b"\x00" * 64})),
     "macro_sheet_content_type.xlsx": ("XLMマクロシートを別の場所に置き ContentType で登録", _MACRO,
                                       lambda: book(A1, types='<Override PartName="/xl/sheets/m1.xml" ContentType="application/vnd.ms-excel.macrosheet+xml"/>',
-                                                   extra={"xl/sheets/m1.xml": f'<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'})),
+                                                   extra={"xl/sheets/m1.xml": '<xm:macrosheet xmlns:xm="http://schemas.microsoft.com/office/excel/2006/main"/>'})),
     "embedded_macro_document.xlsx": ("マクロ付きブックを埋め込みオブジェクトとして入れたもの", _MACRO,
                                      lambda: book(A1, extra={"xl/embeddings/Microsoft_Excel_Worksheet1.bin": _embedded_xlsm()})),
 }

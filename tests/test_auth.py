@@ -8,6 +8,7 @@ import sys
 
 import pytest
 from conftest import NIIGATA_PLAN, ROOT
+from helpers import sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access import auth
@@ -38,9 +39,9 @@ def test_passwords_are_salted_argon2_hashes_never_plain_text(users):
     assert a != b and a.startswith("$argon2id$")  # a random salt per hash
     assert auth.verify_password(a, PW) and not auth.verify_password(a, PW + "x")
     assert not auth.verify_password(None, "kpi-dashboard-no-such-user")
-    stored = users.query("SELECT password_hash FROM users")
+    stored = sql(users, "SELECT password_hash FROM users")
     assert all(h.startswith("$argon2id$") and PW not in h for (h,) in stored)
-    dump = " ".join(str(v) for row in users.query("SELECT * FROM users") for v in row)
+    dump = " ".join(str(v) for row in sql(users, "SELECT * FROM users") for v in row)
     assert PW not in dump
 
 
@@ -183,7 +184,7 @@ def test_cli_unlock_clears_a_name_on_every_server(tmp_path):
     try:
         # This process (a server) still holds the failures in memory; the unlock in the database wins.
         assert auth.authenticate(s, "kanri", PW, client=STRANGER, now=now + 502).is_admin
-        assert s.query("SELECT name, created_by FROM auth_state WHERE kind = 'unlock'")[0][0] == "kanri"
+        assert sql(s, "SELECT name, created_by FROM auth_state WHERE kind = 'unlock'")[0][0] == "kanri"
     finally:
         s.close()
 
@@ -397,8 +398,8 @@ def test_admin_registers_the_first_user_on_the_page(app_env):
 
 
 def test_every_page_is_behind_the_sign_in_gate():
-    # A page opened by its URL in a new session runs without app.py; frame.get_store(), context()
-    # and current_user() run the gate, so each page must reach one of them before showing anything.
+    # A page opened by its URL in a new session runs without app.py; the frame call (frame.page,
+    # frame.plan_page) runs the gate, so each page must reach it before showing anything.
     import ast
     for p in sorted((ROOT / "pages").glob("*.py")):
         tree = ast.parse(p.read_text(encoding="utf-8"))
@@ -406,9 +407,57 @@ def test_every_page_is_behind_the_sign_in_gate():
         for node in ast.walk(tree):
             if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and \
                     isinstance(node.func.value, ast.Name):
-                if node.func.value.id == "frame" and node.func.attr in ("get_store", "context", "current_user"):
+                if node.func.value.id == "frame" and node.func.attr in ("page", "plan_page"):
                     first_gate = min(first_gate or node.lineno, node.lineno)
                 elif node.func.value.id == "st" and node.func.attr not in ("cache_data", "cache_resource"):
                     first_st = min(first_st or node.lineno, node.lineno)
         assert first_gate is not None, p.name
         assert first_st is None or first_gate <= first_st, f"{p.name}: shows something before the sign-in gate"
+
+
+# ------------------------------------------------ account changes are writes like any other
+# (issue 15: every write bumps the data version that the frame's caches are keyed by, and is in the history)
+@pytest.mark.parametrize("change, note, shown", [
+    (lambda s: auth.add_user(s, LOCAL_ADMIN, "suzuki", "viewer", password=PW), "ユーザー「suzuki」を登録",
+     "新規 ユーザー「suzuki」（役割: 閲覧、パスワード: （設定）、状態: 有効）"),
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "tanaka", role="viewer"), "ユーザー「tanaka」を変更",
+     "変更 ユーザー「tanaka」（役割: 担当課（入力） → 閲覧）"),
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "yamada", active=False), "ユーザー「yamada」を停止",
+     "変更 ユーザー「yamada」（状態: 有効 → 停止）"),
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "yamada", password=PW + "!"), "ユーザー「yamada」のパスワードを変更",
+     "変更 ユーザー「yamada」（パスワード: （設定済み） → （新しいパスワード））"),
+    (lambda s: auth.unlock_user(s, LOCAL_ADMIN, "tanaka"), "ユーザー「tanaka」のサインインの待ち時間を解除",
+     "サインインの待ち時間を解除 ユーザー「tanaka」"),
+])
+def test_an_account_change_bumps_the_data_version_and_is_in_the_history(users, change, note, shown):
+    from kpi.intake import history
+    before = users.data_version()
+    change(users)
+    assert users.data_version() == before + 1
+    (last,) = users.uploads(limit=1)
+    assert (last.upload_id, last.kind, last.uploaded_by, last.note, last.plan_id) == \
+        (before + 1, "users", LOCAL_ADMIN.name, note, None)
+    assert [history.describe_entry(e) for e in users.change_log(last.upload_id)] == [shown]
+    assert not history.can_undo(LOCAL_ADMIN, last).allowed
+
+
+def test_the_history_of_accounts_never_holds_a_password_hash(users):
+    auth.update_user(users, LOCAL_ADMIN, "tanaka", password=PW + "!")
+    logged = " ".join(str(v) for row in sql(users, "SELECT * FROM change_log") for v in row)
+    assert "$argon2id$" not in logged and PW not in logged
+    assert "（新しいパスワード）" in logged
+
+
+@pytest.mark.parametrize("change, refusal", [
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "tanaka", role="editor"), None),  # already an editor
+    (lambda s: auth.update_user(s, LOCAL_ADMIN, "kanri", role="viewer"), "最後の管理者"),
+    (lambda s: auth.add_user(s, LOCAL_ADMIN, "tanaka", "viewer", password=PW), "すでに登録"),
+])
+def test_an_account_change_that_changes_nothing_writes_nothing(users, change, refusal):
+    before, uploads = users.data_version(), users.uploads()
+    if refusal is None:
+        change(users)
+    else:
+        with pytest.raises(auth.UserError, match=refusal):
+            change(users)
+    assert users.data_version() == before and users.uploads() == uploads

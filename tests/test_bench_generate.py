@@ -6,6 +6,7 @@ from __future__ import annotations
 import sys
 
 from conftest import ROOT
+from helpers import sql
 
 sys.path.insert(0, str(ROOT))
 
@@ -40,7 +41,7 @@ def test_two_stores_built_from_the_same_scale_hold_the_same_data(tmp_path):
         build_store(str(tmp_path / f"{name}.duckdb"), TINY, progress=False)
         s = Store.open(tmp_path / f"{name}.duckdb")
         try:
-            dumps.append(s.query(
+            dumps.append(sql(s, 
                 "SELECT p.name, v.item_no, v.indicator, v.fiscal_year, v.kind, v.value FROM indicator_values v "
                 "JOIN plans p USING (plan_id) ORDER BY ALL"))
         finally:

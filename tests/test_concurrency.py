@@ -13,7 +13,7 @@ import time
 
 import pytest
 from conftest import ROOT, TODAY
-from helpers import DEPT_PLAN, department_plan
+from helpers import DEPT_PLAN, department_plan, sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access.permissions import Actor
@@ -27,7 +27,7 @@ ZAISEI = Actor("財政 次郎", "editor", ("財政課",))
 
 
 def values(store: Store) -> dict[tuple[str, int], float]:
-    rows = store.query("SELECT item_no, fiscal_year, value FROM indicator_values WHERE kind = 'actual'")
+    rows = sql(store, "SELECT item_no, fiscal_year, value FROM indicator_values WHERE kind = 'actual'")
     return {(r[0], r[1]): r[2] for r in rows}
 
 
@@ -36,12 +36,12 @@ def consistent(store: Store) -> None:
     ups = store.uploads()
     ids = [u.upload_id for u in ups]
     assert len(ids) == len(set(ids))
-    assert store.query("SELECT value FROM counters WHERE name = 'upload'")[0][0] == max(ids)
+    assert sql(store, "SELECT value FROM counters WHERE name = 'upload'")[0][0] == max(ids)
     for u in ups:
         if u.kind == "import":
             rows = [e for e in store.change_log(u.upload_id) if e["table"] != "plans"]
             assert len(rows) == u.n_insert + u.n_update
-    logged = {r[0] for r in store.query("SELECT DISTINCT upload_id FROM change_log")}
+    logged = {r[0] for r in sql(store, "SELECT DISTINCT upload_id FROM change_log")}
     assert logged <= set(ids)
 
 

@@ -18,7 +18,7 @@ import time
 
 import pytest
 from conftest import ROOT, TODAY
-from helpers import DEPT_PLAN, department_plan
+from helpers import DEPT_PLAN, department_plan, sql
 
 from kpi.access import auth
 from kpi.access.permissions import LOCAL_ADMIN
@@ -35,7 +35,7 @@ def snapshot(db) -> tuple[bytes, ...]:
     try:
         tables = tuple(export.to_csv(export.build(s, w, today=TODAY, actor=LOCAL_ADMIN)) for w in ("values", "evaluations", "indicators"))
         ups = tuple((u.upload_id, u.kind, u.uploaded_by, u.status) for u in s.uploads())
-        counts = tuple(s.query(f"SELECT count(*) FROM {t}")[0][0]
+        counts = tuple(sql(s, f"SELECT count(*) FROM {t}")[0][0]
                        for t in ("items", "indicators", "indicator_values", "change_log", "uploads"))
         return tables + (repr(ups).encode(), repr(counts).encode())
     finally:
@@ -104,7 +104,7 @@ def test_kill_during_a_new_plan_import_leaves_the_database_as_it_was(db, big_fil
     assert r.returncode == 0, r.stderr
     s = Store.open(db)
     try:
-        assert s.query("SELECT count(*) FROM items WHERE plan_id = ?", [s.plan_by_name(DEPT_PLAN).plan_id]) == \
+        assert sql(s, "SELECT count(*) FROM items WHERE plan_id = ?", [s.plan_by_name(DEPT_PLAN).plan_id]) == \
             [(BIG_ITEMS,)]
     finally:
         s.close()
@@ -121,7 +121,7 @@ def test_kill_during_an_update_keeps_every_old_value(db, big_files):
     assert snapshot(db) == before
     s = Store.open(db)
     try:
-        assert s.query("SELECT count(*) FROM indicator_values WHERE fiscal_year = 2024 AND kind = 'actual' "
+        assert sql(s, "SELECT count(*) FROM indicator_values WHERE fiscal_year = 2024 AND kind = 'actual' "
                        "AND value >= 500") == [(0,)]
         prep = prepare(s, changed, today=TODAY)  # and the file still applies cleanly afterwards
         (res,) = commit(s, [prep], "再取込")
@@ -142,7 +142,7 @@ def test_backup_before_import_and_restore_round_trip(db, tmp_path):
         b2 = backup.list_backups(s)[0]
         assert b2.last_upload == b1.last_upload + 1 and b2.path != b1.path
         auth.add_user(s, LOCAL_ADMIN, "kanri", "admin", password="correct-horse-42")
-        counter = s.query("SELECT value FROM counters WHERE name = 'upload'")[0][0]
+        counter = sql(s, "SELECT value FROM counters WHERE name = 'upload'")[0][0]
         pre = backup.restore(s, b2.path, LOCAL_ADMIN)  # back to just after 一回目
         assert export.to_csv(export.build(s, "values", today=TODAY, actor=LOCAL_ADMIN)) == after_first
         assert pre is not None and pre.exists() and "before-restore" in pre.name
@@ -151,7 +151,7 @@ def test_backup_before_import_and_restore_round_trip(db, tmp_path):
         assert last.upload_id == counter + 1  # upload numbers never go backwards
         assert auth.get_user(s, "kanri") is not None  # accounts are not rolled back
         backup.restore(s, pre, LOCAL_ADMIN)  # and the restore itself can be undone
-        rows = s.query("SELECT value FROM indicator_values WHERE item_no = '1' AND fiscal_year = 2022 "
+        rows = sql(s, "SELECT value FROM indicator_values WHERE item_no = '1' AND fiscal_year = 2022 "
                        "AND kind = 'actual'")
         assert rows == [(77.0,)]
     finally:

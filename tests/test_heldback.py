@@ -8,6 +8,7 @@ import importlib.util
 
 import pytest
 from conftest import TEST_DATA, TODAY
+from helpers import sql
 
 from kpi.intake.layouts import read_workbook
 from kpi.intake.pipeline import commit, prepare
@@ -42,8 +43,8 @@ def held(tmp_path_factory):
     store.close()
 
 
-def q(store, sql, plan_id):
-    return store.query(sql, [plan_id])
+def q(store, statement, plan_id):
+    return sql(store, statement, [plan_id])
 
 
 def test_hidden_sheets_are_skipped_with_a_warning(held):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, TODAY
-from helpers import canonical_workbook, edited_copy
+from helpers import canonical_workbook, edited_copy, sql
 from test_cli import run
 
 from kpi.access.permissions import LOCAL_ADMIN, Actor
@@ -27,7 +27,7 @@ def load(store: Store, path, who: str = "テスト", **kw) -> int:
 
 
 def actual_2017(store: Store) -> float:
-    (v,) = store.query("SELECT value FROM indicator_values WHERE fiscal_year = 2017 AND kind = 'actual' "
+    (v,) = sql(store, "SELECT value FROM indicator_values WHERE fiscal_year = 2017 AND kind = 'actual' "
                        "AND indicator LIKE 'コミュニティ%'")
     return v[0]
 
@@ -64,9 +64,9 @@ def test_undo_puts_back_an_empty_value_a_plain_import_would_never_erase(store, t
                            evaluations=[{"No.": 1, "年度": "R3", "段階": "年度", "評価": "B", "取組の状況": "実施した"}])
     commit(store, [prepare(store, a, today=TODAY)], "課", backup=False)
     (res,) = commit(store, [prepare(store, b, today=TODAY)], "課", backup=False)
-    assert store.query("SELECT grade, status_text FROM evaluations") == [("B", "実施した")]
+    assert sql(store, "SELECT grade, status_text FROM evaluations") == [("B", "実施した")]
     history.undo(store, res.upload_id, "管理者")
-    assert store.query("SELECT grade, status_text FROM evaluations") == [(None, "実施した")]
+    assert sql(store, "SELECT grade, status_text FROM evaluations") == [(None, "実施した")]
 
 
 def test_undo_is_refused_while_a_later_upload_changed_the_same_rows(store, tmp_path):

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import NIIGATA, ROOT, TODAY
-from helpers import canonical_workbook
+from helpers import canonical_workbook, sql
 
 from kpi.access.permissions import LOCAL_ADMIN
 from kpi.intake.pipeline import commit, prepare
@@ -69,15 +69,15 @@ def hostile_store(store, tmp_path):
 
 def test_sql_in_cells_is_stored_as_text_and_harms_nothing(hostile_store):
     s = hostile_store
-    tables = {r[0] for r in s.query("SELECT table_name FROM information_schema.tables")}
+    tables = {r[0] for r in sql(s, "SELECT table_name FROM information_schema.tables")}
     assert {"items", "plans", "uploads", "indicator_values"} <= tables  # nothing dropped
     assert [p.name for p in s.plans()] == [HOSTILE_PLAN]
-    titles = dict(s.query("SELECT item_no, title FROM items"))
+    titles = dict(sql(s, "SELECT item_no, title FROM items"))
     assert titles == {str(n): t for n, t in TITLES.items()}
-    assert s.query("SELECT count(*) FROM items WHERE title = ?", [SQL_OR]) == [(0,)]  # ' OR '1'='1 matched nothing
-    content = s.query("SELECT content FROM items WHERE item_no = '1'")[0][0]
+    assert sql(s, "SELECT count(*) FROM items WHERE title = ?", [SQL_OR]) == [(0,)]  # ' OR '1'='1 matched nothing
+    content = sql(s, "SELECT content FROM items WHERE item_no = '1'")[0][0]
     assert content == f"内容 {IMG} {SQL_OR}"
-    depts = {r[0] for r in s.query("SELECT department FROM item_departments")}
+    depts = {r[0] for r in sql(s, "SELECT department FROM item_departments")}
     assert "財政課<script>" in depts
 
 

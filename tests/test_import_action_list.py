@@ -6,6 +6,7 @@ import json
 
 import pytest
 from conftest import SAMPLES, TODAY
+from helpers import sql
 
 from kpi.intake.layouts import read_workbook
 from kpi.intake.layouts.action_list import parse
@@ -29,7 +30,7 @@ def kodaira(tmp_path_factory) -> Store:
 def test_plan_named_by_the_title_row_with_its_period_and_levels(kodaira):
     (plan,) = kodaira.plans()
     assert (plan.name, plan.start_fy, plan.end_fy, plan.level_names) == (PLAN, 2017, 2020, ("方針", "取組"))
-    assert kodaira.query("SELECT path, depth, level_name FROM nodes ORDER BY depth") == [
+    assert sql(kodaira, "SELECT path, depth, level_name FROM nodes ORDER BY depth") == [
         ('["1 地域協働の推進"]', 1, "方針"), ('["1 地域協働の推進", "協働事業の更なる推進"]', 2, "取組")]
 
 
@@ -48,7 +49,7 @@ def test_items_with_purpose_content_effect_and_departments(kodaira):
 
 
 def test_indicator_targets_read_from_the_text(kodaira):
-    rows = kodaira.query("SELECT item_no, indicator, unit, direction, final_target, final_target_fy FROM indicators "
+    rows = sql(kodaira, "SELECT item_no, indicator, unit, direction, final_target, final_target_fy FROM indicators "
                          "ORDER BY item_no, sort")
     assert rows == [
         ("1", "市との協働事業数", "事業", "higher", 60.0, 2020),
@@ -68,19 +69,19 @@ def test_indicator_targets_read_from_the_text(kodaira):
 
 
 def test_text_without_a_target_stays_the_items_qualitative_target(kodaira):
-    got = dict(kodaira.query("SELECT item_no, qualitative_target FROM items"))
+    got = dict(sql(kodaira, "SELECT item_no, qualitative_target FROM items"))
     assert got["3"] == "小平市観光まちづくり振興プラン達成状況"
     assert got["1"] == "市民活動支援センター来場者数 協働事業数"  # names given without a number
     assert got["2"] is None and got["7"] is None
 
 
 def test_schedule_per_activity_and_year(kodaira):
-    rows = kodaira.query("SELECT activity, fiscal_year, mark FROM schedules WHERE item_no = '7' ORDER BY sort, fiscal_year")
+    rows = sql(kodaira, "SELECT activity, fiscal_year, mark FROM schedules WHERE item_no = '7' ORDER BY sort, fiscal_year")
     assert [r for r in rows if r[1] == 2017] == [("地域の課題解決に向けた取り組みの支援", 2017, "実施"),
                                                  ("地域コミュニティの場の設定", 2017, "実施"),
                                                  ("自治会に対する支援", 2017, "実施")]
     assert {r[2] for r in rows if r[1] > 2017} == {"→"}
-    assert kodaira.query("SELECT count(*) FROM schedules")[0][0] == 16 * 4  # 16 activity rows × 4 years
+    assert sql(kodaira, "SELECT count(*) FROM schedules")[0][0] == 16 * 4  # 16 activity rows × 4 years
 
 
 def test_indicator_rows_carry_the_text_they_came_from():

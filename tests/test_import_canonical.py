@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from conftest import TODAY
-from helpers import canonical_workbook
+from helpers import canonical_workbook, sql
 from openpyxl import load_workbook
 
 from kpi.access.permissions import LOCAL_ADMIN
@@ -65,7 +65,7 @@ def test_filled_template_imports_with_every_year_form(store, tmp_path):
     ev = export.build(store, "evaluations", actor=LOCAL_ADMIN).rows
     assert ("テスト市総合戦略", "1", 2020, "年度", "A", "順調に増加") in ev
     assert ("テスト市総合戦略", "2", 2020, "上半期", "進捗に遅れあり", "") in ev
-    depts = store.query("SELECT department, is_main, role FROM item_departments WHERE item_no = '1' ORDER BY sort")
+    depts = sql(store, "SELECT department, is_main, role FROM item_departments WHERE item_no = '1' ORDER BY sort")
     assert depts == [("産業振興課", True, "担当"), ("商工会議所連携室", False, "関連")]
 
 

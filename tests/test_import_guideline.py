@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLES, TODAY
+from helpers import sql
 
 from kpi.intake.layouts.guideline_tables import period_fiscal_year
 from kpi.intake.pipeline import commit, prepare
@@ -24,7 +25,7 @@ def guideline(tmp_path_factory) -> Store:
 
 
 def test_milestones_in_order_with_their_fiscal_years(guideline):
-    rows = guideline.query("SELECT seq, period_text, fiscal_year, title, body FROM plan_notes "
+    rows = sql(guideline, "SELECT seq, period_text, fiscal_year, title, body FROM plan_notes "
                            "WHERE section = 'milestone' ORDER BY seq")
     assert len(rows) == 11
     assert rows[0] == (1, "平成16年度", 2004, "小平市民活動支援センターの準備室設置", None)
@@ -33,7 +34,7 @@ def test_milestones_in_order_with_their_fiscal_years(guideline):
 
 
 def test_positioning_with_the_fiscal_year_of_each_month(guideline):
-    rows = guideline.query("SELECT seq, period_text, fiscal_year, title, body FROM plan_notes "
+    rows = sql(guideline, "SELECT seq, period_text, fiscal_year, title, body FROM plan_notes "
                            "WHERE section = 'positioning' ORDER BY seq")
     assert [(r[1], r[2]) for r in rows] == [("平成18年3月", 2005), ("平成20年10月", 2008), ("平成21年12月", 2009),
                                           ("平成23年3月", 2010), ("平成25年4月", 2013), ("平成29年3月", 2016)]
@@ -42,7 +43,7 @@ def test_positioning_with_the_fiscal_year_of_each_month(guideline):
 
 
 def test_no_items_only_the_plans_notes(guideline):
-    assert guideline.query("SELECT count(*) FROM items")[0][0] == 0
+    assert sql(guideline, "SELECT count(*) FROM items")[0][0] == 0
     assert [p.name for p in guideline.plans()] == [PLAN]
 
 

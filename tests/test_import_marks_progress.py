@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLES, TODAY
+from helpers import sql
 from openpyxl import Workbook
 
 from kpi.intake.layouts import read_workbook
@@ -27,7 +28,7 @@ def tomisato(tmp_path_factory) -> Store:
 def test_period_from_the_title_and_levels_from_the_header(tomisato):
     (plan,) = tomisato.plans()
     assert (plan.start_fy, plan.end_fy, plan.level_names) == (2011, 2020, ("推進項目", "施策"))
-    assert [r[0] for r in tomisato.query("SELECT title FROM nodes WHERE depth = 1 ORDER BY sort")] == [
+    assert [r[0] for r in sql(tomisato, "SELECT title FROM nodes WHERE depth = 1 ORDER BY sort")] == [
         "1 環境づくり", "2 担い手づくり", "3 情報の提供と共有", "4 市政への参画", "5 市の体制"]
 
 
@@ -42,11 +43,11 @@ def test_items_from_merged_cells_down(tomisato):
 
 
 def test_marks_become_statuses(tomisato):
-    rows = {r[0]: r[1:] for r in tomisato.query("SELECT item_no, fiscal_year, status, mark, note FROM item_status")}
+    rows = {r[0]: r[1:] for r in sql(tomisato, "SELECT item_no, fiscal_year, status, mark, note FROM item_status")}
     assert rows["1-(1)-①"] == (None, "完了の目途", "◇", "◇ 市民活動サポートセンター開設すれば完了（28年3月予定）")
     assert rows["1-(2)-①"] == (None, "完了", "✓", "✓ 平成23年度市民活動推進課新設し完了")
     assert rows["1-(3)-②"] == (None, "継続中", "・", "・ふるさと納税との兼合い検討中")
-    counts = dict(tomisato.query("SELECT status, count(*) FROM item_status GROUP BY status"))
+    counts = dict(sql(tomisato, "SELECT status, count(*) FROM item_status GROUP BY status"))
     assert counts == {"完了": 7, "完了の目途": 7, "継続中": 20}  # counted on the sheet: ✓ ×7, ◇ ×7, ・ ×20
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, TODAY
+from helpers import sql
 from openpyxl import Workbook
 
 from kpi.intake.layouts import detect_layout, read_workbook
@@ -11,7 +12,7 @@ from kpi.intake.pipeline import commit, prepare
 
 
 def values(store, indicator):
-    rows = store.query(
+    rows = sql(store, 
         "SELECT fiscal_year, kind, value FROM indicator_values WHERE indicator = ? ORDER BY fiscal_year, kind",
         [indicator])
     out = {}
@@ -34,7 +35,7 @@ def test_no28_target_and_actual_series(niigata_store):
 
 
 def test_no28_indicators(niigata_store):
-    rows = niigata_store.query(
+    rows = sql(niigata_store, 
         "SELECT indicator, unit, direction, cumulative, baseline, baseline_fy, baseline_estimated, final_target, "
         "final_target_text FROM indicators ORDER BY sort")
     assert rows == [
@@ -59,24 +60,24 @@ def test_no28_item_departments_and_hierarchy(niigata_store):
 
 
 def test_no28_evaluations(niigata_store):
-    rows = niigata_store.query("SELECT fiscal_year, stage, grade FROM evaluations ORDER BY fiscal_year, stage")
+    rows = sql(niigata_store, "SELECT fiscal_year, stage, grade FROM evaluations ORDER BY fiscal_year, stage")
     got = {(fy, stage): grade for fy, stage, grade in rows}
     assert {k: v for k, v in got.items() if k[1] == "年度"} == {
         (2015, "年度"): "B", (2016, "年度"): "C", (2017, "年度"): "C", (2018, "年度"): "C"}
     assert all(got[(fy, "上半期")] == "進捗に遅れあり" for fy in (2015, 2016, 2017, 2018))
     assert got[(2017, "中間")] == "C"
     assert got[(2018, "計画期間")] == "C"
-    (texts,) = niigata_store.query(
+    (texts,) = sql(niigata_store, 
         "SELECT status_text, issues_text, next_text FROM evaluations WHERE stage = '中間'")
     assert texts[0].startswith("・まちづくりセンターは区によって")
     assert texts[1].startswith("・まちづくりセンター整備は進捗しているが")
     assert texts[2].startswith("地域づくりの拠点として")
-    (issues,) = niigata_store.query("SELECT issues_text FROM evaluations WHERE fiscal_year = 2015 AND stage = '年度'")
+    (issues,) = sql(niigata_store, "SELECT issues_text FROM evaluations WHERE fiscal_year = 2015 AND stage = '年度'")
     assert issues[0].startswith("・引き続き、合意の取れた地域から整備していくが")
 
 
 def test_schedule_row_read_even_when_shifted_one_column(niigata_store):
-    (text,) = niigata_store.query("SELECT text FROM narratives WHERE fiscal_year = 2018")[0]
+    (text,) = sql(niigata_store, "SELECT text FROM narratives WHERE fiscal_year = 2018")[0]
     assert "【計画】" in text and "【実績】" in text
     assert "西蒲区に1箇所のまちづくりセンターを整備" in text
 
@@ -126,14 +127,14 @@ def test_reiwa_headers_full_width_digits_dashes_and_hidden_sheets(store, tmp_pat
     assert not prep.errors, prep.errors
     assert any(p.code == "hidden_sheet" and p.sheet == "No.6" for p in prep.warnings)
     commit(store, [prep], "テスト")
-    assert store.query("SELECT item_no FROM items") == [("5",)]
+    assert sql(store, "SELECT item_no FROM items") == [("5",)]
     assert values(store, "電子申請件数") == {2020: (150, 162), 2021: (200, None)}
-    (ind,) = store.query("SELECT baseline, baseline_fy, baseline_estimated, final_target, final_target_fy, direction "
+    (ind,) = sql(store, "SELECT baseline, baseline_fy, baseline_estimated, final_target, final_target_fy, direction "
                          "FROM indicators WHERE indicator = '電子申請件数'")
     assert ind == (120.0, 2019, True, 500.0, 2023, "higher")
-    (wait,) = store.query("SELECT direction, direction_source FROM indicators WHERE indicator = '窓口待ち時間(分)'")
+    (wait,) = sql(store, "SELECT direction, direction_source FROM indicators WHERE indicator = '窓口待ち時間(分)'")
     assert wait == ("lower", "inferred")
-    grades = dict(((fy, st), g) for fy, st, g in store.query("SELECT fiscal_year, stage, grade FROM evaluations"))
+    grades = dict(((fy, st), g) for fy, st, g in sql(store, "SELECT fiscal_year, stage, grade FROM evaluations"))
     assert grades[(2020, "年度")] == "A" and grades[(2021, "年度")] == "B"
     assert grades[(2021, "上半期")] == "進捗に遅れあり"
 
@@ -170,5 +171,5 @@ def test_no_and_number_in_one_cell_and_an_index_sheet_with_many_columns(store, t
     prep = prepare(store, path, plan_name="テスト市行革プラン", today=TODAY)
     assert not prep.errors and not prep.warnings, prep.problems
     commit(store, [prep], "テスト")
-    assert store.query("SELECT item_no, title FROM items") == [("7", "電子申請の拡大")]
+    assert sql(store, "SELECT item_no, title FROM items") == [("7", "電子申請の拡大")]
     assert values(store, "電子申請件数") == {2020: (150, 162), 2021: (200, None)}

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SAMPLES, TODAY
+from helpers import sql
 
 from kpi.intake.layouts.strategy_list import split_narrative
 from kpi.intake.pipeline import commit, prepare
@@ -27,10 +28,10 @@ def sousei(tmp_path_factory) -> Store:
 def test_hierarchy_from_the_section_rows(sousei):
     (plan,) = sousei.plans()
     assert plan.name == PLAN and plan.level_names == ("基本目標", "施策の方向")
-    goals = [r[0] for r in sousei.query("SELECT title FROM nodes WHERE depth = 1 ORDER BY sort")]
+    goals = [r[0] for r in sql(sousei, "SELECT title FROM nodes WHERE depth = 1 ORDER BY sort")]
     assert goals == ["基本目標1「住み続けたいまちの空間をつくる」", "基本目標2「若い世代の結婚・出産・子育ての希望をかなえる」",
                      "基本目標3 「地域力・民活力の高いまちをつくる」"]
-    assert sousei.query("SELECT count(*) FROM nodes WHERE depth = 2")[0][0] == 10
+    assert sql(sousei, "SELECT count(*) FROM nodes WHERE depth = 2")[0][0] == 10
 
 
 def test_item_numbers_unique_goal_section_and_number(sousei):
@@ -55,16 +56,16 @@ def test_departments_with_related_ones_in_parentheses(sousei):
 
 
 def test_status_for_the_year_the_column_header_names(sousei):
-    rows = sousei.query("SELECT fiscal_year, status, mark, note, count(*) FROM item_status GROUP BY ALL")
+    rows = sql(sousei, "SELECT fiscal_year, status, mark, note, count(*) FROM item_status GROUP BY ALL")
     assert rows == [(2017, "実施中", None, None, 43)]
 
 
 def test_narrative_split_per_fiscal_year(sousei):
-    texts = dict(sousei.query("SELECT fiscal_year, text FROM narratives WHERE item_no = '2-③-1'"))
+    texts = dict(sql(sousei, "SELECT fiscal_year, text FROM narratives WHERE item_no = '2-③-1'"))
     assert texts == {2016: "・4園の私立認可保育園を開設するなど、定員を193人拡大しました。",
                      2017: "・7園の私立認可保育園及び1施設の小規模保育事業を開設するなど、定員を499人拡大しました。"}
-    assert sousei.query("SELECT count(*), count(DISTINCT item_no) FROM narratives") == [(86, 43)]
-    (text,) = sousei.query("SELECT text FROM narratives WHERE item_no = '2-②-1' AND fiscal_year = 2016")[0]
+    assert sql(sousei, "SELECT count(*), count(DISTINCT item_no) FROM narratives") == [(86, 43)]
+    (text,) = sql(sousei, "SELECT text FROM narratives WHERE item_no = '2-②-1' AND fiscal_year = 2016")[0]
     assert text == "・未着手"
 
 

@@ -12,7 +12,7 @@ from conftest import TODAY
 from helpers import canonical_workbook
 from openpyxl import load_workbook
 
-from kpi.intake.cells import item_number
+from kpi.intake.keys import item_number
 from kpi.intake.layouts.canonical import _item_no
 from kpi.intake.pipeline import prepare
 from kpi.intake.workbook import read_workbook, strip_invisible

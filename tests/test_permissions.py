@@ -6,7 +6,7 @@ import re
 
 import pytest
 from conftest import TODAY
-from helpers import DEPT_PLAN, department_plan
+from helpers import DEPT_PLAN, department_plan, sql
 
 from kpi.access import auth
 from kpi.access.permissions import (
@@ -52,6 +52,7 @@ MATRIX = [
     ("plan",      None,           None,        None,   D,      D,          A,     D),
     ("users",     None,           None,        None,   D,      D,          A,     D),
     ("backup",    None,           None,        None,   D,      D,          A,     D),
+    ("cycle",     None,           None,        None,   D,      D,          A,     D),  # issue 20: the 推進課's steps
 ]
 
 
@@ -112,7 +113,7 @@ def dept_store(store, tmp_path):
 
 
 def actual(store, item_no: str, fy: int):
-    rows = store.query("SELECT value FROM indicator_values WHERE item_no = ? AND fiscal_year = ? AND kind = 'actual'",
+    rows = sql(store, "SELECT value FROM indicator_values WHERE item_no = ? AND fiscal_year = ? AND kind = 'actual'",
                        [item_no, fy])
     return rows[0][0] if rows else None
 
@@ -251,7 +252,7 @@ def test_signed_in_editor_is_refused_on_the_upload_page(app_env, tmp_path):
     def stored():
         s = Store.open(app_env)
         try:
-            return (s.query("SELECT value FROM indicator_values WHERE indicator = 'まちづくりセンター数' "
+            return (sql(s, "SELECT value FROM indicator_values WHERE indicator = 'まちづくりセンター数' "
                             "AND fiscal_year = 2016 AND kind = 'actual'"), [u.uploaded_by for u in s.uploads()])
         finally:
             s.close()

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 from conftest import NIIGATA, ROOT, TODAY
-from helpers import DEPT_PLAN, department_plan
+from helpers import DEPT_PLAN, department_plan, sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access.permissions import LOCAL_ADMIN
@@ -49,7 +49,7 @@ def test_one_normalised_form(typed, stored):
 
 def titles(store: Store, plan: str) -> dict[str, str]:
     pid = store.plan_by_name(plan).plan_id
-    return dict(store.query("SELECT item_no, title FROM items WHERE plan_id = ?", [pid]))
+    return dict(sql(store, "SELECT item_no, title FROM items WHERE plan_id = ?", [pid]))
 
 
 def test_an_unknown_name_with_the_same_item_numbers_makes_a_new_plan_not_a_merge(store, tmp_path):

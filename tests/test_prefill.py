@@ -6,6 +6,7 @@ import io
 
 import pytest
 from conftest import NIIGATA_PLAN, TODAY
+from helpers import sql
 from openpyxl import load_workbook
 
 from kpi.access.permissions import Actor
@@ -110,9 +111,9 @@ def test_filled_sheet_round_trip_without_retyping(demo, tmp_path):
     assert len(described) == 3 and not prep.changes.inserts
     # an editor of the department may write their own sheet
     commit(demo, [prep], Actor("公民館 担当", "editor", ("中央公民館",)), backup=False)
-    got = dict(demo.query("SELECT indicator, value FROM indicator_values WHERE fiscal_year = 2018 AND kind = 'actual'"))
+    got = dict(sql(demo, "SELECT indicator, value FROM indicator_values WHERE fiscal_year = 2018 AND kind = 'actual'"))
     assert got == {COURSE: 1700.0, CENTRES: 67.0}
-    assert demo.query("SELECT grade, status_text FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == \
+    assert sql(demo, "SELECT grade, status_text FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == \
         [("A", "目標を上回った")]
 
 

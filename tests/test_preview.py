@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, SAMPLES, TODAY
-from helpers import canonical_workbook, edited_copy
+from helpers import canonical_workbook, edited_copy, sql
 
 from kpi.intake.pipeline import commit, prepare, prepare_many
 from kpi.intake.review import (
@@ -155,7 +155,7 @@ def test_review_applies_edits_to_the_action_list_before_it_is_compared(store):
     assert new["ボランティア参加者数（延べ）"].startswith("目標 2,500人")
     assert "ボランティア参加者数" not in new
     commit(store, list(second.preps), "テスト")
-    stored = store.query("SELECT final_target, unit FROM indicators WHERE indicator = ?", ["ボランティア参加者数（延べ）"])
+    stored = sql(store, "SELECT final_target, unit FROM indicators WHERE indicator = ?", ["ボランティア参加者数（延べ）"])
     assert stored == [(2500.0, "人")]
 
 
@@ -182,7 +182,7 @@ def test_year_outside_the_stored_plan_period_is_an_error(niigata_store, tmp_path
 def test_duplicates_across_files_of_one_upload(store, tmp_path):
     plan = {"計画名": "重複テスト", "開始年度": "R2", "終了年度": "R6"}
     items = [{"No.": 1, "取組名": "取組"}]
-    inds = [{"No.": 1, "指標名": "件数", "単位": "件"}]
+    inds = [{"No.": 1, "指標名": "件数", "単位": "件", "方向": "高いほど良い"}]  # no direction warning in the way
     a = canonical_workbook(tmp_path / "a.xlsx", plan=plan, items=items, indicators=inds,
                            values=[{"No.": 1, "指標名": "件数", "年度": "R3", "実績": 5}])
     b = canonical_workbook(tmp_path / "b.xlsx", plan=plan, items=items, indicators=inds,
@@ -205,3 +205,59 @@ def test_duplicates_across_files_of_one_upload(store, tmp_path):
     assert "違う値" in str(exc.value)
     assert store.is_empty()
     assert cross_file_problems([]) == []
+
+
+_KEY_BASE = dict(files=[("a.xlsx", b"one")], plan_name=None, edits=None, version=3, today=TODAY, actor=None,
+                 style="wareki")
+
+
+@pytest.mark.parametrize("change", [
+    {"files": [("a.xlsx", b"two")]},  # other bytes under the same name
+    {"files": [("b.xlsx", b"one")]},
+    {"plan_name": "別の計画"},
+    {"edits": {"a.xlsx": [{"item_no": "2", "original": "参加団体数", "value": 12}]}},
+    {"version": 4},  # a write anywhere
+    {"style": "seireki"},
+    {"actor": "山田"},
+])
+def test_review_key_changes_with_what_the_review_depends_on(change):
+    from kpi.intake.review import review_key
+    base = dict(_KEY_BASE)
+    files = base.pop("files")
+    assert review_key(files, **base) == review_key(list(files), **base)
+    other = {**_KEY_BASE, **change}
+    assert review_key(other.pop("files"), **other) != review_key(files, **base)
+
+
+def test_review_key_is_the_same_for_the_same_edit_in_its_plain_and_data_form():
+    from kpi.intake.edits import IndicatorEdit
+    from kpi.intake.review import review_key
+    plain = {"a.xlsx": [{"item_no": 2, "original": "参加団体数", "value": 12}]}
+    data = {"a.xlsx": [IndicatorEdit("2", "参加団体数", value=12)]}
+    assert review_key([("a.xlsx", b"x")], edits=plain) == review_key([("a.xlsx", b"x")], edits=data)
+    assert review_key([("a.xlsx", b"x")], edits={"a.xlsx": []}) == review_key([("a.xlsx", b"x")])  # no edit is no edit
+
+
+def test_one_description_the_sentence_and_the_row_say_the_same_in_the_readers_era():
+    c = Change("indicators", ("3", "空き店舗数"), "update", {"final_target_fy": 2020, "direction": "higher"},
+               {"final_target_fy": 2022, "direction": "lower"})
+    assert c.describe() == "変更 指標 No.3 空き店舗数（目標年度: 2020年度 → 2022年度、方向: 高いほど良い → 低いほど良い）"
+    assert [(r.field, r.old, r.new) for r in preview_rows(cs(c), style="seireki")] == \
+        [("目標年度", "2020年度", "2022年度"), ("方向", "高いほど良い", "低いほど良い")]
+    assert [(r.old, r.new) for r in preview_rows(cs(c))][0] == ("令和2年度", "令和4年度")  # the page's default era
+
+
+def test_one_upload_reads_each_plan_fact_once(niigata_store, tmp_path, monkeypatch):
+    from kpi.store.store import Store
+    reads, queries = [], []
+    real = Store._existing
+    monkeypatch.setattr(Store, "_existing", lambda self, cur, table, plan_id: reads.append((table, plan_id))
+                        or real(self, cur, table, plan_id))
+    monkeypatch.setattr(Store, "query", lambda self, *a, **k: queries.append(a), raising=False)  # the raw door is gone; were it back, it must stay unused
+    a = edited_copy(NIIGATA, tmp_path / "a.xlsx", {("No.28(H27-28)", "G14"): "49"})
+    b = edited_copy(NIIGATA, tmp_path / "b.xlsx", {("No.28(H29-30)", "G14"): "50"})
+    preps = prepare_many(niigata_store, [(p.name, p) for p in (a, b)], plan_name=NIIGATA_PLAN, today=TODAY)
+    # both compared with the plan (the two disagree with each other, which the checks across files refuse)
+    assert all(p.changes is not None and p.changes.n_updates >= 1 for p in preps)
+    assert reads and len(reads) == len(set(reads))  # two files, every table of the plan read once
+    assert queries == []  # no raw SQL on the way: named reads only

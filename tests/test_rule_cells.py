@@ -12,6 +12,7 @@ import io
 from pathlib import Path
 
 from conftest import NIIGATA_PLAN, ROOT, TODAY
+from helpers import sql
 from openpyxl import load_workbook
 from streamlit.testing.v1 import AppTest
 
@@ -81,7 +82,7 @@ def test_the_blank_template_keeps_the_plans_rule_for_a_department(app_env, tmp_p
         assert "この計画の評価方式「A・B・C・D（市の基準）」のまま取り込みます" in w.message
         assert not prep.changes.plan_changes
         commit(s, [prep], KOMINKAN)  # the department's values go in (before: refused whole, or the rule replaced)
-        assert s.query("SELECT grade FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == [("D",)]
+        assert sql(s, "SELECT grade FROM evaluations WHERE fiscal_year = 2018 AND stage = '年度'") == [("D",)]
     finally:
         s.close()
     assert stored_rule(app_env) == ABCD

@@ -15,7 +15,7 @@ import threading
 import duckdb
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
-from helpers import canonical_workbook
+from helpers import canonical_workbook, sql
 from pgcluster import PgCluster
 from test_cli import rows
 
@@ -61,9 +61,9 @@ def test_every_cli_command_works_on_the_shared_store(shared_target, tmp_path):
 
 def test_a_write_by_one_process_is_seen_by_another_at_once(shared_target):
     a, b = Store.open(shared_target), Store.open(shared_target)
-    version = b.query("SELECT value FROM counters WHERE name = 'upload'")[0][0]
+    version = sql(b, "SELECT value FROM counters WHERE name = 'upload'")[0][0]
     commit(a, [prepare(a, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "サーバーA")
-    assert b.query("SELECT value FROM counters WHERE name = 'upload'")[0][0] == version + 1
+    assert sql(b, "SELECT value FROM counters WHERE name = 'upload'")[0][0] == version + 1
     assert [p.name for p in b.plans()] == [NIIGATA_PLAN]
     assert export.build(b, "values", actor=LOCAL_ADMIN) == export.build(a, "values", actor=LOCAL_ADMIN)
     a.close()
@@ -87,7 +87,7 @@ def test_simultaneous_imports_from_two_processes_both_land(shared_target, tmp_pa
     assert paused >= 3
     exported = {(r["plan"], r["actual"]) for r in rows(cli("export", target=shared_target).stdout)}
     assert exported == {("同時取込計画A", "111"), ("同時取込計画B", "222")}
-    ids = [r[0] for r in Store.open(shared_target).query("SELECT upload_id FROM uploads ORDER BY 1")]
+    ids = [r[0] for r in sql(Store.open(shared_target), "SELECT upload_id FROM uploads ORDER BY 1")]
     assert ids == [1, 2]
 
 
@@ -96,7 +96,7 @@ def test_a_lost_race_is_retried_and_told_plainly_when_it_keeps_losing(shared_tar
     cur = a.cursor()
     cur.execute("BEGIN TRANSACTION")
     cur.execute("UPDATE counters SET value = value + 1 WHERE name = 'upload'")
-    b.query("SELECT 1")
+    sql(b, "SELECT 1")
     commit(b, [prepare(b, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)], "サーバーB")  # lands first
     with pytest.raises(duckdb.TransactionException):
         cur.execute("COMMIT")
@@ -123,7 +123,7 @@ def test_history_and_undo_across_processes(shared_target, tmp_path):
     from kpi.access.permissions import Actor
     from kpi.intake import history
     history.undo(b, second[0].upload_id, Actor("サーバーB 管理者", "admin"))
-    actual = a.query("SELECT value FROM indicator_values WHERE kind = 'actual'")
+    actual = sql(a, "SELECT value FROM indicator_values WHERE kind = 'actual'")
     assert actual == [(120.0,)]
 
 
@@ -154,7 +154,7 @@ def test_servers_starting_together_create_one_catalog(pg, tmp_path):
     def open_it():
         try:
             s = Store.open(target, data_path=str(tmp_path / "files"))
-            results.append(sorted(s.query("SELECT name, value FROM counters")))
+            results.append(sorted(sql(s, "SELECT name, value FROM counters")))
         except Exception as exc:  # noqa: BLE001 - reported by the assertion below
             results.append(exc)
     threads = [threading.Thread(target=open_it) for _ in range(3)]
@@ -208,7 +208,7 @@ def test_a_server_that_cannot_be_reached_at_start_is_a_message_not_a_traceback(t
 def test_the_embedded_file_never_loads_the_postgres_extension(tmp_path):
     """The default works on a machine without PostgreSQL: a file store loads neither extension."""
     store = Store.open(tmp_path / "kpi.duckdb")
-    loaded = {r[0] for r in store.query("SELECT extension_name FROM duckdb_extensions() WHERE loaded")}
+    loaded = {r[0] for r in sql(store, "SELECT extension_name FROM duckdb_extensions() WHERE loaded")}
     assert not loaded & {"postgres_scanner", "ducklake"}
     assert not store.is_shared
 
@@ -280,10 +280,10 @@ def test_every_page_of_the_app_runs_on_the_shared_store(shared_target, demo_db, 
 
 def test_extensions_come_from_the_installed_packages_with_downloads_off(shared_target):
     store = Store.open(shared_target)
-    settings = dict(store.query("SELECT name, value FROM duckdb_settings() WHERE name IN "
+    settings = dict(sql(store, "SELECT name, value FROM duckdb_settings() WHERE name IN "
                                 "('autoinstall_known_extensions', 'autoload_known_extensions')"))
     assert settings == {"autoinstall_known_extensions": "false", "autoload_known_extensions": "false"}
-    loaded = dict(store.query("SELECT extension_name, install_path FROM duckdb_extensions() WHERE loaded "
+    loaded = dict(sql(store, "SELECT extension_name, install_path FROM duckdb_extensions() WHERE loaded "
                               "AND extension_name IN ('ducklake', 'postgres_scanner')"))
     assert set(loaded) == {"ducklake", "postgres_scanner"}
     assert all("site-packages/duckdb_ext/extensions" in path for path in loaded.values()), loaded

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from helpers import sql
+
 from kpi.access import auth
 from kpi.access.permissions import LOCAL_ADMIN
 from kpi.store.store import Store
@@ -78,7 +80,7 @@ def test_a_changed_password_a_disabled_user_and_signing_out_end_the_session(user
 def test_the_key_is_made_once_in_the_database_and_never_restored(users, tmp_path):
     key = auth.session_secret(users)
     assert len(key) == 32 and auth.session_secret(users) == key
-    assert users.query("SELECT count(*) FROM auth_state WHERE kind = 'cookie_secret'") == [(1,)]
+    assert sql(users, "SELECT count(*) FROM auth_state WHERE kind = 'cookie_secret'") == [(1,)]
     from kpi.intake.backup import NOT_RESTORED
     assert "auth_state" in NOT_RESTORED  # a restore never brings back an old key or un-revokes a sign-out
 
@@ -97,7 +99,7 @@ def test_old_sign_out_records_are_pruned(users):
     auth.end_session(users, s1, now=NOW)
     s2, _t = auth.issue_session(users, "kanri", now=s1.expires + 10)
     auth.end_session(users, s2, now=s1.expires + 10)
-    assert [r[0] for r in users.query("SELECT value FROM auth_state WHERE kind = 'signed_out'")] == [s2.sid]
+    assert [r[0] for r in sql(users, "SELECT value FROM auth_state WHERE kind = 'signed_out'")] == [s2.sid]
 
 
 def test_shared_key_between_two_stores_on_one_file(tmp_path):
@@ -115,8 +117,8 @@ def test_shared_key_between_two_stores_on_one_file(tmp_path):
 
 def test_a_cookie_before_any_key_exists_is_refused_and_makes_no_key(users):
     other = auth.sign_session(b"k" * 32, auth.Session("kanri", "x", int(NOW), int(NOW) + 60),
-                              auth.password_stamp("kanri", users.query("SELECT password_hash FROM users "
+                              auth.password_stamp("kanri", sql(users, "SELECT password_hash FROM users "
                                                                        "WHERE name = 'kanri'")[0][0]))
     with pytest.raises(auth.SessionRefused):
         auth.resume_session(users, other, now=NOW)
-    assert users.query("SELECT count(*) FROM auth_state") == [(0,)]  # a stranger's cookie writes nothing
+    assert sql(users, "SELECT count(*) FROM auth_state") == [(0,)]  # a stranger's cookie writes nothing

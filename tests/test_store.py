@@ -8,7 +8,7 @@ import threading
 
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
-from helpers import edited_copy
+from helpers import edited_copy, sql
 
 from kpi.access.permissions import LOCAL_ADMIN
 from kpi.errors import ImportRefused, PermissionDenied, StoreBusyError, StoreConflictError
@@ -77,7 +77,7 @@ def test_corrected_file_updates_values_and_keeps_the_old_ones(niigata_store, tmp
     assert [c.describe() for c in prep.changes.updates] == \
         ["変更 年度値 No.28 まちづくりセンター数 2016年度 実績（値: 48 → 49）"]
     (res,) = commit(niigata_store, [prep], "担当課")
-    rows = niigata_store.query(
+    rows = sql(niigata_store, 
         "SELECT value FROM indicator_values WHERE indicator = 'まちづくりセンター数' AND fiscal_year = 2016 "
         "AND kind = 'actual'")
     assert rows == [(49.0,)]
@@ -174,7 +174,7 @@ def test_direction_set_by_a_person_is_not_overwritten_by_an_import(niigata_store
     niigata_store.apply(b, UploadMeta(user="推進課", kind="edit"))
     prep = prepare(niigata_store, NIIGATA, plan_name=NIIGATA_PLAN, today=TODAY)
     assert prep.changes.is_empty
-    rows = niigata_store.query("SELECT direction, direction_source FROM indicators WHERE indicator = 'まちづくりセンター数'")
+    rows = sql(niigata_store, "SELECT direction, direction_source FROM indicators WHERE indicator = 'まちづくりセンター数'")
     assert rows == [("lower", "manual")]
 
 

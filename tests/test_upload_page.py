@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
-from helpers import edited_copy
+from helpers import edited_copy, sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access.permissions import LOCAL_ADMIN
+from kpi.intake.pipeline import commit, prepare
 from kpi.outputs import export
 from kpi.store.store import Store
 
@@ -103,7 +104,7 @@ def test_changed_target_needs_the_warning_accepted_and_a_reason_which_is_kept(ap
     try:
         up = store.uploads()[0]
         assert (up.note, up.file_name, up.n_update) == ("委員会で目標を見直した", "計画値の修正.xlsx", 1)
-        assert store.query("SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
+        assert sql(store, "SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
                            "AND indicator LIKE 'コミュニティ%'") == [(1300.0,)]
     finally:
         store.close()
@@ -120,7 +121,7 @@ def test_changed_target_needs_the_warning_accepted_and_a_reason_which_is_kept(ap
     assert "を取り消しました" in texts(at)
     store = Store.open(app_env)
     try:
-        assert store.query("SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
+        assert sql(store, "SELECT value FROM indicator_values WHERE fiscal_year = 2016 AND kind = 'target' "
                            "AND indicator LIKE 'コミュニティ%'") == [(1250.0,)]
         assert store.uploads()[0].kind == "undo"
     finally:
@@ -138,3 +139,37 @@ def test_downloads_page_offers_the_prefilled_sheet_template_and_exports(app_env)
     at = open_page("pages/downloads.py")
     assert at.selectbox(key="dl_dept").options == ["すべての担当課", "中央公民館", "市民協働課"]
     assert len(at.get("download_button")) == 3
+
+
+def test_a_widget_rerun_keeps_the_review_and_a_write_elsewhere_renews_it(app_env, tmp_path, monkeypatch):
+    import kpi.intake.review as review
+    runs = []
+    real = review.prepare_many
+
+    def counted(*args, **kwargs):
+        runs.append(1)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(review, "prepare_many", counted)
+    changed = edited_copy(NIIGATA, tmp_path / "計画値の修正.xlsx", {("No.28(H27-28)", "F13"): "1,300"})
+    at = open_page("pages/upload.py")
+    at.selectbox(key="upload_plan").set_value(NIIGATA_PLAN)
+    at.run()
+    upload(at, changed)
+    assert len(runs) == 1 and len(at.dataframe[0].value) == 1
+    at.toggle[0].set_value(True)  # 変更なしの行も表示する
+    at.run()
+    at.checkbox[0].check()  # 注意を確認した
+    at.run()
+    assert len(at.dataframe[0].value) > 1 and "変更の理由を書いてください" in texts(at)
+    assert len(runs) == 1  # the same files, edits and data: the review kept from the first run
+
+    # someone else takes the same change in: the data version moves and the page sees it
+    store = Store.open(app_env)
+    try:
+        commit(store, [prepare(store, changed, plan_name=NIIGATA_PLAN, today=TODAY)], "別の担当者", backup=False)
+    finally:
+        store.close()
+    at.run()
+    assert not at.exception, at.exception
+    assert len(runs) == 2 and "変更はありません。同じ内容がすでに登録されています" in texts(at)

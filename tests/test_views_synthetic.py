@@ -2,6 +2,7 @@
 
 import pytest
 from conftest import TODAY
+from helpers import sql
 from view_plans import ind, item, plan
 
 from kpi.intake.synthetic import SYNTHETIC_PLAN, SyntheticSpec, synthetic_batch
@@ -16,7 +17,7 @@ def test_the_synthetic_plan_has_the_promised_size(synthetic_db):
     s = Store.open(synthetic_db, read_only=True)
     try:
         data = s.load_plan(s.plan_by_name(SYNTHETIC_PLAN).plan_id)
-        counts = dict(s.query("SELECT kind, count(*) FROM indicator_values GROUP BY kind"))
+        counts = dict(sql(s, "SELECT kind, count(*) FROM indicator_values GROUP BY kind"))
     finally:
         s.close()
     assert len(data.items) == 300 and sum(len(it.indicators) for it in data.items) == 900

@@ -12,6 +12,8 @@ from kpi.rules.numbers import format_number
 from kpi.views.colors import UNGRADED
 from kpi.views.colors import grade_colors as scheme_colors
 from kpi.views.common import IndicatorView
+from kpi.vocabulary import LAGGING_ITEMS
+from kpi.vocabulary import UNGRADED as UNGRADED_LABEL
 
 FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
@@ -85,13 +87,13 @@ def _year_axis(view: IndicatorView, style: Style) -> list[str]:
 
 def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", height: int = 260) -> go.Figure:
     colors = grade_colors(rule)
-    labels = [l for l in list(rule.labels) + ["未評価"] if counts.get(l)]
+    labels = [l for l in list(rule.labels) + [UNGRADED_LABEL] if counts.get(l)]
     fig = go.Figure()
     for label in labels:
         shown = esc(label)
         fig.add_bar(y=[""], x=[counts[label]], name=shown, orientation="h", marker_color=colors.get(label, UNGRADED),
                     text=[f"{shown} {counts[label]}件"], textposition="inside", insidetextanchor="middle",
-                    textfont=dict(color="#FFFFFF" if label != "未評価" else "#000000", size=14),
+                    textfont=dict(color="#FFFFFF" if label != UNGRADED_LABEL else "#000000", size=14),
                     hovertemplate=f"{shown}: %{{x}}件<extra></extra>")
     fig.update_layout(barmode="stack", height=height, title=dict(text=esc(title)), font=dict(family=FONT, size=13),
                       showlegend=False, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
@@ -186,7 +188,7 @@ def area_mix_chart(areas, rule: GradingRule, height_per_area: int = 44) -> go.Fi
     colors = grade_colors(rule)
     ys = ["<br>".join(esc(part) for part in _wrap(a.area, 22).split("<br>")) for a in areas]
     fig = go.Figure()
-    for label in list(rule.labels) + ["未評価"]:
+    for label in list(rule.labels) + [UNGRADED_LABEL]:
         xs = [a.counts.get(label, 0) for a in areas]
         if not any(xs):
             continue
@@ -222,8 +224,8 @@ def hierarchy_chart(hv, rule: GradingRule, height: int = 560) -> go.Figure:
         parents.append(leaf.parent_id)
         fills.append(colors.get(leaf.grade, UNGRADED) if leaf.grade else UNGRADED)
         texts.append("<br>".join(esc(part) for part in _wrap(_short(leaf.title, 24), 12).split("<br>")))
-        hovers.append(f"No.{esc(leaf.item_no)} {esc(leaf.title)}<br>評価: {esc(leaf.grade or '未評価')}"
-                      + ("<br>遅れている取組" if leaf.lagging else ""))
+        hovers.append(f"No.{esc(leaf.item_no)} {esc(leaf.title)}<br>評価: {esc(leaf.grade or UNGRADED_LABEL)}"
+                      + (f"<br>{LAGGING_ITEMS}" if leaf.lagging else ""))
     fig = go.Figure(go.Treemap(
         ids=ids, labels=labels, parents=parents, text=texts, customdata=hovers,
         texttemplate="%{label}<br>%{text}", hovertemplate="%{customdata}<extra></extra>",

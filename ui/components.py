@@ -6,11 +6,11 @@ from typing import Sequence
 
 import streamlit as st
 
-from kpi.rules.lagging import LagReason
+from kpi.rules.lagging import ShownReason
 from ui import frame
 
 
-def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequence[LagReason],
+def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequence[ShownReason],
                 last_comment: str = "") -> None:
     """A lagging item's grades, every reason (● causes, ・ supporting facts) and its last comment."""
     st.markdown(f"**担当課**　{frame.md(department or '―')}　　**自動評価**　{frame.md(auto_grade or '―')}"

@@ -67,11 +67,11 @@ def take(code: str | None, *, now: float | None = None) -> tuple[str, int] | Non
 
 def routes() -> list:
     """The route for st.App(routes=…), at the server's base path."""
+    import streamlit as st
     from starlette.responses import Response
     from starlette.routing import Route
-    from streamlit import config
 
-    base = "/" + (config.get_option("server.baseUrlPath") or "").strip("/")
+    base = "/" + (st.get_option("server.baseUrlPath") or "").strip("/")
     path = base.rstrip("/") + "/_kpi/session"
     cookie_path = base if base != "/" else "/"
 

@@ -10,7 +10,8 @@ Without sign-in a visitor sees only the plans an administrator made public, read
 
 Passwords are hashed with Argon2id (argon2-cffi, a random salt per hash); the hash is the
 only thing stored. Users are managed by administrators (the ユーザー page or
-`python -m kpi user …`); every change records who made it.
+`python -m kpi user …`); every change is a write of the store (kpi/store/users.py): one transaction,
+recorded in the history with who made it (the hash left out) and bumping the data version.
 
 Wrong passwords slow down one name from one client only (sign_in_wait: 3 free, then 2, 4, 8 … s,
 at most 15 minutes; `user unlock` clears a name), so nobody can lock another person out. A password
@@ -39,6 +40,7 @@ from kpi.access.permissions import LOCAL_ADMIN, ROLE_LABELS, ROLES, Actor, requi
 from kpi.errors import KpiError, NotFound
 from kpi.store.journal import Batch
 from kpi.store.store import ApplyResult, Store, UploadMeta
+from kpi.store.users import ACCOUNT_KIND, UserRow
 
 Mode = Literal["local", "password", "oidc"]
 
@@ -105,13 +107,10 @@ def check_password_rule(password: str, name: str = "") -> None:
 
 
 # --------------------------------------------------------------------- users
-_COLS = "name, email, role, departments, password_hash, active, created_at, created_by, updated_at, updated_by"
-
-
-def _record(r: tuple) -> UserRecord:
-    depts = tuple(json.loads(r[3])) if r[3] else ()
-    return UserRecord(name=r[0], email=r[1], role=r[2], departments=depts, active=bool(r[5]),
-                      has_password=bool(r[4]), created_at=r[6], created_by=r[7], updated_at=r[8], updated_by=r[9])
+def _record(u: UserRow) -> UserRecord:
+    return UserRecord(name=u.name, email=u.email, role=u.role, departments=u.departments, active=u.active,
+                      has_password=bool(u.password_hash), created_at=u.created_at, created_by=u.created_by,
+                      updated_at=u.updated_at, updated_by=u.updated_by)
 
 
 def _clean_name(name: str) -> str:
@@ -146,21 +145,25 @@ def _clean_departments(departments: Iterable[str] | str | None) -> tuple[str, ..
 
 
 def list_users(store: Store) -> list[UserRecord]:
-    return [_record(r) for r in store.query(f"SELECT {_COLS} FROM users ORDER BY created_at, name")]
+    return [_record(u) for u in store.users()]
 
 
 def get_user(store: Store, name: str) -> UserRecord | None:
-    rows = store.query(f"SELECT {_COLS} FROM users WHERE name = ?", [_clean_name(name)])
-    return _record(rows[0]) if rows else None
+    u = store.user(_clean_name(name))
+    return _record(u) if u else None
 
 
 def has_users(store: Store) -> bool:
     """Whether sign-in is switched on: at least one active user exists."""
-    return bool(store.query("SELECT count(*) FROM users WHERE active")[0][0])
+    return store.has_active_users()
 
 
-def _active_admins(cur) -> int:
-    return cur.execute("SELECT count(*) FROM users WHERE active AND role = 'admin'").fetchone()[0]
+def _active_admins(everyone: list[UserRow]) -> int:
+    return sum(1 for u in everyone if u.active and u.role == "admin")
+
+
+def _meta(actor: Actor, note: str) -> UploadMeta:
+    return UploadMeta(user=actor.name, kind=ACCOUNT_KIND, note=note)
 
 
 def add_user(store: Store, actor: Actor, name: str, role: str, departments: Iterable[str] | str | None = (),
@@ -180,19 +183,19 @@ def add_user(store: Store, actor: Actor, name: str, role: str, departments: Iter
     if password is not None:
         check_password_rule(password, name)
     pw_hash = hash_password(password) if password is not None else None
-    now = datetime.now()
-    with store.transaction() as cur:
-        if cur.execute("SELECT 1 FROM users WHERE name = ?", [name]).fetchone():
+
+    def check(current: UserRow | None, everyone: list[UserRow]) -> None:
+        if current is not None:
             raise UserError(f"ユーザー「{name}」はすでに登録されています。",
                             hint="パスワードや役割の変更は一覧の「変更」から行ってください")
-        if email and cur.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchone():
+        if email and any(u.email == email for u in everyone):
             raise UserError(f"メールアドレス「{email}」はほかのユーザーが使っています。")
-        if role != "admin" and _active_admins(cur) == 0:
+        if role != "admin" and _active_admins(everyone) == 0:
             raise UserError("最初のユーザーは管理者にしてください。",
                             hint="ユーザーを1人登録するとサインインが必要になります。管理者がいないとユーザーを管理できなくなります")
-        cur.execute(f"INSERT INTO users ({_COLS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [name, email, role, json.dumps(list(depts), ensure_ascii=False), pw_hash, True, now,
-                     actor.name, now, actor.name])
+
+    store.save_user(name, {"email": email, "role": role, "departments": depts, "password_hash": pw_hash,
+                           "active": True}, _meta(actor, f"ユーザー「{name}」を登録"), check=check)
     return get_user(store, name)  # type: ignore[return-value]
 
 
@@ -208,7 +211,7 @@ def update_user(store: Store, actor: Actor, name: str, *, role: str | None = Non
             raise UserError(f"役割「{role}」はありません（{'・'.join(ROLES)} のいずれか）。")
         sets["role"] = role
     if departments is not None:
-        sets["departments"] = json.dumps(list(_clean_departments(departments)), ensure_ascii=False)
+        sets["departments"] = _clean_departments(departments)
     if email is not None:
         sets["email"] = _clean_email(email)
     if password is not None:
@@ -216,30 +219,34 @@ def update_user(store: Store, actor: Actor, name: str, *, role: str | None = Non
         sets["password_hash"] = hash_password(password)
     if active is not None:
         sets["active"] = bool(active)
-    with store.transaction() as cur:
-        row = cur.execute(f"SELECT {_COLS} FROM users WHERE name = ?", [name]).fetchone()
-        if row is None:
+
+    def check(old: UserRow | None, everyone: list[UserRow]) -> None:
+        if old is None:
             raise NotFound(f"ユーザー「{name}」は登録されていません。")
-        old = _record(row)
         new_role = sets.get("role", old.role)
-        new_depts = json.loads(sets["departments"]) if "departments" in sets else list(old.departments)
+        new_depts = sets["departments"] if "departments" in sets else old.departments
         if new_role == "editor" and not new_depts:
             raise UserError("担当課（入力）のユーザーには所属課を1つ以上指定してください。")
-        if sets.get("email") and cur.execute("SELECT 1 FROM users WHERE email = ? AND name <> ?",
-                                             [sets["email"], name]).fetchone():
+        if sets.get("email") and any(u.email == sets["email"] and u.name != name for u in everyone):
             raise UserError(f"メールアドレス「{sets['email']}」はほかのユーザーが使っています。")
         losing_admin = old.active and old.role == "admin" and (new_role != "admin" or sets.get("active") is False)
-        if losing_admin and _active_admins(cur) <= 1:
+        if losing_admin and _active_admins(everyone) <= 1:
             raise UserError("最後の管理者の役割は変更・停止できません。",
                             hint="先にほかのユーザーを管理者にしてください")
-        if not sets:
-            return old
-        sets["updated_at"] = datetime.now()
-        sets["updated_by"] = actor.name
-        # Column names come from the fixed keys above, never from input; values are parameters.
-        cur.execute(f"UPDATE users SET {', '.join(f'{k} = ?' for k in sets)} WHERE name = ?",
-                    [*sets.values(), name])
+
+    store.save_user(name, sets, _meta(actor, _change_note(name, sets)), check=check)
     return get_user(store, name)  # type: ignore[return-value]
+
+
+def _change_note(name: str, sets: dict[str, object]) -> str:
+    """The history's one-line note of an account change (the change_log holds each field)."""
+    if sets.get("active") is False:
+        return f"ユーザー「{name}」を停止"
+    if sets.get("active") is True and len(sets) == 1:
+        return f"ユーザー「{name}」を再開"
+    if set(sets) == {"password_hash"}:
+        return f"ユーザー「{name}」のパスワードを変更"
+    return f"ユーザー「{name}」を変更"
 
 
 # ------------------------------------------------------------------ sign-in
@@ -279,7 +286,7 @@ _MAX_TRACKED = 50_000  # (name, client) pairs kept; older entries are dropped fi
 
 
 def _unlock_generation(store: Store, name: str) -> int:
-    return int(store.query("SELECT count(*) FROM auth_state WHERE kind = 'unlock' AND name = ?", [name])[0][0])
+    return store.unlock_count(name)
 
 
 def _recent(key: tuple[str, str], now: float, generation: int | None) -> list[float]:
@@ -324,10 +331,9 @@ def authenticate(store: Store, name: str, password: str, *, client: str = "", no
         raise AuthError(f"パスワードを続けて間違えたため、このユーザー名でのサインインはあと{wait_text(ready_at - now)}"
                         "お待ちください（この端末からのサインインだけが待ちになります）。",
                         hint="間違えるたびに待ち時間が延びます。パスワードを忘れた場合は管理者に再設定を依頼してください")
-    rows = store.query("SELECT password_hash, active, role, departments, name FROM users WHERE name = ?", [who]) \
-        if who else []
-    stored = rows[0][0] if rows else None
-    ok = verify_password(stored, password or "") and bool(rows) and bool(rows[0][1])
+    user = store.user(who) if who else None
+    stored = user.password_hash if user else None
+    ok = verify_password(stored, password or "") and user is not None and user.active
     if not ok:
         generation = _unlock_generation(store, who) if not pending else generation
         with _failures_lock:
@@ -336,20 +342,17 @@ def authenticate(store: Store, name: str, password: str, *, client: str = "", no
                         hint="パスワードを忘れた場合は管理者に再設定を依頼してください")
     with _failures_lock:
         _failures.pop(key, None)
-    _h, _a, role, depts, real_name = rows[0]
-    return Actor(real_name, role, tuple(json.loads(depts)) if depts else ())
+    return Actor(user.name, user.role, user.departments)  # type: ignore[arg-type, union-attr]
 
 
 def unlock_user(store: Store, actor: Actor, name: str) -> None:
     """Forget every client's failed sign-ins for this name, on every server (administrators only;
-    `python -m kpi user unlock NAME`). Recorded with who did it."""
+    `python -m kpi user unlock NAME`). Recorded in the history with who did it."""
     require(actor, "users")
     who = _clean_name(name)
     if get_user(store, who) is None:
         raise NotFound(f"ユーザー「{who}」は登録されていません。")
-    with store.transaction() as cur:
-        cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
-                    "VALUES ('unlock', ?, NULL, ?, ?, NULL)", [who, datetime.now(), actor.name])
+    store.record_unlock(who, _meta(actor, f"ユーザー「{who}」のサインインの待ち時間を解除"))
 
 
 # ------------------------------------------------ staying signed in (cookie)
@@ -434,23 +437,21 @@ def session_secret(store: Store, *, create: bool = True) -> bytes | None:
 
     Two servers starting at once may each add one; every server then uses the smallest, so they
     agree from the next read on."""
-    rows = store.query("SELECT min(value) FROM auth_state WHERE kind = 'cookie_secret'")
-    if (not rows or rows[0][0] is None) and not create:
+    key = store.session_key()
+    if key is None and not create:
         return None
-    if not rows or rows[0][0] is None:
-        with store.transaction() as cur:
-            cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
-                        "VALUES ('cookie_secret', NULL, ?, ?, 'サーバー', NULL)", [secrets.token_hex(32), datetime.now()])
-        rows = store.query("SELECT min(value) FROM auth_state WHERE kind = 'cookie_secret'")
-    return bytes.fromhex(rows[0][0])
+    if key is None:
+        store.add_session_key(secrets.token_hex(32))
+        key = store.session_key()
+    return bytes.fromhex(key)  # type: ignore[arg-type]
 
 
 def _stamp_of(store: Store):
     def stamp_of(name: str) -> str | None:
-        rows = store.query("SELECT password_hash, active FROM users WHERE name = ?", [name])
-        if not rows or not rows[0][1] or rows[0][0] is None:
+        user = store.user(name)
+        if user is None or not user.active or user.password_hash is None:
             return None
-        return password_stamp(name, rows[0][0])
+        return password_stamp(name, user.password_hash)
     return stamp_of
 
 
@@ -470,7 +471,7 @@ def resume_session(store: Store, token: str, *, now: float | None = None) -> Ses
     now = time.time() if now is None else now
     secret = session_secret(store, create=False)  # a cookie arriving before any key exists is forged
     session = read_session(secret or secrets.token_bytes(32), token, _stamp_of(store), now)
-    if store.query("SELECT 1 FROM auth_state WHERE kind = 'signed_out' AND value = ?", [session.sid]):
+    if store.session_revoked(session.sid):
         raise SessionRefused("サインアウトしたため、もう一度サインインしてください。")
     return session
 
@@ -479,12 +480,7 @@ def end_session(store: Store, session: Session, *, now: float | None = None) -> 
     """Sign out: the session's cookie is refused from now on, by every server (kept until it would
     have expired anyway; older records are removed)."""
     now = time.time() if now is None else now
-    with store.transaction() as cur:
-        cur.execute("DELETE FROM auth_state WHERE kind = 'signed_out' AND expires_at < ?", [datetime.fromtimestamp(now)])
-        cur.execute("INSERT INTO auth_state (kind, name, value, created_at, created_by, expires_at) "
-                    "VALUES ('signed_out', ?, ?, ?, ?, ?)",
-                    [session.name, session.sid, datetime.fromtimestamp(now), session.name,
-                     datetime.fromtimestamp(session.expires)])
+    store.revoke_session(session.name, session.sid, datetime.fromtimestamp(now), datetime.fromtimestamp(session.expires))
 
 
 def actor_for(store: Store, name: str) -> Actor | None:
@@ -504,10 +500,9 @@ def actor_for_email(store: Store, email: str | None, display_name: str | None = 
     """
     e = (email or "").strip().lower()
     if e:
-        rows = store.query(f"SELECT {_COLS} FROM users WHERE email = ?", [e])
-        if rows:
-            u = _record(rows[0])
-            return u.actor if u.active else None
+        u = store.user_by_email(e)
+        if u is not None:
+            return _record(u).actor if u.active else None
     return Actor(display_name or e or "サインインしたユーザー", "viewer")
 
 
@@ -577,8 +572,7 @@ def users_view(store: Store, actor: Actor, oidc_configured: bool = False) -> Use
     mode = sign_in_mode(store, oidc_configured)
     if not d.allowed:
         return UsersView(False, d.reason, mode, MODE_TEXT[mode], (), (), (), "")
-    depts = tuple(r[0] for r in store.query(
-        "SELECT DISTINCT department FROM item_departments WHERE department IS NOT NULL ORDER BY department"))
+    depts = store.departments()
     users = tuple(list_users(store))
     plans = tuple(PlanAccess(p.plan_id, p.name, p.public) for p in store.plans())
     note = ("最初のユーザーは管理者として登録してください。登録すると、次からサインインが必要になります"

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable, Literal
 
 from kpi.errors import PermissionDenied
-from kpi.store.journal import ChangeSet
+from kpi.store.journal import CYCLE_TABLES, ChangeSet
 
 if TYPE_CHECKING:  # kpi.store.store imports nothing from here; keep it that way at run time too
     from kpi.store.journal import Batch
@@ -31,7 +31,7 @@ Role = Literal["viewer", "editor", "admin"]
 ROLES: tuple[str, ...] = ("viewer", "editor", "admin")
 ROLE_LABELS: dict[str, str] = {"viewer": "閲覧", "editor": "担当課（入力）", "admin": "管理者"}
 
-Action = Literal["read", "import", "edit", "opinion", "undo", "settings", "public", "plan", "users", "backup"]
+Action = Literal["read", "import", "edit", "opinion", "undo", "settings", "public", "plan", "users", "backup", "cycle"]
 ACTION_LABELS: dict[str, str] = {
     "read": "閲覧・ダウンロード",
     "import": "Excelの取り込み",
@@ -43,10 +43,11 @@ ACTION_LABELS: dict[str, str] = {
     "plan": "計画の作成・削除",
     "users": "ユーザーの管理",
     "backup": "バックアップ・復元",
+    "cycle": "照会の管理（開始・確認・差し戻し・確定・解除・催促）",  # issue 20: the 推進課's part of the cycle
 }
 # Actions an editor may do for the items of their own departments.
 DEPARTMENT_ACTIONS = frozenset({"import", "edit", "opinion"})
-ADMIN_ACTIONS = frozenset({"settings", "public", "plan", "users", "backup"})
+ADMIN_ACTIONS = frozenset({"settings", "public", "plan", "users", "backup", "cycle"})
 
 
 @dataclass(frozen=True)
@@ -205,6 +206,9 @@ def write_check(actor: Actor, item_departments: Callable[[int | None, str], set[
         mine = set(actor.departments)
         denied = set()
         for c in changes.inserts + changes.updates:
+            if c.table in CYCLE_TABLES:  # issue 20: the cycle's rows belong to no item
+                _own_submission(c, mine)
+                continue
             item_no = c.key[0] if c.table not in ("nodes", "plan_notes") else None
             if item_no is None:
                 if c.table in ("nodes", "plan_notes"):
@@ -219,6 +223,15 @@ def write_check(actor: Actor, item_departments: Callable[[int | None, str], set[
                                    hint="自分の課の取組だけを含むファイルにするか、担当課に依頼してください")
 
     return check
+
+
+def _own_submission(c, mine: set[str]) -> None:
+    """Among the cycle's rows an editor writes only the record of their own department's submission,
+    which kpi.cycle.submissions adds to their upload during an open call."""
+    if c.table == "cycle_events" and c.action == "insert" and c.new.get("action") == "submit" \
+            and c.new.get("department") in mine:
+        return
+    raise PermissionDenied("照会の開始・確認・差し戻し・確定は管理者だけができます。")
 
 
 def apply_check(actor: Actor, store: "Store", action: str = "edit", **rule) -> Callable[[ChangeSet, int | None], None]:

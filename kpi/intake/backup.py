@@ -1,15 +1,17 @@
 """Backups before each import, and restoring one.
 
 A backup is a complete DuckDB file written from a consistent snapshot of the live
-database (ATTACH + COPY FROM DATABASE on the store's own connection, so it works while
-the app is running and never copies a half-written file). Backups live in backups/
+database (Store.copy_to_file, kpi/store/copies.py: it works while the app is running and
+never copies a half-written file). Backups live in backups/
 next to the database, named kpi-YYYYmmdd-HHMMSS-uN.duckdb where N is the last upload
 number they contain; the newest KPI_BACKUP_KEEP (default 20) are kept.
 
 restore() replaces the plan data with a backup's inside one transaction (a crash
-leaves the database as it was), after backing up the current state. The user table
-and the migration list are kept: restoring old numbers never restores old accounts.
-Upload numbers never go backwards, so cached pages cannot mistake old data for new.
+leaves the database as it was; Store.restore_from_file), after backing up the current
+state. The user table, the sign-in state, the history of account changes and the migration
+list are kept: restoring old numbers never restores old accounts. Upload numbers never go
+backwards, so cached pages cannot mistake old data for new. This module holds the policy
+(where, how many, who may, the messages); the store does the copying.
 """
 
 from __future__ import annotations
@@ -25,13 +27,17 @@ from pathlib import Path
 
 from kpi.access.permissions import LOCAL_ADMIN, Actor, require
 from kpi.errors import KpiError, StoreError
-from kpi.store.store import Store, _sql_literal
+from kpi.store.copies import SourceUnreadable
+from kpi.store.store import Store, UploadMeta
+from kpi.store.users import ACCOUNT_KIND
 
 DEFAULT_KEEP = 20
 # Sessions of one server write backups one at a time (two uploads at once share one backup).
 _lock = threading.Lock()
 # Kept by restore(): accounts and sign-in state are not plan data, and the schema is the running program's.
 NOT_RESTORED = ("users", "schema_migrations", "auth_state")
+# Kept with the accounts: the history of account changes (an upload of kind 'users' each).
+HISTORY_NOT_RESTORED = (ACCOUNT_KIND,)
 
 
 class BackupError(KpiError):
@@ -63,29 +69,13 @@ def keep_count() -> int:
         return DEFAULT_KEEP
 
 
-def _last_upload(store: Store) -> int:
-    rows = store.query("SELECT value FROM counters WHERE name = 'upload'")
-    return int(rows[0][0]) if rows else 0
-
-
 def _copy_database(store: Store, target: Path) -> None:
-    cur = store.cursor()
-    alias = f"kpi_backup_{uuid.uuid4().hex[:12]}"
     try:
-        db = cur.execute("SELECT current_database()").fetchone()[0]
-        # ATTACH and COPY FROM DATABASE take no parameters: the path is quoted, the catalog name
-        # comes from DuckDB itself.
-        cur.execute(f"ATTACH '{_sql_literal(str(target))}' AS {alias}")
-        try:
-            cur.execute(f'COPY FROM DATABASE "{db.replace(chr(34), chr(34) * 2)}" TO {alias}')
-        finally:
-            cur.execute(f"DETACH {alias}")
+        store.copy_to_file(target)
     except Exception as exc:
         target.unlink(missing_ok=True)
         raise BackupError(f"バックアップを作れませんでした: {str(exc).splitlines()[0][:200]}",
                           hint="ディスクの空き容量と、backups フォルダに書き込めるかを確かめてください") from exc
-    finally:
-        cur.close()
 
 
 def make_backup(store: Store, *, label: str | None = None, now: datetime | None = None) -> Path | None:
@@ -93,7 +83,7 @@ def make_backup(store: Store, *, label: str | None = None, now: datetime | None 
     if not enabled(store) or store.is_empty():
         return None
     with _lock:
-        last = _last_upload(store)
+        last = store.data_version()  # the last upload number: the same number, the same data
         folder = backup_dir(store)
         if label is None:
             # The same upload number means the same plan data: one backup of it is enough.
@@ -143,13 +133,6 @@ def before_import(store: Store) -> Path | None:
     return make_backup(store)
 
 
-def _table_columns(cur, catalog: str, table: str) -> list[str]:
-    rows = cur.execute("SELECT column_name FROM information_schema.columns WHERE table_name = ? "
-                       "AND table_schema = 'main' AND table_catalog = ? ORDER BY ordinal_position",
-                       [table, catalog]).fetchall()
-    return [r[0] for r in rows]
-
-
 def restore(store: Store, source: str | os.PathLike, actor: Actor = LOCAL_ADMIN) -> Path | None:
     """Replace the data with a backup's, all or nothing. Administrators only.
 
@@ -170,49 +153,16 @@ def restore(store: Store, source: str | os.PathLike, actor: Actor = LOCAL_ADMIN)
         except KpiError as exc:
             raise BackupError(f"「{src.name}」はこのアプリのデータベースとして開けません: {exc.message}") from exc
         before = make_backup(store, label="before-restore")
-        alias = "kpi_restore_source"
-        cur = store.cursor()
+        meta = UploadMeta(user=actor.name, kind="restore", file_name=src.name,
+                          note=f"バックアップ「{src.name}」から復元（復元前の状態: {before.name if before else 'なし'}）")
         try:
-            cur.execute(f"ATTACH '{_sql_literal(str(work))}' AS {alias} (READ_ONLY)")
-        except Exception as exc:
-            cur.close()
-            raise BackupError(f"「{src.name}」を開けません: {str(exc).splitlines()[0][:200]}") from exc
-        try:
-            db = cur.execute("SELECT current_database()").fetchone()[0]
-            tables = [r[0] for r in cur.execute(
-                "SELECT table_name FROM information_schema.tables WHERE table_catalog = ? AND table_schema = 'main' "
-                "AND table_type = 'BASE TABLE' ORDER BY table_name", [db]).fetchall()]
-            old_counters = dict(store.query("SELECT name, value FROM counters"))
-            with store.transaction() as tx:
-                for table in tables:
-                    if table in NOT_RESTORED:
-                        continue
-                    mine = _table_columns(tx, db, table)
-                    theirs = set(_table_columns(tx, alias, table))
-                    cols = [c for c in mine if c in theirs]
-                    # Identifiers below come from information_schema, not from any person.
-                    tx.execute(f'DELETE FROM "{table}"')
-                    if cols:
-                        names = ", ".join(f'"{c}"' for c in cols)
-                        tx.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM {alias}.main."{table}"')
-                # Ids never go backwards: a number once used keeps meaning that upload (or none).
-                for name, value in old_counters.items():
-                    tx.execute("UPDATE counters SET value = greatest(value, ?) WHERE name = ?", [value, name])
-                upload_id = store._next_id(tx, "upload")
-                tx.execute(
-                    "INSERT INTO uploads (upload_id, kind, uploaded_by, uploaded_at, file_name, n_insert, n_update, "
-                    "n_unchanged, note, status) VALUES (?, 'restore', ?, ?, ?, 0, 0, 0, ?, 'applied')",
-                    [upload_id, actor.name, datetime.now(), src.name,
-                     f"バックアップ「{src.name}」から復元（復元前の状態: {before.name if before else 'なし'}）"])
+            store.restore_from_file(work, meta, keep_tables=NOT_RESTORED, keep_kinds=HISTORY_NOT_RESTORED)
+        except SourceUnreadable as exc:
+            raise BackupError(f"「{src.name}」を開けません: {exc}") from exc
         except StoreError:
             raise
         except KpiError:
             raise
         except Exception as exc:
             raise BackupError(f"復元できませんでした。データベースは変更していません: {str(exc).splitlines()[0][:200]}") from exc
-        finally:
-            try:
-                cur.execute(f"DETACH {alias}")
-            finally:
-                cur.close()
     return before

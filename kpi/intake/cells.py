@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 from kpi.errors import FiscalYearError, Problem
-from kpi.intake.workbook import Sheet, Workbook, clean_text, coord, strip_invisible
-from kpi.rules.fiscal import find_fiscal_years, parse_fiscal_year
+from kpi.intake.keys import header_key, header_keys
+from kpi.intake.workbook import Sheet, Workbook, clean_text, coord
+from kpi.rules.fiscal import find_fiscal_years
 from kpi.rules.numbers import ParsedNumber, parse_number
 from kpi.store.journal import Batch
 
@@ -80,17 +81,6 @@ def read_number(rep: Reporter, sheet: Sheet, row: int, col: int, what: str,
     return p
 
 
-def read_fiscal_year(rep: Reporter, sheet: Sheet, row: int, col: int, what: str = "年度",
-                     default_era: str | None = None) -> int | None:
-    raw = sheet.value(row, col)
-    try:
-        return parse_fiscal_year(raw, default_era)
-    except FiscalYearError as exc:
-        rep.error(row, col, f"{what}「{clean_text(raw)}」: {exc.message}", exc.hint or "例: 平成27年度、R3、2021年度",
-                  code="bad_year")
-        return None
-
-
 _ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*\.?\s*[0０]+(?![0-9０-９])")
 
 
@@ -117,11 +107,6 @@ def guess_unit(name: str) -> str:
     return ""
 
 
-def header_key(v: Any) -> str:
-    """Header text for matching: '年 度' and '取 組 内 容' are written with spaces to fill wide cells."""
-    return re.sub(r"\s+", "", clean_text(v))
-
-
 def named_columns(sheet: Sheet, row: int, headers: dict[str, Any]) -> tuple[dict[str, int], list[tuple[int, str]]]:
     """Columns of a header row by name (first match of each name's aliases), and the header
     texts no name claimed, as (column, key) for layouts that recognise more by pattern."""
@@ -131,21 +116,12 @@ def named_columns(sheet: Sheet, row: int, headers: dict[str, Any]) -> tuple[dict
         key = header_key(sheet.raw(row, c))
         if not key:
             continue
-        name = next((n for n, aliases in headers.items() if n not in cols and key in aliases), None)
+        name = next((n for n, aliases in headers.items() if n not in cols and key in header_keys(aliases)), None)
         if name is None:
             rest.append((c, key))
         else:
             cols[name] = c
     return cols, rest
-
-
-def item_number(v: Any) -> str:
-    """An item number as people write it: 1.0 → '1', '１' → '1', 'No.３' → '3'."""
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    s = clean_text(strip_invisible(str(v)) if v is not None else v)
-    s = re.sub(r"^(?:No|NO|no)\.?\s*", "", s)
-    return s[:-2] if re.fullmatch(r"\d+\.0", s) else s
 
 
 _PLAN_WORDS = r"(?:プラン|計画|戦略|指針|方針|ビジョン)"

@@ -18,12 +18,15 @@ from typing import Any
 from kpi.access.permissions import Actor, decide
 from kpi.errors import KpiError, NotFound, PermissionDenied
 from kpi.intake.layouts import layout_label
-from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.store.journal import TABLES, YEAR_FIELDS, Change, _key_text
+from kpi.rules.fiscal import Style
+from kpi.store.change_words import describe_plan, key_words
+from kpi.store.journal import TABLES, Change
 from kpi.store.store import RevertResult, Store, UploadMeta, UploadRecord
+from kpi.store.users import ACCOUNT_KIND
 
 KIND_LABELS: dict[str, str] = {"import": "取込", "edit": "画面で編集", "settings": "設定の変更", "demo": "デモ",
-                               "undo": "取り消し"}
+                               "undo": "取り消し", ACCOUNT_KIND: "ユーザーの変更",
+                               "cycle": "照会", "layout": "様式の登録"}
 STATUS_LABELS: dict[str, str] = {"applied": "反映済み", "undone": "取消済み"}
 
 
@@ -63,13 +66,7 @@ def entry(r: UploadRecord, n_deleted: int | None = None) -> UploadEntry:
 def upload_list(store: Store, *, plan_id: int | None = None, limit: int | None = None) -> tuple[UploadEntry, ...]:
     """Newest first: who, when, which file, into which plan, and how much it changed."""
     recs = store.uploads(limit=limit, plan_id=plan_id)
-    undo_ids = [r.upload_id for r in recs if r.kind == "undo"]
-    deleted: dict[int, int] = {}
-    if undo_ids:
-        marks = ", ".join("?" for _ in undo_ids)
-        deleted = {r[0]: r[1] for r in store.query(
-            f"SELECT upload_id, count(*) FROM change_log WHERE action = 'delete' AND upload_id IN ({marks}) "
-            "GROUP BY upload_id", undo_ids)}
+    deleted = store.deletions(r.upload_id for r in recs if r.kind == "undo")
     return tuple(entry(r, deleted.get(r.upload_id, 0)) for r in recs)
 
 
@@ -77,31 +74,54 @@ def _key_tuple(table: str, key: dict[str, Any]) -> tuple:
     return tuple(key.get(k) for k in TABLES[table].key)
 
 
+def _account_text(e: dict[str, Any]) -> str:
+    """An account change as a sentence: the fields in the page's words (the password only as set or replaced)."""
+    from kpi.access.permissions import ROLE_LABELS
+    labels = {"role": "役割", "departments": "所属課", "email": "メール", "password": "パスワード", "active": "状態"}
+
+    def shown(k: str, v: Any) -> str:
+        if v is None or v == []:
+            return "（空）"
+        if k == "role":
+            return ROLE_LABELS.get(v, str(v))
+        if k == "departments":
+            return "、".join(v)
+        if k == "active":
+            return "有効" if v else "停止"
+        return str(v)
+
+    name = e["key"].get("name", "")
+    if e["table"] == "auth_state":
+        return f"サインインの待ち時間を解除 ユーザー「{name}」"
+    new, old = e["new"] or {}, e["old"] or {}
+    # In the page's order (the change_log keeps the fields sorted by name).
+    new = {k: new[k] for k in sorted(new, key=lambda k: list(labels).index(k) if k in labels else len(labels))}
+    if e["action"] == "insert":
+        fields = "、".join(f"{labels.get(k, k)}: {shown(k, v)}" for k, v in new.items() if v not in (None, []))
+        return f"新規 ユーザー「{name}」（{fields}）"
+    fields = "、".join(f"{labels.get(k, k)}: {shown(k, old.get(k))} → {shown(k, v)}" for k, v in new.items())
+    return f"変更 ユーザー「{name}」（{fields}）"
+
+
 def describe_entry(e: dict[str, Any], style: Style = "seireki") -> str:
     """One change_log row as a sentence (the same words as the upload preview), years in style's era."""
     table, action = e["table"], e["action"]
+    if table in ("users", "auth_state"):
+        return _account_text(e)
     if table == "plans":
         name = e["key"].get("name", "")
         if action == "insert":
             return f"新規 計画「{name}」"
         if action == "delete":
             return f"削除 計画「{name}」"
-        from kpi.rules.grading import GradingRule
-        from kpi.store.journal import PLAN_FIELD_LABELS
-
-        def shown(k: str, v: Any) -> Any:
-            if k == "grading_rule" and v:
-                return GradingRule.from_json(v).name
-            return format_fiscal_year(v, style) if k in YEAR_FIELDS and isinstance(v, int) else v
-
-        fields = "、".join(f"{PLAN_FIELD_LABELS.get(k, k)}: {shown(k, (e['old'] or {}).get(k))} → {shown(k, v)}"
-                           for k, v in (e["new"] or {}).items())
+        changed = [describe_plan(k, (e["old"] or {}).get(k), v, style=style) for k, v in (e["new"] or {}).items()]
+        fields = "、".join(f.text() for f in changed)
         return f"変更 計画「{name}」（{fields}）"
     if table not in TABLES:
         return f"{action} {table}"
     key = _key_tuple(table, e["key"])
     if action == "delete":
-        return f"削除 {TABLES[table].label or table} {' '.join(_key_text(table, key, style))}"
+        return " ".join(("削除", TABLES[table].label or table, *key_words(table, key, style=style)))
     if action == "insert":
         return Change(table, key, "insert", None, {**e["key"], **(e["new"] or {})}).describe(style)
     return Change(table, key, "update", e["old"] or {}, e["new"] or {}).describe(style)
@@ -128,6 +148,9 @@ class UndoDecision:
 def can_undo(actor: Actor, upload: UploadRecord | UploadEntry) -> UndoDecision:
     """Admins may undo any upload; an editor only their own. Undo records and undone uploads cannot be undone."""
     rec = upload.record if isinstance(upload, UploadEntry) else upload
+    if rec.kind == ACCOUNT_KIND:
+        return UndoDecision(False, "ユーザーの登録・変更は取り消せません。「ユーザー」の画面"
+                                   "（または python -m kpi user）で変更し直してください。")
     if rec.kind == "undo":
         return UndoDecision(False, "取り消しの記録は取り消せません。元に戻すには、元のファイルをもう一度取り込んでください。")
     if rec.status == "undone":
@@ -196,6 +219,13 @@ def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None =
         conflicts = later_conflicts(rec, entries, later, style)
         if conflicts:
             raise _refusal(rec, conflicts)
+        # Issue 20: an undo would put back values of a 確定 (locked) period: refused like an upload.
+        from kpi.cycle.submissions import locked_entries
+        held = locked_entries(store, rec.plan_id, entries)
+        if held:
+            raise UndoRefused("確定済みの期間の値を戻すことになるため、取り消していません。\n" + "\n".join(held[:5])
+                              + (f"\nほか {len(held) - 5} 件" if len(held) > 5 else ""),
+                              hint="管理者が「照会と提出」で確定を解除（理由を記録）してから取り消してください")
 
     meta = UploadMeta(user=actor.name, kind="undo", note=note or f"取込番号 {upload_id} の取り消し")
     if decide(actor, "undo").allowed:

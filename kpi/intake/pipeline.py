@@ -1,8 +1,10 @@
 """An import from file to database, shared by the CLI and the upload page.
 
-prepare() reads, detects, parses and validates a file and computes what would
-change, writing nothing; commit() writes prepared imports that have no errors,
-all of them in one transaction.
+prepare() is the one pipeline: read → detect and parse → apply a person's edits (data:
+kpi.intake.edits.IndicatorEdit) → check against the plans (a PlanContext read once for the
+whole upload: kpi.store.intake_reads) → diff. It writes nothing; commit() writes prepared
+imports that have no errors, all of them in one transaction, reading the stored rows again
+inside it.
 """
 
 from __future__ import annotations
@@ -10,15 +12,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Callable
+from typing import Any, Iterable, Mapping
 
 from kpi.access.permissions import Actor, write_check
 from kpi.errors import BadWorkbook, ImportRefused, Problem
-from kpi.intake.layouts import detect_layout, layout_label, parse_workbook, read_workbook, resolve_plan_name
+from kpi.intake.edits import IndicatorEdit, TextIndicator, apply_indicator_edits, as_edits, text_indicators
+from kpi.intake.layouts import (detect_layout, layout_label, parse_workbook, profile_layout, read_workbook,
+                                resolve_plan_name)
+from kpi.intake.layouts.profile import Profile, ProfileError, load_profile
 from kpi.intake.validate import check_bounds, cross_file_problems, target_change_problems, validate_batch
 from kpi.sanitize import safe_file_name
+from kpi.store.intake_reads import PlanContext, load_plan_context
 from kpi.store.journal import PLAN_FIELD_LABELS, Batch, ChangeSet
 from kpi.store.store import ApplyResult, Store, UploadMeta
+
+Edits = Iterable[IndicatorEdit | Mapping[str, Any]]
 
 
 @dataclass
@@ -29,6 +37,10 @@ class PreparedImport:
     batch: Batch | None = None
     changes: ChangeSet | None = None
     problems: list[Problem] = field(default_factory=list)
+    text_indicators: tuple[TextIndicator, ...] = ()  # as the file says them, before any edit
+    same_file_before: str | None = None  # '取込番号 12（…）' when a file with these bytes was taken in
+    # item No. → 取組名, the file's own else the stored plan's (a file of values names no item): the preview's 取組
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -49,9 +61,16 @@ class PreparedImport:
 
 def prepare(store: Store, source: bytes | str | Path, file_name: str | None = None, *,
             plan_name: str | None = None, today: date | None = None,
-            edit: Callable[[Batch], None] | None = None, actor: Actor | None = None) -> PreparedImport:
-    """edit(batch), when given, changes the parsed rows before they are checked (the upload page's
-    corrections of indicators read from 成果指標 text); its problems land in batch.problems.
+            edits: Edits = (), actor: Actor | None = None,
+            context: PlanContext | None = None,
+            layout_profile: str | Profile | None = None) -> PreparedImport:
+    """layout_profile names a taught layout (or is one) to read the file with; otherwise the taught
+    layouts stored in the database are tried by their header fingerprints before the known ones.
+
+    edits (kpi.intake.edits.IndicatorEdit, or their plain form), when given, change the parsed
+    rows before they are checked (the upload page's corrections of indicators read from 成果指標
+    text); their mistakes land in the problems. context: what the plans hold, read once for all
+    files of one upload (prepare_many); without it this file reads its own.
 
     actor is who uploads (the upload page passes the signed-in user); None stands for a trusted
     local administrator (the CLI, the demo loader), as in commit(). It decides whether the
@@ -62,39 +81,80 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     try:
         wb = read_workbook(source, name)
         prep.sha256 = wb.sha256
-        layout = detect_layout(wb)
+        if layout_profile is not None:
+            chosen = layout_profile if isinstance(layout_profile, Profile) else stored_profile(store, layout_profile)
+            layout = profile_layout(chosen)
+        else:
+            layout = detect_layout(wb, stored_profiles(store))
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
-        if edit is not None:
-            edit(batch)
+        if not batch.count() and not batch.errors and layout.key not in ("canonical",) and not layout_profile \
+                and not layout.key.startswith("profile:"):
+            # A published layout that found nothing to read was a guess from a few header words (a
+            # 事務事業評価 sheet has 担当課, 指標, 計画 and 実績 too): the workbook is one no layout reads.
+            prep.layout = None
+            raise BadWorkbook(
+                f"「{name}」は「{layout.label}」に似た見出しがありますが、読み取れる取組がありませんでした。"
+                "どの様式にも当てはまりませんでした",
+                hint="標準テンプレートで提出するか、管理者がこの画面で様式を登録してください")
     except BadWorkbook as exc:
         prep.problems.append(Problem("error", exc.message, file=name, hint=exc.hint, code="bad_file"))
+        if isinstance(exc, ProfileError):
+            prep.problems.extend(exc.problems)
         return prep
-    plans = store.plans()
-    fed = {r[0] for r in store.query("SELECT DISTINCT plan_id FROM uploads WHERE layout = ?", [layout.key])}
-    items: dict[int, set[str]] = {}
-
-    def items_of(plan_id: int) -> set[str]:
-        if plan_id not in items:
-            items[plan_id] = {r[0] for r in store.query("SELECT item_no FROM items WHERE plan_id = ?", [plan_id])}
-        return items[plan_id]
-
-    resolve_plan_name(batch, plans, items_of, name, chosen=plan_name is not None, fed=fed)
+    prep.text_indicators = text_indicators(batch)  # the page's editor always starts from what the file says
+    edits = as_edits(edits)
+    if edits:
+        apply_indicator_edits(batch, edits)
+    ctx = context or load_plan_context(store)
+    prep.same_file_before = ctx.same_file_before(prep.sha256)
+    resolve_plan_name(batch, ctx.plans, ctx.item_nos, name, chosen=plan_name is not None, fed=ctx.fed(layout.key))
     if not batch.errors:
-        _plan_settings_policy(batch, store, actor)
+        _plan_settings_policy(batch, ctx, actor)
     check_bounds(batch, wb)
     if not batch.errors:
-        validate_batch(batch, store, today)
+        validate_batch(batch, ctx, today)
     prep.batch = batch
     prep.problems = list(batch.problems)
     if not batch.errors:
-        prep.changes = store.diff(batch)
+        prep.changes = store.diff(batch, ctx)
+        prep.titles = {**ctx.item_titles(batch.plan_name),
+                       **{str(r["item_no"]): r["title"] for r in batch.table("items") if r.get("title")}}
         prep.problems += target_change_problems(batch, prep.changes)
         prep.problems += rule_change_problems(batch, prep.changes)
+        # Issue 20: a change to a 確定 (locked) period is refused already in the preview (kpi/cycle).
+        from kpi.cycle.submissions import preview_problems
+        prep.problems += preview_problems(store, batch, prep.changes)
     return prep
 
 
-def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> None:
+def stored_profiles(store: Store) -> list[Profile]:
+    """The taught layouts in the database (a stored text that no longer loads is left out; `python -m kpi
+    layout list` names it)."""
+    out = []
+    for _name, body in store.layout_profiles():
+        try:
+            out.append(load_profile(body))
+        except ProfileError:
+            continue
+    return out
+
+
+def stored_profile(store: Store, name: str) -> Profile:
+    for stored_name, body in store.layout_profiles():
+        if stored_name == name:
+            return load_profile(body)
+    names = "、".join(f"「{n}」" for n, _b in store.layout_profiles()) or "（まだありません）"
+    raise ProfileError(f"様式「{name}」は登録されていません。登録済みの様式: {names}",
+                       hint="python -m kpi layout list で名前を確かめるか、layout import で設定ファイルを登録してください")
+
+
+def save_profile(store: Store, profile: Profile, user: str) -> int | None:
+    """Store a taught layout (journalled: kpi/store/store.py save_layout_profile)."""
+    return store.save_layout_profile(profile.name, profile.to_json(), user)
+
+
+def _plan_settings_policy(batch: Batch, ctx: PlanContext, actor: Actor | None) -> None:
     """What a file may say about an existing plan's settings.
 
     A file carries settings (the template's 計画 sheet: 評価方式, 階層名, 自治体 …), and the blank
@@ -107,19 +167,19 @@ def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> No
     """
     if not batch.plan:
         return
-    plan = store.plan_by_name(batch.plan_name)
+    plan = ctx.plan_named(batch.plan_name)
     if plan is None:
         return
     text = batch.plan.get("grading_rule")
     if text is not None:
         from kpi.rules.rule_form import check_rule
         file_rule, _problems = check_rule(text)
-        stored = store.rule(plan.plan_id)
+        stored = ctx.rule(plan.plan_id)
         if file_rule is not None and file_rule == stored and not stored.notice:
             del batch.plan["grading_rule"]
     if actor is None or (actor.is_admin and not actor.public_only):
         return
-    changed = [f for f in store.diff(Batch(batch.plan_name, plan=dict(batch.plan))).plan_changes]
+    changed = [f for f in ctx.store.diff(Batch(batch.plan_name, plan=dict(batch.plan)), ctx).plan_changes]
     if not changed:
         return
     for f in changed:
@@ -128,7 +188,7 @@ def _plan_settings_policy(batch: Batch, store: Store, actor: Actor | None) -> No
     labels = "、".join(PLAN_FIELD_LABELS.get(f, f) for f in changed)
     rule_note = ""
     if "grading_rule" in changed:
-        rule_note = f"この計画の評価方式「{store.rule(plan.plan_id).name}」のまま取り込みます。"
+        rule_note = f"この計画の評価方式「{ctx.rule(plan.plan_id).name}」のまま取り込みます。"
     batch.problems.append(Problem(
         "warning", f"ファイルにある計画の設定（{labels}）は反映しません。{rule_note}"
                    f"計画の設定を変えられるのは管理者だけです",
@@ -152,10 +212,13 @@ def rule_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
 
 
 def prepare_many(store: Store, sources: list[tuple[str, bytes | str | Path]], *, plan_name: str | None = None,
-                 today: date | None = None, edits: dict[str, Callable[[Batch], None]] | None = None,
-                 actor: Actor | None = None) -> list[PreparedImport]:
-    """prepare() for every file of one upload, then the checks across them (the same value twice)."""
-    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edit=(edits or {}).get(name), actor=actor)
+                 today: date | None = None, edits: Mapping[str, Edits] | None = None,
+                 actor: Actor | None = None, layout_profile: str | Profile | None = None) -> list[PreparedImport]:
+    """prepare() for every file of one upload against one PlanContext, then the checks across
+    them (the same value twice). edits: per file name, that file's edits."""
+    ctx = load_plan_context(store)
+    preps = [prepare(store, src, name, plan_name=plan_name, today=today, edits=(edits or {}).get(name, ()),
+                     actor=actor, context=ctx, layout_profile=layout_profile)
              for name, src in sources]
     by_file = {prep.file_name: prep for prep in preps}
     for p in cross_file_problems([prep.batch for prep in preps if prep.batch is not None]):
@@ -190,9 +253,16 @@ def commit(store: Store, prepared: list[PreparedImport], actor: Actor | str, *, 
         from kpi.intake.backup import before_import
         before_import(store)
 
+    # Issue 20 (kpi/cycle): during an open call an editor's upload is their department's submission
+    # (its record is written with it), and no upload may change a 確定 (locked) period.
+    from kpi.cycle.submissions import lock_check, with_submissions
+    batches = with_submissions(store, [prep.batch for prep in prepared], [prep.changes for prep in prepared], actor)
+    locked = lock_check(store, batches)
+
     def both(changes, plan_id):
         allowed(changes, plan_id)
+        locked(changes, plan_id)
         if check is not None:
             check(changes, plan_id)
 
-    return store.apply_many([prep.batch for prep in prepared], metas, check=both)
+    return store.apply_many(batches, metas, check=both)

@@ -26,9 +26,10 @@ from kpi.rules.bounds import (
     text_problem,
 )
 from kpi.rules.fiscal import MAX_YEAR, MIN_YEAR, fiscal_year_of, format_fiscal_year
-from kpi.rules.grading import GradingRule, normalize_label
-from kpi.store.journal import FIELD_LABELS, TABLES, Batch, ChangeSet, _key_text
-from kpi.store.store import Store
+from kpi.rules.grading import GradingRule, match_self_label
+from kpi.store.intake_reads import PlanContext
+from kpi.store.change_words import key_words
+from kpi.store.journal import FIELD_LABELS, TABLES, Batch, ChangeSet
 
 
 def _problem(batch: Batch, row: dict, level: str, message: str, hint: str | None = None, code: str = "") -> None:
@@ -36,22 +37,22 @@ def _problem(batch: Batch, row: dict, level: str, message: str, hint: str | None
                                   hint, code))
 
 
-def validate_batch(batch: Batch, store: Store | None, today: date | None = None) -> None:
-    """Checks against the plan. Run after check_bounds, so a file's grading rule (when it is
-    to be applied at all) has been checked and stored in batch.plan in its canonical form."""
+def validate_batch(batch: Batch, plans: PlanContext | None, today: date | None = None) -> None:
+    """Checks against the plan, as the upload's PlanContext holds it (None: a plan not yet stored).
+    Run after check_bounds, so a file's grading rule (when it is to be applied at all) has been
+    checked and stored in batch.plan in its canonical form."""
     today = today or date.today()
-    plan = store.plan_by_name(batch.plan_name) if store and batch.plan_name else None
+    plan = plans.plan_named(batch.plan_name) if plans is not None else None
     known_items: set[str] = set()
     known_inds: set[tuple[str, str]] = set()
     # The grades are checked against the rule the plan will have after this file: its own, or the
     # file's when the file is allowed to set it (a new plan, an administrator's upload).
     file_rule = GradingRule.from_json(batch.plan["grading_rule"]) if batch.plan.get("grading_rule") else None
     stored_rule = None
-    if plan is not None and store is not None:
-        known_items = {r[0] for r in store.query("SELECT item_no FROM items WHERE plan_id = ?", [plan.plan_id])}
-        known_inds = {(r[0], r[1]) for r in store.query(
-            "SELECT item_no, indicator FROM indicators WHERE plan_id = ?", [plan.plan_id])}
-        stored_rule = store.rule(plan.plan_id)
+    if plan is not None and plans is not None:
+        known_items = plans.item_nos(plan.plan_id)
+        known_inds = plans.indicators(plan.plan_id)
+        stored_rule = plans.rule(plan.plan_id)
     rule = file_rule or stored_rule or GradingRule()
     items = known_items | {r["item_no"] for r in batch.table("items")}
     inds = known_inds | {(r["item_no"], r["indicator"]) for r in batch.table("indicators")}
@@ -83,7 +84,20 @@ def validate_batch(batch: Batch, store: Store | None, today: date | None = None)
                      f"{row['fiscal_year']}年度はまだ始まっていないのに実績が入っています（今日は{today:%Y年%m月%d日}）",
                      "年度を確かめてください。見込み値なら計画の欄に書いてください", "future_actual")
 
-    allowed = set(rule.self_grade_labels)
+    grades = [row for row in batch.table("evaluations") if row.get("grade") and row["stage"] != "上半期"]
+    if (file_rule is not None and stored_rule is not None and file_rule != stored_rule and grades
+            and any(match_self_label(file_rule, r["grade"]) is None for r in grades)
+            and all(match_self_label(stored_rule, r["grade"]) is not None for r in grades)):
+        # The self-grades follow the plan's own rule, not the file's 評価方式 cell (the blank template
+        # carries one): keep the plan's rule and take the grades in, saying so.
+        where = batch.plan_where.get("grading_rule", {})
+        batch.plan.pop("grading_rule", None)
+        batch.problems.append(Problem(
+            "warning", f"評価がこの計画の評価区分（{'・'.join(stored_rule.labels)}）で書かれているため、"
+                       f"ファイルの評価方式「{file_rule.name}」は反映せず、この計画の評価方式「{stored_rule.name}」のまま取り込みます",
+            where.get("_sheet"), where.get("_cell"), where.get("_file") or batch.source,
+            "評価方式を変えるときは、評価も新しい区分で書いてください", "settings_ignored"))
+        file_rule, rule = None, stored_rule
     if file_rule is not None and stored_rule is not None and file_rule != stored_rule:
         # The file changes the plan's rule (an administrator's upload): say which scheme refuses the grade.
         scheme = (f"ファイルの評価方式「{file_rule.name}」の区分（{'・'.join(file_rule.labels)}）にありません"
@@ -97,10 +111,11 @@ def validate_batch(batch: Batch, store: Store | None, today: date | None = None)
         grade = row.get("grade")
         if not grade or row["stage"] == "上半期":
             continue
-        if normalize_label(grade) not in allowed:
+        label = match_self_label(rule, grade)
+        if label is None:
             _problem(batch, row, "error", f"評価「{shown(grade)}」は{scheme}", hint, "bad_grade")
         else:
-            row["grade"] = normalize_label(grade)
+            row["grade"] = label
 
 
 # ------------------------------------------------------------------ bounds of every field a file brings
@@ -134,7 +149,7 @@ def _max_len(field: str) -> int:
 def _same_text(raw: Any, value: str) -> bool:
     if not isinstance(raw, str):
         return False
-    from kpi.intake.cells import item_number
+    from kpi.intake.keys import item_number
     from kpi.intake.workbook import clean_text, tidy_text
     return value in (raw, raw.strip(), tidy_text(raw), clean_text(raw), item_number(raw)) or value in raw
 
@@ -379,7 +394,7 @@ def cross_file_problems(batches: list[Batch]) -> list[Problem]:
                                              f"シート「{first['_sheet']}」" if first.get("_sheet") else "",
                                              f"セル {first['_cell']}" if first.get("_cell") else "") if p)
                 label = spec.label or table
-                what = " ".join(_key_text(table, key[2:]))
+                what = " ".join(key_words(table, key[2:]))
                 if same:
                     out.append(Problem("warning", f"{label}（{what}）は {where} にも同じ値があります", row.get("_sheet"),
                                        row.get("_cell"), row.get("_file") or batch.source,

@@ -36,6 +36,7 @@ from kpi.rules.model import Indicator, Item, PlanData, YearValue
 from kpi.rules.numbers import format_number
 from kpi.sanitize import safe_file_name
 from kpi.store.store import Store
+from kpi.vocabulary import YEAR, direction_label
 
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 REFERENCE_ITEMS, REFERENCE_INDICATORS = "取組（参考）", "指標（参考）"
@@ -50,10 +51,8 @@ class Download:
 
 
 def departments_of(store: Store, plan_id: int) -> tuple[str, ...]:
-    """Departments with at least one item in the plan, in the order they first appear."""
-    rows = store.query("SELECT department, min(sort) FROM item_departments WHERE plan_id = ? "
-                       "GROUP BY department ORDER BY department", [plan_id])
-    return tuple(r[0] for r in rows)
+    """Departments with at least one item in the plan, sorted by name."""
+    return store.departments(plan_id)
 
 
 def _value_text(value: float | None, estimate: bool) -> Any:
@@ -78,7 +77,7 @@ def _departments_text(item: Item) -> str | None:
 def _direction_text(ind: Indicator) -> str | None:
     if ind.direction_source not in ("sheet", "manual"):
         return None  # inferred again from the same numbers on the way back
-    return "低いほど良い" if ind.direction == "lower" else "高いほど良い"
+    return direction_label(ind.direction)
 
 
 def _year(ind: Indicator, fy: int) -> YearValue:
@@ -152,8 +151,8 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
         ws.add_data_validation(dv)
     xlsx.write(ws, 1, len(headers) + 1, TITLE_REFERENCE)
     for it in items:
-        ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == "年度"), None)
-        r = xlsx.append(ws, [it.item_no, format_fiscal_year(fiscal_year), "年度", ev.grade if ev else None,
+        ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == YEAR), None)
+        r = xlsx.append(ws, [it.item_no, format_fiscal_year(fiscal_year), YEAR, ev.grade if ev else None,
                              ev.status_text if ev else None, ev.issues_text if ev else None, it.title])
         for h in ("評価", "取組の状況", "課題・今後の方針"):
             xlsx.open_cell(ws.cell(row=r, column=col[h]))

@@ -24,6 +24,7 @@ from kpi.rules.departments import format_departments
 from kpi.rules.numbers import plain
 from kpi.store.store import Store
 from kpi.views.table import Table
+from kpi.vocabulary import STAGES
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "values": ("plan", "item_no", "item_title", "departments", "indicator", "unit", "direction", "cumulative",
@@ -40,7 +41,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "notes": ("plan", "section", "seq", "period_text", "fiscal_year", "title", "body"),
 }
 RATE_DECIMALS = 3  # 1152 ÷ 1090 → 1.057, as shown on the page (105.7%)
-STAGE_ORDER = {"上半期": 0, "年度": 1, "中間": 2, "計画期間": 3}
+STAGE_ORDER = {stage: i for i, stage in enumerate(STAGES)}
 
 
 def _bool(v: bool | None) -> str:
@@ -103,13 +104,9 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
 
 
 _TEXT_TABLES = ("items", "statuses", "narratives", "schedules", "notes")
-_TEXT_SQL = {
-    "statuses": "SELECT item_no, fiscal_year, status, mark, note FROM item_status WHERE plan_id = ?",
-    "narratives": "SELECT item_no, fiscal_year, text FROM narratives WHERE plan_id = ?",
-    "schedules": "SELECT item_no, activity, fiscal_year, mark, sort FROM schedules WHERE plan_id = ?",
-    "notes": "SELECT section, seq, period_text, fiscal_year, title, body FROM plan_notes WHERE plan_id = ? "
-             "ORDER BY section, seq",
-}
+# The store's named read of each qualitative table (rows in the columns of COLUMNS after plan/item).
+_TEXT_READS = {"statuses": Store.item_statuses, "narratives": Store.narratives, "schedules": Store.schedules,
+               "notes": Store.plan_notes}
 
 
 def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[tuple[Any, ...]]:
@@ -119,7 +116,7 @@ def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[t
         return [(plan, it.item_no, " > ".join(it.node_path), it.title, format_departments(it.departments),
                  it.purpose or "", it.content or "", it.effect or "", it.qualitative_target or "")
                 for it in data.items]
-    rows = store.query(_TEXT_SQL[what], [plan_id])
+    rows = _TEXT_READS[what](store, plan_id)
     if what == "notes":
         return [(plan, *("" if v is None else v for v in r)) for r in rows]
     if what == "schedules":

@@ -131,10 +131,8 @@ def suggest_meeting_name(today: date, existing: Sequence[Meeting] = ()) -> str:
 
 
 def load_opinions(store: Store, plan_id: int) -> tuple[Opinion, ...]:
-    rows = store.query(
-        "SELECT item_no, meeting, seq, meeting_date, opinion, response, response_department "
-        "FROM committee_opinions WHERE plan_id = ?", [plan_id])
-    return in_order(Opinion(r[0], r[1], int(r[2]), r[3], r[4] or "", r[5], r[6]) for r in rows)
+    return in_order(Opinion(r.item_no, r.meeting, int(r.seq), r.meeting_date, r.opinion or "", r.response,
+                            r.response_department) for r in store.committee_opinions(plan_id))
 
 
 def _clean(text: str | None) -> str:

@@ -18,7 +18,7 @@ from kpi.intake.layouts.canonical import (
 )
 from kpi.outputs import xlsx
 from kpi.rules.grading import PRESETS
-from kpi.rules.model import STAGES
+from kpi.vocabulary import DIRECTION_LABELS, STAGES
 
 HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("このブックについて", "計画の進捗を1行ずつ記入する標準様式です。黄色の欄に記入します。ほかのセルは、書いても読み込まれないため保護してあります（パスワードなし）。"
@@ -28,7 +28,12 @@ HELP_ROWS: tuple[tuple[str, str], ...] = (
     ("指標", "1指標1行。方向は「高いほど良い」「低いほど良い」。空欄なら基準値と最終目標から判断します。累計の指標は「累計」欄に○。最終目標が数値でないとき（継続実施など）は「最終目標（文章）」へ。"),
     ("年度値", "1指標×1年度で1行。計画と実績を書きます。見込みの値は 930(見込み) のように書きます。値がないときは空欄か「―」。0 は 0 として扱います。"
              "備考は、その年度の値についての説明として保存し、取組の詳細と書き出しに表示します。"),
-    ("評価", "段階は 上半期・年度・中間・計画期間 のいずれか。評価は計画で定めた区分（例: A・B・C）で書きます。上半期は「順調」「進捗に遅れあり」などでも構いません。"),
+    ("評価", "段階は 上半期・年度・中間・計画期間 のいずれか。評価は計画で定めた区分（例: A・B・C）で書きます。上半期は「順調」「進捗に遅れあり」などでも構いません。"
+           "「手動のみ」の区分（例: 外部要因待ちの D、進捗なし・終了の ×）は自動評価では付かないため、ここに書きます。"
+           "評価できないときは、計画で定めた表示（例: 目標がない指標は「評価なし」、測定できないときは「−」）や"
+           "評価外の状態（完了・未着手・評価対象外 など）を書けます。使える区分と表示は「評価ルール」画面の一覧のとおりです。"),
+    ("状況（任意のシート）", "取組の実施状況を1取組×1年度で1行: No.・年度・状況（完了・継続中・実施中・未着手 など、✓・◇・・ の記号も可）・説明。"
+                         "シートがなくても取り込めます。"),
     ("年度の書き方", "平成27年度、H27、令和元年度、R3、2021年度、2021 のどれでも読み込めます。平成31年度と令和元年度はどちらも2019年度です。"),
     ("数値の書き方", "1,090 / ５１８（全角）/ 22.8% / 930(見込み) / △5（マイナス）が読めます。文字（例: 未定）は数値の欄に書けません。"),
 )
@@ -40,8 +45,8 @@ def header_row(sheet_name: str) -> list[str]:
 
 
 # Drop-down lists of the template: sheet → (column, choices, message when something else is typed)
-_LISTS = {SHEET_EVALS: ("段階", STAGES, "上半期・年度・中間・計画期間 から選んでください"),
-          SHEET_INDICATORS: ("方向", ("高いほど良い", "低いほど良い"), None)}
+_LISTS = {SHEET_EVALS: ("段階", STAGES, f"{'・'.join(STAGES)} から選んでください"),
+          SHEET_INDICATORS: ("方向", tuple(DIRECTION_LABELS.values()), None)}
 
 
 def template_workbook(*, plan_name: str = "", municipality: str = "", start_fy: int | None = None,

@@ -1,16 +1,24 @@
-"""Apply a plan's rules to its data: rates, grades, gaps and lagging, per item and year."""
+"""Apply a plan's rules to its data: rates, grades, gaps and lagging, per item and year.
+
+The result is plain data (frozen records of codes and numbers, no sentences and no display
+style): one assessment per plan, fiscal year and day serves every page and the committee pack,
+each of which writes the sentences in the style its reader picked (describe_grade, describe_rate,
+describe_reason, describe_pace) when it shows them.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Mapping
+from typing import Callable
 
-from kpi.rules.fiscal import Style, fiscal_year_of
-from kpi.rules.grading import Grade, GradeGap, GradingRule, grade_gap, grade_indicator_year, worst_grade
+from kpi.rules.fiscal import fiscal_year_of
+from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year, item_grade,
+                               summary_labels)
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
+from kpi.vocabulary import FIRST_HALF, UNGRADED, YEAR
 
 
 @dataclass(frozen=True)
@@ -82,14 +90,14 @@ class PlanResult:
         return None
 
     def grade_counts(self, fy: int | None = None) -> dict[str, int]:
-        """Items per automatic grade label in a year, plus '未評価'."""
+        """Items per summary label in a year (kpi.rules.grading.summary_labels, counted_label:
+        self-grades on a hand-graded plan), 未評価 last."""
         fy = self.as_of_fy if fy is None else fy
-        counts = {label: 0 for label in self.rule.labels}
-        counts["未評価"] = 0
+        counts = {label: 0 for label in summary_labels(self.rule)}
         for r in self.items:
             y = r.year(fy)
-            label = y.auto.label if y and y.auto.graded else None
-            counts[label if label in counts else "未評価"] += 1
+            label = counted_label(self.rule, y.auto if y else None, y.self_grade if y else None)
+            counts[label if label in counts else UNGRADED] += 1
         return counts
 
 
@@ -112,16 +120,16 @@ def indicator_year_result(rule: GradingRule, ind: Indicator, fy: int) -> Indicat
 
 
 def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, years: tuple[int, ...],
-                style: Style = "wareki", plan_end_fy: int | None = None) -> ItemResult:
+                plan_end_fy: int | None = None) -> ItemResult:
     ind_years: list[IndicatorYearResult] = []
     auto_by_year: dict[int, Grade] = {}
     year_results: list[ItemYearResult] = []
     self_by_year: dict[int, str] = {}
     half_by_year: dict[int, str] = {}
     for e in item.evaluations:
-        if e.stage == "年度" and e.grade:
+        if e.stage == YEAR and e.grade:
             self_by_year[e.fiscal_year] = e.grade
-        if e.stage == "上半期" and e.grade:
+        if e.stage == FIRST_HALF and e.grade:
             half_by_year[e.fiscal_year] = e.grade
     for fy in years:
         named = []
@@ -131,13 +139,14 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
                 ind_years.append(r)
             if r.target is not None or r.grade.graded:
                 named.append((ind.name, r.grade))
-        auto = worst_grade(rule, named) if named else Grade(None, "この年度の計画値がある指標がないため評価しません", None, "ungraded")
+        auto = item_grade(rule, named) if named else Grade(None, "no_year_target", None, "ungraded",
+                                                           state=rule.state_for("no_target"), condition="no_target")
         auto_by_year[fy] = auto
         sg = self_by_year.get(fy)
         year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))
     reasons = lagging_reasons(rule, as_of_fy=as_of_fy, today=today, indicators=item.indicators,
                               item_grades=auto_by_year, self_grades=self_by_year,
-                              first_half=half_by_year, style=style, plan_end_fy=plan_end_fy)
+                              first_half=half_by_year, plan_end_fy=plan_end_fy)
     return ItemResult(item, as_of_fy, tuple(ind_years), tuple(year_results), reasons)
 
 
@@ -149,7 +158,7 @@ def default_as_of(data: PlanData, today: date) -> int:
     for it in data.items:
         for ind in it.indicators:
             reported.update(y.fiscal_year for y in ind.years if y.actual is not None)
-        reported.update(e.fiscal_year for e in it.evaluations if e.stage == "年度")
+        reported.update(e.fiscal_year for e in it.evaluations if e.stage == YEAR)
     candidates = [fy for fy in years if fy in reported]
     if candidates:
         return max(candidates)
@@ -163,16 +172,49 @@ def default_as_of(data: PlanData, today: date) -> int:
 
 
 def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
-                today: date | None = None, style: Style = "wareki") -> PlanResult:
+                today: date | None = None) -> PlanResult:
+    """The plan's rules applied to every item, as of a fiscal year (by default the latest reported one)."""
     today = today or date.today()
     as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
-    years = set(data.data_years) | set(data.plan.years)
-    years_t = tuple(sorted(years))
-    items = tuple(assess_item(rule, it, as_of_fy=as_of, today=today, years=years_t, style=style,
-                              plan_end_fy=data.plan.end_fy)
+    years_t = tuple(sorted(set(data.data_years) | set(data.plan.years)))
+    items = tuple(assess_item(rule, it, as_of_fy=as_of, today=today, years=years_t, plan_end_fy=data.plan.end_fy)
                   for it in data.items)
     return PlanResult(data.plan, rule, as_of, items, today)
 
 
-def grades_by_year(result: ItemResult) -> Mapping[int, str | None]:
-    return {y.fiscal_year: y.auto.label for y in result.years}
+# The plan's assessment as of a fiscal year. The pages pass the frame's (ui/frame.assessed: one per
+# data version, plan, year and day, shared by every view of a run and by the pack); without one a
+# view assesses the plan itself, each year at most once (assessor).
+Assessor = Callable[[int], PlanResult]
+
+
+def assessor(data: PlanData, rule: GradingRule, *, today: date | None = None) -> Assessor:
+    """assess_plan as of any fiscal year, each year assessed once."""
+    day = today or date.today()
+    made: dict[int, PlanResult] = {}
+
+    def as_of(fy: int) -> PlanResult:
+        if fy not in made:
+            made[fy] = assess_plan(data, rule, as_of_fy=fy, today=day)
+        return made[fy]
+    return as_of
+
+
+def assessment(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
+               assessed: Assessor | None = None) -> tuple[PlanResult, Assessor]:
+    """The plan's assessment as of the chosen year (by default the latest reported), and where the
+    assessments of other years come from: `assessed` when given (the shared one), else the plan's own."""
+    day = today or date.today()
+    assessed = assessed or assessor(data, rule, today=day)
+    return assessed(as_of_fy if as_of_fy is not None else default_as_of(data, day)), assessed
+
+
+def previous_year(data: PlanData, as_of_fy: int) -> int | None:
+    """The year a year-on-year change is measured from: the year before, when the plan has data for it."""
+    return as_of_fy - 1 if (as_of_fy - 1) in set(data.data_years) else None
+
+
+def previous_assessment(data: PlanData, result: PlanResult, assessed: Assessor) -> PlanResult | None:
+    """The same plan assessed as of the year before (for year-on-year changes), if it has data."""
+    fy = previous_year(data, result.as_of_fy)
+    return None if fy is None else assessed(fy)

@@ -15,11 +15,13 @@ from functools import lru_cache
 from typing import Literal, Sequence
 
 from kpi.rules.rates import Direction
+from kpi.vocabulary import direction_label
 
 Source = Literal["sheet", "manual", "inferred", "default"]
 
-LOWER_WORDS = ("削減", "減少", "抑制", "以下", "ごみ量", "ごみの量", "排出量", "待機児童", "事故", "被害",
-               "滞納", "未収", "超過勤務", "残業", "死亡", "犯罪", "不法投棄", "空き家数", "経費", "コスト")
+LOWER_WORDS = ("削減", "減少", "抑制", "以下", "ごみ量", "ごみの量", "排出量", "焼却量", "埋立量", "埋立処分量",
+               "発生量", "温室効果ガス", "二酸化炭素", "CO2", "待機児童", "事故", "被害", "滞納", "未収", "超過勤務",
+               "残業", "死亡", "犯罪", "不法投棄", "空き家数", "経費", "コスト", "待ち時間", "待ち日数", "処理日数")
 HIGHER_WORDS = ("増加", "拡大", "以上", "向上", "拡充")
 
 _TEXT_LOWER = ("低いほど", "少ないほど", "減", "↓", "lower", "下げる")
@@ -53,26 +55,43 @@ def infer_direction(*, baseline: float | None = None, final_target: float | None
                     explicit_source: Source = "sheet") -> DirectionDecision:
     if explicit is not None:
         who = "担当者が指定" if explicit_source == "manual" else "シートに記載"
-        return DirectionDecision(explicit, explicit_source, f"{who}: {_label(explicit)}")
+        return DirectionDecision(explicit, explicit_source, f"{who}: {direction_label(explicit)}")
     if baseline is not None and final_target is not None and final_target != baseline:
         d: Direction = "lower" if final_target < baseline else "higher"
         return DirectionDecision(d, "inferred",
                                  f"最終目標（{_n(final_target)}）が基準値（{_n(baseline)}）より"
-                                 f"{'低い' if d == 'lower' else '高い'}ため「{_label(d)}」と判断")
+                                 f"{'低い' if d == 'lower' else '高い'}ため「{direction_label(d)}」と判断")
     targets = sorted(yearly_targets)
+    if final_target is not None and targets:
+        # The final target beyond every yearly target (家庭系プラスチックごみの焼却量: 5.8 a year, 5.5 at the end).
+        values = [v for _fy, v in targets]
+        if all(final_target < v for v in values) or all(final_target > v for v in values):
+            d = "lower" if final_target < values[0] else "higher"
+            return DirectionDecision(d, "inferred",
+                                     f"最終目標（{_n(final_target)}）が年度の計画値（{_range(values)}）より"
+                                     f"{'低い' if d == 'lower' else '高い'}ため「{direction_label(d)}」と判断")
     if baseline is not None and targets and targets[-1][1] != baseline:
         last = targets[-1][1]
         d = "lower" if last < baseline else "higher"
         return DirectionDecision(d, "inferred",
                                  f"{targets[-1][0]}年度の計画値（{_n(last)}）が基準値（{_n(baseline)}）より"
-                                 f"{'低い' if d == 'lower' else '高い'}ため「{_label(d)}」と判断")
+                                 f"{'低い' if d == 'lower' else '高い'}ため「{direction_label(d)}」と判断")
     if len(targets) >= 2 and targets[0][1] != targets[-1][1]:
         d = "lower" if targets[-1][1] < targets[0][1] else "higher"
-        return DirectionDecision(d, "inferred", f"計画値が年度ごとに{'減って' if d == 'lower' else '増えて'}いるため「{_label(d)}」と判断")
+        return DirectionDecision(d, "inferred", f"計画値が年度ごとに{'減って' if d == 'lower' else '増えて'}いるため「{direction_label(d)}」と判断")
     for w in LOWER_WORDS:
         if w in _head_noun(name) or w in _head_noun(target_text):
-            return DirectionDecision("lower", "inferred", f"指標名・目標に「{w}」とあるため「{_label('lower')}」と判断")
-    return DirectionDecision("higher", "default", "判断材料がないため「高いほど良い」とみなしました（設定で変更できます）")
+            return DirectionDecision("lower", "inferred", f"指標名・目標に「{w}」とあるため「{direction_label('lower')}」と判断")
+    return DirectionDecision("higher", "default", NO_EVIDENCE)
+
+
+# What a default direction says: nothing in the numbers or the name decided it.
+NO_EVIDENCE = f"判断材料がないため「{direction_label('higher')}」とみなしました（設定で変更できます）"
+
+
+def _range(values: Sequence[float]) -> str:
+    lo, hi = min(values), max(values)
+    return _n(lo) if lo == hi else f"{_n(lo)}〜{_n(hi)}"
 
 
 _BRACKETS = re.compile(r"[\(（][^)）]*[\)）]")
@@ -88,10 +107,6 @@ def _head_noun(text: str, tail: int = 8) -> str:
     s = unicodedata.normalize("NFKC", text or "")
     s = _BRACKETS.sub("", s).strip()
     return s[-tail:]
-
-
-def _label(d: Direction) -> str:
-    return "低いほど良い" if d == "lower" else "高いほど良い"
 
 
 def _n(v: float) -> str:

@@ -225,10 +225,6 @@ def fiscal_year_of(day: date) -> int:
     return day.year if day.month >= 4 else day.year - 1
 
 
-def fiscal_year_end(fy: int) -> date:
-    return date(fy + 1, 3, 31)
-
-
 def fiscal_year_has_ended(fy: int, today: date, grace_months: int = 0) -> bool:
     """True once the fiscal year (plus the plan's reporting grace) is over."""
     month = 4 + grace_months

@@ -7,12 +7,12 @@ from functools import cached_property
 from typing import Literal
 
 from kpi.rules.rates import Direction
+from kpi.vocabulary import STAGES, STATUS_MARKS, STATUSES
+
+__all__ = ["STAGES", "STATUSES", "STATUS_MARKS", "Department", "Evaluation", "Indicator", "Item", "PlanData",
+           "PlanInfo", "Stage", "YearValue"]  # the words are kpi.vocabulary's, named here for the layouts
 
 Stage = Literal["上半期", "年度", "中間", "計画期間"]
-STAGES: tuple[str, ...] = ("上半期", "年度", "中間", "計画期間")
-
-STATUS_MARKS: dict[str, str] = {"✓": "完了", "✔": "完了", "◇": "完了の目途", "・": "継続中"}
-STATUSES: tuple[str, ...] = ("完了", "完了の目途", "継続中", "実施中", "未着手", "中止", "見直し")
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,7 @@ class Indicator:
     final_target_text: str | None = None
     years: tuple[YearValue, ...] = ()
     sort: int = 0
+    kind: str = ""  # 活動 / 対象 / 成果, as a taught layout groups them; empty when the sheet does not say
 
     def year(self, fy: int) -> YearValue | None:
         for y in self.years:

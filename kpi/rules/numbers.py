@@ -2,6 +2,8 @@
 
 '1,090', '930(見込み)', '930（見込み）', '５１８', '22.8%', '△5' (minus),
 '―' or '－' (no value) and blank cells. A missing value is None, never 0.
+'29（4）' is a count with a sub-count: the main figure 29, the bracket kept as a note.
+Every layout, known or taught, reads its cells through parse_number.
 """
 
 from __future__ import annotations
@@ -22,6 +24,8 @@ NO_VALUE_MARKS = frozenset({"-", "―", "—", "‐", "–", "−", "ー", "─"
 PENDING_WORDS = frozenset({"集計中", "未集計", "調査中", "未確定", "未報告", "確定前"})
 
 _ESTIMATE_RE = re.compile(r"[\(（\[［【]?\s*(?:※\s*)?見込(?:み)?(?:値|み値)?\s*[\)）\]］】]?")
+# A bracket holding a figure after the main one: '29（4）', '36 (うち新規1)'. NFKC made the brackets ASCII.
+_SUBCOUNT_RE = re.compile(r"^(?P<main>[^()]+?)\s*\((?P<inner>[^()]*\d[^()]*)\)$")
 _NUMBER_RE = re.compile(r"^(?P<sign>[+\-△▲]?)\s*(?P<int>\d{1,3}(?:,\d{3})+|\d+)?(?P<frac>\.\d+)?$")
 
 
@@ -33,6 +37,7 @@ class ParsedNumber:
     percent: bool = False
     raw: str = ""
     unit: str | None = None
+    note: str | None = None  # '29（4）' → '（4）': a sub-count people wrote next to the figure
 
     @property
     def is_number(self) -> bool:
@@ -78,6 +83,11 @@ def parse_number(raw: object, unit: str | None = None) -> ParsedNumber:
     if _ESTIMATE_RE.search(s):
         estimate = True
         s = _ESTIMATE_RE.sub("", s).strip()
+    note = None
+    sub = _SUBCOUNT_RE.match(s)
+    if sub and _NUMBER_RE.match(sub.group("main").strip()):
+        note = f"（{sub.group('inner').strip()}）"
+        s = sub.group("main").strip()
     percent = False
     if s.endswith("%"):
         percent = True
@@ -93,10 +103,39 @@ def parse_number(raw: object, unit: str | None = None) -> ParsedNumber:
     m = _NUMBER_RE.match(s)
     if not m or not (m.group("int") or m.group("frac")):
         return ParsedNumber("text", raw=text, estimate=estimate)
+    if note is not None and not (m.group("int") or m.group("frac")):
+        return ParsedNumber("text", raw=text, estimate=estimate)
     number = float((m.group("int") or "0").replace(",", "") + (m.group("frac") or ""))
     if m.group("sign") in ("-", "△", "▲"):
         number = -number
-    return ParsedNumber("number", number, estimate, percent, raw=text, unit=found_unit)
+    return ParsedNumber("number", number, estimate, percent, raw=text, unit=found_unit, note=note)
+
+
+def is_percent_unit(unit: str | None) -> bool:
+    return bool(unit) and unicodedata.normalize("NFKC", unit).strip() in ("%", "パーセント")
+
+
+FRACTION_RULE = ("単位が％で、数値として保存された値がすべて0〜1の間にあり、1未満の端数を含む系列は、"
+                 "割合（0.35 = 35％）として保存されたものとみなし、100倍して百分率で読みます。"
+                 "文字として入力された値や1を超える値がある系列はそのまま読みます")
+
+
+def is_fraction_series(raws: list[object], unit: str | None) -> bool:
+    """Whether an indicator's values under a ％ unit were stored as fractions (Excel's percent format
+    keeps 35％ as 0.35). The whole series decides, never one cell: FRACTION_RULE says how."""
+    if not is_percent_unit(unit):
+        return False
+    numbers = []
+    for raw in raws:
+        if isinstance(raw, str):
+            p = parse_number(raw, unit)
+            if p.kind == "number":
+                return False  # typed as text: the digits are what the person wrote
+            continue
+        if isinstance(raw, bool) or not isinstance(raw, (int, float)) or math.isnan(raw) or math.isinf(raw):
+            continue
+        numbers.append(float(raw))
+    return bool(numbers) and all(0 <= v <= 1 for v in numbers) and any(0 < v < 1 for v in numbers)
 
 
 def require_number(raw: object, *, what: str = "数値", unit: str | None = None) -> ParsedNumber:

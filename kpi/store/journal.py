@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from kpi.errors import Problem
-from kpi.rules.fiscal import Style, format_fiscal_year
 
 
 @dataclass(frozen=True)
@@ -35,7 +34,8 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("item_departments", ("item_no", "department"), ("is_main", "role"), insert_only=("sort",), label="担当課"),
     TableSpec("indicators", ("item_no", "indicator"),
               ("unit", "direction", "direction_source", "cumulative", "baseline", "baseline_fy", "baseline_estimated",
-               "final_target", "final_target_fy", "final_target_text"), insert_only=("sort",), label="指標"),
+               "final_target", "final_target_fy", "final_target_text", "indicator_kind"), insert_only=("sort",),
+              label="指標"),
     TableSpec("indicator_values", ("item_no", "indicator", "fiscal_year", "kind"), ("value", "is_estimate"),
               carry=("raw_text",), label="年度値"),
     TableSpec("value_notes", ("item_no", "indicator", "fiscal_year"), ("note",), label="年度値の備考"),
@@ -47,7 +47,22 @@ TABLES: dict[str, TableSpec] = {t.name: t for t in (
     TableSpec("plan_notes", ("section", "seq"), ("period_text", "fiscal_year", "title", "body"), label="計画の経過・位置付け"),
     TableSpec("committee_opinions", ("item_no", "meeting", "seq"),
               ("meeting_date", "opinion", "response", "response_department"), label="委員意見"),
+    # The yearly cycle (issue 20, kpi/cycle): calls, what each department did, period locks and the
+    # plan's cycle settings. Journal tables like the rest, so every step is an upload in the history
+    # with its old values in change_log, and undo works on them.
+    TableSpec("cycle_calls", ("fiscal_year", "stages"),
+              ("deadline", "instructions", "departments", "status", "remind_before", "remind_every",
+               "closed_at", "closed_by"), insert_only=("opened_at", "opened_by"), label="照会"),
+    TableSpec("cycle_events", ("fiscal_year", "stages", "department", "event_id"),
+              ("action", "acted_at", "actor", "comment", "refs"), label="照会の記録"),
+    TableSpec("period_locks", ("fiscal_year", "stage"),
+              ("locked", "locked_at", "locked_by", "reason", "changed_at", "changed_by"), label="期間の確定"),
+    TableSpec("plan_settings", ("name",), ("value",), label="計画の設定"),
 )}
+
+# The cycle's own tables: their rows are no item's, so the department check (kpi.access.permissions)
+# lets an editor write only the submission record of their own department among them.
+CYCLE_TABLES: tuple[str, ...] = ("cycle_calls", "cycle_events", "period_locks", "plan_settings")
 
 # Order of application: parents before children (no foreign keys, but readers expect it).
 TABLE_ORDER: tuple[str, ...] = tuple(TABLES)
@@ -105,19 +120,10 @@ class Change:
     old: dict[str, Any] | None  # changed fields' old values (update) or None
     new: dict[str, Any]  # changed fields' new values (update) or the whole row (insert)
 
-    def describe(self, style: Style = "seireki") -> str:
-        """The change as a sentence; fiscal years in the era the reader chose (style)."""
-        label = TABLES[self.table].label or self.table
-        key = " ".join(_key_text(self.table, self.key, style))
-        if self.action == "insert":
-            return f"新規 {label} {key}{_value_text(self.table, self.new)}"
-        if self.action == "update":
-            carry = TABLES[self.table].carry
-            parts = [f"{FIELD_LABELS.get(k, k)}: {_short(self.old.get(k) if self.old else None, field=k, style=style)}"
-                     f" → {_short(v, field=k, style=style)}"
-                     for k, v in self.new.items() if k not in carry]
-            return f"変更 {label} {key}（{'、'.join(parts)}）"
-        return f"変更なし {label} {key}"
+    def describe(self, style: str = "seireki") -> str:
+        """This change as one sentence (the CLI, the change history): kpi.store.change_words."""
+        from kpi.store.change_words import describe
+        return describe(self, style=style).sentence()
 
 
 FIELD_LABELS: dict[str, str] = {
@@ -129,68 +135,21 @@ FIELD_LABELS: dict[str, str] = {
     "current_issues": "現状と課題", "purpose": "目的", "content": "取組の内容", "effect": "見込まれる効果",
     "qualitative_target": "定性目標", "node_path": "体系", "depth": "階層", "level_name": "階層名",
     "opinion": "委員意見", "response": "回答・対応", "response_department": "回答課", "meeting_date": "開催日",
-    "period_text": "時期", "fiscal_year": "年度", "body": "内容",
+    "period_text": "時期", "fiscal_year": "年度", "body": "内容", "indicator_kind": "指標の種類",
+    # the cycle (issue 20)
+    "deadline": "期限", "instructions": "依頼内容", "departments": "対象の課", "remind_before": "期限前の催促（日前）",
+    "remind_every": "期限後の催促（日ごと）", "closed_at": "確定日時", "closed_by": "確定した人", "action": "操作",
+    "acted_at": "日時", "actor": "操作した人", "comment": "コメント", "refs": "対象の取込番号", "locked": "確定",
+    "locked_at": "確定日時", "locked_by": "確定した人", "reason": "理由", "changed_at": "変更日時",
+    "changed_by": "変更した人",
 }
-
-
-# Stored codes as people say them (a change reads 「方向: 高いほど良い → 低いほど良い」, never 'higher').
-VALUE_LABELS: dict[str, dict[Any, str]] = {
-    "direction": {"higher": "高いほど良い", "lower": "低いほど良い"},
-    "direction_source": {"default": "既定（判断材料なし）", "inferred": "計画値・名称から判断", "sheet": "シートの記載",
-                         "manual": "画面で指定"},
-}
-YEAR_FIELDS = frozenset({"fiscal_year", "baseline_fy", "final_target_fy", "start_fy", "end_fy"})
-
-
-def _short(v: Any, n: int = 30, *, field: str = "", style: Style = "seireki") -> str:
-    if v is None:
-        return "（空）"
-    if isinstance(v, bool):
-        return "はい" if v else "いいえ"
-    if field in VALUE_LABELS and v in VALUE_LABELS[field]:
-        return VALUE_LABELS[field][v]
-    if field in YEAR_FIELDS and isinstance(v, int):
-        return format_fiscal_year(v, style)
-    if isinstance(v, float):
-        from kpi.rules.numbers import format_number
-        return format_number(v)
-    s = str(v).replace("\n", " ")
-    return s if len(s) <= n else s[: n - 1] + "…"
 
 
 # plan_notes sections (kpi/intake/layouts/guideline_tables.py) as people call them.
 SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positioning": "計画の位置付け"}
 
 
-def _key_text(table: str, key: tuple[Any, ...], style: Style = "seireki") -> list[str]:
-    spec = TABLES[table]
-    out = []
-    for col, v in zip(spec.key, key):
-        if col == "item_no":
-            out.append(f"No.{v}")
-        elif col == "fiscal_year" and v is not None:
-            out.append(format_fiscal_year(v, style) if isinstance(v, int) else f"{v}年度")
-        elif col == "section":
-            out.append(SECTION_LABELS.get(v, str(v)))
-        elif col == "kind":
-            out.append({"target": "計画", "actual": "実績"}.get(v, str(v)))
-        elif col == "path":
-            import json
-            try:
-                out.append(" > ".join(json.loads(v)))
-            except (TypeError, ValueError):
-                out.append(str(v))
-        elif v is not None:
-            out.append(str(v))
-    return out
-
-
-def _value_text(table: str, row: dict[str, Any]) -> str:
-    if table == "indicator_values":
-        return f": {_short(row.get('value'))}{'（見込み）' if row.get('is_estimate') else ''}"
-    if table == "evaluations" and row.get("grade"):
-        return f": {row['grade']}"
-    return ""
+CYCLE_ACTION_LABELS: dict[str, str] = {"submit": "提出", "confirm": "確認", "return": "差し戻し", "remind": "催促"}
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,16 @@ that two concurrent writers conflict instead of sharing an id.
 
 Migrations are named, applied once each, in list order, and never edited after
 they land: add a new one instead. Names (not numbers) let parallel work add
-migrations without colliding.
+migrations without colliding. Migrations (the Store's part that applies them) runs them at open.
 """
 
 from __future__ import annotations
+
+from datetime import datetime
+
+import duckdb
+
+from kpi.errors import StoreError
 
 MIGRATIONS: list[tuple[str, str]] = [
     ("0001_core", """
@@ -83,4 +89,118 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS auth_state (
         kind VARCHAR, name VARCHAR, value VARCHAR, created_at TIMESTAMP, created_by VARCHAR, expires_at TIMESTAMP);
     """),
+    # The grading rule is versioned data (kpi/rules/grading.py RULE_VERSION): mark every rule stored
+    # before issue 16 as version 1, which reads with the new fields at defaults that grade exactly as
+    # before. Plain string functions, the same on DuckDB and on a DuckLake catalog in PostgreSQL; a
+    # rule that is not a JSON object starting '{"' is left as it is (it reads as the default rule and
+    # says why, as before).
+    ("1600_rule_versions", """
+    UPDATE plans SET grading_rule = '{"version": 1, ' || substr(grading_rule, 2)
+    WHERE grading_rule LIKE '{"%' AND grading_rule NOT LIKE '%"version":%'
+    """),
+    # Taught layouts (kpi/intake/layouts/profile.py): one row per named profile, its JSON as written.
+    # The kind of an indicator (活動 / 対象 / 成果) as the sheet groups them; empty for the other layouts.
+    ("1900_layout_profiles", """
+    CREATE TABLE IF NOT EXISTS layout_profiles (
+        name VARCHAR, body VARCHAR, saved_at TIMESTAMP, saved_by VARCHAR, upload_id BIGINT);
+    ALTER TABLE indicators ADD COLUMN IF NOT EXISTS indicator_kind VARCHAR;
+    """),
+    # The yearly cycle (issue 20, kpi/cycle): a call (照会) per plan, fiscal year and stages; what each
+    # department did in it (提出・確認・差し戻し・催促); period locks once a call is 確定; the plan's cycle
+    # settings (show unconfirmed values, grade against the original or the revised target). Journal
+    # tables (kpi/store/journal.py). The SMTP settings are the server's, not a plan's: written directly.
+    ("2000_cycle", """
+    CREATE TABLE IF NOT EXISTS cycle_calls (
+        plan_id BIGINT, fiscal_year INTEGER, stages VARCHAR, deadline DATE, instructions VARCHAR, departments VARCHAR,
+        status VARCHAR, remind_before INTEGER, remind_every INTEGER, opened_at TIMESTAMP, opened_by VARCHAR,
+        closed_at TIMESTAMP, closed_by VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS cycle_events (
+        plan_id BIGINT, fiscal_year INTEGER, stages VARCHAR, department VARCHAR, event_id VARCHAR, action VARCHAR,
+        acted_at TIMESTAMP, actor VARCHAR, comment VARCHAR, refs VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS period_locks (
+        plan_id BIGINT, fiscal_year INTEGER, stage VARCHAR, locked BOOLEAN, locked_at TIMESTAMP, locked_by VARCHAR,
+        reason VARCHAR, changed_at TIMESTAMP, changed_by VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS plan_settings (plan_id BIGINT, name VARCHAR, value VARCHAR, upload_id BIGINT);
+    CREATE TABLE IF NOT EXISTS mail_settings (name VARCHAR, value VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR);
+    """),
 ]
+
+
+class Migrations:
+    """The Store's part that brings a database to the schema above (kpi/store/store.py composes it)."""
+
+    def migrate(self) -> list[str]:
+        """Bring an existing database up to date in place; returns what was applied.
+
+        Servers starting together on one shared catalog race to apply the same migration;
+        the loser's transaction is refused as a conflict and it starts over, finding the
+        migration done.
+        """
+        import time
+        for attempt in range(8):
+            try:
+                return self._migrate_once()
+            except (StoreError, duckdb.Error) as exc:
+                text = str(exc).lower()
+                if attempt == 7 or not ("conflict" in text or "already exists" in text or "duplicate" in text):
+                    raise
+                time.sleep(0.1 * (attempt + 1))
+        raise AssertionError("unreachable")
+
+    def _migrate_once(self) -> list[str]:
+        cur = self.cursor()
+        try:
+            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR, applied_at TIMESTAMP)")
+            done = {r[0] for r in cur.execute("SELECT name FROM schema_migrations").fetchall()}
+            applied = []
+            for name, sql in MIGRATIONS:
+                if name in done:
+                    continue
+                cur.execute("BEGIN TRANSACTION")
+                try:
+                    for stmt in [s.strip() for s in sql.split(";") if s.strip()]:
+                        cur.execute(stmt)
+                    # Seeded in the transaction that creates the tables: on a shared catalog two
+                    # servers racing here conflict on CREATE TABLE, so only one seeds.
+                    self._seed_counters(cur)
+                    cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, datetime.now()])
+                    cur.execute("COMMIT")
+                except duckdb.Error as exc:
+                    try:
+                        cur.execute("ROLLBACK")
+                    except duckdb.Error:
+                        pass  # a refused COMMIT has rolled back already
+                    raise StoreError(f"データベースの更新（{name}）に失敗しました: {exc}",
+                                     hint="データベースのバックアップから戻してください") from exc
+                applied.append(name)
+            if not applied:
+                self._seed_counters(cur)  # a database from before counters existed
+            self._columns.clear()
+            return applied
+        finally:
+            cur.close()
+
+    @staticmethod
+    def _seed_counters(cur: duckdb.DuckDBPyConnection) -> None:
+        tables = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables "
+                                            "WHERE table_catalog = current_database()").fetchall()}
+        if not {"counters", "uploads", "plans"} <= tables:
+            return
+        for counter, source in (("upload", "SELECT coalesce(max(upload_id), 0) FROM uploads"),
+                                ("plan", "SELECT coalesce(max(plan_id), 0) FROM plans")):
+            if not cur.execute("SELECT 1 FROM counters WHERE name = ?", [counter]).fetchone():
+                cur.execute("INSERT INTO counters VALUES (?, ?)", [counter, cur.execute(source).fetchone()[0]])
+
+    def applied_migrations(self) -> list[str]:
+        with self._read() as cur:
+            return [r[0] for r in cur.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name").fetchall()]
+
+    def columns(self, table: str) -> list[tuple[str, str]]:
+        if table not in self._columns:
+            with self._read() as cur:
+                rows = cur.execute(
+                    "SELECT column_name, data_type FROM information_schema.columns "
+                    "WHERE table_name = ? AND table_catalog = current_database() ORDER BY ordinal_position",
+                    [table]).fetchall()
+            self._columns[table] = [(r[0], r[1]) for r in rows]
+        return self._columns[table]

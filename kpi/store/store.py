@@ -1,54 +1,43 @@
-"""The one way into the database: opening, migrating, reading, and the write path.
+"""The Store, the one door to the database, and its journal: diff, apply, revert, the change log.
 
-Every write goes through Store.apply(): it compares a Batch with what is
-stored, writes only what changed inside one transaction, records the upload
-(who, when, file, sha256) and keeps the previous value of anything it
-overwrites in change_log. A refused or failed write leaves nothing behind.
+Every write of plan data goes through Store.apply(): it compares a Batch with what is stored, writes
+only what changed inside one transaction, records the upload (who, when, file, sha256) and keeps the
+previous value of anything it overwrites in change_log. A refused or failed write leaves nothing behind.
 
-Threads: one Store (one DuckDB connection) is shared; every query and every
-transaction runs on its own cursor(), as DuckDB requires across threads.
+Store is composed of the package's parts, each in its own module, so that callers import one class:
+- kpi/store/connection.py: opening a file or a shared DuckLake catalog, cursors, transactions, errors;
+- kpi/store/schema.py: the schema and its migrations;
+- kpi/store/reads.py: the named reads (plans, a plan's data, schedules, opinions, the data version …);
+- kpi/store/users.py: accounts and sign-in state (account changes recorded in the history);
+- kpi/store/copies.py: whole-database copies (copy-store, backups, restore);
+- this module: the journal (the diff of a Batch, apply, revert, the uploads and their change_log).
+No module outside kpi/store runs SQL (tests/test_architecture.py checks it).
 """
 
 from __future__ import annotations
 
 import json
 import math
-import os
-from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
-from pathlib import Path
-from typing import Any, Callable, Iterator
+from typing import Any, Callable
 
 import duckdb
 import pyarrow as pa
 
-from kpi.errors import AmbiguousPlan, NotFound, StoreBusyError, StoreConflictError, StoreError, StoreUnavailable
-from kpi.rules.bounds import MAX_ABS_NUMBER
-from kpi.rules.grading import GradingRule
-from kpi.rules.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.errors import AmbiguousPlan, NotFound, StoreConflictError
 from kpi.rules.plan_names import normalize_plan_name
+from kpi.store.connection import (DEFAULT_DB_PATH, PROJECT_ROOT, Connection, _sql_literal, _wrap_duckdb, redact,
+                                  resolve_db_path, resolve_target)
+from kpi.store.copies import Copies
 from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
-from kpi.store.schema import MIGRATIONS
+from kpi.store.reads import PlanReads, rule_of  # noqa: F401 (intake_reads takes it from here)
+from kpi.store.schema import MIGRATIONS, Migrations
+from kpi.store.users import Accounts
 
-PROJECT_ROOT = Path(__file__).resolve().parents[2]  # kpi/store/store.py → the repository
-DEFAULT_DB_PATH = PROJECT_ROOT / "data" / "kpi.duckdb"
-
-
-def resolve_db_path(explicit: str | os.PathLike | None = None) -> Path:
-    """--db wins, then the KPI_DB environment variable, then data/kpi.duckdb."""
-    if explicit:
-        return Path(explicit)
-    env = os.environ.get("KPI_DB")
-    return Path(env) if env else DEFAULT_DB_PATH
-
-
-def resolve_target(explicit: str | os.PathLike | None = None) -> str:
-    """Where the store is, as written: a file path, or a shared catalog 'ducklake:…' kept verbatim."""
-    raw = str(explicit) if explicit else os.environ.get("KPI_DB", "")
-    if raw.startswith("ducklake:"):
-        return raw
-    return str(resolve_db_path(raw or None))
+__all__ = ["Store", "UploadMeta", "UploadRecord", "RevertResult", "ApplyResult", "natural_key", "redact",
+           "resolve_db_path", "resolve_target", "DEFAULT_DB_PATH", "PROJECT_ROOT", "MIGRATIONS", "_sql_literal",
+           "_wrap_duckdb"]
 
 
 @dataclass(frozen=True)
@@ -103,48 +92,6 @@ _ARROW_TYPES = {
 }
 
 
-_UNAVAILABLE_SIGNS = ("unable to connect", "connection refused", "server closed the connection",
-                      "could not connect", "connection to server", "no connection to the server",
-                      "terminating connection", "failed to query most recent snapshot")
-
-
-def redact(text: str) -> str:
-    """A connection string as it may be shown or logged: never with its password."""
-    import re
-    return re.sub(r"(password\s*=\s*)('[^']*'|\S+)", r"\1***", text, flags=re.IGNORECASE)
-
-
-def _detail(text: str) -> str:
-    first = text.splitlines()[0] if text else ""
-    for prefix in ("IO Error: ", "Error: ", "Failed to query most recent snapshot for DuckLake: "):
-        first = first.removeprefix(prefix)
-    return redact(first)[:400]
-
-
-def _unavailable(text: str) -> bool:
-    low = text.lower()
-    return any(sign in low for sign in _UNAVAILABLE_SIGNS)
-
-
-def _wrap_duckdb(exc: Exception, path: Path) -> StoreError:
-    text = str(exc)
-    if _unavailable(text):
-        return StoreUnavailable(
-            "共有データベースのサーバー（PostgreSQL）と通信できません。データは変更していません。",
-            hint="サーバーが止まっているか、ネットワークが切れています。サーバーが戻れば、"
-                 "「もう一度試す」でそのまま使えます（アプリの再起動は要りません）。"
-                 f"（詳細: {_detail(text)}）")
-    if "lock" in text.lower() or "Conflicting lock" in text:
-        return StoreBusyError(
-            f"データベース {path} は別のプログラムが開いています。",
-            hint="アプリ（streamlit）を止めてから実行するか、同じサーバーの画面から操作してください。"
-                 f"（詳細: {text.splitlines()[0][:200]}）")
-    if isinstance(exc, duckdb.TransactionException) or "conflict" in text.lower():
-        return StoreConflictError("他の人が同じデータを同時に更新しました。何も書き込んでいません。",
-                                  hint="少し待ってから、もう一度取り込んでください。")
-    return StoreError(f"データベースの処理に失敗しました: {text.splitlines()[0][:300] if text else type(exc).__name__}",
-                      hint="管理者に連絡してください。データは変更していません。")
-
 
 def _same(a: Any, b: Any) -> bool:
     if a is None or b is None:
@@ -182,449 +129,7 @@ def _protect(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> 
     return incoming
 
 
-class Store:
-    def __init__(self, con: duckdb.DuckDBPyConnection, path: Path):
-        self._con = con
-        self.path = path
-        self._catalog: str | None = None
-        self.target = str(path)  # what --db / KPI_DB said: a file path or a 'ducklake:…' target
-        self._columns: dict[str, list[tuple[str, str]]] = {}
-
-    # ------------------------------------------------------------------ open
-    @classmethod
-    def open(cls, path: str | os.PathLike | None = None, *, read_only: bool = False,
-             data_path: str | None = None) -> "Store":
-        """Open (and migrate) a DuckDB file, or a shared DuckLake catalog given as 'ducklake:…'.
-
-        path: --db, else KPI_DB, else data/kpi.duckdb. data_path (--data-path, KPI_DATA_PATH):
-        the shared folder of a DuckLake catalog's table files.
-        """
-        target = resolve_target(path)
-        if target.startswith("ducklake:"):
-            return cls._open_ducklake(target, data_path)
-        p = resolve_db_path(path)
-        if str(p) != ":memory:":
-            p.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            con = duckdb.connect(str(p), read_only=read_only)
-        except duckdb.Error as exc:  # lock held by another process, unreadable file…
-            raise _wrap_duckdb(exc, p) from exc
-        store = cls(con, p)
-        if not read_only:
-            store.migrate()
-        return store
-
-    @classmethod
-    def _open_ducklake(cls, target: str, data_path: str | None = None) -> "Store":
-        """A shared catalog: 'ducklake:postgres:dbname=… host=…' (or 'ducklake:meta.duckdb').
-
-        The extensions come from the pinned pip packages duckdb-ext-ducklake and
-        duckdb-ext-postgres, loaded from their folder with automatic download off, so
-        nothing is fetched at run time. Table data (Parquet) goes to the data path:
-        data_path, else KPI_DATA_PATH; every server must see the same folder. A catalog
-        keeps the data path it was created with, so servers may leave it unset.
-        """
-        import sysconfig
-        ext_dir = Path(sysconfig.get_paths()["purelib"]) / "duckdb_ext" / "extensions"
-        data_path = data_path or os.environ.get("KPI_DATA_PATH")
-        on_postgres = target.startswith("ducklake:postgres:")
-        if not data_path and not on_postgres:
-            data_path = str(Path(target[len("ducklake:"):]).with_suffix("")) + "_files"
-        options = f" (DATA_PATH '{_sql_literal(data_path)}')" if data_path else ""
-        con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
-        try:
-            con.execute(f"SET extension_directory = '{_sql_literal(str(ext_dir))}'")
-            con.execute("LOAD ducklake")
-            if on_postgres:
-                con.execute("LOAD postgres")
-            # Two servers creating a new catalog at the same moment collide on its metadata
-            # tables; the one that lost finds the catalog made on its next try.
-            for attempt in range(5):
-                try:
-                    con.execute(f"ATTACH '{_sql_literal(target)}' AS kpi_lake{options}")
-                    break
-                except duckdb.Error as exc:
-                    if attempt == 4 or _unavailable(str(exc)) or "data_path" in str(exc).lower():
-                        raise
-                    import time
-                    time.sleep(0.2 * (attempt + 1))
-        except duckdb.Error as exc:
-            con.close()
-            text = str(exc)
-            if "data_path is not set" in text.lower():
-                raise StoreError("新しい共有データベースには、データフォルダの指定が必要です。",
-                                 hint="KPI_DATA_PATH（または --data-path）に、すべてのサーバーから見える共有フォルダを指定してください") from exc
-            if "DATA_PATH" in text:
-                raise StoreError("共有データベース（DuckLake）のデータフォルダが、作成時のものと違います。",
-                                 hint="KPI_DATA_PATH（--data-path）を作成時と同じフォルダにするか、指定を外してください"
-                                      f"（詳細: {_detail(text)}）") from exc
-            raise StoreUnavailable(f"共有データベース（DuckLake）を開けません: {_detail(text)}",
-                                   hint="接続先の設定（KPI_DB）と、PostgreSQL が動いているかを確かめてください") from exc
-        store = cls(con, Path(target))
-        store.target = target
-        store._catalog = "kpi_lake"
-        store.migrate()
-        return store
-
-    def copy_from_file(self, source: str | os.PathLike) -> dict[str, int]:
-        """Move an embedded database file's data into this (empty) store, in one transaction.
-
-        Every table is copied whole, history, change_log, users and the id counters included,
-        so uploads can still be undone after the move. The file is migrated first and only
-        read; the target must hold no plan and no upload yet. Returns rows copied per table.
-        """
-        src_path = resolve_db_path(source)
-        if not src_path.exists():
-            raise NotFound(f"移す元のデータベース {src_path} がありません")
-        if str(src_path) == self.target:
-            raise StoreError("移す元と移す先が同じです。", hint="--to に共有データベース（ducklake:…）を指定してください")
-        Store.open(src_path).close()  # brings the file to the same schema version as this store
-        with self._read() as cur:
-            if cur.execute("SELECT (SELECT count(*) FROM plans) + (SELECT count(*) FROM uploads)").fetchone()[0]:
-                raise StoreError("移す先のデータベースにはもうデータがあります。何も書き込んでいません。",
-                                 hint="空の共有データベース（python -m kpi init で作成）に移してください")
-        copied: dict[str, int] = {}
-
-        def write() -> dict[str, int]:
-            with self.transaction() as cur:
-                for table in tables:
-                    cols = ", ".join(c for c, _t in self.columns(table))
-                    cur.execute(f"DELETE FROM {table}")  # the counters seeded at creation
-                    cur.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM kpi_source.main.{table}")
-                    copied[table] = cur.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
-            return copied
-
-        with self._read() as cur:
-            cur.execute(f"ATTACH '{_sql_literal(str(src_path))}' AS kpi_source (READ_ONLY)")
-        try:
-            with self._read() as cur:
-                tables = [r[0] for r in cur.execute(
-                    "SELECT table_name FROM information_schema.tables WHERE table_catalog = 'kpi_source' "
-                    "AND table_name <> 'schema_migrations' ORDER BY table_name").fetchall()]
-            return self.retrying(write)
-        finally:
-            with self._read() as cur:
-                cur.execute("DETACH kpi_source")
-
-    def maintain(self) -> str:
-        """Housekeeping for a store that has taken many uploads; safe while servers run.
-
-        On a shared catalog every write adds small Parquet files (one per table it touched), and
-        reads open them all: merging them keeps pages fast after years of uploads. The replaced
-        files stay on disk (a backup taken earlier still finds them). A file database is
-        checkpointed instead.
-        """
-        with self._read() as cur:
-            if not self.is_shared:
-                cur.execute("CHECKPOINT")
-                return "データベースファイルを整理しました（CHECKPOINT）。"
-            before = self._data_files(cur)
-            cur.execute(f"CALL ducklake_merge_adjacent_files('{self._catalog}')")
-            return f"共有データベースの表のファイルをまとめました: {before} 個 → {self._data_files(cur)} 個。"
-
-    def _data_files(self, cur: duckdb.DuckDBPyConnection) -> int:
-        tables = [r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_catalog = current_database()").fetchall()]
-        return sum(cur.execute("SELECT count(*) FROM ducklake_list_files(?, ?)", [self._catalog, t]).fetchone()[0]
-                   for t in tables)
-
-    @property
-    def is_shared(self) -> bool:
-        """A DuckLake catalog that several servers may write to at once."""
-        return self._catalog is not None
-
-    def close(self) -> None:
-        self._con.close()
-
-    def cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = self._con.cursor()
-        if self._catalog is not None:
-            # USE belongs to one connection; a cursor is a new one and would start in 'memory'.
-            # It asks the catalog for its latest snapshot, so it is also where a server that went
-            # away and came back shows: each pooled connection to it fails once ("server closed
-            # the connection") and is replaced, so a few tries get a live one.
-            for attempt in range(8):
-                try:
-                    cur.execute(f"USE {self._catalog}")
-                    break
-                except duckdb.Error as exc:
-                    if attempt < 7 and "server closed the connection" in str(exc):
-                        continue
-                    cur.close()
-                    raise _wrap_duckdb(exc, self.path) from exc
-        return cur
-
-    @contextmanager
-    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self.cursor()
-        cur.execute("BEGIN TRANSACTION")
-        try:
-            yield cur
-            _fault_pause_before_commit()
-            cur.execute("COMMIT")
-        except BaseException as exc:
-            try:
-                cur.execute("ROLLBACK")
-            except duckdb.Error:
-                pass
-            if isinstance(exc, duckdb.Error):
-                raise _wrap_duckdb(exc, self.path) from exc
-            raise
-        finally:
-            cur.close()
-
-    # ------------------------------------------------------------- migrations
-    def migrate(self) -> list[str]:
-        """Bring an existing database up to date in place; returns what was applied.
-
-        Servers starting together on one shared catalog race to apply the same migration;
-        the loser's transaction is refused as a conflict and it starts over, finding the
-        migration done.
-        """
-        import time
-        for attempt in range(8):
-            try:
-                return self._migrate_once()
-            except (StoreError, duckdb.Error) as exc:
-                text = str(exc).lower()
-                if attempt == 7 or not ("conflict" in text or "already exists" in text or "duplicate" in text):
-                    raise
-                time.sleep(0.1 * (attempt + 1))
-        raise AssertionError("unreachable")
-
-    def _migrate_once(self) -> list[str]:
-        cur = self.cursor()
-        try:
-            cur.execute("CREATE TABLE IF NOT EXISTS schema_migrations (name VARCHAR, applied_at TIMESTAMP)")
-            done = {r[0] for r in cur.execute("SELECT name FROM schema_migrations").fetchall()}
-            applied = []
-            for name, sql in MIGRATIONS:
-                if name in done:
-                    continue
-                cur.execute("BEGIN TRANSACTION")
-                try:
-                    for stmt in [s.strip() for s in sql.split(";") if s.strip()]:
-                        cur.execute(stmt)
-                    # Seeded in the transaction that creates the tables: on a shared catalog two
-                    # servers racing here conflict on CREATE TABLE, so only one seeds.
-                    self._seed_counters(cur)
-                    cur.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, datetime.now()])
-                    cur.execute("COMMIT")
-                except duckdb.Error as exc:
-                    try:
-                        cur.execute("ROLLBACK")
-                    except duckdb.Error:
-                        pass  # a refused COMMIT has rolled back already
-                    raise StoreError(f"データベースの更新（{name}）に失敗しました: {exc}",
-                                     hint="データベースのバックアップから戻してください") from exc
-                applied.append(name)
-            if not applied:
-                self._seed_counters(cur)  # a database from before counters existed
-            self._columns.clear()
-            return applied
-        finally:
-            cur.close()
-
-    @staticmethod
-    def _seed_counters(cur: duckdb.DuckDBPyConnection) -> None:
-        tables = {r[0] for r in cur.execute("SELECT table_name FROM information_schema.tables "
-                                            "WHERE table_catalog = current_database()").fetchall()}
-        if not {"counters", "uploads", "plans"} <= tables:
-            return
-        for counter, source in (("upload", "SELECT coalesce(max(upload_id), 0) FROM uploads"),
-                                ("plan", "SELECT coalesce(max(plan_id), 0) FROM plans")):
-            if not cur.execute("SELECT 1 FROM counters WHERE name = ?", [counter]).fetchone():
-                cur.execute("INSERT INTO counters VALUES (?, ?)", [counter, cur.execute(source).fetchone()[0]])
-
-    def applied_migrations(self) -> list[str]:
-        with self._read() as cur:
-            return [r[0] for r in cur.execute("SELECT name FROM schema_migrations ORDER BY applied_at, name").fetchall()]
-
-    def columns(self, table: str) -> list[tuple[str, str]]:
-        if table not in self._columns:
-            with self._read() as cur:
-                rows = cur.execute(
-                    "SELECT column_name, data_type FROM information_schema.columns "
-                    "WHERE table_name = ? AND table_catalog = current_database() ORDER BY ordinal_position",
-                    [table]).fetchall()
-            self._columns[table] = [(r[0], r[1]) for r in rows]
-        return self._columns[table]
-
-    @contextmanager
-    def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        cur = self.cursor()
-        try:
-            yield cur
-        except duckdb.Error as exc:
-            raise _wrap_duckdb(exc, self.path) from exc
-        finally:
-            cur.close()
-
-    # ------------------------------------------------------------------ reads
-    def is_empty(self) -> bool:
-        with self._read() as cur:
-            return cur.execute("SELECT count(*) FROM plans").fetchone()[0] == 0
-
-    def _plan_from_row(self, r: tuple) -> PlanInfo:
-        return PlanInfo(plan_id=r[0], name=r[1], municipality=r[2] or "", kind=r[3] or "", start_fy=r[4], end_fy=r[5],
-                        level_names=tuple(json.loads(r[6])) if r[6] else (), description=r[7] or "",
-                        public=bool(r[8]))
-
-    _PLAN_COLS = "plan_id, name, municipality, kind, start_fy, end_fy, level_names, description, public"
-
-    def plans(self) -> list[PlanInfo]:
-        with self._read() as cur:
-            rows = cur.execute(f"SELECT {self._PLAN_COLS} FROM plans ORDER BY plan_id").fetchall()
-        return [self._plan_from_row(r) for r in rows]
-
-    def plan(self, plan_id: int) -> PlanInfo:
-        with self._read() as cur:
-            r = cur.execute(f"SELECT {self._PLAN_COLS} FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
-        if r is None:
-            raise NotFound(f"計画（ID {plan_id}）はありません")
-        return self._plan_from_row(r)
-
-    def plans_named(self, name: str) -> list[PlanInfo]:
-        """Every plan whose name is the same as name once both are normalised (kpi/rules/plan_names.py);
-        one written exactly so comes first. More than one only in a database that stored two
-        look-alike names before names were normalised."""
-        with self._read() as cur:
-            return [self._plan_from_row(r) for r in _plans_named(cur, self._PLAN_COLS, name)]
-
-    def plan_by_name(self, name: str) -> PlanInfo | None:
-        """The plan a person means by name (a sheet's 計画名, --plan, the upload page), or None.
-
-        Raises AmbiguousPlan, naming the candidates, when several plans fit and none is written
-        exactly as given."""
-        with self._read() as cur:
-            r = _one_plan_named(cur, self._PLAN_COLS, name)
-        return self._plan_from_row(r) if r else None
-
-    def require_plan(self, name: str) -> PlanInfo:
-        """plan_by_name, or NotFound listing the registered plans."""
-        info = self.plan_by_name(name)
-        if info is None:
-            names = "、".join(f"「{p.name}」" for p in self.plans()[:10]) or "（まだありません）"
-            raise NotFound(f"計画「{name}」はありません", hint=f"登録されている計画: {names}")
-        return info
-
-    def rule(self, plan_id: int) -> GradingRule:
-        """The plan's grading rule. A stored rule that cannot be read (written by hand or by an
-        older version) never stops a page or an export: the default rule is used and
-        GradingRule.notice says so, naming the plan."""
-        with self._read() as cur:
-            r = cur.execute("SELECT grading_rule, name FROM plans WHERE plan_id = ?", [plan_id]).fetchone()
-        if r is None:
-            raise NotFound(f"計画（ID {plan_id}）はありません")
-        rule = GradingRule.from_json(r[0])
-        if rule.notice:
-            from dataclasses import replace
-            rule = replace(rule, notice=f"計画「{r[1]}」: {rule.notice}")
-        return rule
-
-    def query(self, sql: str, params: list[Any] | None = None) -> list[tuple]:
-        """A parameterised read for pages and exports (never string-built values)."""
-        with self._read() as cur:
-            return cur.execute(sql, params or []).fetchall()
-
-    def query_df(self, sql: str, params: list[Any] | None = None):
-        with self._read() as cur:
-            return cur.execute(sql, params or []).df()
-
-    def load_plan(self, plan_id: int) -> PlanData:
-        info = self.plan(plan_id)
-        with self._read() as cur:
-            p = [plan_id]
-            nodes = cur.execute("SELECT path FROM nodes WHERE plan_id = ? ORDER BY depth, sort, path", p).fetchall()
-            items = cur.execute(
-                "SELECT item_no, title, node_path, current_issues, purpose, content, effect, qualitative_target, sort "
-                "FROM items WHERE plan_id = ?", p).fetchall()
-            depts = cur.execute(
-                "SELECT item_no, department, is_main, role FROM item_departments WHERE plan_id = ? ORDER BY item_no, sort",
-                p).fetchall()
-            inds = cur.execute(
-                "SELECT item_no, indicator, unit, direction, direction_source, cumulative, baseline, baseline_fy, "
-                "baseline_estimated, final_target, final_target_fy, final_target_text, sort "
-                "FROM indicators WHERE plan_id = ? ORDER BY item_no, sort", p).fetchall()
-            vals = cur.execute(
-                "SELECT item_no, indicator, fiscal_year, kind, value, is_estimate, raw_text "
-                "FROM indicator_values WHERE plan_id = ?", p).fetchall()
-            notes = cur.execute("SELECT item_no, indicator, fiscal_year, note FROM value_notes WHERE plan_id = ?",
-                                p).fetchall()
-            evals = cur.execute(
-                "SELECT item_no, fiscal_year, stage, grade, status_text, issues_text, next_text "
-                "FROM evaluations WHERE plan_id = ? ORDER BY fiscal_year", p).fetchall()
-            stats = cur.execute(
-                "SELECT item_no, fiscal_year, status, note FROM item_status WHERE plan_id = ? ORDER BY fiscal_year",
-                p).fetchall()
-
-        notices: list[str] = []
-
-        def number(v: Any, what: str) -> float | None:
-            # A value stored before values were bounded (inf, nan, 1e308) must not become 達成率 inf %
-            # or an export of nan: it is shown as missing, and the page says which record it is.
-            if v is None or (isinstance(v, (int, float)) and math.isfinite(v) and abs(v) < MAX_ABS_NUMBER):
-                return v
-            if len(notices) < 20:
-                notices.append(f"{what}に保存されている値（{v:g}）は扱える数値ではないため、空欄として扱います")
-            return None
-
-        def where(item_no: str, ind: str, fy: int | None = None) -> str:
-            no = item_no if len(item_no) <= 20 else f"{item_no[:20]}…"
-            return f"No.{no}「{ind}」" + (f"{fy}年度の" if fy is not None else "の")
-
-        vals = [(i, n, fy, k, number(v, where(i, n, fy) + ("計画" if k == "target" else "実績")), e, raw)
-                for i, n, fy, k, v, e, raw in vals]
-        inds = [(*r[:6], number(r[6], where(r[0], r[1]) + "基準値"), *r[7:9],
-                 number(r[9], where(r[0], r[1]) + "最終目標"), *r[10:]) for r in inds]
-        by_item_depts: dict[str, list[Department]] = {}
-        for item_no, dept, is_main, role in depts:
-            by_item_depts.setdefault(item_no, []).append(Department(dept, bool(is_main), role or "担当"))
-        values: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-        for item_no, ind, fy, kind, value, est, raw in vals:
-            slot = values.setdefault((item_no, ind), {}).setdefault(fy, {})
-            slot[kind] = (value, bool(est), raw)
-        for item_no, ind, fy, note in notes:
-            values.setdefault((item_no, ind), {}).setdefault(fy, {})["note"] = note
-        by_item_inds: dict[str, list[Indicator]] = {}
-        for r in inds:
-            item_no, name = r[0], r[1]
-            years = []
-            for fy, kinds in sorted(values.get((item_no, name), {}).items()):
-                t = kinds.get("target", (None, False, None))
-                a = kinds.get("actual", (None, False, None))
-                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2], kinds.get("note")))
-            by_item_inds.setdefault(item_no, []).append(Indicator(
-                name=name, unit=r[2] or "", direction=r[3] or "higher", direction_source=r[4] or "default",
-                cumulative=bool(r[5]), baseline=r[6], baseline_fy=r[7], baseline_estimated=bool(r[8]),
-                final_target=r[9], final_target_fy=r[10], final_target_text=r[11], years=tuple(years),
-                sort=r[12] or 0))
-        by_item_evals: dict[str, list[Evaluation]] = {}
-        for item_no, fy, stage, grade, st, iss, nxt in evals:
-            by_item_evals.setdefault(item_no, []).append(Evaluation(fy, stage, grade, st, iss, nxt))
-        by_item_status: dict[str, list[tuple[int | None, str, str | None]]] = {}
-        for item_no, fy, status, note in stats:
-            by_item_status.setdefault(item_no, []).append((fy, status, note))
-        out = []
-        for r in items:
-            item_no = r[0]
-            out.append(Item(
-                item_no=item_no, title=r[1] or "", node_path=tuple(json.loads(r[2])) if r[2] else (),
-                departments=tuple(by_item_depts.get(item_no, ())), current_issues=r[3], purpose=r[4], content=r[5],
-                effect=r[6], qualitative_target=r[7], indicators=tuple(by_item_inds.get(item_no, ())),
-                evaluations=tuple(by_item_evals.get(item_no, ())), statuses=tuple(by_item_status.get(item_no, ())),
-                sort=r[8] or 0))
-        out.sort(key=lambda it: (it.sort, natural_key(it.item_no)))
-        return PlanData(info, tuple(out), tuple(tuple(json.loads(n[0])) for n in nodes), tuple(notices))
-
-    def item_departments(self, plan_id: int | None, item_no: str) -> set[str]:
-        if plan_id is None:
-            return set()
-        with self._read() as cur:
-            rows = cur.execute("SELECT department FROM item_departments WHERE plan_id = ? AND item_no = ?",
-                               [plan_id, item_no]).fetchall()
-        return {r[0] for r in rows}
-
+class Store(Connection, Migrations, PlanReads, Accounts, Copies):
     def uploads(self, limit: int | None = None, plan_id: int | None = None) -> list[UploadRecord]:
         sql = ("SELECT upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
                "n_insert, n_update, n_unchanged, note, status, undone_at, undone_by, undo_of FROM uploads")
@@ -648,9 +153,50 @@ class Store:
         return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
                  "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
 
+    # ------------------------------------------------------------ layout profiles
+    def layout_profiles(self) -> list[tuple[str, str]]:
+        """Every taught layout as (name, its JSON text), by name."""
+        with self._read() as cur:
+            return [(r[0], r[1]) for r in cur.execute("SELECT name, body FROM layout_profiles ORDER BY name").fetchall()]
+
+    def save_layout_profile(self, name: str, body: str, user: str) -> int | None:
+        """Save a taught layout under its name in one transaction, journalled like any import: an upload
+        record (kind 'layout') and a change_log row with the old and new text, so the history shows it
+        and it can be undone. Returns the upload id, or None when the stored text is the same."""
+        def write() -> int | None:
+            with self.transaction() as cur:
+                row = cur.execute("SELECT body FROM layout_profiles WHERE name = ?", [name]).fetchone()
+                if row is not None and row[0] == body:
+                    return None
+                upload_id = self._next_id(cur, "upload")
+                now = datetime.now()
+                if row is None:
+                    self._insert_rows(cur, "layout_profiles", [
+                        {"name": name, "body": body, "saved_at": now, "saved_by": user, "upload_id": upload_id}])
+                    entry = ("insert", None, {"body": body})
+                else:
+                    cur.execute("UPDATE layout_profiles SET body = ?, saved_at = ?, saved_by = ?, upload_id = ? "
+                                "WHERE name = ?", [body, now, user, upload_id, name])
+                    entry = ("update", {"body": row[0]}, {"body": body})
+                self._insert_rows(cur, "change_log", [{
+                    "upload_id": upload_id, "seq": 0, "table_name": "layout_profiles", "plan_id": None,
+                    "key_json": _dumps({"name": name}), "action": entry[0], "old_json": _dumps(entry[1]),
+                    "new_json": _dumps(entry[2])}])
+                self._insert_rows(cur, "uploads", [{
+                    "upload_id": upload_id, "kind": "layout", "uploaded_by": user, "uploaded_at": now,
+                    "file_name": f"様式「{name}」", "layout": "profile:" + name, "n_insert": int(row is None),
+                    "n_update": int(row is not None), "n_unchanged": 0, "status": "applied"}])
+                return upload_id
+        return self.retrying(write)
+
     # ------------------------------------------------------------------ diff
-    def diff(self, batch: Batch) -> ChangeSet:
-        """What applying the batch would change, without writing anything."""
+    def diff(self, batch: Batch, held: "Held | None" = None) -> ChangeSet:
+        """What applying the batch would change, without writing anything. held: what the plans
+        already hold, read once for a whole upload (kpi.store.intake_reads.PlanContext); without
+        it the rows are read here. A write always reads them again inside its transaction."""
+        if held is not None:
+            cs, _plan_id, _ops = self._diff(None, batch, held)
+            return cs
         with self._read() as cur:
             cs, _plan_id, _ops = self._diff(cur, batch)
         return cs
@@ -662,8 +208,11 @@ class Store:
         nk = len(spec.key)
         return {tuple(r[:nk]): dict(zip(cols, r)) for r in rows}
 
-    def _diff(self, cur: duckdb.DuckDBPyConnection, batch: Batch):
-        plan_row = _one_plan_named(cur, f"plan_id, name, {', '.join(PLAN_FIELDS)}", batch.plan_name)
+    def _diff(self, cur: duckdb.DuckDBPyConnection | None, batch: Batch, held: "Held | None" = None):
+        if held is not None:
+            plan_row = held.plan_row(batch.plan_name)
+        else:
+            plan_row = _one_plan_named(cur, f"plan_id, {PLAN_ROW_COLS}", batch.plan_name)
         plan_id = plan_row[0] if plan_row else None
         # An existing plan keeps its stored name; a new one is stored in the normalised form.
         plan_name = plan_row[1] if plan_row else normalize_plan_name(batch.plan_name)
@@ -688,7 +237,12 @@ class Store:
             if not rows:
                 continue
             spec = TABLES[table]
-            existing = self._existing(cur, table, plan_id) if plan_id is not None else {}
+            if plan_id is None:
+                existing = {}
+            elif held is not None:
+                existing = held.existing(plan_id, table)
+            else:
+                existing = self._existing(cur, table, plan_id)
             inserts: dict[tuple, dict[str, Any]] = {}
             updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
             for row in rows:
@@ -880,6 +434,20 @@ class Store:
         return ApplyResult(upload_id, cs, plan_id)
 
 
+# A plan as the diff compares it: plan_id, then PLAN_ROW_COLS.
+PLAN_ROW_COLS = f"name, {', '.join(PLAN_FIELDS)}"
+
+
+class Held:
+    """What a diff compares with, when it was read beforehand (kpi.store.intake_reads.PlanContext)."""
+
+    def plan_row(self, name: str) -> tuple | None:  # (plan_id, name, *PLAN_FIELDS) or None
+        raise NotImplementedError
+
+    def existing(self, plan_id: int, table: str) -> dict[tuple, dict[str, Any]]:
+        raise NotImplementedError
+
+
 RevertCheck = Callable[[UploadRecord, list[dict[str, Any]], list[tuple[UploadRecord, list[dict[str, Any]]]]], None]
 
 
@@ -906,6 +474,8 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             types = dict(store.columns(table))
             if table == "plans":
                 where, params = "plan_id = ?", [plan_id]
+            elif table == "layout_profiles":  # not a plan's: kept by its name alone
+                where, params = "name = ?", [key.get("name")]
             else:
                 spec = TABLES[table]
                 where = " AND ".join(["plan_id = ?"] + [f"{k} IS NOT DISTINCT FROM CAST(? AS {types[k]})" for k in spec.key])
@@ -978,41 +548,32 @@ def _arrow_value(v: Any, duck_type: str) -> Any:
     return v
 
 
-def _fault_pause_before_commit() -> None:
-    """Test-only fault injection (tests/test_crash.py): with KPI_FAULT_PAUSE_BEFORE_COMMIT=seconds
-    every write transaction announces itself on stderr and waits that long before COMMIT, so a
-    test can kill the process while the transaction is open. Unset in normal use."""
-    pause = os.environ.get("KPI_FAULT_PAUSE_BEFORE_COMMIT")
-    if not pause:
-        return
-    import sys
-    import time
-    print("KPI_FAULT: paused before COMMIT", file=sys.stderr, flush=True)
-    time.sleep(float(pause))
-
-
-def _sql_literal(text: str) -> str:
-    """For the few statements DuckDB cannot parameterise (ATTACH, SET): escape quotes."""
-    return text.replace("'", "''")
-
-
 def _plans_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> list[tuple]:
     """Rows (cols of plans, starting plan_id, name) of the plans named name, compared in the one
     normalised form; one written exactly so first. Plans are few (one city: a handful; a
     prefecture: a few hundred), so they are compared here rather than in SQL, which has no NFKC."""
+    if not normalize_plan_name(name):
+        return []
+    return match_plans(cur.execute(f"SELECT {cols} FROM plans ORDER BY plan_id").fetchall(), name)
+
+
+def match_plans(rows: list[tuple], name: str) -> list[tuple]:
+    """The rows (plan_id, name, …) whose name is name once both are normalised, one written exactly so first."""
     key = normalize_plan_name(name)
     if not key:
         return []
-    rows = cur.execute(f"SELECT {cols} FROM plans ORDER BY plan_id").fetchall()
-    found = [r for r in rows if normalize_plan_name(r[1]) == key]
-    return sorted(found, key=lambda r: r[1] != name)
+    return sorted((r for r in rows if normalize_plan_name(r[1]) == key), key=lambda r: r[1] != name)
 
 
-def _one_plan_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> tuple | None:
-    found = _plans_named(cur, cols, name)
+def one_plan(found: list[tuple], name: str) -> tuple | None:
+    """The one plan match_plans found, or AmbiguousPlan naming the candidates when none is written exactly so."""
     if len(found) > 1 and found[0][1] != name:
         raise AmbiguousPlan(name, [f"「{r[1]}」（計画ID {r[0]}）" for r in found])
     return found[0] if found else None
+
+
+def _one_plan_named(cur: duckdb.DuckDBPyConnection, cols: str, name: str) -> tuple | None:
+    return one_plan(_plans_named(cur, cols, name), name)
 
 
 def natural_key(text: str) -> tuple:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from kpi.rules.grading import UNGRADED_LABEL
+from kpi.vocabulary import UNGRADED as UNGRADED_LABEL
 
 PALETTE = ("#0072B2", "#56B4E9", "#E69F00", "#D55E00", "#CC79A7", "#000000")
 UNGRADED = "#BBBBBB"

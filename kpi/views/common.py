@@ -1,7 +1,10 @@
 """What each page shows, computed without Streamlit: one call, one small frozen record.
 
 Pages gather widget values, call one function here and render the result, so
-everything a manager reads on screen can be tested without a browser.
+everything a manager reads on screen can be tested without a browser. A view takes the
+plan's assessment (kpi.rules.assess.PlanResult, made once per data version, plan, year and
+day and shared by every page) and writes its sentences in the display style the user picked:
+switching 和暦/西暦 writes the words again, it never assesses the plan again.
 """
 
 from __future__ import annotations
@@ -9,13 +12,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kpi.rules.assess import ItemResult, PlanResult, assess_plan
+from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.rules.grading import GradingRule
-from kpi.rules.lagging import LagReason, Pace, pace_to_goal
-from kpi.rules.model import STAGES, Evaluation, Indicator, PlanData
-from kpi.rules.rates import DIRECTION_LABELS
+from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
+from kpi.rules.model import Evaluation, Indicator, PlanData
+from kpi.vocabulary import LAGGING_ITEMS, STAGES, YEAR, direction_label
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,7 @@ class LaggingRow:
     department: str
     auto_grade: str
     self_grade: str
-    reasons: tuple[LagReason, ...]
+    reasons: tuple[ShownReason, ...]
     last_comment: str
 
     @property
@@ -64,7 +67,6 @@ class Overview:
     headlines: tuple[Headline, ...]
     grade_counts: dict[str, int]
     previous_counts: dict[str, int] | None
-    area_counts: tuple[tuple[str, dict[str, int]], ...]  # per top-level node
     lagging: tuple[LaggingRow, ...]
     gaps: tuple[GapRow, ...]
     has_indicators: bool
@@ -97,40 +99,24 @@ def signed(n: int | float, unit: str = "") -> str:
     return f"{'+' if n > 0 else '-'}{text}{unit}"
 
 
-def lagging_rows(result: PlanResult) -> tuple[LaggingRow, ...]:
+def lagging_rows(result: PlanResult, style: Style) -> tuple[LaggingRow, ...]:
     rows = []
     for ir in result.lagging:
         cur = ir.current
-        self_eval = ir.item.latest_evaluation("年度", result.as_of_fy)
+        self_eval = ir.item.latest_evaluation(YEAR, result.as_of_fy)
         rows.append(LaggingRow(
             ir.item.item_no, ir.item.title, ir.item.main_department or "",
             (cur.auto.label if cur and cur.auto.graded else "") or "",
             (self_eval.grade if self_eval and self_eval.grade else ""),
-            ir.reasons, _last_comment(ir, result.as_of_fy)))
+            show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy)))
     # Most reasons first, then worst automatic grade.
     rank = {label: i for i, label in enumerate(result.rule.labels)}
     rows.sort(key=lambda r: (-sum(x.lagging for x in r.reasons), -rank.get(r.auto_grade, -1), r.item_no))
     return tuple(rows)
 
 
-def overview(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
-             style: Style = "wareki") -> Overview:
-    today = today or date.today()
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
-    return overview_of(data, result, previous_assessment(data, result, today=today, style=style), style=style)
-
-
-def previous_assessment(data: PlanData, result: PlanResult, *, today: date | None = None,
-                        style: Style = "wareki") -> PlanResult | None:
-    """The same plan assessed as of the year before (for year-on-year changes), if it has data."""
-    fy = result.as_of_fy
-    if (fy - 1) not in set(data.data_years):
-        return None
-    return assess_plan(data, result.rule, as_of_fy=fy - 1, today=today, style=style)
-
-
-def overview_of(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki") -> Overview:
-    """overview() on assessments already made (the home page reuses them for its heat map)."""
+def overview(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki") -> Overview:
+    """Where the plan stands as of result's year; prev (the year before, or None) gives the changes."""
     rule = result.rule
     fy = result.as_of_fy
     counts = result.grade_counts(fy)
@@ -151,16 +137,8 @@ def overview_of(data: PlanData, result: PlanResult, prev: PlanResult | None, *, 
                               f"{format_fiscal_year(fy, style)}に計画値と実績がある指標 {total} 件のうち {hit} 件が達成率100%以上",
                               changed=delta is not None and not delta.startswith("±")))
     lag_delta = signed(len(result.lagging) - len(prev.lagging), "件") if prev else None
-    headlines.append(Headline("遅れている取組", f"{len(result.lagging)}", lag_delta,
-                              "自動評価・自己評価・上半期の進捗・実績の未報告・目標到達ペースのいずれかに該当",
+    headlines.append(Headline(LAGGING_ITEMS, f"{len(result.lagging)}", lag_delta, lagging_help(),
                               better="down", changed=bool(prev) and len(result.lagging) != len(prev.lagging)))
-    areas: dict[str, dict[str, int]] = {}
-    for ir in result.items:
-        area = ir.item.node_path[0] if ir.item.node_path else "（体系なし）"
-        slot = areas.setdefault(area, {label: 0 for label in rule.labels} | {"未評価": 0})
-        y = ir.current
-        label = y.auto.label if y and y.auto.graded else "未評価"
-        slot[label if label in slot else "未評価"] += 1
     gaps = []
     for ir in result.items:
         for y in ir.years:
@@ -169,8 +147,7 @@ def overview_of(data: PlanData, result: PlanResult, prev: PlanResult | None, *, 
                                    y.auto.label or "", y.gap.steps, y.gap.text))
     gaps.sort(key=lambda g: (-g.fiscal_year, g.item_no))
     return Overview(data.plan.name, fy, format_fiscal_year(fy, style), rule.describe(), rule.labels,
-                    tuple(headlines), counts, prev_counts, tuple(areas.items()), lagging_rows(result), tuple(gaps),
-                    n_ind > 0)
+                    tuple(headlines), counts, prev_counts, lagging_rows(result, style), tuple(gaps), n_ind > 0)
 
 
 @dataclass(frozen=True)
@@ -205,6 +182,7 @@ class IndicatorView:
     points: tuple[YearPoint, ...]
     pace: Pace | None
     trend: tuple[tuple[int, float], ...]  # projection from the last actual to the goal year
+    pace_text: str = ""  # the pace in words (describe_pace), '' without a pace
 
 
 @dataclass(frozen=True)
@@ -221,7 +199,7 @@ class ItemView:
     indicators: tuple[IndicatorView, ...]
     evaluations: tuple[Evaluation, ...]
     year_grades: tuple[tuple[int, str, str, str, str], ...]  # fy, auto, self, gap text, auto reason
-    reasons: tuple[LagReason, ...]
+    reasons: tuple[ShownReason, ...]
     lagging: bool
     rule_text: str
 
@@ -238,24 +216,26 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
         pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
                              r.actual_estimate, r.achievement.explanation, r.progress.explanation,
                              r.grade.label or "", r.grade.reason, due, (yv.note if yv else None) or ""))
-    pace = pace_to_goal(ind, as_of_fy=as_of, style=style, plan_end_fy=plan_end)
+    pace = pace_to_goal(ind, as_of_fy=as_of, plan_end_fy=plan_end)
     trend: tuple[tuple[int, float], ...] = ()
     if pace is not None:
         trend = tuple((pace.last_fy + k, pace.last_actual + pace.per_year * k)
                       for k in range(0, pace.goal_fy - pace.last_fy + 1))
-    return IndicatorView(ind.name, ind.unit, DIRECTION_LABELS.get(ind.direction, ind.direction), ind.direction_source,
+    return IndicatorView(ind.name, ind.unit, direction_label(ind.direction), ind.direction_source,
                          ind.cumulative, ind.baseline, ind.baseline_fy, ind.baseline_estimated, ind.final_target,
-                         ind.final_target_fy, ind.final_target_text, tuple(pts), pace, trend)
+                         ind.final_target_fy, ind.final_target_text, tuple(pts), pace, trend,
+                         describe_pace(pace, style) if pace is not None else "")
 
 
 def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,
-              today: date | None = None, style: Style = "wareki") -> ItemView | None:
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+              today: date | None = None, style: Style = "wareki", assessed: Assessor | None = None) -> ItemView | None:
+    """One item: its indicators year by year, its grades and every reason it lags."""
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     return item_view_of(data, result, item_no, style=style)
 
 
 def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki") -> ItemView | None:
-    """item_view on an assessment already made (the meeting deck builds every item's view from one)."""
+    """item_view of an assessment already made (the pack and the item page build theirs from the shared one)."""
     rule = result.rule
     ir = result.item(item_no)
     if ir is None:
@@ -269,5 +249,5 @@ def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Sty
     yg = tuple((y.fiscal_year, y.auto.label or "", y.self_grade or "", y.gap.text, y.auto.reason)
                for y in ir.years if y.auto.graded or y.self_grade)
     return ItemView(it.item_no, it.title, it.node_path, format_departments(it.departments), it.current_issues,
-                    it.purpose, it.content, it.effect, it.qualitative_target, inds, evals, yg, ir.reasons,
-                    ir.lagging, rule.describe())
+                    it.purpose, it.content, it.effect, it.qualitative_target, inds, evals, yg,
+                    show_reasons(ir.reasons, style), ir.lagging, rule.describe())

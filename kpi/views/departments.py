@@ -14,11 +14,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kpi.rules.assess import assess_plan
+from kpi.rules.assess import Assessor, assessment
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
 from kpi.views.table import Table
+from kpi.vocabulary import FIRST_HALF, LAGGING, NOT_REPORTED, OVERDUE, UNGRADED, YEAR
 
 NO_DEPARTMENT = "（担当課なし）"
 
@@ -79,8 +80,8 @@ def first_half_over(fy: int, today: date) -> bool:
 
 def missing_reports(data: PlanData, rule: GradingRule, item_nos: set[str], fy: int, today: date,
                     style: Style = "wareki") -> tuple[Missing, ...]:
-    uses_year = any(e.stage == "年度" for it in data.items for e in it.evaluations)
-    uses_half = any(e.stage == "上半期" for it in data.items for e in it.evaluations)
+    uses_year = any(e.stage == YEAR for it in data.items for e in it.evaluations)
+    uses_half = any(e.stage == FIRST_HALF for it in data.items for e in it.evaluations)
     year_over = fiscal_year_has_ended(fy, today)
     fy_text = format_fiscal_year(fy, style)
     out: list[Missing] = []
@@ -95,13 +96,13 @@ def missing_reports(data: PlanData, rule: GradingRule, item_nos: set[str], fy: i
                                    f"{ind.name}: {fy_text}の計画値はあるが実績がない"
                                    + ("（年度終了後も未報告）" if due else "（年度終了後に報告）"), due))
         if uses_year:
-            e = it.evaluation(fy, "年度")
+            e = it.evaluation(fy, YEAR)
             if e is None or not (e.grade or "").strip():
                 out.append(Missing(it.item_no, it.title, "年度の自己評価",
                                    f"{fy_text}の自己評価（{'・'.join(rule.labels)}）がない"
                                    + ("（年度終了後も未記入）" if year_over else "（年度終了後に記入）"), year_over))
         if uses_half and first_half_over(fy, today):
-            e = it.evaluation(fy, "上半期")
+            e = it.evaluation(fy, FIRST_HALF)
             if e is None or not ((e.grade or "").strip() or (e.status_text or "").strip()):
                 out.append(Missing(it.item_no, it.title, "上半期の進捗",
                                    f"{fy_text}上半期（9月末まで）の進捗管理の記入がない", True))
@@ -109,11 +110,12 @@ def missing_reports(data: PlanData, rule: GradingRule, item_nos: set[str], fy: i
 
 
 def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
-                     style: Style = "wareki", department: str | None = None) -> DepartmentsView:
+                     style: Style = "wareki", department: str | None = None,
+                     assessed: Assessor | None = None) -> DepartmentsView:
     today = today or date.today()
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    labels = tuple(rule.labels) + ("未評価",)
+    labels = tuple(rule.labels) + (UNGRADED,)
     members: dict[str, list[tuple[str, str]]] = {}  # department → [(item_no, role)]
     for it in data.items:
         depts = it.departments or ()
@@ -131,11 +133,11 @@ def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None 
             ir = by_no.get(item_no)
             y = ir.current if ir else None
             auto = (y.auto.label or "") if y and y.auto.graded else ""
-            e = ir.item.evaluation(fy, "年度") if ir else None
+            e = ir.item.evaluation(fy, YEAR) if ir else None
             items.append(DeptItem(item_no, ir.item.title if ir else "", role, auto, (e.grade or "") if e else "",
                                   bool(ir and ir.lagging),
                                   "、".join(dict.fromkeys(r.title for r in ir.reasons if r.lagging)) if ir else ""))
-            counts[auto if auto in counts else "未評価"] += 1
+            counts[auto if auto in counts else UNGRADED] += 1
         responsible = {no for no, role in entries if role != "関連"}
         summaries.append(DeptSummary(name, tuple(items), missing_reports(data, rule, responsible, fy, today, style),
                                      counts))
@@ -144,16 +146,16 @@ def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None 
     selected = next((d for d in summaries if d.name == department), summaries[0] if summaries else None)
     fy_text = format_fiscal_year(fy, style)
     tables = {
-        "summary": Table(f"担当課別の状況_{fy_text}", ("担当課", "取組数", *labels, "遅れ", "未報告", "うち期限切れ"),
+        "summary": Table(f"担当課別の状況_{fy_text}", ("担当課", "取組数", *labels, LAGGING, NOT_REPORTED, f"うち{OVERDUE}"),
                          tuple((d.name, len(d.items), *(d.counts[label] for label in labels), d.lagging,
                                 len(d.missing), d.overdue) for d in summaries)),
     }
     if selected is not None:
         tables["items"] = Table(f"{selected.name}の取組_{fy_text}",
-                                ("No.", "取組", "役割", "自動評価", "自己評価", "遅れ", "遅れの理由"),
+                                ("No.", "取組", "役割", "自動評価", "自己評価", LAGGING, "遅れの理由"),
                                 tuple((i.item_no, i.title, i.role, i.auto_grade or "―", i.self_grade or "―",
-                                       "遅れ" if i.lagging else "", i.reasons) for i in selected.items))
-        tables["missing"] = Table(f"{selected.name}の未報告_{fy_text}", ("No.", "取組", "未報告の項目", "内容", "期限切れ"),
-                                  tuple((m.item_no, m.title, m.what, m.detail, "期限切れ" if m.overdue else "")
+                                       LAGGING if i.lagging else "", i.reasons) for i in selected.items))
+        tables["missing"] = Table(f"{selected.name}の{NOT_REPORTED}_{fy_text}", ("No.", "取組", "未報告の項目", "内容", OVERDUE),
+                                  tuple((m.item_no, m.title, m.what, m.detail, OVERDUE if m.overdue else "")
                                         for m in selected.missing))
     return DepartmentsView(fy, labels, tuple(summaries), selected, tables)

@@ -50,23 +50,15 @@ class PlanExtras:
         return tuple(sorted((n for n in self.notes if n.section == section), key=lambda n: n.seq))
 
 
-EMPTY = PlanExtras()
-
 
 def load_extras(store: Store, plan_id: int) -> PlanExtras:
-    p = [plan_id]
-    sched = store.query("SELECT item_no, activity, fiscal_year, mark, sort FROM schedules WHERE plan_id = ? "
-                        "ORDER BY item_no, sort, activity, fiscal_year", p)
-    narr = store.query("SELECT item_no, fiscal_year, text FROM narratives WHERE plan_id = ? AND text IS NOT NULL "
-                       "ORDER BY fiscal_year, item_no", p)
-    notes = store.query("SELECT section, seq, period_text, fiscal_year, title, body FROM plan_notes WHERE plan_id = ? "
-                        "ORDER BY section, seq", p)
-    marks = store.query("SELECT item_no, fiscal_year, mark FROM item_status WHERE plan_id = ? AND mark IS NOT NULL", p)
     schedules: dict[str, list[ScheduleEntry]] = {}
-    for item_no, activity, fy, mark, sort in sched:
-        schedules.setdefault(item_no, []).append(ScheduleEntry(activity or "", fy, mark or "", sort or 0))
+    for r in store.schedules(plan_id):
+        schedules.setdefault(r.item_no, []).append(ScheduleEntry(r.activity or "", r.fiscal_year, r.mark or "",
+                                                                 r.sort or 0))
     return PlanExtras(
         {k: tuple(v) for k, v in schedules.items()},
-        tuple(Narrative(r[0], r[1], r[2]) for r in narr),
-        tuple(PlanNote(r[0] or "", r[1] or 0, r[2] or "", r[3], r[4] or "", r[5] or "") for r in notes),
-        {(r[0], r[1]): r[2] for r in marks})
+        tuple(Narrative(r.item_no, r.fiscal_year, r.text) for r in store.narratives(plan_id) if r.text is not None),
+        tuple(PlanNote(r.section or "", r.seq or 0, r.period_text or "", r.fiscal_year, r.title or "", r.body or "")
+              for r in store.plan_notes(plan_id)),
+        {(r.item_no, r.fiscal_year): r.mark for r in store.item_statuses(plan_id) if r.mark is not None})

@@ -6,12 +6,12 @@ import json
 from dataclasses import dataclass
 from datetime import date
 
-from kpi.rules.assess import ItemResult, assess_plan
+from kpi.rules.assess import Assessor, ItemResult, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import UNGRADED_LABEL as UNGRADED
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, counted_label, summary_labels
 from kpi.rules.model import PlanData
 from kpi.views.table import Table
+from kpi.vocabulary import LAGGING, UNGRADED, YEAR
 
 NO_NODE = "（体系なし）"
 
@@ -62,11 +62,11 @@ class NodeRollup:
         if graded:
             parts.append(graded)
         if self.counts.get(UNGRADED):
-            parts.append(f"未評価{self.counts[UNGRADED]}")
+            parts.append(f"{UNGRADED}{self.counts[UNGRADED]}")
         if self.measured:
             parts.append(f"達成 {self.share_text}")
         if self.lagging:
-            parts.append(f"遅れ {self.lagging}")
+            parts.append(f"{LAGGING} {self.lagging}")
         return "　".join(parts)
 
 
@@ -133,17 +133,20 @@ def _level_name(data: PlanData, depth: int) -> str:
 
 
 def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
-                   style: Style = "wareki", selected: tuple[str, ...] | None = None) -> HierarchyView:
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+                   style: Style = "wareki", selected: tuple[str, ...] | None = None,
+                   assessed: Assessor | None = None) -> HierarchyView:
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    labels = list(rule.labels) + [UNGRADED]
+    labels = list(summary_labels(rule))
     leaves: list[ItemLeaf] = []
     by_item: dict[str, ItemResult] = {}
+    counted: dict[str, str] = {}  # what each item counts as (self-grades on a hand-graded plan)
     for ir in result.items:
         it = ir.item
         by_item[it.item_no] = ir
         y = ir.current
-        e = it.evaluation(fy, "年度")
+        e = it.evaluation(fy, YEAR)
+        counted[it.item_no] = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         leaves.append(ItemLeaf(it.item_no, it.title, it.node_path or (NO_NODE,),
                                (y.auto.label or "") if y and y.auto.graded else "", (e.grade or "") if e else "",
                                ir.lagging, it.main_department or ""))
@@ -153,7 +156,7 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
         counts = {label: 0 for label in labels}
         hit = total = 0
         for lf in under:
-            counts[lf.grade if lf.grade in counts else UNGRADED] += 1
+            counts[counted[lf.item_no] if counted[lf.item_no] in counts else UNGRADED] += 1
             for r in by_item[lf.item_no].indicator_years:
                 if r.fiscal_year == fy and r.achievement.value is not None:
                     total += 1
@@ -165,11 +168,11 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
     fy_text = format_fiscal_year(fy, style)
     tables = {
         # One row per node, indented by depth so the table reads as a tree (in Excel too).
-        "nodes": Table(f"計画の体系_{fy_text}", ("階層", "体系", "取組数", *labels, "遅れ", "計画値を達成した指標"),
+        "nodes": Table(f"計画の体系_{fy_text}", ("階層", "体系", "取組数", *labels, LAGGING, "計画値を達成した指標"),
                        tuple((n.level_name, "　" * (n.depth - 1) + n.title, n.n_items,
                               *(n.counts[label] for label in labels), n.lagging, n.share_text) for n in nodes)),
-        "items": Table(f"体系の取組_{fy_text}", ("No.", "取組", "体系", "担当課", "自動評価", "自己評価", "遅れ"),
+        "items": Table(f"体系の取組_{fy_text}", ("No.", "取組", "体系", "担当課", "自動評価", "自己評価", LAGGING),
                        tuple((lf.item_no, lf.title, " ＞ ".join(lf.path), lf.department, lf.grade or "―",
-                              lf.self_grade or "―", "遅れ" if lf.lagging else "") for lf in sel_items)),
+                              lf.self_grade or "―", LAGGING if lf.lagging else "") for lf in sel_items)),
     }
     return HierarchyView(fy, data.plan.level_names, rule.labels, tuple(nodes), tuple(leaves), sel, sel_items, tables)

@@ -6,13 +6,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from kpi.rules.assess import PlanResult, assess_plan
+from kpi.rules.assess import Assessor, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
-from kpi.rules.grading import UNGRADED_LABEL as UNGRADED
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, counted_label, summary_labels, ungraded_meaning
 from kpi.rules.model import PlanData
-from kpi.views.common import Headline, Overview, overview_of, previous_assessment, signed
+from kpi.views.common import Headline, Overview, overview, signed
 from kpi.views.table import Table
+from kpi.vocabulary import LAGGING, LAGGING_ITEMS, UNGRADED, YEAR
 
 ALL_AREAS = "すべて"
 NO_AREA = "（体系なし）"
@@ -114,12 +114,14 @@ def _headlines(data: PlanData, ov: Overview, fy: int, style: Style) -> tuple[Hea
 
 def _grade_headlines(rule: GradingRule, ov: Overview, style: Style) -> tuple[Headline, ...]:
     out = []
-    labels = list(rule.labels) + [UNGRADED]
+    labels = list(summary_labels(rule))
     for i, label in enumerate(labels):
         n = ov.grade_counts.get(label, 0)
         prev = ov.previous_counts.get(label) if ov.previous_counts else None
         if label == UNGRADED:
-            better, meaning = "down", "計画値・実績がなく自動評価できない取組"
+            better, meaning = "down", ungraded_meaning(rule)
+        elif rule.rank(label) is None:
+            better, meaning = "none", ""
         elif i == 0:
             better, meaning = "up", rule.meaning(label)
         elif rule.is_worse_than(label, rule.lagging_below):
@@ -127,10 +129,10 @@ def _grade_headlines(rule: GradingRule, ov: Overview, style: Style) -> tuple[Hea
         else:
             better, meaning = "none", rule.meaning(label)
         delta = signed(n - prev, "件") if prev is not None else None
-        help_text = f"{format_fiscal_year(ov.as_of_fy, style)}の自動評価が {label} の取組" + (f"（{meaning}）" if meaning else "")
+        help_text = f"{format_fiscal_year(ov.as_of_fy, style)}の{'評価（自己評価）' if rule.hand_graded else '自動評価'}が {label} の取組" + (f"（{meaning}）" if meaning else "")
         if prev is not None:
             help_text += f"。前年度 {prev}件"
-        out.append(Headline(f"{label}" if label == UNGRADED else f"評価 {label}", f"{n}件", delta, help_text,
+        out.append(Headline(f"{label}" if rule.rank(label) is None else f"評価 {label}", f"{n}件", delta, help_text,
                             better=better, changed=prev is not None and n != prev))
     return tuple(out)
 
@@ -140,10 +142,10 @@ def _areas(result: PlanResult) -> tuple[AreaMix, ...]:
     slots: dict[str, dict] = {}
     for ir in result.items:
         area = ir.item.node_path[0] if ir.item.node_path else NO_AREA
-        s = slots.setdefault(area, {"counts": {label: 0 for label in rule.labels} | {UNGRADED: 0},
+        s = slots.setdefault(area, {"counts": {label: 0 for label in summary_labels(rule)},
                                     "items": 0, "lagging": 0, "hit": 0, "total": 0})
         y = ir.current
-        label = y.auto.label if y and y.auto.graded else UNGRADED
+        label = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         s["counts"][label if label in s["counts"] else UNGRADED] += 1
         s["items"] += 1
         s["lagging"] += ir.lagging
@@ -173,7 +175,7 @@ def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style
         for y in years:
             yr = ir.year(y)
             if basis == "self":
-                e = it.evaluation(y, "年度")
+                e = it.evaluation(y, YEAR)
                 label = (e.grade or "").strip() if e else ""
                 why = f"担当課の自己評価 {label}" if label else "自己評価の記入がありません"
             else:
@@ -187,11 +189,12 @@ def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style
 
 
 def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
-              style: Style = "wareki", area: str | None = None, basis: str | None = None) -> HomeView:
-    today = today or date.today()
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
-    prev = previous_assessment(data, result, today=today, style=style)
-    ov = overview_of(data, result, prev, style=style)
+              style: Style = "wareki", area: str | None = None, basis: str | None = None,
+              assessed: Assessor | None = None) -> HomeView:
+    """The home page: the overview, its changes from the year before, the area mix and the heat map."""
+    result, assessed = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
+    prev = previous_assessment(data, result, assessed)
+    ov = overview(data, result, prev, style=style)
     fy = result.as_of_fy
     areas = _areas(result)
     area_options = (ALL_AREAS,) + tuple(a.area for a in areas)
@@ -200,21 +203,21 @@ def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
     basis = basis if basis in BASIS_LABELS else default_basis(data, rule)
     hm = heat_map(result, data, basis=basis, area=area, style=style)
     fy_text = format_fiscal_year(fy, style)
-    labels = list(rule.labels) + [UNGRADED]
+    labels = list(summary_labels(rule))
     tables = {
         "grades": Table(f"評価の内訳_{fy_text}", ("評価", "意味", "取組数", "前年度"),
-                        tuple((label, rule.meaning(label) if label != UNGRADED else "計画値・実績がなく評価できない",
+                        tuple((label, rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True),
                                ov.grade_counts.get(label, 0),
                                "" if ov.previous_counts is None else ov.previous_counts.get(label, 0))
                               for label in labels)),
-        "areas": Table(f"体系別の評価_{fy_text}", ("体系", *labels, "取組数", "遅れ", "計画値を達成した指標"),
+        "areas": Table(f"体系別の評価_{fy_text}", ("体系", *labels, "取組数", LAGGING, "計画値を達成した指標"),
                        tuple((a.area, *(a.counts.get(label, 0) for label in labels), a.items, a.lagging, a.share_text)
                              for a in areas)),
         "heatmap": hm.table(style),
         "gaps": Table("自己評価と自動評価の違い", ("No.", "取組", "年度", "自己評価", "自動評価", "内容"),
                       tuple((g.item_no, g.title, format_fiscal_year(g.fiscal_year, style), g.self_grade, g.auto_grade,
                              g.text) for g in ov.gaps)),
-        "lagging": Table(f"遅れている取組_{fy_text}", ("No.", "取組", "担当課", "自動評価", "自己評価", "理由", "最新のコメント"),
+        "lagging": Table(f"{LAGGING_ITEMS}_{fy_text}", ("No.", "取組", "担当課", "自動評価", "自己評価", "理由", "最新のコメント"),
                          tuple((r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles,
                                 r.last_comment) for r in ov.lagging)),
     }

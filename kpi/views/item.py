@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from kpi.rules.assess import assess_plan, default_as_of
+from kpi.rules.assess import Assessor, assess_plan, assessment, default_as_of
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
-from kpi.rules.model import STAGES, PlanData
+from kpi.rules.model import PlanData
+from kpi.rules.numbers import format_number
 from kpi.views.common import ItemView, item_view_of
 from kpi.views.extras import PlanExtras
 from kpi.views.table import Table
+from kpi.vocabulary import STAGES, YEAR
 
 
 @dataclass(frozen=True)
@@ -37,15 +39,21 @@ def _schedule(extras: PlanExtras, item_no: str, style: Style) -> Table:
 
 
 def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,
-                     as_of_fy: int | None = None, today: date | None = None,
-                     style: Style = "wareki") -> ItemDetail | None:
-    today = today or date.today()
-    item = data.item(item_no)
-    if item is None:
-        return None
-    # Only this item is assessed (an item's grades and reasons do not depend on the others).
-    as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
-    result = assess_plan(replace(data, items=(item,)), rule, as_of_fy=as_of, today=today, style=style)
+                     as_of_fy: int | None = None, today: date | None = None, style: Style = "wareki",
+                     assessed: Assessor | None = None) -> ItemDetail | None:
+    """One item in detail; None for an item the plan does not have.
+
+    The page passes the shared assessment (assessed); without one only this item is assessed (an
+    item's grades and reasons do not depend on the others)."""
+    if assessed is None:
+        item = data.item(item_no)
+        if item is None:
+            return None
+        today = today or date.today()
+        as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
+        result = assess_plan(replace(data, items=(item,)), rule, as_of_fy=as_of, today=today)
+    else:
+        result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     view = item_view_of(data, result, item_no, style=style)
     if view is None:
         return None
@@ -59,8 +67,9 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
         for stage in STAGES:
             e = item.evaluation(fy, stage)
             cells.append((e.grade or ("記入あり" if e.status_text else "")) if e else "")
-        rows.append((format_fiscal_year(fy, style), (y.auto.label or "") if y and y.auto.graded else "", *cells))
-    timeline = Table(f"評価の経過_No.{item_no}", ("年度", "自動評価", *(f"{s}（自己評価）" if s == "年度" else s for s in STAGES)),
+        # a plan's named ungraded state (評価なし, −) shows as it is named; 未評価 stays blank as before
+        rows.append((format_fiscal_year(fy, style), (y.auto.label or y.auto.state or "") if y else "", *cells))
+    timeline = Table(f"評価の経過_No.{item_no}", ("年度", "自動評価", *(f"{s}（自己評価）" if s == YEAR else s for s in STAGES)),
                      tuple(rows))
     narratives = tuple((format_fiscal_year(n.fiscal_year, style) if n.fiscal_year else "年度の記載なし", n.text)
                        for n in sorted(extras.narratives_of(item_no), key=lambda n: n.fiscal_year or 0))
@@ -87,7 +96,6 @@ def _indicator_table(ind, item_no: str) -> Table:
 
 
 def _num(v: float | None, estimate: bool) -> str:
-    from kpi.rules.numbers import format_number
     if v is None:
         return "―"
     return format_number(v) + ("（見込み）" if estimate else "")

@@ -7,14 +7,14 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Iterable
 
-from kpi.rules.assess import assess_plan
+from kpi.rules.assess import Assessor, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import UNGRADED_LABEL as UNGRADED
 from kpi.rules.grading import GradingRule
-from kpi.rules.lagging import REASON_TITLES
+from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
 from kpi.views.common import LaggingRow, lagging_rows
 from kpi.views.table import Table
+from kpi.vocabulary import LAGGING_ITEMS, UNGRADED
 
 
 @dataclass(frozen=True)
@@ -38,17 +38,15 @@ class LaggingView:
     department_options: tuple[str, ...]
     grade_options: tuple[str, ...]
     table: Table
-
-    def reason_title(self, code: str) -> str:
-        return dict(self.reason_options).get(code, REASON_TITLES.get(code, code))
+    rule_text: str = ""  # when an item counts as lagging, written from the rules themselves
 
 
 def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
                  style: Style = "wareki", reasons: Iterable[str] = (), departments: Iterable[str] = (),
-                 grades: Iterable[str] = ()) -> LaggingView:
+                 grades: Iterable[str] = (), assessed: Assessor | None = None) -> LaggingView:
     """Every lagging item, ranked; filters keep items having ANY chosen reason, department or grade."""
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
-    rows = lagging_rows(result)
+    result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
+    rows = lagging_rows(result, style)
     all_entries = []
     for i, row in enumerate(rows, start=1):
         it = data.item(row.item_no)
@@ -62,7 +60,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
                 titles.setdefault(r.code, r.title)
         reason_counts.update(e.codes)
         dept_counts.update(e.departments)
-    order = list(REASON_TITLES)
+    order = [r.code for r in LAG_RULES]
     reason_options = tuple((code, f"{titles[code]}（{reason_counts[code]}件）")
                            for code in sorted(titles, key=lambda c: order.index(c) if c in order else 99))
     want_reasons, want_depts, want_grades = set(reasons), set(departments), set(grades)
@@ -71,7 +69,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
         if (not want_reasons or want_reasons & set(e.codes))
         and (not want_depts or want_depts & set(e.departments))
         and (not want_grades or (e.row.auto_grade or UNGRADED) in want_grades))
-    table = Table(f"遅れている取組_{format_fiscal_year(result.as_of_fy, style)}",
+    table = Table(f"{LAGGING_ITEMS}_{format_fiscal_year(result.as_of_fy, style)}",
                   ("順位", "No.", "取組", "担当課", "自動評価", "自己評価", "遅れの理由", "詳細", "最新のコメント"),
                   tuple((e.rank, e.row.item_no, e.row.title, "、".join(e.departments), e.row.auto_grade or "―",
                          e.row.self_grade or "―", e.row.reason_titles,
@@ -79,4 +77,4 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
                         for e in entries))
     return LaggingView(result.as_of_fy, len(all_entries), entries, reason_options,
                        tuple(d for d, _n in sorted(dept_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-                       tuple(rule.labels) + (UNGRADED,), table)
+                       tuple(rule.labels) + (UNGRADED,), table, lagging_rule_text(rule))

@@ -1,12 +1,14 @@
-"""計画の概要: the plan's facts, its grading rule in words, and its notes
-(section 'milestone': the timeline of milestones; 'positioning': where it sits among other plans)."""
+"""計画の概要: the plan's facts, its grading rule in words, when an item counts as lagging (written from
+the lagging rules themselves, kpi/rules/lagging.py), and its notes (section 'milestone': the timeline of
+milestones; 'positioning': where it sits among other plans)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import MEASURE_LABELS, GradingRule, _threshold
+from kpi.rules.grading import MEASURE_LABELS, MEASURE_NAMES, STATE_CONDITIONS, GradingRule, condition_text
+from kpi.rules.lagging import lagging_rule_text, rule_rows
 from kpi.rules.model import PlanData
 from kpi.store.journal import SECTION_LABELS
 from kpi.views.extras import PlanExtras, PlanNote
@@ -30,21 +32,11 @@ class PlanView:
     rule_name: str
     rule_text: str
     lagging_text: str
+    lagging_rules: Table  # every reason, what it checks, and whether it makes an item lag
     bands: Table
     milestones: tuple[Milestone, ...]
     milestone_groups: tuple[tuple[str, tuple[Milestone, ...]], ...]  # consecutive milestones of one year
     tables: dict[str, Table]
-
-
-def lagging_rule_text(rule: GradingRule) -> str:
-    grace = f"（年度終了後 {rule.actual_grace_months} か月を過ぎても）" if rule.actual_grace_months else "（年度終了後も）"
-    return "、".join((
-        f"自動評価が{rule.lagging_below}未満",
-        f"自己評価が{rule.lagging_below}未満",
-        f"上半期の進捗管理が「{'」「'.join(rule.first_half_lagging)}」",
-        f"実績が未報告{grace}",
-        "これまでのペースでは最終目標に届かない",
-    )) + " のいずれかに当てはまる取組を「遅れている取組」とします。"
 
 
 def _bands(rule: GradingRule) -> Table:
@@ -52,8 +44,16 @@ def _bands(rule: GradingRule) -> Table:
     if rule.measure == "manual":
         rows = [(label, "担当課・推進課が判断", rule.meaning(label)) for label in rule.labels]
     else:
-        rows = [(b.label, _threshold(rule.measure, b.min_rate), b.meaning) for b in rule.bands]
+        rows = [(b.label, "手動のみ（担当課・推進課が付ける）" if b.hand_only else
+                 f"{MEASURE_NAMES[b.measure_of(rule.measure)]} {condition_text(b, rule.measure).removeprefix('基準値から')}"
+                 if rule.mixed else condition_text(b, rule.measure),
+                 b.meaning) for b in rule.bands]
         rows.append((rule.default_label, "それ以外", rule.default_meaning))
+        rows += [(b.label, "手動のみ（担当課・推進課が付ける）", b.meaning) for b in rule.hand_labels]
+    named: dict[str, list[str]] = {}
+    for c, label in rule.auto_states:
+        named.setdefault(label, []).append(STATE_CONDITIONS.get(c, c))
+    rows += [(label, f"評価しない（{'、'.join(whens)}とき）", "") for label, whens in named.items()]
     rows += [(state, "評価の対象外（順位をつけない）", "") for state in rule.ungraded]
     return Table(f"評価の区分_{rule.name}", ("区分", "基準", "意味"), tuple(rows))
 
@@ -95,5 +95,6 @@ def plan_view(data: PlanData, extras: PlanExtras, rule: GradingRule, *, style: S
             tables[section] = Table(section, ("時期", "項目", "内容"),
                                     tuple((n.period_text or format_fiscal_year(n.fiscal_year, style), n.title, n.body)
                                           for n in extras.notes_in(section)))
-    return PlanView(p.name, facts, rule.name, rule.describe(), lagging_rule_text(rule), _bands(rule), milestones,
-                    tuple((w, tuple(ms)) for w, ms in groups), tables)
+    lagging_rules = Table("遅れの理由", ("理由", "内容", "扱い"), rule_rows(rule))
+    return PlanView(p.name, facts, rule.name, rule.describe(), lagging_rule_text(rule), lagging_rules, _bands(rule),
+                    milestones, tuple((w, tuple(ms)) for w, ms in groups), tables)

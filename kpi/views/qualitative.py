@@ -7,13 +7,12 @@ import unicodedata
 from dataclasses import dataclass
 
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.model import STATUSES, Item, PlanData
+from kpi.rules.model import Item, PlanData
 from kpi.views.extras import PlanExtras
 from kpi.views.table import Table
+from kpi.vocabulary import MARK_OF_STATUS, NO_STATUS, STATUSES
 
 NO_AREA = "（体系なし）"
-NO_STATUS = "未記入"
-MARKS: dict[str, str] = {"完了": "✓", "完了の目途": "◇", "継続中": "・"}
 DONE = ("完了",)
 NEARLY = ("完了の目途",)
 AS_REPORTED = "時点の記載なし"
@@ -126,7 +125,7 @@ def qualitative_view(data: PlanData, extras: PlanExtras, *, as_of_fy: int | None
             rows.append(StatusRow(it.item_no, it.title, it.node_path, NO_STATUS, "", "", None, it.main_department or ""))
             continue
         fy, status, note = st
-        mark = extras.status_marks.get((it.item_no, fy)) or MARKS.get(status, "")
+        mark = extras.status_marks.get((it.item_no, fy)) or MARK_OF_STATUS.get(status, "")
         rows.append(StatusRow(it.item_no, it.title, it.node_path, status, mark, note or "", fy,
                               it.main_department or ""))
     used = {r.status for r in rows}

@@ -12,13 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import date
 
-from kpi.rules.assess import PlanResult, assess_plan
+from kpi.rules.assess import Assessor, PlanResult, assess_plan, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
 from kpi.rules.rule_form import RuleForm, RuleInvalid, rule_from_form
 from kpi.store.journal import Batch
 from kpi.views.table import Table
+from kpi.vocabulary import LAGGING
 
 
 @dataclass(frozen=True)
@@ -69,17 +70,20 @@ def _grades(result: PlanResult) -> dict[tuple[str, int], str]:
 
 
 def preview_rule_change(data: PlanData, old: GradingRule, form: RuleForm, *, as_of_fy: int | None = None,
-                        today: date | None = None, style: Style = "wareki") -> RulePreview:
-    """What saving the form would change: per item in the selected year (old → new), and in total."""
-    today = today or date.today()
+                        today: date | None = None, style: Style = "wareki",
+                        assessed: Assessor | None = None) -> RulePreview:
+    """What saving the form would change: per item in the selected year (old → new), and in total.
+
+    assessed: the plan's assessments under its stored rule (the pages' shared one); only the new
+    rule's assessment is made here."""
+    before, _ = assessment(data, old, as_of_fy=as_of_fy, today=today, assessed=assessed)
     new, problems = rule_from_form(form)
-    before = assess_plan(data, old, as_of_fy=as_of_fy, today=today, style=style)
     fy = before.as_of_fy
     empty = Table("評価ルール変更の影響", ("No.", "取組", "年度", "変更前", "変更後", "遅れ（変更前）", "遅れ（変更後）"), ())
     if new is None:
         return RulePreview(fy, old.describe(), "", None, problems, False, (), 0, before.grade_counts(fy), {},
                            len(before.lagging), len(before.lagging), empty, style)
-    after = assess_plan(data, new, as_of_fy=fy, today=today, style=style)
+    after = assess_plan(data, new, as_of_fy=fy, today=before.today)
     g0, g1 = _grades(before), _grades(after)
     lag0 = {ir.item.item_no for ir in before.lagging}
     lag1 = {ir.item.item_no for ir in after.lagging}
@@ -92,7 +96,7 @@ def preview_rule_change(data: PlanData, old: GradingRule, form: RuleForm, *, as_
     other = sum(1 for k, v in g0.items() if k[1] != fy and g1.get(k, "") != v)
     table = replace(empty, rows=tuple(
         (c.item_no, c.title, format_fiscal_year(c.fiscal_year, style), c.old or "―", c.new or "―",
-         "遅れ" if c.lagging_before else "", "遅れ" if c.lagging_after else "") for c in changes))
+         LAGGING if c.lagging_before else "", LAGGING if c.lagging_after else "") for c in changes))
     return RulePreview(fy, old.describe(), new.describe(), new, (), new == old, tuple(changes), other,
                        before.grade_counts(fy), after.grade_counts(fy), len(lag0), len(lag1), table, style)
 

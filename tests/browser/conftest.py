@@ -84,6 +84,11 @@ _RENDERED = """() => {
 }"""
 
 
+# The menu the frame draws at the top of the sidebar (ui/navigation.py: st.page_link in a container
+# keyed "menu"); Streamlit's own page list is switched off.
+MENU = '[data-testid="stSidebar"] .st-key-menu'
+
+
 def wait_idle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing its charts and tables."""
     page.wait_for_selector('[data-testid="stApp"]')

@@ -13,8 +13,9 @@ import time
 
 import pytest
 from conftest import NIIGATA_PLAN
+from helpers import sql
 
-from browser.conftest import Server, shot, wait_idle
+from browser.conftest import MENU, Server, shot, wait_idle
 from kpi.access import auth
 from kpi.access.permissions import LOCAL_ADMIN
 from kpi.store.store import Store
@@ -38,7 +39,7 @@ def access_server(tmp_path_factory):
     plans = {p.name: p.plan_id for p in s.plans()}
     auth.set_public(s, LOCAL_ADMIN, {plans[NIIGATA_PLAN]: True})
     secret = auth.session_secret(s)
-    stamp = auth.password_stamp("kanri", s.query("SELECT password_hash FROM users WHERE name = 'kanri'")[0][0])
+    stamp = auth.password_stamp("kanri", sql(s, "SELECT password_hash FROM users WHERE name = 'kanri'")[0][0])
     s.close()
     server = Server(db)
     server.cookie_secret, server.kanri_stamp = secret, stamp
@@ -177,7 +178,7 @@ def test_the_public_visitor_exports_all_plans_and_gets_the_public_one_only(acces
     page.get_by_role("button", name="サインイン").wait_for()
     wait_idle(page)
     if not page.get_by_role("heading", name="ダウンロード").count():
-        page.locator('[data-testid="stSidebarNav"]').get_by_text("ダウンロード").click()
+        page.locator(MENU).get_by_text("ダウンロード").click()
     page.get_by_role("heading", name="ダウンロード").wait_for()
     wait_idle(page)
     page.get_by_text("指標（単位・方向・基準値・目標）").click()

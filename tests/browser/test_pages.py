@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 
-from browser.conftest import serve_copy, shot, wait_idle
+from browser.conftest import MENU, serve_copy, shot, wait_idle
 
 # (sidebar title, screenshot name, a text the page must show)
 PAGES = (
@@ -22,12 +22,7 @@ PAGES = (
 
 
 def go(page, title: str) -> None:
-    nav = page.locator('[data-testid="stSidebarNav"]')
-    link = nav.get_by_role("link", name=title, exact=True)
-    more = nav.locator('[data-testid="stSidebarNavViewButton"]')
-    if not link.is_visible() and more.count():  # a long navigation is folded ("View more")
-        more.click()
-    link.click()
+    page.locator(MENU).get_by_role("link", name=title, exact=True).click()
     wait_idle(page)
 
 

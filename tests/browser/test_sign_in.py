@@ -7,7 +7,7 @@ import shutil
 import pytest
 from conftest import NIIGATA_PLAN
 
-from browser.conftest import Server, shot, wait_idle
+from browser.conftest import MENU, Server, shot, wait_idle
 from kpi.access import auth
 from kpi.access.permissions import LOCAL_ADMIN
 from kpi.store.store import Store
@@ -59,7 +59,7 @@ def test_sign_in_and_out(signed_server, page):
     wait_idle(page)
     sidebar = page.locator('[data-testid="stSidebar"]').inner_text()
     assert "tanaka（担当課（入力）・中央公民館）" in sidebar
-    assert "ユーザー" not in page.locator('[data-testid="stSidebarNav"]').inner_text()  # admins only
+    assert "ユーザー" not in page.locator(MENU).inner_text()  # admins only
     shot(page, "signed_in_editor")
     page.get_by_role("button", name="サインアウト").click()
     page.get_by_role("button", name="サインイン").wait_for()

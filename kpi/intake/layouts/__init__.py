@@ -12,7 +12,8 @@ from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
 from kpi.errors import BadWorkbook, Problem
-from kpi.intake.layouts import action_list, canonical, guideline_tables, marks_progress, progress_sheet, strategy_list
+from kpi.intake.layouts import action_list, canonical, guideline_tables, marks_progress, progress_sheet, strategy_list, taught
+from kpi.intake.layouts.profile import KEY_PREFIX, Profile, ProfileError, matching_sheets, mismatch_problems
 from kpi.intake.workbook import Workbook, cell_error_problems, read_workbook
 from kpi.rules.model import PlanInfo
 from kpi.rules.plan_names import normalize_plan_name
@@ -54,14 +55,38 @@ def register(layout: Layout) -> None:
     LAYOUTS.append(layout)
 
 
+def profile_layout(profile: Profile) -> Layout:
+    """A taught layout as a Layout: read by the generic reader with its profile."""
+    return Layout(profile.key, profile.label, lambda wb: taught.detect(profile, wb),
+                  lambda wb, plan: taught.parse(profile, wb, plan))
+
+
 def layout_label(key: str | None) -> str:
+    if key and key.startswith(KEY_PREFIX):
+        return f"登録した様式「{key[len(KEY_PREFIX):]}」"
     for lay in LAYOUTS:
         if lay.key == key:
             return lay.label
     return key or ""
 
 
-def detect_layout(wb: Workbook) -> Layout:
+def detect_layout(wb: Workbook, profiles: Sequence[Profile] = ()) -> Layout:
+    """A taught layout whose header fingerprint the workbook matches exactly comes first (the city
+    taught it for this sheet). A workbook that looks like a taught layout (most of its header texts)
+    but differs is refused with the differing header cells, never read with it nor with a known
+    layout. Then the known layouts by score."""
+    for profile in profiles:
+        if taught.detect(profile, wb) >= 1.0:
+            return profile_layout(profile)
+    # Before the known layouts: a taught sheet with a column inserted can still look like a known
+    # layout (a two-row year header is half a 進捗管理シート) and would be misread by it.
+    for profile in profiles:
+        _exact, near = matching_sheets(profile, wb)
+        if near:
+            raise ProfileError(
+                f"「{wb.file_name}」は登録した様式「{profile.name}」に似ていますが、見出しが一致しません",
+                hint="列や行が挿入・削除されたか、見出しが変わっています。様式を登録し直してください",
+                problems=mismatch_problems(profile, wb, near))
     scored = sorted(((lay.detect(wb), i, lay) for i, lay in enumerate(LAYOUTS)), key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] < MIN_SCORE:
         names = "、".join(f"「{s.name}」" for s in wb.sheets[:5])
@@ -166,4 +191,4 @@ def resolve_plan_name(batch: Batch, plans: Sequence[PlanInfo], items_of: Callabl
 
 
 __all__ = ["LAYOUTS", "Layout", "MIN_SCORE", "Workbook", "detect_layout", "parse_workbook", "read_workbook",
-           "register", "resolve_plan_name", "layout_label"]
+           "register", "resolve_plan_name", "layout_label", "profile_layout"]

@@ -19,15 +19,8 @@ from __future__ import annotations
 
 import json
 
-from kpi.intake.cells import (
-    Reporter,
-    header_key,
-    item_number,
-    layout_sheets,
-    named_columns,
-    plan_name_from_title,
-    years_in,
-)
+from kpi.intake.cells import Reporter, layout_sheets, named_columns, plan_name_from_title, years_in
+from kpi.intake.keys import header_key, header_keys, item_number
 from kpi.intake.workbook import Sheet, Workbook, tidy_text
 from kpi.rules.departments import parse_departments
 from kpi.rules.fiscal import dominant_era
@@ -85,7 +78,8 @@ def detect(sheet: Sheet) -> float:
 
 
 def _is_header_again(sheet: Sheet, r: int, cols: dict[str, int]) -> bool:
-    return header_key(sheet.raw(r, cols["no"])) in HEADERS["no"] and header_key(sheet.raw(r, cols["title"])) in HEADERS["title"]
+    return header_key(sheet.raw(r, cols["no"])) in header_keys(HEADERS["no"]) and \
+        header_key(sheet.raw(r, cols["title"])) in header_keys(HEADERS["title"])
 
 
 def parse(wb: Workbook, plan_name: str | None) -> Batch:

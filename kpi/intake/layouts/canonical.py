@@ -10,19 +10,21 @@ from __future__ import annotations
 
 import json
 import re
-import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
 from typing import Any
 
+from kpi.errors import Problem
 from kpi.intake.cells import Reporter, read_number
-from kpi.intake.workbook import Sheet, Workbook, clean_text, coord, strip_invisible, tidy_text
+from kpi.intake.keys import header_key as _key
+from kpi.intake.keys import item_number
+from kpi.intake.workbook import Sheet, Workbook, clean_text, coord, tidy_text
 from kpi.rules.departments import parse_departments
 from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
 from kpi.rules.fiscal import FiscalYearError, parse_fiscal_year
 from kpi.rules.grading import PRESETS, GradingRule
 from kpi.rules.model import STAGES, STATUS_MARKS, STATUSES
 from kpi.rules.plan_names import normalize_plan_name
+from kpi.rules.rates import DIRECTION_LABELS
 from kpi.store.journal import Batch
 
 LAYOUT = "canonical"
@@ -112,14 +114,6 @@ _TRUE = {"○", "〇", "◯", "はい", "累計", "true", "1", "✓", "✔", "�
 _FALSE = {"", "×", "いいえ", "false", "0", "無", "なし", "no", "n", "単年度", "各年度"}
 
 
-_SPACE = re.compile(r"\s+")
-
-
-@lru_cache(maxsize=65536)  # called for header cells of every row; cell texts repeat a lot
-def _key(text: Any) -> str:
-    return _SPACE.sub("", unicodedata.normalize("NFKC", str(text or ""))).lower()
-
-
 def detect(wb: Workbook) -> float:
     names = {s.name for s in wb.sheets}
     core = {SHEET_ITEMS, SHEET_INDICATORS, SHEET_VALUES, SHEET_EVALS}
@@ -173,19 +167,7 @@ def _text(t: _Table, r: int, key: str) -> str | None:
 
 
 def _item_no(v: Any) -> str | None:
-    if v is None:
-        return None
-    if isinstance(v, float) and v.is_integer():
-        return str(int(v))
-    # NFKC turns '１' into '1' but also '①' into '1': circled numbers are part of item numbers
-    # ('1-(1)-①'), so they are kept as written.
-    s = "".join(ch if _CIRCLED.match(ch) else unicodedata.normalize("NFKC", ch) for ch in strip_invisible(str(v)))
-    s = re.sub(r"\s+", " ", s).strip()
-    s = re.sub(r"^No\.?\s*", "", s, flags=re.I)
-    return s or None
-
-
-_CIRCLED = re.compile(r"[\u2460-\u24ff\u3251-\u325f\u32b1-\u32bf\u2776-\u2793]")
+    return item_number(v) or None
 
 
 def _rows(t: _Table):
@@ -214,7 +196,7 @@ def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度
         return None
 
 
-def _read_plan_sheet(wb: Workbook, batch: Batch) -> dict[str, tuple[Any, int, int]]:
+def _read_plan_sheet(wb: Workbook) -> dict[str, tuple[Any, int, int]]:
     sheet = wb.sheet(SHEET_PLAN)
     out: dict[str, tuple[Any, int, int]] = {}
     if sheet is None:
@@ -231,7 +213,7 @@ def _read_plan_sheet(wb: Workbook, batch: Batch) -> dict[str, tuple[Any, int, in
 
 
 def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
-    plan_meta = _read_plan_sheet(wb, Batch(plan_name=""))
+    plan_meta = _read_plan_sheet(wb)
     file_plan = normalize_plan_name(plan_meta["name"][0]) if "name" in plan_meta else None
     batch = Batch(plan_name=file_plan or plan_name or "", layout=LAYOUT, source=wb.file_name)
     batch.plan_where = {key: {"_sheet": SHEET_PLAN, "_cell": coord(r, c), "_file": wb.file_name}
@@ -288,6 +270,7 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
     if t:
         found = True
         _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    _directions_from_values(batch)
     t = _table(wb, SHEET_EVALS, batch)
     if t:
         found = True
@@ -424,6 +407,33 @@ def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[st
         batch.add("indicators", **row)
 
 
+def _directions_from_values(batch: Batch) -> None:
+    """The directions nobody wrote, decided again with every number of the file (the yearly targets
+    come after the 指標 sheet), and said in the preview: 推定 with its reason, or a warning when
+    nothing decides (issue 16: 焼却量 with the final target below its yearly targets)."""
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for v in batch.table("indicator_values"):
+        if v.get("kind") == "target" and v.get("value") is not None:
+            targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
+    for row in batch.table("indicators"):
+        if row.get("direction_source") not in ("inferred", "default"):
+            continue
+        d = infer_direction(baseline=row.get("baseline"), final_target=row.get("final_target"),
+                            yearly_targets=targets.get((row["item_no"], row["indicator"]), ()),
+                            name=row["indicator"], target_text=row.get("final_target_text") or "")
+        row["direction"], row["direction_source"] = d.direction, d.source
+        where = (row.get("_sheet"), row.get("_cell"), row.get("_file") or batch.source)
+        if d.source == "default":
+            batch.problems.append(Problem(
+                "warning", f"No.{row['item_no']}「{row['indicator']}」: 良い方向を数値からも指標名からも判断できないため、"
+                           "「高いほど良い」として達成率を計算します", *where,
+                "低いほど良い指標なら、指標シートの「方向」に「低いほど良い」と書いてください", "direction_unknown"))
+        else:
+            batch.problems.append(Problem(
+                "warning", f"No.{row['item_no']}「{row['indicator']}」: 方向は「{DIRECTION_LABELS[d.direction]}」（推定: {d.reason}）",
+                *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
+
+
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
     seen: dict[tuple[str, str, int], int] = {}
     for r in _rows(t):
@@ -475,7 +485,7 @@ def _parse_evaluations(t: _Table, rep: Reporter, batch: Batch) -> None:
             continue
         fy = _year(rep, t, r)
         raw_stage = _cell(t, r, "stage")
-        stage = STAGE_ALIASES.get(_key(raw_stage).replace("の評価", "の評価")) if raw_stage is not None else None
+        stage = STAGE_ALIASES.get(_key(raw_stage)) if raw_stage is not None else None
         if stage is None:
             rep.error(r, t.cols["stage"], f"段階「{clean_text(raw_stage)}」が分かりません",
                       f"{'・'.join(STAGES)} のいずれかを書いてください", code="bad_stage")

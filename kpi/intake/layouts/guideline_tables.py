@@ -20,7 +20,8 @@ import re
 import unicodedata
 
 from kpi.errors import FiscalYearError
-from kpi.intake.cells import Reporter, header_key, layout_sheets
+from kpi.intake.cells import Reporter, layout_sheets
+from kpi.intake.keys import header_key, header_keys
 from kpi.intake.workbook import Sheet, Workbook, tidy_text
 from kpi.rules.fiscal import era_year_to_western, parse_fiscal_year
 from kpi.rules.numbers import NO_VALUE_MARKS
@@ -41,14 +42,14 @@ def _table(sheet: Sheet) -> tuple[int, str, dict[str, int]] | None:
     """(header row, section, columns) of the first table on the sheet."""
     for r in range(1, min(sheet.max_row, 20) + 1):
         keys = {c: header_key(sheet.raw(r, c)) for c in range(1, sheet.max_col + 1) if sheet.raw(r, c) is not None}
-        period = next((c for c, k in keys.items() if k in _PERIOD_HEADERS), None)
+        period = next((c for c, k in keys.items() if k in header_keys(_PERIOD_HEADERS)), None)
         if period is None:
             continue
-        title = next((c for c, k in keys.items() if c > period and k in _POSITION_TITLE), None)
+        title = next((c for c, k in keys.items() if c > period and k in header_keys(_POSITION_TITLE)), None)
         if title is not None:
             body = next((c for c, k in keys.items() if c > title and k.startswith(_POSITION_BODY_PREFIX)), None)
             return r, "positioning", {"period": period, "title": title, **({"body": body} if body else {})}
-        title = next((c for c, k in keys.items() if c > period and k in _MILESTONE_TITLE), None)
+        title = next((c for c, k in keys.items() if c > period and k in header_keys(_MILESTONE_TITLE)), None)
         if title is not None:
             return r, "milestone", {"period": period, "title": title}
     return None
@@ -115,7 +116,7 @@ def parse(wb: Workbook, plan_name: str | None) -> Batch:
                 body = ""
             if not title and not body:
                 continue
-            if header_key(period_v) in _PERIOD_HEADERS:
+            if header_key(period_v) in header_keys(_PERIOD_HEADERS):
                 continue  # the header repeated
             fy = period_fiscal_year(period_v)
             if fy is None:

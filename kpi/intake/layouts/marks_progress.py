@@ -32,7 +32,8 @@ import re
 import unicodedata
 
 from kpi.errors import FiscalYearError
-from kpi.intake.cells import Reporter, header_key, layout_sheets, plan_name_from_title
+from kpi.intake.cells import Reporter, layout_sheets, plan_name_from_title
+from kpi.intake.keys import header_key, header_keys, item_number
 from kpi.intake.workbook import Sheet, Workbook, tidy_text
 from kpi.rules.fiscal import find_fiscal_years
 from kpi.rules.model import STATUS_MARKS, STATUSES
@@ -58,11 +59,11 @@ def _header(sheet: Sheet) -> tuple[int, dict[str, int]] | None:
             key = header_key(sheet.raw(r, c))
             if not key:
                 continue
-            if "plan" not in cols and key in _PLAN_HEADERS:
+            if "plan" not in cols and key in header_keys(_PLAN_HEADERS):
                 cols["plan"] = c
-            elif "status" not in cols and (key in _STATUS_HEADERS or key.startswith("進捗状況")):
+            elif "status" not in cols and (key in header_keys(_STATUS_HEADERS) or key.startswith("進捗状況")):
                 cols["status"] = c
-            elif "next" not in cols and key in _NEXT_HEADERS:
+            elif "next" not in cols and key in header_keys(_NEXT_HEADERS):
                 cols["next"] = c
         if "plan" in cols and "status" in cols and cols["status"] > cols["plan"]:
             return r, cols
@@ -159,7 +160,7 @@ def parse(wb: Workbook, plan_name: str | None) -> Batch:
         carried: dict[int, str] = {}
         positions: dict[tuple, list[str]] = {}
         for r in range(header_row + 1, sheet.max_row + 1):
-            if header_key(sheet.raw(r, cols["plan"])) in _PLAN_HEADERS:
+            if header_key(sheet.raw(r, cols["plan"])) in header_keys(_PLAN_HEADERS):
                 continue  # header repeated at a page break
             path, nos = [], []
             for depth, c in enumerate(level_cols, start=1):
@@ -210,7 +211,7 @@ def parse(wb: Workbook, plan_name: str | None) -> Batch:
                     plans_here = positions.setdefault(("item",) + tuple(nos), [])
                     plans_here.append(plan_text)
                     marker = str(len(plans_here))
-                item_no = "-".join(nos + [marker])
+                item_no = item_number("-".join(nos + [marker]))
                 if item_no in seen:
                     rep.error(r, cols["plan"], f"実行計画の番号 {item_no} が2回出てきます（{seen[item_no]}行目と{r}行目）",
                               "番号（①など）を確かめてください", code="duplicate")

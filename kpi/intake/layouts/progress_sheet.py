@@ -14,7 +14,8 @@ import re
 from dataclasses import dataclass, field
 
 from kpi.intake.cells import Reporter, find_label, guess_unit, label_rows, read_number, right_value, years_in
-from kpi.intake.workbook import Sheet, Workbook, clean_text, strip_invisible, tidy_text
+from kpi.intake.keys import item_number
+from kpi.intake.workbook import Sheet, Workbook, clean_text, tidy_text
 from kpi.rules.departments import parse_departments
 from kpi.rules.direction import infer_direction, is_cumulative_name
 from kpi.rules.fiscal import dominant_era
@@ -237,9 +238,7 @@ def _parse_segment(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, lev
     if no is None:
         rep.error(seg.no_row, seg.no_col, "取組の No. が空欄です", "No. の右のセルに番号を入力してください", code="missing_no")
         return
-    item_no = clean_text(strip_invisible(str(no[0])))
-    if re.fullmatch(r"\d+\.0", item_no):
-        item_no = item_no[:-2]
+    item_no = item_number(no[0])
 
     path: list[str] = []
     names: list[str] = []
@@ -267,8 +266,8 @@ def _parse_segment(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, lev
         return ("\n".join(parts) if parts else None), pos, where
 
     mid, mid_pos, _ = labelled(lambda t: "中項目" in t)
-    small, small_pos, _ = labelled(lambda t: "小項目" in t)
-    title, title_pos, _ = labelled(lambda t: "細項目" in t or "実施項目名" in t or t in ("取組名", "項目名", "事業名"))
+    small, _, _ = labelled(lambda t: "小項目" in t)
+    title, _, _ = labelled(lambda t: "細項目" in t or "実施項目名" in t or t in ("取組名", "項目名", "事業名"))
     if mid:
         path.append(tidy_text(mid))
         names.append(re.sub(r"\(.*?\)", "", sheet.text(*mid_pos)).strip() + "（中項目）" if mid_pos else "中項目")

@@ -23,15 +23,8 @@ import re
 import unicodedata
 
 from kpi.errors import FiscalYearError
-from kpi.intake.cells import (
-    Reporter,
-    header_key,
-    item_number,
-    layout_sheets,
-    named_columns,
-    plan_name_from_title,
-    years_in,
-)
+from kpi.intake.cells import Reporter, layout_sheets, named_columns, plan_name_from_title, years_in
+from kpi.intake.keys import header_key, header_keys, item_number
 from kpi.intake.workbook import Sheet, Workbook, clean_text, tidy_text
 from kpi.rules.departments import parse_departments
 from kpi.rules.fiscal import dominant_era, parse_fiscal_year
@@ -80,7 +73,8 @@ def detect(sheet: Sheet) -> float:
 
 
 def _is_header_again(sheet: Sheet, r: int, cols: dict[str, int]) -> bool:
-    return header_key(sheet.raw(r, cols["no"])) in HEADERS["no"] and header_key(sheet.raw(r, cols["title"])) in HEADERS["title"]
+    return header_key(sheet.raw(r, cols["no"])) in header_keys(HEADERS["no"]) and \
+        header_key(sheet.raw(r, cols["title"])) in header_keys(HEADERS["title"])
 
 
 def _section_text(sheet: Sheet, r: int) -> str | None:
@@ -190,7 +184,7 @@ def parse(wb: Workbook, plan_name: str | None) -> Batch:
                 item_no = "-".join(p for p in (goal_no, section_no, no) if p)
                 rep.warning(r, cols["no"], f"「{tidy_text(title_v)}」に施策番号がないため、番号を「{item_no}」とします",
                             code="missing_no")
-            item_no = "-".join(p for p in (goal_no, section_no, no) if p)
+            item_no = item_number("-".join(p for p in (goal_no, section_no, no) if p))
             if item_no in seen_items:
                 rep.error(r, cols["no"], f"施策番号 {item_no} が2回出てきます（「{seen_items[item_no]}」と「{tidy_text(title_v)}」）",
                           "施策番号を確かめてください", code="duplicate")

@@ -159,4 +159,9 @@ def pages(deck: Deck) -> tuple[Page, ...]:
                         (start, min(start + LAG_ROWS_MORE, len(summary.lagging)))))
     for s in deck.items:
         out.extend(item_pages(s))
+    from kpi.outputs.pack.appendix import ROWS_PER_PAGE
+    for a in deck.appendix:  # issue 20: the status board and the revised targets
+        for start in range(0, max(len(a.rows), 1), ROWS_PER_PAGE):
+            out.append(Page("appendix", a, a.title + ("（続き）" if start else ""),
+                            (start, min(start + ROWS_PER_PAGE, len(a.rows)))))
     return tuple(out)

@@ -324,6 +324,25 @@ def _notes(s: Surface, deck: Deck, it: ItemSlide, page: Page) -> None:
     s.text(x, y + 0.42, w, h - 0.42, fit(_opinion_paras(it, page.part, deck.style), w, h - 0.42, (13, 12, 11, 10, 9, 8)))
 
 
+def _appendix(s: Surface, deck: Deck, page: Page) -> None:
+    """An appendix table (kpi.outputs.pack.appendix): overdue departments marked 【期限切れ】 in the first column."""
+    a = page.slide
+    _title(s, page.title, a.note)
+    w = WIDTH_IN - 2 * MARGIN_IN
+    widths = [w * r / sum(a.widths) for r in a.widths]
+    body = []
+    for i in range(page.part[0], page.part[1]):
+        row = list(a.rows[i])
+        if a.flagged and a.flagged[i]:
+            row[0] = f"【期限切れ】{row[0]}"
+        body.append(row)
+    if not body:
+        s.text(MARGIN_IN, 1.6, w, 0.4, fit("記載する行はありません。", w, 0.4, (13, 12)))
+        return
+    s.table(MARGIN_IN, 1.55, widths, 0.42, _rows([a.headers], widths, 10) + _rows(body, widths, 10, lines=2), 10,
+            align_right_from=99)
+
+
 def draw(deck: Deck, surface: Surface) -> bytes:
     style = deck.style
     all_pages = pages(deck)
@@ -337,6 +356,8 @@ def draw(deck: Deck, surface: Surface) -> bytes:
             _item(surface, deck, page.slide, page, style)
         elif page.kind == "indicators":
             _indicators_more(surface, deck, page.slide, page, style)
+        elif page.kind == "appendix":
+            _appendix(surface, deck, page)
         else:
             _notes(surface, deck, page.slide, page)
         _footer(surface, deck, n, len(all_pages))

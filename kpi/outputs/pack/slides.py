@@ -15,13 +15,14 @@ from datetime import date
 from typing import Sequence
 
 from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
-from kpi.rules.assess import ItemResult, assess_plan
+from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule
-from kpi.rules.lagging import LagReason
-from kpi.rules.model import STAGES, PlanData
+from kpi.rules.grading import GradingRule, summary_labels, ungraded_meaning
+from kpi.rules.lagging import ShownReason
+from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number, format_percent
 from kpi.views.common import Headline, IndicatorView, item_view_of, overview
+from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, YEAR
 
 SORTS: dict[str, str] = {
     "plan": "計画の順",
@@ -118,7 +119,7 @@ class ItemSlide:
     self_grade: str
     gap: str
     lagging: bool
-    reasons: tuple[LagReason, ...]
+    reasons: tuple[ShownReason, ...]  # causes first, then supporting facts
     indicators: tuple[IndicatorPanel, ...]
     comments: tuple[Comment, ...]
     status: str  # '令和2年度の状況: 完了の目途（…）'
@@ -132,11 +133,11 @@ class ItemSlide:
         return f"No.{self.item_no}　{self.title}"
 
     @property
-    def causes(self) -> tuple[LagReason, ...]:
+    def causes(self) -> tuple[ShownReason, ...]:
         return tuple(r for r in self.reasons if r.lagging)
 
     @property
-    def notes(self) -> tuple[LagReason, ...]:
+    def notes(self) -> tuple[ShownReason, ...]:
         return tuple(r for r in self.reasons if not r.lagging)
 
 
@@ -152,6 +153,7 @@ class Deck:
     lagging_only: bool
     sort: str
     style: Style = "wareki"
+    appendix: tuple = ()  # kpi.outputs.pack.appendix.Appendix tables after the items (issue 20)
 
     @property
     def slides(self) -> tuple[SummarySlide | ItemSlide, ...]:
@@ -175,13 +177,14 @@ def _change(count: int, previous: int | None) -> str:
     return "±0" if d == 0 else f"{d:+d}".replace("-", "−")
 
 
-def _summary(data: PlanData, rule: GradingRule, fy: int | None, today: date, style: Style,
+def _summary(data: PlanData, result: PlanResult, previous: PlanResult | None, style: Style,
              meeting: Meeting | None) -> SummarySlide:
-    ov = overview(data, rule, as_of_fy=fy, today=today, style=style)
+    rule = result.rule
+    ov = overview(data, result, previous, style=style)
     grades = []
-    for label in list(ov.labels) + ["未評価"]:
+    for label in summary_labels(rule):
         prev = ov.previous_counts.get(label) if ov.previous_counts is not None else None
-        meaning = rule.meaning(label) if label != "未評価" else "計画値・実績がなく評価できない"
+        meaning = rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True)
         grades.append(GradeRow(label, meaning, ov.grade_counts.get(label, 0), prev,
                                _change(ov.grade_counts.get(label, 0), prev)))
     lag = tuple(LagEntry(r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles)
@@ -212,7 +215,7 @@ def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style) -> N
     rates = [format_percent(_rate(ir, view.name, p.fiscal_year)) for p in shown]
     rows = (("計画",) + tuple(_number(p.target, p.target_estimate) for p in shown),
             ("実績",) + tuple(_number(p.actual, p.actual_estimate) if p.actual is not None
-                              else ("未報告" if p.fiscal_year <= as_of and p.target is not None else "―")
+                              else (NOT_REPORTED if p.fiscal_year <= as_of and p.target is not None else "―")
                               for p in shown),
             ("達成率",) + tuple(rates),
             ("評価",) + tuple(p.grade or "―" for p in shown))
@@ -234,9 +237,6 @@ def _facts(view: IndicatorView, style: Style) -> str:
     return "　".join(facts)
 
 
-_STAGE_NAMES = {"上半期": "上半期の進捗管理", "年度": "年度評価", "中間": "中間評価", "計画期間": "計画期間の評価"}
-
-
 def _comments(ir: ItemResult, as_of: int, style: Style) -> tuple[Comment, ...]:
     """The department's words for the year: its year-end evaluation (the 上半期 note only while there is none)."""
     order = {s: i for i, s in enumerate(STAGES)}
@@ -245,11 +245,11 @@ def _comments(ir: ItemResult, as_of: int, style: Style) -> tuple[Comment, ...]:
         return ()
     fy = max(e.fiscal_year for e in evs)
     evs = sorted((e for e in evs if e.fiscal_year == fy), key=lambda e: order.get(e.stage, 9))
-    if any(e.stage != "上半期" for e in evs):
-        evs = [e for e in evs if e.stage != "上半期"]
+    if any(e.stage != FIRST_HALF for e in evs):
+        evs = [e for e in evs if e.stage != FIRST_HALF]
     out = []
     for e in evs:
-        head = f"{format_fiscal_year(fy, style)}　{_STAGE_NAMES.get(e.stage, e.stage)}"
+        head = f"{format_fiscal_year(fy, style)}　{STAGE_TITLES.get(e.stage, e.stage)}"
         if e.grade:
             head += f"　{e.grade}"
         out.append(Comment(head, (e.status_text or "").strip(), (e.issues_text or "").strip()))
@@ -299,19 +299,20 @@ def order_items(result_items: Sequence[ItemResult], rule: GradingRule, sort: str
 
 def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
                style: Style = "wareki", sort: str = "plan", pick: Sequence[str] | None = None,
-               lagging_only: bool = False, opinions: Sequence[Opinion] = (),
-               meeting: Meeting | None = None, narratives: Sequence = ()) -> Deck:
+               lagging_only: bool = False, opinions: Sequence[Opinion] = (), meeting: Meeting | None = None,
+               narratives: Sequence = (), assessed: Assessor | None = None) -> Deck:
     """Every slide of a meeting: the summary, then the chosen items in the chosen order.
 
+    The plan is assessed once as of the chosen year (and once as of the year before, for the
+    summary's changes); assessed: where those come from (the pages' shared assessments).
     opinions: all recorded for the plan; an item's slide shows those of meetings before
     `meeting` (all of them when no meeting is given), each with its answer.
     narratives: the plan's 実施状況 texts (kpi.views.extras.Narrative: item_no, fiscal_year,
     text); an item's latest one is shown when its department wrote no evaluation comment.
     """
-    today = today or date.today()
-    result = assess_plan(data, rule, as_of_fy=as_of_fy, today=today, style=style)
+    result, assessed = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    summary = _summary(data, rule, fy, today, style, meeting)
+    summary = _summary(data, result, previous_assessment(data, result, assessed), style, meeting)
     shown_opinions = earlier(opinions, meeting)
     chosen = order_items(result.items, rule, sort, pick)
     if lagging_only:
@@ -320,13 +321,13 @@ def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None
     for ir in chosen:
         view = item_view_of(data, result, ir.item.item_no, style=style)
         cur = ir.current
-        self_eval = ir.item.evaluation(fy, "年度")
+        self_eval = ir.item.evaluation(fy, YEAR)
         panels = tuple(
             IndicatorPanel(v.name, v.unit, _facts(v, style), _numbers(v, ir, fy, style),
-                           v.pace.text if v.pace else None, v.pace.reachable if v.pace else None, v,
+                           v.pace_text or None, v.pace.reachable if v.pace else None, v,
                            tuple(_rate(ir, v.name, p.fiscal_year) for p in v.points))
             for v in view.indicators)
-        reasons = tuple(sorted(ir.reasons, key=lambda r: not r.lagging))
+        reasons = tuple(sorted(view.reasons, key=lambda r: not r.lagging))
         status, status_label = _status(ir, fy, style)
         comments = _comments(ir, fy, style) or _narrative(narratives, ir.item.item_no, fy, style)
         slides.append(ItemSlide(

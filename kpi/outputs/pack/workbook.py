@@ -67,7 +67,9 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
               percent_columns=("達成率",)),
         Sheet("委員意見", ("会議", "開催日", "No.", "取組", "番号", "委員意見", "回答・対応", "回答課"), tuple(opinions),
               (16, 15, 6, 26, 5, 44, 44, 13)),
-    )
+    ) + tuple(  # issue 20: the appendix (照会の状況, 目標の修正)
+        Sheet(a.title.replace("付録　", "")[:31].replace("/", "・"), a.headers, a.rows, tuple(int(x * 12) for x in a.widths))
+        for a in deck.appendix)
 
 
 def comment_text(comments) -> str:
