@@ -115,7 +115,7 @@ def cmd_import(args) -> int:
             print(f"  {prep.changes.summary()}")
             if args.verbose:
                 for c in prep.changes.inserts + prep.changes.updates:
-                    print(f"    {c.describe()}")
+                    print(f"    {c.describe(args.era)}")
     if failed:
         n = sum(len(p.errors) for p in prepared)
         print(f"エラーが {n} 件あるため、何も取り込んでいません。", file=sys.stderr)
@@ -173,7 +173,7 @@ def cmd_history(args) -> int:
               f"{e.file_name or '-'}\t{e.plan_name or '-'}")
         if e.note:
             print(f"メモ: {e.note}")
-        for line in history.changes_of(store, args.id):
+        for line in history.changes_of(store, args.id, style=args.era):
             print(f"  {line}")
         return 0
     # The plan as a person types it (（環境局） or (環境局)): the store compares names normalised.
@@ -191,7 +191,7 @@ def cmd_history(args) -> int:
 def cmd_undo(args) -> int:
     from kpi.intake import history
     store = _store(args)
-    res = history.undo(store, args.id, _user(args), note=args.note)
+    res = history.undo(store, args.id, _user(args), note=args.note, style=args.era)
     print(f"取込番号 {res.undone} を取り消しました（取消の記録: 取込番号 {res.upload_id}、"
           f"値を戻した {res.n_restored} 件、削除 {res.n_deleted} 件）")
     return 0
@@ -226,8 +226,17 @@ def cmd_export(args) -> int:
     plan = store.require_plan(args.plan).name if args.plan else None
     # Whoever holds the database (file or catalog) reads every plan, like the local administrator.
     from kpi.access.permissions import Actor
-    data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=plan,
-                 actor=Actor(_user(args), "admin"))
+    if args.form == "people":
+        from kpi.outputs.readable import export
+        data, _name = export(store, args.what, fmt, actor=Actor(_user(args), "admin"), plan=plan, style=args.era)
+        if args.output:
+            out = Path(args.output)
+            if out.is_dir():  # a folder: a name that says what, of which plan and years
+                out = out / _name
+            out.write_bytes(data)
+    else:
+        data = write(store, args.what, fmt, Path(args.output) if args.output else None, plan=plan,
+                     actor=Actor(_user(args), "admin"))
     if not args.output:
         if fmt == "xlsx":
             print("xlsx は -o でファイル名を指定してください", file=sys.stderr)
@@ -237,6 +246,31 @@ def cmd_export(args) -> int:
         sys.stdout.flush()
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
+    return 0
+
+
+def cmd_pack(args) -> int:
+    from datetime import date
+
+    from kpi.access.permissions import Actor
+    from kpi.outputs.pack.batch import build_pack, format_of
+    store = _store(args)
+    out = Path(args.output)
+    fmt = format_of(args.format, None if out.is_dir() else out.name)
+    held_on = None
+    if args.meeting_date:
+        try:
+            held_on = date.fromisoformat(args.meeting_date)
+        except ValueError:
+            from kpi.outputs.pack.batch import PackError
+            raise PackError(f"会議の開催日「{args.meeting_date}」が読めません", hint="2026-07-01 の形で指定してください")
+    # Whoever holds the database reads every plan, like the local administrator (as export does).
+    pack = build_pack(store, Actor(_user(args), "admin"), args.plan, fmt, year=args.year, style=args.era,
+                      sort=args.sort, lagging_only=args.lagging_only, meeting=args.meeting, meeting_date=held_on)
+    if out.is_dir():  # a folder: the name the 会議資料 page gives
+        out = out / pack.file.file_name
+    out.write_bytes(pack.file.data)
+    print(f"会議資料（{pack.file.label}）を書き出しました: {out}（{pack.description}）")
     return 0
 
 
@@ -327,6 +361,8 @@ def cmd_restore(args) -> int:
 
 DB_HELP = ("データベース: ファイル（既定: data/kpi.duckdb）または共有データベース "
            "'ducklake:postgres:dbname=kpi host=… user=kpi'。環境変数 KPI_DB でも指定できる")
+# The change sentences keep 西暦 by default (what scripts that read them were written against).
+ERA_ARG = dict(choices=("seireki", "wareki"), default="seireki", help="変更内容の年度の表示: seireki 西暦（既定）/ wareki 和暦")
 DATA_PATH_HELP = "共有データベースのデータフォルダ（全サーバーから見える場所。環境変数 KPI_DATA_PATH でも指定できる）"
 
 
@@ -363,6 +399,7 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--user", help="記録する取込者名（既定: OSのユーザー名）")
     sp.add_argument("-v", "--verbose", action="store_true", help="変更内容を1件ずつ表示")
     sp.add_argument("--note", help="取込履歴に残すメモ（目標を変更するときはその理由）")
+    sp.add_argument("--era", **ERA_ARG)
     sp.add_argument("--layout", help="登録した様式の名前（python -m kpi layout list）。この様式で読む")
     sp.set_defaults(func=cmd_import)
 
@@ -387,12 +424,14 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--plan", help="この計画の取り込みだけ")
     sp.add_argument("--limit", type=int, default=50, help="表示する件数（既定 50）")
     sp.add_argument("--id", type=int, help="この取込番号で変わった内容を1件ずつ表示")
+    sp.add_argument("--era", **ERA_ARG)
     sp.set_defaults(func=cmd_history)
 
     sp = add("undo", "取り込みを取り消し、その取り込みが変えた値を元に戻す")
     sp.add_argument("id", type=int, help="取込番号（history で確かめる）")
     sp.add_argument("--user", help="記録する操作者名（既定: OSのユーザー名）")
     sp.add_argument("--note", help="取込履歴に残すメモ（取り消しの理由）")
+    sp.add_argument("--era", **ERA_ARG)
     sp.set_defaults(func=cmd_undo)
 
     sp = add("template", "標準テンプレート（空）を書き出す")
@@ -415,7 +454,25 @@ def build_parser() -> argparse.ArgumentParser:
     sp.add_argument("--format", choices=("csv", "xlsx"))
     sp.add_argument("-o", "--output", help="出力ファイル（省略すると標準出力にCSV）")
     sp.add_argument("--plan", help="この計画だけを書き出す")
+    # Scripts read the machine form; the reader's form is what the ダウンロード page gives by default.
+    sp.add_argument("--form", choices=("machine", "people"), default="machine",
+                    help="machine 機械処理用（英語の列名・西暦・率は小数。既定）/ people 日本語の見出し・和暦・率は%%（画面の既定）")
+    sp.add_argument("--era", choices=("wareki", "seireki"), default="wareki", help="--form people の年度の表示")
     sp.set_defaults(func=cmd_export)
+
+    sp = add("pack", "推進委員会の会議資料（PowerPoint・PDF・Excel）を書き出す（会議の前夜の一括作成向け）")
+    sp.add_argument("--plan", required=True, help="計画名")
+    sp.add_argument("--year", help="この年度までの状況（2024、令和6年度、R6 など。省略すると値のある最新の年度）")
+    sp.add_argument("--format", choices=("pptx", "pdf", "xlsx"), help="形式（省略すると出力ファイルの拡張子から）")
+    sp.add_argument("-o", "--output", required=True,
+                    help="出力ファイル。フォルダを指定すると画面と同じファイル名で書く")
+    sp.add_argument("--era", choices=("wareki", "seireki"), default="wareki", help="年度の表示: wareki 和暦（既定）/ seireki 西暦")
+    sp.add_argument("--sort", choices=("plan", "lagging_first", "worst_first"), default="plan",
+                    help="取組の順番: plan 計画の順（既定）/ lagging_first 遅れている取組を先に / worst_first 評価の低い順")
+    sp.add_argument("--lagging-only", action="store_true", help="遅れている取組だけを載せる")
+    sp.add_argument("--meeting", help="会議の名前（例: 令和8年度第1回）。これより前の会議の委員意見を載せる")
+    sp.add_argument("--meeting-date", help="会議の開催日（例: 2026-07-01）")
+    sp.set_defaults(func=cmd_pack)
 
     sp = add("user", "ユーザーの登録・一覧・停止（1人でも登録するとアプリはサインイン制になる）")
     usub = sp.add_subparsers(dest="user_command", required=True)

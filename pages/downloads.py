@@ -4,7 +4,9 @@ import streamlit as st
 
 from kpi.access.permissions import no_plan_message, upload_hint
 from kpi.outputs.department_sheet import blank_template, department_sheet, department_sheet_label, departments_of
-from kpi.outputs.export import write as export_table
+from kpi.outputs.readable import export as export_table
+from kpi.outputs.readable import name_of
+from kpi.sanitize import safe_file_name
 from ui import frame
 
 ALL = "__all__"
@@ -42,17 +44,31 @@ st.download_button("空のテンプレートをダウンロード", tpl.data, tp
                    key="dl_template")
 
 st.subheader("データの書き出し", anchor=False)
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns(4)
 what = c1.radio("内容", list(EXPORTS), format_func=EXPORTS.get, key="dl_what")
 fmt = c2.radio("形式", ["csv", "xlsx"], format_func=lambda f: {"csv": "CSV（Excelでそのまま開けます）",
                                                              "xlsx": "Excel（.xlsx）"}[f], key="dl_fmt")
 SCOPES = {"plan": "選んでいる計画", "all": "すべての計画（公開中のもの）" if actor.public_only else "すべての計画"}
 scope = c3.radio("範囲", list(SCOPES), format_func=SCOPES.get, key="dl_scope", disabled=ctx is None)
+FORMS = {"people": "日本語の見出し（そのまま読む・印刷する）", "machine": "機械処理用（英語の列名・西暦・率は小数）"}
+form = c4.radio("表の形", list(FORMS), format_func=FORMS.get, key="dl_form")
 plan_name = ctx.data.plan.name if ctx is not None and scope == "plan" else None
 # 「すべての計画」 is every plan this user may read: the export itself asks kpi.access.permissions.
+# The file is made when the button is pressed; its name says what, of which plans and years.
+years = ctx.data.data_years if plan_name else ()
+style, day = frame.era(), frame.today()  # read now: the file is made after this run
+export_name = (f"{what}{'_' + plan_name if plan_name else ''}.{fmt}" if form == "machine"
+               else name_of(what, fmt, plan_name, years, style))
 st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す",
-                   lambda: export_table(store, what, fmt, None, plan=plan_name, today=frame.today(), actor=actor),
-                   f"{what}.{fmt}",
+                   lambda: export_table(store, what, fmt, actor=actor, plan=plan_name, today=day, style=style,
+                                        machine=form == "machine")[0],
+                   safe_file_name(export_name),
                    "text/csv" if fmt == "csv" else "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                    on_click="ignore", icon=":material/table:", key="dl_export")
-st.caption("列の意味はREADMEの「コマンド」の表と同じです。年度は西暦（年度が始まる年）、率は小数（1.057 = 105.7%）です。")
+if form == "people":
+    st.caption("1行に1つの値です（年度値なら 取組・指標・年度 ごとに1行）。年度は左で選んだ表示（和暦・西暦）、"
+               "達成率は「計画に対する実績の割合」を%で、自動評価は画面と同じ評価です。空欄は値がないことを表します。")
+else:
+    st.caption("ほかのシステムやプログラムで読む形です。列名は英語で固定（plan＝計画名、item_no＝取組番号、"
+               "fiscal_year＝年度が始まる西暦の年、target＝計画、actual＝実績、achievement_rate＝達成率を小数で"
+               "（1.057 ＝ 105.7%）、direction＝方向 higher/lower）、はい/いいえは true/false です。")

@@ -38,7 +38,7 @@ with st.container(border=True):
                 f"{frame.md(e.file_name)}　→ 計画「{frame.md(e.plan_name)}」")
     if e.note:
         st.markdown(f"**メモ**　{frame.md(e.note)}")
-    lines = frame.store_view(store, changes_of, upload_id=e.upload_id)
+    lines = frame.store_view(store, changes_of, upload_id=e.upload_id, style=frame.era())
     st.dataframe(pd.DataFrame({"変更内容": list(lines)}), hide_index=True, width="stretch",
                  height=min(38 + 35 * len(lines), 360))
     decision = can_undo(frame.current_user(), e)
@@ -47,7 +47,7 @@ with st.container(border=True):
         if st.button("この取り込みを取り消す", type="primary", disabled=not sure, icon=":material/undo:",
                      key=f"undo_{e.upload_id}"):
             try:
-                res = undo(store, e.upload_id, frame.current_user())
+                res = undo(store, e.upload_id, frame.current_user(), style=frame.era())
             except KpiError as exc:
                 frame.show_error(exc)
             else:

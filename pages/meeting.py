@@ -115,7 +115,7 @@ def _item(deck, it) -> None:
         st.caption("これまでの委員意見はありません。")
     for op in it.opinions:
         with st.container(border=True):
-            st.markdown(f"**{frame.md(op.meeting_label)}　意見{op.seq}**")
+            st.markdown(f"**{frame.md(op.meeting_label_in(ctx.style))}　意見{op.seq}**")
             st.markdown(frame.md(op.opinion))
             if op.answered:
                 who = f"（{op.response_department}）" if op.response_department else ""

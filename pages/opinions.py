@@ -105,7 +105,7 @@ with tab_add:
             c1, c2 = st.columns(2)
             state.setdefault("op_new_name", suggest_meeting_name(frame.today(), known))
             state.setdefault("op_new_date", frame.today())
-            c1.text_input("会議名", key="op_new_name", help="例: 令和8年度第1回")
+            c1.text_input("会議名", key="op_new_name", help="例: 令和8年度第1回", placeholder="例: 令和8年度第1回")
             c2.date_input("開催日", key="op_new_date")
         st.selectbox("取組", list(titles), key="op_item", format_func=lambda n: f"No.{n}　{titles[n]}")
         st.text_area("委員意見", key="op_text", height=140, placeholder="委員の発言の要旨を入力します")
@@ -133,7 +133,7 @@ with tab_answer:
             op = by_key[key]
             with st.container(border=True):
                 st.markdown(f"**No.{frame.md(op.item_no)}　{frame.md(titles.get(op.item_no, ''))}**")
-                st.caption(frame.md(op.meeting_label))
+                st.caption(frame.md(op.meeting_label_in(ctx.style)))
                 st.markdown(frame.md(op.opinion))
             item = ctx.data.item(op.item_no)
             state.setdefault(f"ans_text_{key}", op.response or "")
@@ -148,7 +148,7 @@ with tab_answer:
 
 with tab_list:
     if recorded:
-        st.dataframe(pd.DataFrame([{"会議": o.meeting, "開催日": date_label(o.meeting_date), "No.": o.item_no,
+        st.dataframe(pd.DataFrame([{"会議": o.meeting, "開催日": date_label(o.meeting_date, ctx.style), "No.": o.item_no,
                                     "取組": titles.get(o.item_no, ""), "番号": o.seq, "委員意見": o.opinion,
                                     "回答・対応": o.response or "（未回答）", "回答課": o.response_department or ""}
                                    for o in recorded]), hide_index=True, width="stretch")

@@ -37,7 +37,7 @@ deck = replace(deck, appendix=frame.store_view(ctx.store, cycle_appendix, plan_i
                                                style=ctx.style))
 printed = pages(deck)
 st.markdown(f"**{frame.md(deck.title)}**　{deck.as_of_label}までの状況"
-            + (f"　{frame.md(meeting.label)}" if meeting else ""))
+            + (f"　{frame.md(meeting.label_in(ctx.style))}" if meeting else ""))
 st.markdown(f"取組 {len(deck.items)} 件、スライド {len(printed)} 枚（概要と、取組ごとに評価・グラフのページ、"
             "必要に応じて理由・所見・委員意見のページ）")
 if not deck.items:

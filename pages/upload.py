@@ -27,13 +27,15 @@ choice = st.selectbox(
                            NEW: "新しい計画として取り込む…"}.get(v, v))
 plan_name = None
 if choice == NEW:
-    plan_name = st.text_input("新しい計画の名前", key="upload_new_plan").strip() or None
+    plan_name = st.text_input("新しい計画の名前", key="upload_new_plan",
+                              placeholder="例: ○○市行政改革推進プラン").strip() or None
 elif choice != AUTO:
     plan_name = choice
 
 files = st.file_uploader("Excelファイル（.xlsx、複数可）", type=["xlsx", "xlsm", "xls"], accept_multiple_files=True,
                          key=f"upload_files_{n}",
-                         help="1ファイル20MBまで。パスワード付き・マクロ付きのファイルは受け付けません。")
+                         help="ここにファイルをドラッグするか、「Browse files」を押して選びます（複数可）。"
+                              "1ファイル20MBまで。パスワード付き・マクロ付きのファイルは受け付けません。")
 if not files:
     st.session_state.pop("upload_review", None)
     st.info("ファイルを選ぶと、様式の判定・チェック結果・変更点がここに表示されます。"
@@ -101,7 +103,8 @@ for f in review.files:
             continue
         show_all = st.toggle("変更なしの行も表示する", key=f"all_{n}_{f.file_name}")
         rows = [r for r in f.rows if show_all or r.status != "変更なし"]
-        st.dataframe(pd.DataFrame([{"状況": r.status, "区分": r.what, "No.": r.item_no, "指標": r.indicator,
+        st.dataframe(pd.DataFrame([{"状況": r.status, "区分": r.what, "No.": r.item_no, "取組": r.title,
+                                    "指標": r.indicator,
                                     "年度": frame.fy_label(r.fiscal_year), "項目": r.field, "変更前": r.old,
                                     "変更後": r.new} for r in rows]),
                      hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))

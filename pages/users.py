@@ -46,10 +46,12 @@ else:
 st.subheader("ユーザーを登録", anchor=False)
 with st.form("add_user", clear_on_submit=False):
     c1, c2 = st.columns(2)
-    name = c1.text_input("ユーザー名（サインインに使う名前）", max_chars=auth.MAX_NAME_CHARS)
+    name = c1.text_input("ユーザー名（サインインに使う名前）", max_chars=auth.MAX_NAME_CHARS, placeholder="例: yamada")
     role = c2.selectbox("役割", ROLES, index=2 if not view.users else 1, format_func=ROLE_LABELS.get)
-    depts = st.multiselect("所属課（担当課（入力）は必須）", view.departments, accept_new_options=True)
-    email = st.text_input("メールアドレス（組織のアカウントでサインインするときの照合用、任意）")
+    depts = st.multiselect("所属課（担当課（入力）は必須）", view.departments, accept_new_options=True,
+                           placeholder="選ぶか、課名を入力して Enter", help="一覧にない課は、名前を入力して Enter で追加できます")
+    email = st.text_input("メールアドレス（組織のアカウントでサインインするときの照合用、任意）",
+                          placeholder="例: yamada@city.example.lg.jp")
     c3, c4 = st.columns(2)
     pw1 = c3.text_input(f"パスワード（{auth.MIN_PASSWORD_CHARS}文字以上）", type="password")
     pw2 = c4.text_input("パスワード（確認）", type="password")
@@ -78,7 +80,8 @@ if view.users:
                                 format_func=ROLE_LABELS.get)
         active = c2.checkbox("有効（停止するとサインインできません）", value=u.active)
         new_depts = st.multiselect("所属課", sorted(set(view.departments) | set(u.departments)),
-                                   default=list(u.departments), accept_new_options=True)
+                                   default=list(u.departments), accept_new_options=True,
+                                   placeholder="選ぶか、課名を入力して Enter", help="一覧にない課は、名前を入力して Enter で追加できます")
         new_email = st.text_input("メールアドレス", value=u.email or "")
         c3, c4 = st.columns(2)
         npw1 = c3.text_input("新しいパスワード（変えるときだけ）", type="password")

@@ -292,8 +292,9 @@ def test_a_note_for_an_unknown_indicator_is_refused_with_its_cell(store, tmp_pat
 
 def test_outputs_are_not_taken_back_as_input(store, tmp_path):
     """The pack's Excel and the exports are read-only outputs: uploaded by mistake, nothing in them is
-    read as if it were a department's report (the exports are refused with a message; the pack's
-    tables look enough like a 進捗管理シート to be tried, and give no row)."""
+    read as if it were a department's report: each is refused with a message. (The pack's tables look
+    enough like a 進捗管理シート to be tried; since issue 19 a published layout that reads no item
+    refuses the file instead of giving an empty batch.)"""
     new_plan_from_blank_template(store)
     from kpi.outputs.opinions import load_opinions
     from kpi.outputs.pack import pack_file
@@ -305,10 +306,9 @@ def test_outputs_are_not_taken_back_as_input(store, tmp_path):
                **{f"{w}.xlsx": export.to_xlsx([export.build(store, w, today=TODAY, actor=LOCAL_ADMIN)]) for w in export.COLUMNS}}
     for name, data in outputs.items():
         prep = prepare(store, data, name, today=TODAY)
+        assert prep.errors and prep.changes is None, name
         if name == "pack.xlsx":
-            assert prep.batch.count() == 0, name
-        else:
-            assert prep.errors and prep.changes is None, name
+            assert "読み取れる取組がありませんでした" in prep.errors[0].message and prep.errors[0].file == name
         wb = load_workbook(io.BytesIO(data))
         assert not any(ws.protection.sheet for ws in wb.worksheets)  # nothing in them asks for input …
         assert not any((c.fill.fgColor.rgb or "").endswith("FFF2CC") for ws in wb.worksheets

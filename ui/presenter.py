@@ -40,7 +40,7 @@ def choose(prefix: str, ctx, recorded, *, order_label: str, pick_label: str, mee
     lagging_only = c2.toggle("遅れている取組だけ", key=f"{prefix}_lagging")
     pick = opts["pick"]
     if sort == "custom":
-        pick = st.multiselect(pick_label, list(titles), key=f"{prefix}_pick",
+        pick = st.multiselect(pick_label, list(titles), key=f"{prefix}_pick", placeholder="取組を選んでください",
                               format_func=lambda n: f"No.{n}　{titles[n]}")
     choice = st.selectbox(meeting_label, [NO_MEETING] + list(known) + [NEW_MEETING], key=f"{prefix}_meeting")
     meeting = known.get(choice)

@@ -18,6 +18,7 @@ from typing import Any
 from kpi.access.permissions import Actor, decide
 from kpi.errors import KpiError, NotFound, PermissionDenied
 from kpi.intake.layouts import layout_label
+from kpi.rules.fiscal import Style
 from kpi.store.change_words import describe_plan, key_words
 from kpi.store.journal import TABLES, Change
 from kpi.store.store import RevertResult, Store, UploadMeta, UploadRecord
@@ -102,8 +103,8 @@ def _account_text(e: dict[str, Any]) -> str:
     return f"変更 ユーザー「{name}」（{fields}）"
 
 
-def describe_entry(e: dict[str, Any]) -> str:
-    """One change_log row as a sentence (the same words as the upload preview)."""
+def describe_entry(e: dict[str, Any], style: Style = "seireki") -> str:
+    """One change_log row as a sentence (the same words as the upload preview), years in style's era."""
     table, action = e["table"], e["action"]
     if table in ("users", "auth_state"):
         return _account_text(e)
@@ -113,23 +114,23 @@ def describe_entry(e: dict[str, Any]) -> str:
             return f"新規 計画「{name}」"
         if action == "delete":
             return f"削除 計画「{name}」"
-        changed = [describe_plan(k, (e["old"] or {}).get(k), v) for k, v in (e["new"] or {}).items()]
+        changed = [describe_plan(k, (e["old"] or {}).get(k), v, style=style) for k, v in (e["new"] or {}).items()]
         fields = "、".join(f.text() for f in changed)
         return f"変更 計画「{name}」（{fields}）"
     if table not in TABLES:
         return f"{action} {table}"
     key = _key_tuple(table, e["key"])
     if action == "delete":
-        return " ".join(("削除", TABLES[table].label or table, *key_words(table, key)))
+        return " ".join(("削除", TABLES[table].label or table, *key_words(table, key, style=style)))
     if action == "insert":
-        return Change(table, key, "insert", None, {**e["key"], **(e["new"] or {})}).describe()
-    return Change(table, key, "update", e["old"] or {}, e["new"] or {}).describe()
+        return Change(table, key, "insert", None, {**e["key"], **(e["new"] or {})}).describe(style)
+    return Change(table, key, "update", e["old"] or {}, e["new"] or {}).describe(style)
 
 
-def changes_of(store: Store, upload_id: int, limit: int = 500) -> tuple[str, ...]:
+def changes_of(store: Store, upload_id: int, limit: int = 500, style: Style = "seireki") -> tuple[str, ...]:
     """What one upload changed, as sentences (at most limit, then how many more)."""
     log = store.change_log(upload_id)
-    lines = [describe_entry(e) for e in log[:limit]]
+    lines = [describe_entry(e, style) for e in log[:limit]]
     if len(log) > limit:
         lines.append(f"ほか {len(log) - limit} 件")
     return tuple(lines)
@@ -171,7 +172,8 @@ def _counts(later: UploadRecord, undoing: UploadRecord) -> bool:
 
 
 def later_conflicts(upload: UploadRecord, entries: list[dict[str, Any]],
-                    later: list[tuple[UploadRecord, list[dict[str, Any]]]]) -> list[tuple[UploadRecord, list[str]]]:
+                    later: list[tuple[UploadRecord, list[dict[str, Any]]]],
+                    style: Style = "seireki") -> list[tuple[UploadRecord, list[str]]]:
     """Later uploads that changed rows this upload wrote (or anything in a plan it created)."""
     touched = {(e["table"], json.dumps(e["key"], sort_keys=True, ensure_ascii=False)) for e in entries}
     created_plan = any(e["table"] == "plans" and e["action"] == "insert" for e in entries)
@@ -179,7 +181,7 @@ def later_conflicts(upload: UploadRecord, entries: list[dict[str, Any]],
     for rec, log in later:
         if not _counts(rec, upload):
             continue
-        rows = [describe_entry(e) for e in log
+        rows = [describe_entry(e, style) for e in log
                 if created_plan or (e["table"], json.dumps(e["key"], sort_keys=True, ensure_ascii=False)) in touched]
         if rows:
             out.append((rec, rows))
@@ -199,7 +201,8 @@ def _refusal(upload: UploadRecord, conflicts: list[tuple[UploadRecord, list[str]
         hint=f"先に取込番号 {first.upload_id} から新しい順に取り消してください")
 
 
-def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None = None) -> RevertResult:
+def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None = None,
+         style: Style = "seireki") -> RevertResult:
     """Put back what one upload changed, through the store's write path (one transaction).
 
     Refused (nothing written) when the actor may not, when it was already undone, or when a
@@ -213,7 +216,7 @@ def undo(store: Store, upload_id: int, actor: Actor | str, *, note: str | None =
         if not decision:
             refused_by_role = not decide(actor, "undo", owner=rec.uploaded_by).allowed
             raise (PermissionDenied if refused_by_role else UndoRefused)(decision.reason)
-        conflicts = later_conflicts(rec, entries, later)
+        conflicts = later_conflicts(rec, entries, later, style)
         if conflicts:
             raise _refusal(rec, conflicts)
         # Issue 20: an undo would put back values of a 確定 (locked) period: refused like an upload.

@@ -39,6 +39,8 @@ class PreparedImport:
     problems: list[Problem] = field(default_factory=list)
     text_indicators: tuple[TextIndicator, ...] = ()  # as the file says them, before any edit
     same_file_before: str | None = None  # '取込番号 12（…）' when a file with these bytes was taken in
+    # item No. → 取組名, the file's own else the stored plan's (a file of values names no item): the preview's 取組
+    titles: dict[str, str] = field(default_factory=dict)
 
     @property
     def errors(self) -> list[Problem]:
@@ -116,6 +118,8 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     prep.problems = list(batch.problems)
     if not batch.errors:
         prep.changes = store.diff(batch, ctx)
+        prep.titles = {**ctx.item_titles(batch.plan_name),
+                       **{str(r["item_no"]): r["title"] for r in batch.table("items") if r.get("title")}}
         prep.problems += target_change_problems(batch, prep.changes)
         prep.problems += rule_change_problems(batch, prep.changes)
         # Issue 20: a change to a 確定 (locked) period is refused already in the preview (kpi/cycle).

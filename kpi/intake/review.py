@@ -42,14 +42,19 @@ class PreviewRow:
     item_no: str
     indicator: str
     fiscal_year: int | None  # the page shows it in the user's era style
-    field: str  # 計画 / 実績 / 評価 / 単位 …
+    field: str  # 計画 / 実績 / 年度評価 / 年度評価（取組の状況）/ 単位 …
     old: str
     new: str
+    # The item's name, so a row reads without the No. looked up; shown, not part of what changed.
+    title: str = field(default="", compare=False)
 
 
-def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True, style: Style = "wareki") -> tuple[PreviewRow, ...]:
+def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True, style: Style = "wareki",
+                 titles: Mapping[str, str] | None = None) -> tuple[PreviewRow, ...]:
     """One row per new value, per changed field (old → new) and per unchanged row: the words of
-    kpi.store.change_words laid out as a table, fiscal years in the page's era style."""
+    kpi.store.change_words laid out as a table, fiscal years in the page's era style. titles:
+    item No. → 取組名 (PreparedImport.titles), shown on every row of the item."""
+    titles = titles or {}
     out: list[PreviewRow] = []
     if changes.plan_is_new:
         out.append(PreviewRow("新規", "計画", "", "", None, "計画", "", changes.plan_name))
@@ -64,18 +69,23 @@ def preview_rows(changes: ChangeSet, *, include_unchanged: bool = True, style: S
             continue
         w = describe(c, style=style, width=TABLE_WIDTH)
         order = (natural_key(w.item_no), w.indicator, w.fiscal_year or 0, list(TABLES).index(c.table), w.rest)
+        title = titles.get(w.item_no, "")
         if c.action == "insert":
             body.append((order, PreviewRow(w.status, w.what, w.item_no, w.indicator, w.fiscal_year, w.rest or w.what,
-                                           "", w.value)))
+                                           "", w.value, title)))
         elif c.action == "unchanged":
             body.append((order, PreviewRow(w.status, w.what, w.item_no, w.indicator, w.fiscal_year, w.rest or w.what,
-                                           "", "")))
+                                           "", "", title)))
         else:
             for fc in w.fields:
-                # A yearly value's row is named by its kind (計画 / 実績): the value is the row.
-                name = w.rest if c.table == "indicator_values" else f"{w.rest} {fc.label}".strip()
+                # A yearly value's row is named by its kind (計画 / 実績): the value is the row. Other
+                # rows name the key's rest and the field in it (年度評価（取組の状況）), as a new row does.
+                if c.table == "indicator_values":
+                    name = w.rest
+                else:
+                    name = f"{w.rest}（{fc.label}）" if w.rest else fc.label
                 body.append((order, PreviewRow(w.status, w.what, w.item_no, w.indicator, w.fiscal_year, name,
-                                               fc.old, fc.new)))
+                                               fc.old, fc.new, title)))
     body.sort(key=lambda t: t[0])
     return tuple(out) + tuple(r for _o, r in body)
 
@@ -228,7 +238,7 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             file_name=prep.file_name, layout_label=prep.layout_label or "様式不明",
             plan_name=prep.batch.plan_name if prep.batch is not None else None,
             plan_is_new=bool(cs and cs.plan_is_new), problems=tuple(prep.problems),
-            rows=preview_rows(cs, style=style) if cs is not None else (),
+            rows=preview_rows(cs, style=style, titles=prep.titles) if cs is not None else (),
             n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
             text_indicators=prep.text_indicators, same_file_before=prep.same_file_before))

@@ -124,6 +124,7 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     ws = wb[SHEET_VALUES]
     headers = header_row(SHEET_VALUES)
     xlsx.write(ws, 1, len(headers) + 1, "単位（参考）")
+    xlsx.write(ws, 1, len(headers) + 2, TITLE_REFERENCE)
     col = {h: i + 1 for i, h in enumerate(headers)}
     for it in items:
         for ind in it.indicators:
@@ -131,7 +132,8 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
                 yv = _year(ind, fy)
                 r = xlsx.append(ws, [it.item_no, ind.name, format_fiscal_year(fy),
                                      _value_text(yv.target, yv.target_estimate),
-                                     _value_text(yv.actual, yv.actual_estimate), yv.note, ind.unit or None])
+                                     _value_text(yv.actual, yv.actual_estimate), yv.note, ind.unit or None,
+                                     it.title])
                 for kind, value, estimate in (("計画", yv.target, yv.target_estimate),
                                               ("実績", yv.actual, yv.actual_estimate)):
                     this_actual = fy == fiscal_year and kind == "実績"
@@ -147,10 +149,11 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
     dv = xlsx.list_validation(labels, f"{'・'.join(labels)} から選んでください")
     if dv is not None:
         ws.add_data_validation(dv)
+    xlsx.write(ws, 1, len(headers) + 1, TITLE_REFERENCE)
     for it in items:
         ev = next((e for e in it.evaluations if e.fiscal_year == fiscal_year and e.stage == YEAR), None)
         r = xlsx.append(ws, [it.item_no, format_fiscal_year(fiscal_year), YEAR, ev.grade if ev else None,
-                             ev.status_text if ev else None, ev.issues_text if ev else None])
+                             ev.status_text if ev else None, ev.issues_text if ev else None, it.title])
         for h in ("評価", "取組の状況", "課題・今後の方針"):
             xlsx.open_cell(ws.cell(row=r, column=col[h]))
         if dv is not None:
@@ -176,9 +179,61 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
                               "ほかのセルは保護されています（パスワードなし）。「取組（参考）」「指標（参考）」は確認用で、取り込みでは読みません。"
                               "保存したら、そのまま「データ取込」からアップロードしてください。")
     help_ws.cell(row=3, column=1).fill = xlsx.input_style()[0]
+    for ws in wb.worksheets:
+        _for_reading_and_print(ws)
     wb.active = wb.sheetnames.index(SHEET_VALUES)
     file_name, description = department_sheet_label(data, fiscal_year, department)
     return Download(file_name, xlsx.save(wb), XLSX_MIME, description)
+
+
+TITLE_REFERENCE = "取組名（参考）"  # not a column the importer reads: the name beside every No.
+
+
+def _for_reading_and_print(ws) -> None:
+    """Every text shows whole, on screen and on A4: names get the width they need (指標名 up to its
+    「(累計)」), long texts wrap, rows are as tall as their lines, and each sheet prints fitted to
+    the page width with its header row on every page."""
+    from openpyxl.styles import Alignment
+    from openpyxl.utils import get_column_letter
+    if ws.max_row < 1:
+        return
+    head = [c.value for c in ws[1]]
+    if ws.title == SHEET_HELP:
+        ws.column_dimensions["B"].width = 100
+        wrap_cols = {2}
+    elif ws.title == SHEET_PLAN:
+        wrap_cols = {2}
+    else:
+        wrap_cols = set()
+        for i, h in enumerate(head, start=1):
+            if h is None:
+                continue
+            longest = max((xlsx.display_width(str(c.value)) for (c,) in ws.iter_rows(min_row=1, min_col=i, max_col=i)
+                           if c.value is not None), default=0)
+            letter = get_column_letter(i)
+            now = ws.column_dimensions[letter].width or 8.43
+            if h in ("取組の状況", "課題・今後の方針", "現状と課題", "目的", "取組の内容", "見込まれる効果", "備考",
+                     "最終目標（文章）", TITLE_REFERENCE, "取組名"):
+                wrap_cols.add(i)  # long texts: wrapped in a fixed width
+                if h == TITLE_REFERENCE:
+                    ws.column_dimensions[letter].width = 36
+                elif ws.max_row < 2 or longest <= xlsx.display_width(str(h)):
+                    ws.column_dimensions[letter].width = xlsx.display_width(str(h)) + 3  # nothing to read in it
+            elif h in ("指標名", "単位", "単位（参考）") or longest + 2 <= 40:
+                # names and numbers: wide enough to read whole (指標名 …（累計）), at most 60
+                ws.column_dimensions[letter].width = max(now, min(60, longest + 2))
+            else:  # a long name (体系, 取組名): wrapped in a readable width
+                wrap_cols.add(i)
+                ws.column_dimensions[letter].width = 30
+    for row in ws.iter_rows():
+        for cell in row:
+            wrap = cell.column in wrap_cols or cell.row == 1
+            cell.alignment = Alignment(wrap_text=wrap, vertical="top")
+    xlsx.fit_row_heights(ws)
+    if ws.title in (SHEET_HELP, SHEET_PLAN):
+        xlsx.print_setup(ws, landscape=False, area=ws.dimensions)
+    else:
+        xlsx.print_setup(ws, title_rows="1:1", area=ws.dimensions)
 
 
 def _items_of(data: PlanData, department: str | None) -> list:

@@ -21,7 +21,7 @@ from typing import Iterable, Sequence
 
 from kpi.access.permissions import Actor, apply_as
 from kpi.errors import KpiError
-from kpi.rules.fiscal import find_fiscal_years, fiscal_year_of, format_fiscal_year
+from kpi.rules.fiscal import Style, find_fiscal_years, fiscal_year_of, format_date, format_fiscal_year
 from kpi.rules.model import PlanData
 from kpi.store.journal import Batch
 from kpi.store.store import ApplyResult, Store
@@ -40,7 +40,11 @@ class Meeting:
 
     @property
     def label(self) -> str:
-        return f"{self.name}（{date_label(self.held_on)}）" if self.held_on else self.name
+        return self.label_in("seireki")
+
+    def label_in(self, style: Style) -> str:
+        """'令和8年度第1回（令和8年7月1日）' under 和暦, '…（2026年7月1日）' under 西暦."""
+        return f"{self.name}（{date_label(self.held_on, style)}）" if self.held_on else self.name
 
 
 @dataclass(frozen=True)
@@ -61,9 +65,13 @@ class Opinion:
     def meeting_label(self) -> str:
         return Meeting(self.meeting, self.meeting_date).label
 
+    def meeting_label_in(self, style: Style) -> str:
+        return Meeting(self.meeting, self.meeting_date).label_in(style)
 
-def date_label(d: date | None) -> str:
-    return f"{d.year}年{d.month}月{d.day}日" if d else ""
+
+def date_label(d: date | None, style: Style = "seireki") -> str:
+    """A meeting day as the chosen era writes it (kpi.rules.fiscal.format_date)."""
+    return format_date(d, style)
 
 
 _ROUND_RE = re.compile(r"第\s*(\d+)\s*回")

@@ -173,11 +173,86 @@ def list_validation(options: Iterable[str], error: str | None = None):
     formula = '"' + ",".join(choices) + '"'
     if len(formula) > 257:
         return None
-    dv = DataValidation(type="list", formula1=formula, allow_blank=True)
+    # Stop style with the message on: a typed value that is not a choice is refused, not just
+    # warned about (openpyxl leaves showErrorMessage off, and Excel then accepts anything typed).
+    dv = DataValidation(type="list", formula1=formula, allow_blank=True, showErrorMessage=True, errorStyle="stop",
+                        errorTitle="選べない値です")
     if error:
         dv.error = text(error)
     return dv
 
 
+# ------------------------------------------------------------------ printing
+LINE_POINTS = 15.5  # one line of 11 pt text with Japanese glyphs, in row-height points
+
+
+def display_width(s: str) -> int:
+    """Width in Excel's column units: a full-width (Japanese) character takes two."""
+    import unicodedata
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in s)
+
+
+def lines_needed(value: Any, width: float) -> int:
+    """Lines a wrapped cell of this column width needs to show all of value."""
+    if value is None:
+        return 1
+    usable = max(1.0, width - 1.5)  # the cell's padding
+    return sum(max(1, math.ceil(display_width(part) / usable)) for part in str(value).split("\n"))
+
+
+def fit_row_heights(ws, *, first_row: int = 1, max_lines: int = 30) -> None:
+    """Set each row's height to the lines its wrapped cells need.
+
+    Neither openpyxl nor LibreOffice measures rows when a workbook is written or opened, so
+    without this a wrapped cell shows one line (a header overlaps the value under it, a
+    multi-line comment shows its last line). Excel grows a row on edit; here it is right
+    from the start, on screen and on paper."""
+    from openpyxl.utils import get_column_letter
+    widths: dict[int, float] = {}
+    for row in ws.iter_rows(min_row=first_row):
+        need = 1
+        for cell in row:
+            if cell.value is None or not (cell.alignment and cell.alignment.wrap_text):
+                continue
+            col = cell.column
+            if col not in widths:
+                widths[col] = ws.column_dimensions[get_column_letter(col)].width or 8.43
+            need = max(need, lines_needed(cell.value, widths[col]))
+        if need > 1:
+            ws.row_dimensions[row[0].row].height = min(need, max_lines) * LINE_POINTS + 3
+
+
+def print_setup(ws, *, landscape: bool = True, title_rows: str | None = None, area: str | None = None,
+                footer: str | None = None) -> None:
+    """A4, fitted to the page width (as many pages down as it takes), the header rows on every page.
+
+    Excel and LibreOffice both honour fitToWidth=1 / fitToHeight=0 once the sheet's
+    pageSetUpPr.fitToPage is on; without that flag the scale is ignored and wide tables
+    print as many one-column pages."""
+    from openpyxl.worksheet.properties import PageSetupProperties
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    if ws.sheet_properties.pageSetUpPr is None:
+        ws.sheet_properties.pageSetUpPr = PageSetupProperties(fitToPage=True)
+    else:
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.page_margins.left = ws.page_margins.right = 0.5
+    ws.page_margins.top, ws.page_margins.bottom = 0.6, 0.7
+    ws.print_options.horizontalCentered = True
+    if title_rows:
+        ws.print_title_rows = title_rows
+    if area:
+        ws.print_area = area
+    if footer:
+        # & starts a header/footer code: a plan name holding one must print as itself
+        ws.oddFooter.left.text = text(footer).replace("&", "&&")
+        ws.oddFooter.left.size = 8
+    ws.oddFooter.right.text = "&P / &N"
+    ws.oddFooter.right.size = 8
+
+
 __all__ = ["INPUT_COLOR", "FORMULA_PREFIXES", "text", "is_formula_like", "put", "write", "append", "new_workbook",
-           "save", "csv_text", "open_cell", "open_column", "protect", "list_validation"]
+           "save", "csv_text", "open_cell", "open_column", "protect", "list_validation", "print_setup",
+           "fit_row_heights", "lines_needed", "display_width"]

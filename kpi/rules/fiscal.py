@@ -201,6 +201,25 @@ def format_fiscal_year_short(fy: int | None, style: Style = "wareki") -> str:
     return f"{era.letter}{fy - era.start_year + 1}"
 
 
+# The day each era began (its 元年 starts there, not on 1 January).
+_ERA_START_DAYS: tuple[tuple[date, str], ...] = (
+    (date(2019, 5, 1), "令和"), (date(1989, 1, 8), "平成"), (date(1926, 12, 25), "昭和"),
+    (date(1912, 7, 30), "大正"), (date(1868, 10, 23), "明治"),
+)
+
+
+def format_date(day: date | None, style: Style = "wareki") -> str:
+    """date(2026, 12, 1) → '令和8年12月1日' (wareki) or '2026年12月1日' (seireki); 2019-05-01 → '令和元年5月1日'."""
+    if day is None:
+        return ""
+    if style == "wareki":
+        for start, name in _ERA_START_DAYS:
+            if day >= start:
+                n = day.year - start.year + 1
+                return f"{name}{'元' if n == 1 else n}年{day.month}月{day.day}日"
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
 def fiscal_year_of(day: date) -> int:
     """The fiscal year a calendar date falls in (April starts a new one)."""
     return day.year if day.month >= 4 else day.year - 1

@@ -25,6 +25,9 @@ from kpi.store.journal import FIELD_LABELS, PLAN_FIELD_LABELS, SECTION_LABELS, T
 STATUS_WORDS: dict[str, str] = {"insert": "新規", "update": "変更", "unchanged": "変更なし", "delete": "削除"}
 KIND_WORDS: dict[str, str] = {"target": "計画", "actual": "実績"}
 DIRECTION_WORDS: dict[str, str] = {"higher": "高いほど良い", "lower": "低いほど良い"}
+# Where an indicator's direction came from, as people say it (never 'default → sheet').
+DIRECTION_SOURCE_WORDS: dict[str, str] = {"default": "既定（判断材料なし）", "inferred": "計画値・名称から判断",
+                                          "sheet": "シートの記載", "manual": "画面で指定"}
 FISCAL_YEAR_FIELDS = ("fiscal_year", "start_fy", "end_fy", "baseline_fy", "final_target_fy")
 SENTENCE_WIDTH, TABLE_WIDTH = 30, 60
 
@@ -39,6 +42,8 @@ def value_text(field: str, v: Any, *, style: Style = "wareki", width: int = TABL
         return format_fiscal_year(v, style)
     if field == "direction":
         return DIRECTION_WORDS.get(v, str(v))
+    if field == "direction_source":
+        return DIRECTION_SOURCE_WORDS.get(v, str(v))
     if field == "grading_rule" and isinstance(v, str):
         from kpi.rules.grading import GradingRule
         rule = GradingRule.from_json(v)
@@ -138,6 +143,8 @@ def _rest(table: str, key: tuple[Any, ...]) -> str:
             continue
         if col == "kind":
             rest.append(KIND_WORDS.get(v, str(v)))
+        elif table == "evaluations" and col == "stage":
+            rest.append(f"{v}評価")  # 年度評価 / 中間評価: the same words on a new and a changed row
         elif col == "path":
             rest.append(_path_text(v))
         else:
@@ -158,7 +165,10 @@ def _new_value(table: str, new: dict[str, Any], style: Style, width: int) -> str
     if table == "indicator_values":
         return _estimate_text(new.get("value"), new.get("is_estimate"), width)
     if table == "evaluations":
-        return text("grade") or text("status_text")
+        if width <= SENTENCE_WIDTH:  # a log line names the grade (what people look for in it)
+            return text("grade") or text("status_text")
+        # a table row (the upload preview) shows the grade and what the department wrote with it
+        return "　".join(t for t in (text(f) for f in ("grade", "status_text", "issues_text", "next_text")) if t)
     if table == "items":
         return text("title")
     if table == "cycle_events" and new.get("action"):
@@ -215,4 +225,5 @@ def describe_plan(field: str, old: Any, new: Any, *, style: Style = "seireki",
 
 
 __all__ = ["ChangeWords", "FieldChange", "describe", "describe_plan", "key_words", "value_text",
-           "STATUS_WORDS", "KIND_WORDS", "DIRECTION_WORDS"]
+           "STATUS_WORDS", "KIND_WORDS", "DIRECTION_WORDS",
+           "DIRECTION_SOURCE_WORDS"]

@@ -63,6 +63,13 @@ class PlanContext(Held):
     def item_nos(self, plan_id: int) -> set[str]:
         return {key[0] for key in self.existing(plan_id, "items")}
 
+    def item_titles(self, plan_name: str | None) -> dict[str, str]:
+        """Item No. → 取組名 of the stored plan of that name ({} for a new plan)."""
+        row = self.plan_row(plan_name) if plan_name else None
+        if row is None:
+            return {}
+        return {key[0]: r["title"] for key, r in self.existing(row[0], "items").items() if r.get("title")}
+
     def indicators(self, plan_id: int) -> set[tuple[str, str]]:
         return {(key[0], key[1]) for key in self.existing(plan_id, "indicators")}
 

@@ -68,7 +68,7 @@ def _mix(counts: tuple[tuple[str, int], ...], labels: tuple[str, ...], w: float,
 def _footer(s: Surface, deck: Deck, n: int, total: int) -> None:
     left = f"{deck.plan_name}　{deck.as_of_label}までの状況"
     if deck.meeting is not None:
-        left = f"{deck.meeting.label}　" + left
+        left = f"{deck.meeting.label_in(deck.style)}　" + left
     s.text(MARGIN_IN, HEIGHT_IN - 0.38, 10.5, 0.28, fit(left, 10.5, 0.28, (9, 8)), color=MUTED)
     s.text(WIDTH_IN - MARGIN_IN - 1.6, HEIGHT_IN - 0.38, 1.6, 0.28, fit(f"{n} / {total}", 1.6, 0.28, (9,)),
            color=MUTED, align="right")
@@ -290,14 +290,14 @@ def _indicators_more(s: Surface, deck: Deck, it: ItemSlide, page: Page, style: S
     _charts(s, panels, rx, 1.5, WIDTH_IN - MARGIN_IN - rx, HEIGHT_IN - 0.45 - 1.5, style, deck.as_of_fy)
 
 
-def _opinion_paras(it: ItemSlide, part: tuple[int, int]) -> list[Para]:
+def _opinion_paras(it: ItemSlide, part: tuple[int, int], style: Style = "wareki") -> list[Para]:
     if not it.opinions:
         return [Para("これまでの委員意見はありません。", color=MUTED)]
     paras: list[Para] = []
     for i, op in enumerate(it.opinions[part[0]:part[1]]):
         if i:
             paras.append(Para(""))
-        paras.append(Para(f"{op.meeting_label}　意見{op.seq}", bold=True))
+        paras.append(Para(f"{op.meeting_label_in(style)}　意見{op.seq}", bold=True))
         paras.append(Para(f"意見：{op.opinion}"))
         if op.answered:
             who = f"（{op.response_department}）" if op.response_department else ""
@@ -321,7 +321,7 @@ def _notes(s: Surface, deck: Deck, it: ItemSlide, page: Page) -> None:
         x = MARGIN_IN
     w = WIDTH_IN - MARGIN_IN - x
     s.text(x, y, w, 0.35, fit([Para("これまでの委員意見と回答", bold=True)], w, 0.35, (15, 14)))
-    s.text(x, y + 0.42, w, h - 0.42, fit(_opinion_paras(it, page.part), w, h - 0.42, (13, 12, 11, 10, 9, 8)))
+    s.text(x, y + 0.42, w, h - 0.42, fit(_opinion_paras(it, page.part, deck.style), w, h - 0.42, (13, 12, 11, 10, 9, 8)))
 
 
 def _appendix(s: Surface, deck: Deck, page: Page) -> None:

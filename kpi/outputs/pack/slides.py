@@ -191,7 +191,7 @@ def _summary(data: PlanData, result: PlanResult, previous: PlanResult | None, st
                 for r in ov.lagging)
     subtitle = f"{ov.as_of_label}までの状況"
     if meeting is not None:
-        subtitle = f"{meeting.label}　{subtitle}"
+        subtitle = f"{meeting.label_in(style)}　{subtitle}"
     prev_label = format_fiscal_year(ov.as_of_fy - 1, style) if ov.previous_counts is not None else ""
     return SummarySlide(f"{ov.plan_name}　進捗状況", subtitle, ov.headlines, tuple(grades), prev_label, lag,
                         ov.rule_text, ov.has_indicators)

@@ -33,7 +33,7 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
     fy = deck.as_of_label
     grades = tuple(
         (s.item_no, s.title, s.path, s.departments, s.auto_grade or None, s.self_grade or None, s.gap or None,
-         "遅れ" if s.lagging else None, s.auto_reason or None)
+         "遅れ" if s.lagging else None, s.auto_reason or None, comment_text(s.comments) or None)
         for s in deck.items)
     lag_rows = []
     for s in deck.items:
@@ -54,21 +54,31 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
     titles = {s.item_no: s.title for s in deck.items}
     for s in deck.items:
         for op in s.opinions:
-            opinions.append((op.meeting, date_label(op.meeting_date) or None, op.item_no, titles[op.item_no], op.seq,
+            opinions.append((op.meeting, date_label(op.meeting_date, deck.style) or None, op.item_no, titles[op.item_no], op.seq,
                              op.opinion, op.response or None, op.response_department or None))
     return (
+        # Widths sum to about 160 characters: A4 landscape fitted to width keeps a readable 9–10 pt.
         Sheet("グレード一覧", ("No.", "取組", "体系", "担当課", f"自動評価（{fy}）", f"自己評価（{fy}）", "比較",
-                          "遅れ", "自動評価の根拠"), grades, (8, 40, 40, 24, 14, 14, 36, 8, 80)),
+                          "遅れ", "自動評価の根拠", "担当課コメント"), grades, (6, 24, 18, 12, 10, 10, 13, 6, 26, 40)),
         Sheet("遅れ一覧", ("No.", "取組", "担当課", "自動評価", "自己評価", "遅れの理由", "詳細"), tuple(lag_rows),
-              (8, 40, 24, 10, 10, 36, 90)),
+              (6, 30, 16, 9, 9, 30, 60)),
         Sheet("指標の年度値", ("No.", "取組", "指標", "単位", "年度（西暦）", "年度", "計画", "実績", "見込み",
-                          "達成率", "評価"), tuple(values), (8, 36, 36, 8, 12, 14, 12, 12, 8, 10, 8),
+                          "達成率", "評価"), tuple(values), (6, 30, 34, 8, 9, 13, 11, 11, 7, 9, 7),
               percent_columns=("達成率",)),
         Sheet("委員意見", ("会議", "開催日", "No.", "取組", "番号", "委員意見", "回答・対応", "回答課"), tuple(opinions),
-              (20, 16, 8, 36, 6, 60, 60, 16)),
+              (16, 15, 6, 26, 5, 44, 44, 13)),
     ) + tuple(  # issue 20: the appendix (照会の状況, 目標の修正)
         Sheet(a.title.replace("付録　", "")[:31].replace("/", "・"), a.headers, a.rows, tuple(int(x * 12) for x in a.widths))
         for a in deck.appendix)
+
+
+def comment_text(comments) -> str:
+    """The department's words of the year (slides.Comment) as one cell: heading, then text and issues."""
+    parts = []
+    for c in comments:
+        body = "\n".join(t for t in (c.text, f"課題・今後の方針：{c.issues}" if c.issues else "") if t)
+        parts.append(f"【{c.heading}】\n{body}" if body else f"【{c.heading}】")
+    return "\n".join(parts)
 
 
 def to_xlsx(deck: Deck) -> bytes:
@@ -96,4 +106,6 @@ def to_xlsx(deck: Deck) -> bytes:
         ws.freeze_panes = "A2"
         if sheet.rows:
             ws.auto_filter.ref = ws.dimensions
+        xlsx.fit_row_heights(ws)
+        xlsx.print_setup(ws, title_rows="1:1", footer=f"{deck.plan_name}　{sheet.name}")
     return xlsx.save(wb)
