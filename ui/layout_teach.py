@@ -24,23 +24,24 @@ YEARS_HELP = ("1行に1つの年度ブロック: 年度 計画か実績 ずら�
 
 @st.cache_resource(max_entries=4, show_spinner=False)
 def _workbook(digest: str, file_name: str, _data: bytes):
-    """The workbook read once per file (by its SHA-256): every field typed below reruns the page, and a
-    large sheet takes seconds to read."""
-    return read_workbook(_data, file_name)
+    """The workbook read once per file (by its SHA-256), or None for a file that is not one: every field
+    typed below reruns the page, and a large sheet (or a hostile one) takes seconds to read."""
+    try:
+        return read_workbook(_data, file_name)
+    except KpiError:
+        return None
 
 
 def teach_panel(store, file_name: str, data: bytes, key: str) -> None:
     """The form for one file; saving reruns the page, which then reads the file with the new profile."""
     k = f"teach_{key}"
+    digest = hashlib.sha256(data).hexdigest()
+    wb = _workbook(digest, file_name, data)
+    if wb is None:
+        return  # not a workbook at all (its refusal is shown above, once): nothing to teach
     with st.expander(f"「{file_name}」の様式を登録する（管理者）", expanded=True, icon=":material/schema:"):
         st.caption("シートの見出しと列を指定すると、この様式を名前を付けて保存し、次からは自動で読み込みます。"
                    "見出しが変わったファイルは読まずに、違うセルをお知らせします。")
-        try:
-            digest = hashlib.sha256(data).hexdigest()
-            wb = _workbook(digest, file_name, data)
-        except KpiError as exc:
-            frame.show_error(exc)
-            return
         names = [s.name for s in wb.sheets]
         sheet_name = st.selectbox("シート", names, key=f"{k}_sheet")
         sheet = wb.sheets[names.index(sheet_name)]
