@@ -254,14 +254,12 @@ def test_maintain_merges_the_small_files_uploads_leave_and_keeps_every_value(sha
 
 def test_every_page_of_the_app_runs_on_the_shared_store(shared_target, demo_db, monkeypatch):
     """The same pages, unchanged, on the demo data moved into the shared store (AppTest)."""
-    import ast
 
     import streamlit as st
     from test_pages import open_page, text_of
     Store.open(shared_target).copy_from_file(demo_db)
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
-    pages = [p for node in ast.walk(tree) if isinstance(node, ast.AnnAssign) and node.target.id == "PAGES"
-             for p in (e.elts[1].value for e in node.value.elts)]
+    from ui.navigation import PAGES
+    pages = [p.file for p in PAGES]
     assert len(pages) >= 15
     monkeypatch.setenv("KPI_DB", shared_target)
     st.cache_resource.clear()

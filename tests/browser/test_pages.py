@@ -28,6 +28,7 @@ def go(page, title: str) -> None:
 
 def choose_plan(page, name: str) -> None:
     page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first.click()
+    page.keyboard.type(name)  # the list shows only the first plans; typing narrows it, as a person would
     page.get_by_role("option", name=name, exact=True).click()
     wait_idle(page)
 

@@ -50,7 +50,17 @@ def servers(cluster, tmp_path_factory):
 
 
 def plan_options(page) -> list[str]:
-    page.get_by_label("計画", exact=True).first.click()
+    box = page.locator('[data-testid="stSidebar"] [data-testid="stSelectbox"]').first
+    for attempt in range(3):  # a click while the page still reruns can be lost: open it again, as a person would
+        box.click()
+        try:
+            page.get_by_role("option").first.wait_for(timeout=5000)
+            break
+        except Exception:
+            if attempt == 2:
+                raise
+            page.keyboard.press("Escape")
+            wait_idle(page)
     options = [o.inner_text() for o in page.get_by_role("option").all()]
     page.keyboard.press("Escape")
     return options
@@ -61,6 +71,8 @@ def export_all(server, page) -> list[dict]:
     page.goto(server.url + "/downloads")
     wait_idle(page)
     page.get_by_text("すべての計画").click()
+    wait_idle(page)
+    page.get_by_text("機械処理用（英語の列名・西暦・率は小数）").click()  # the columns this test compares by
     wait_idle(page)
     with page.expect_download() as dl:
         page.get_by_role("button", name=re.compile("を書き出す")).click()
@@ -132,4 +144,5 @@ def test_a_server_whose_database_stops_says_so_and_recovers(servers, cluster, pa
     page.get_by_role("button", name="もう一度試す").click()
     wait_idle(page)
     assert page.get_by_text("データベースに接続できません").count() == 0
-    assert "新潟市行政改革プラン2015" in " ".join(plan_options(page))
+    shot(page, "shared_store_back")
+    assert "新潟市行政改革プラン2015" in " ".join(plan_options_on_home(a, page))
