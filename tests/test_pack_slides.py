@@ -126,7 +126,7 @@ def test_an_items_slide_shows_the_opinions_of_earlier_meetings_with_answers():
     assert d.item("3").opinions == ()  # made at this very meeting: shown from the next one on
     later = deck(opinions=OPINIONS, meeting=Meeting("令和8年度第2回"))
     assert [o.opinion for o in later.item("3").opinions] == ["今回の会議の意見。"]
-    assert d.summary.subtitle.startswith("令和8年度第1回（2026年8月1日）")
+    assert d.summary.subtitle.startswith("令和8年度第1回（令和8年8月1日）")  # a 和暦 deck dates in 和暦 (issue 18)
 
 
 def test_western_years_on_request():
