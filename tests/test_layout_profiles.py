@@ -337,3 +337,41 @@ def test_teaching_form_gives_the_shipped_ofunato_mapping():
     shipped = load_profile(OFUNATO_PROFILE.read_text("utf-8"))
     assert got.indicators == shipped.indicators and got.fingerprint == shipped.fingerprint
     assert (got.item_no_col, got.title_col, got.department_col) == (8, 9, 21)
+
+
+@pytest.mark.parametrize("chosen", [None, "課別 進捗管理表"], ids=["detected", "named"])
+def test_one_upload_reads_the_taught_layouts_once_for_all_its_files(store, monkeypatch, chosen):
+    """Every file of an upload is checked against the same taught layouts: read from the database and
+    loaded once per upload, not once per file."""
+    from kpi.intake import pipeline
+    from kpi.intake.pipeline import prepare_many
+    taught = [teach_two_row(books.two_row_header()), teach_wareki(books.wareki_header()),
+              teach_departments(books.sheet_per_department())]
+    for profile in taught:
+        save_profile(store, profile, "admin")
+    sql, loads = [], []
+
+    class Counted:
+        def __init__(self, cur):
+            self._cur = cur
+
+        def execute(self, query, *args, **kwargs):
+            sql.append(query)
+            self._cur.execute(query, *args, **kwargs)
+            return self
+
+        def __getattr__(self, name):
+            return getattr(self._cur, name)
+
+    real_cursor, real_load = type(store).cursor, pipeline.load_profile
+    monkeypatch.setattr(type(store), "cursor", lambda self: Counted(real_cursor(self)))
+    monkeypatch.setattr(pipeline, "load_profile", lambda body: loads.append(1) or real_load(body))
+    files = [("jisshi.xlsx", books.two_row_header()), ("hyoka.xlsx", books.wareki_header()),
+             ("ka.xlsx", books.sheet_per_department())]
+    if chosen:
+        files = [("ka.xlsx", books.sheet_per_department()), ("ka2.xlsx", books.sheet_per_department())]
+    preps = prepare_many(store, files, layout_profile=chosen)
+    want = [f"profile:{chosen}"] * 2 if chosen else [p.key for p in taught]
+    assert [p.layout for p in preps] == want  # each file read with its own profile
+    assert sum("layout_profiles" in q for q in sql) == 1  # one read of the stored layouts for the upload
+    assert len(loads) == len(taught)  # each profile loaded once, not once per file

@@ -78,14 +78,16 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     _plan_settings_policy)."""
     name = safe_file_name(file_name or (Path(source).name if isinstance(source, (str, Path)) else "upload.xlsx"))
     prep = PreparedImport(name)
+    ctx = context or load_plan_context(store)
     try:
         wb = read_workbook(source, name)
         prep.sha256 = wb.sha256
         if layout_profile is not None:
-            chosen = layout_profile if isinstance(layout_profile, Profile) else stored_profile(store, layout_profile)
+            chosen = layout_profile if isinstance(layout_profile, Profile) else \
+                named_profile(ctx.layouts, layout_profile, _context_profiles(ctx))
             layout = profile_layout(chosen)
         else:
-            layout = detect_layout(wb, stored_profiles(store))
+            layout = detect_layout(wb, [p for p in _context_profiles(ctx).values() if p is not None])
         prep.layout = layout.key
         batch = parse_workbook(wb, plan_name, layout)
         if not batch.count() and not batch.errors and layout.key not in ("canonical",) and not layout_profile \
@@ -106,7 +108,6 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     edits = as_edits(edits)
     if edits:
         apply_indicator_edits(batch, edits)
-    ctx = context or load_plan_context(store)
     prep.same_file_before = ctx.same_file_before(prep.sha256)
     resolve_plan_name(batch, ctx.plans, ctx.item_nos, name, chosen=plan_name is not None, fed=ctx.fed(layout.key))
     if not batch.errors:
@@ -128,25 +129,32 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     return prep
 
 
-def stored_profiles(store: Store) -> list[Profile]:
-    """The taught layouts in the database (a stored text that no longer loads is left out; `python -m kpi
-    layout list` names it)."""
-    out = []
-    for _name, body in store.layout_profiles():
-        try:
-            out.append(load_profile(body))
-        except ProfileError:
-            continue
-    return out
+def _loaded(body: str) -> Profile | None:
+    try:
+        return load_profile(body)
+    except ProfileError:
+        return None
+
+
+def _context_profiles(ctx: PlanContext) -> dict[str, Profile | None]:
+    """The taught layouts of the upload's context, each loaded once for all its files (None: a stored
+    text that no longer loads, left out of detection; `python -m kpi layout list` names it)."""
+    return ctx.made("layout_profiles", lambda: {n: _loaded(body) for n, body in ctx.layouts})
+
+
+def named_profile(rows, name: str, loaded: dict[str, Profile | None] | None = None) -> Profile:
+    """The stored layout of that name from rows (name, body); one that does not load says why."""
+    for stored_name, body in rows:
+        if stored_name == name:
+            got = (loaded or {}).get(name)
+            return got if got is not None else load_profile(body)
+    names = "、".join(f"「{n}」" for n, _b in rows) or "（まだありません）"
+    raise ProfileError(f"様式「{name}」は登録されていません。登録済みの様式: {names}",
+                       hint="python -m kpi layout list で名前を確かめるか、layout import で設定ファイルを登録してください")
 
 
 def stored_profile(store: Store, name: str) -> Profile:
-    for stored_name, body in store.layout_profiles():
-        if stored_name == name:
-            return load_profile(body)
-    names = "、".join(f"「{n}」" for n, _b in store.layout_profiles()) or "（まだありません）"
-    raise ProfileError(f"様式「{name}」は登録されていません。登録済みの様式: {names}",
-                       hint="python -m kpi layout list で名前を確かめるか、layout import で設定ファイルを登録してください")
+    return named_profile(store.layout_profiles(), name)
 
 
 def save_profile(store: Store, profile: Profile, user: str) -> int | None:

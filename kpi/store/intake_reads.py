@@ -11,7 +11,7 @@ never decides what is written.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable
 
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanInfo
@@ -29,8 +29,10 @@ class PlanContext(Held):
     _rows: list[tuple]  # (plan_id, *PLAN_ROW_COLS) per plan
     _rules: dict[int, str | None]
     _fed: dict[str, frozenset[int]]
+    layouts: tuple[tuple[str, str], ...] = ()  # the taught layouts (name, body), kpi/intake/layouts/profile.py
     _existing: dict[tuple[int, str], dict[tuple, dict[str, Any]]] = field(default_factory=dict)
     _same_file: dict[str, str | None] = field(default_factory=dict)
+    _made: dict[str, Any] = field(default_factory=dict)
 
     # ------------------------------------------------------------------ plans
     def plan_named(self, name: str | None) -> PlanInfo | None:
@@ -73,6 +75,13 @@ class PlanContext(Held):
     def indicators(self, plan_id: int) -> set[tuple[str, str]]:
         return {(key[0], key[1]) for key in self.existing(plan_id, "indicators")}
 
+    def made(self, what: str, make: Callable[[], Any]) -> Any:
+        """What the intake makes from these rows (the taught layouts loaded as profiles), made once per
+        upload like the rows are read once: every file of an upload asks for the same."""
+        if what not in self._made:
+            self._made[what] = make()
+        return self._made[what]
+
     # ------------------------------------------------------------------ uploads
     def same_file_before(self, sha256: str | None) -> str | None:
         """'取込番号 12（2026-11-20 10:00 山田）' when a file with these bytes was taken in and not undone."""
@@ -88,7 +97,7 @@ class PlanContext(Held):
 
 
 def load_plan_context(store: Store) -> PlanContext:
-    """The plans, their rules and which layouts fed them: one read for a whole upload."""
+    """The plans, their rules, which layouts fed them and the taught layouts: one read for a whole upload."""
     with store._read() as cur:
         rows = cur.execute(f"SELECT {_INFO_COLS}, grading_rule, {PLAN_ROW_COLS} FROM plans ORDER BY plan_id").fetchall()
         fed_rows = cur.execute("SELECT DISTINCT layout, plan_id FROM uploads WHERE plan_id IS NOT NULL").fetchall()
@@ -102,6 +111,7 @@ def load_plan_context(store: Store) -> PlanContext:
         _rows=[(r[0], *r[n + 1:]) for r in rows],
         _rules={r[0]: r[n] for r in rows},
         _fed={k: frozenset(v) for k, v in fed.items()},
+        layouts=tuple(store.layout_profiles()),
     )
 
 
