@@ -32,6 +32,10 @@ STAGES: tuple[str, ...] = (FIRST_HALF, YEAR, MIDTERM, PLAN_PERIOD)
 STAGE_TITLES: dict[str, str] = {FIRST_HALF: "上半期の進捗管理", YEAR: "年度評価", MIDTERM: "中間評価",
                                 PLAN_PERIOD: "計画期間の評価"}
 
+# --------------------------------------------------------------------------- indicator kinds
+# 事務事業評価 sheets group a row's indicators as 活動指標 / 対象指標 / 成果指標 (issue 19).
+INDICATOR_KINDS: tuple[str, ...] = ("活動", "対象", "成果")
+
 # --------------------------------------------------------------------------- directions
 HIGHER, LOWER = "higher", "lower"
 DIRECTION_LABELS: dict[str, str] = {HIGHER: "高いほど良い", LOWER: "低いほど良い"}

@@ -8,7 +8,7 @@ from ui import charts, components, frame, tables
 ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, hierarchy_view,
-                  selected=st.session_state.get("hier_node") or None)
+                  selected=st.session_state.get("hier_node") or None, kinds=st.session_state.get("hier_kinds", ()))
 
 st.title("計画の体系", anchor=False)
 st.caption(f"{frame.md(ctx.data.plan.name)}　{frame.md(levels_text(view.level_names))}　"
@@ -22,6 +22,8 @@ st.plotly_chart(frame.figure(ctx, "treemap", charts.hierarchy_chart, view, ctx.r
                 config={"displaylogo": False})
 st.caption("四角の大きさは取組数、色は各取組の自動評価です（文字でも表示）。枠をクリックするとその階層を拡大します。")
 
+components.kind_filter(view.kind_options, "hier_kinds", "選んだ種類の指標で「計画値を達成した指標」を数え、"
+                       "その種類の指標がある取組だけを一覧にします（取組の評価は、すべての指標から決まります）")
 st.subheader("体系ごとの集計", anchor=False)
 tables.show(view.tables["nodes"], "nodes")
 

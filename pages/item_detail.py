@@ -7,7 +7,7 @@ import streamlit as st
 from kpi.rules.numbers import format_number
 from kpi.views.cycle import item_revisions
 from kpi.views.item import item_detail_view
-from ui import charts, frame, tables
+from ui import charts, components, frame, tables
 
 ctx = frame.plan_page(__file__)
 
@@ -22,7 +22,7 @@ if st.session_state.get("item_no") not in nos:
 item_no = st.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="item_no")
 
 detail = item_detail_view(ctx.data, ctx.extras, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(),
-                          style=ctx.style, assessed=frame.assessed(ctx))
+                          style=ctx.style, assessed=frame.assessed(ctx), kinds=st.session_state.get("item_kinds", ()))
 if detail is None:
     st.stop()
 view = detail.view
@@ -51,8 +51,11 @@ if view.year_grades:
     tables.show(detail.grades, "grades", column_config={"自動評価の根拠": st.column_config.TextColumn(width="large")})
     st.caption(f"評価基準: {frame.md(view.rule_text)}。取組の自動評価は、指標のうち最も低い評価です。")
 
+components.kind_filter(view.kind_options, "item_kinds", "活動指標・対象指標・成果指標のうち、選んだ種類の指標だけを表示します")
+if len(view.indicators) < view.n_all_indicators:
+    st.caption(f"指標 {view.n_all_indicators}件のうち {len(view.indicators)}件を表示しています")
 for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
-    st.subheader(f"指標: {frame.md(ind.name)}", anchor=False)
+    st.subheader(f"{frame.md(ind.kind)}指標: {frame.md(ind.name)}", anchor=False)
     facts = [f"方向: {ind.direction_text}", "累計" if ind.cumulative else "各年度の値"]
     if ind.baseline is not None:
         facts.append(f"基準値 {format_number(ind.baseline)}（{frame.fy_label(ind.baseline_fy)}"

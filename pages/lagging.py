@@ -11,12 +11,12 @@ ctx = frame.plan_page(__file__)
 
 view = frame.view(ctx, lagging_view,
                   reasons=st.session_state.get("lag_reasons", ()), departments=st.session_state.get("lag_depts", ()),
-                  grades=st.session_state.get("lag_grades", ()))
+                  grades=st.session_state.get("lag_grades", ()), kinds=st.session_state.get("lag_kinds", ()))
 
 st.title("遅れている取組", anchor=False)
 st.caption(f"{frame.fy_label(view.as_of_fy)}までの状況　理由の多い順、同数なら自動評価の低い順　評価基準: {frame.md(ctx.rule.describe())}")
 
-c1, c2, c3 = st.columns(3)
+c1, c2, c3, c4 = st.columns(4) if view.kind_options else (*st.columns(3), None)
 reason_titles = dict(view.reason_options)
 # Choices left over from another plan or year are dropped before the widgets are drawn.
 for key, allowed in (("lag_reasons", reason_titles), ("lag_depts", view.department_options),
@@ -27,6 +27,7 @@ c1.multiselect("遅れの理由", list(reason_titles), format_func=reason_titles
                placeholder="すべて", help=frame.md(view.rule_text))
 c2.multiselect("担当課", view.department_options, key="lag_depts", placeholder="すべて")
 c3.multiselect("自動評価", view.grade_options, key="lag_grades", placeholder="すべて")
+components.kind_filter(view.kind_options, "lag_kinds", "選んだ種類の指標に遅れの理由がある（実績の未報告・目標に届かないペース・計画値を下回った年がある）取組だけを表示します", c4 or st)
 
 if not view.total:
     st.success(f"{frame.fy_label(view.as_of_fy)}に遅れている取組はありません。")

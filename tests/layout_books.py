@@ -95,3 +95,38 @@ def sheet_per_department() -> bytes:
             for c, v in enumerate(row, start=1):
                 ws.cell(r, c, v)
     return _bytes(wb)
+
+
+# 事務事業評価シート in brief: one row per 事業, an 活動指標 and a 成果指標 side by side, two years of 計画・実績.
+KIND_HEAD = ["事業ID", "事業名", "担当課", "活動指標", "単位", "成果指標", "単位",
+             "R5計画 活動", "R5計画 成果", "R5実績 活動", "R5実績 成果", "R6計画 活動", "R6計画 成果",
+             "R6実績 活動", "R6実績 成果"]
+KIND_ROWS = [
+    ["101", "子育て講座", "子育て支援課", "講座の開催回数", "回", "参加者の満足度", "％", 10, 80, 10, 82, 12, 85, 12, 86],
+    ["102", "健康教室", "健康推進課", "教室の開催回数", "回", "受講後の運動習慣者の割合", "％", 20, 40, 8, 41, 20, 45, 6, 46],
+    ["103", "空き家対策", "都市計画課", "相談会の開催回数", "回", "除却された空き家の数", "件", 4, 30, 4, 9, 4, 40, 5, 7],
+    ["104", "図書館運営", "生涯学習課", None, None, "図書の貸出冊数", "冊", None, 1000, None, 1050, None, 1100, None, 1120],
+]
+
+
+def kinds_book() -> bytes:
+    """102 falls short on its 活動指標 only, 103 on its 成果指標 only, 104 has a 成果指標 alone: what a
+    kind filter tells apart."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "事務事業"
+    for r, row in enumerate([KIND_HEAD, *KIND_ROWS], start=1):
+        for c, v in enumerate(row, start=1):
+            if v is not None:
+                ws.cell(r, c, v)
+    return _bytes(wb)
+
+
+KIND_PROFILE = dict(header_rows=[1], first_data_row=2, plan_name="事務事業評価（種類）",
+                    item={"item_no": "A", "title": "B", "department": "C"},
+                    indicators=[{"kind": "活動", "label": "ア", "name": "D", "unit": "E", "value": "H"},
+                                {"kind": "成果", "label": "サ", "name": "F", "unit": "G", "value": "I"}],
+                    year_blocks=[{"fiscal_year": 2023, "kind": "target", "shift": 0},
+                                 {"fiscal_year": 2023, "kind": "actual", "shift": 2},
+                                 {"fiscal_year": 2024, "kind": "target", "shift": 4},
+                                 {"fiscal_year": 2024, "kind": "actual", "shift": 6}])

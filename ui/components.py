@@ -30,3 +30,13 @@ def go_to_item(titles: dict[str, str], key: str) -> None:
     if c2.button("取組の詳細を見る", key=f"{key}_go", type="primary"):
         st.session_state["item_no"] = pick
         st.switch_page("pages/item_detail.py")
+
+
+def kind_filter(options: Sequence[str], key: str, help_text: str, where=st) -> None:
+    """The filter by indicator kind (活動 / 対象 / 成果), drawn only when the plan's indicators have kinds.
+    The choice is read back from st.session_state[key] by the page before it asks for its view; a choice
+    left over from another plan is dropped first (a multiselect refuses values it does not offer)."""
+    if key in st.session_state:
+        st.session_state[key] = [v for v in st.session_state[key] if v in options]
+    if options:
+        where.multiselect("指標の種類", list(options), key=key, placeholder="すべて", help=help_text)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
@@ -18,7 +19,7 @@ from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
-from kpi.vocabulary import LAGGING_ITEMS, STAGES, YEAR, direction_label
+from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, YEAR, direction_label
 
 
 @dataclass(frozen=True)
@@ -150,6 +151,25 @@ def overview(data: PlanData, result: PlanResult, prev: PlanResult | None, *, sty
                     tuple(headlines), counts, prev_counts, lagging_rows(result, style), tuple(gaps), n_ind > 0)
 
 
+def indicator_kinds(data: PlanData) -> tuple[str, ...]:
+    """The kinds (活動 / 対象 / 成果) the plan's indicators have, in that order: the choices of the pages'
+    kind filter, shown only when there are any (a plan read from a sheet that names no kinds has none)."""
+    present = {ind.kind for it in data.items for ind in it.indicators if ind.kind}
+    return tuple(k for k in INDICATOR_KINDS if k in present) + tuple(sorted(present - set(INDICATOR_KINDS)))
+
+
+def chosen_kinds(data: PlanData, kinds: Iterable[str]) -> frozenset[str]:
+    """The kinds a page filters by: the chosen ones this plan has. Nothing chosen (or only kinds left over
+    from another plan, whose filter this plan does not show) is no filter at all, never an empty list."""
+    return frozenset(kinds) & frozenset(indicator_kinds(data))
+
+
+def kinds_text(data: PlanData) -> str:
+    """'（活動 9件・対象 9件・成果 9件）' after the count of indicators; '' when no indicator has a kind."""
+    counts = {k: sum(ind.kind == k for it in data.items for ind in it.indicators) for k in indicator_kinds(data)}
+    return f"（{'・'.join(f'{k} {n}件' for k, n in counts.items())}）" if counts else ""
+
+
 @dataclass(frozen=True)
 class YearPoint:
     fiscal_year: int
@@ -183,6 +203,7 @@ class IndicatorView:
     pace: Pace | None
     trend: tuple[tuple[int, float], ...]  # projection from the last actual to the goal year
     pace_text: str = ""  # the pace in words (describe_pace), '' without a pace
+    kind: str = ""  # 活動 / 対象 / 成果 when the sheet grouped its indicators so
 
 
 @dataclass(frozen=True)
@@ -202,6 +223,8 @@ class ItemView:
     reasons: tuple[ShownReason, ...]
     lagging: bool
     rule_text: str
+    kind_options: tuple[str, ...] = ()  # the kinds the plan's indicators have (the page's filter)
+    n_all_indicators: int = 0  # the item's indicators before the kind filter
 
 
 def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_of: int, style: Style,
@@ -224,7 +247,7 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
     return IndicatorView(ind.name, ind.unit, direction_label(ind.direction), ind.direction_source,
                          ind.cumulative, ind.baseline, ind.baseline_fy, ind.baseline_estimated, ind.final_target,
                          ind.final_target_fy, ind.final_target_text, tuple(pts), pace, trend,
-                         describe_pace(pace, style) if pace is not None else "")
+                         describe_pace(pace, style) if pace is not None else "", ind.kind)
 
 
 def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,
@@ -234,20 +257,24 @@ def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int 
     return item_view_of(data, result, item_no, style=style)
 
 
-def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki") -> ItemView | None:
-    """item_view of an assessment already made (the pack and the item page build theirs from the shared one)."""
+def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Style = "wareki",
+                 kinds: Iterable[str] = ()) -> ItemView | None:
+    """item_view of an assessment already made (the pack and the item page build theirs from the shared one).
+    kinds: only the indicators of these kinds (活動 / 対象 / 成果); the grades and reasons stay the item's."""
     rule = result.rule
     ir = result.item(item_no)
     if ir is None:
         return None
     it = ir.item
     years = tuple(sorted(set(data.data_years) | set(data.plan.years)))
+    want = chosen_kinds(data, kinds)
     inds = tuple(_indicator_view(ind, ir, years, result.as_of_fy, style, data.plan.end_fy, result.today,
-                                 rule.actual_grace_months) for ind in it.indicators)
+                                 rule.actual_grace_months) for ind in it.indicators if not want or ind.kind in want)
     order = {s: i for i, s in enumerate(STAGES)}
     evals = tuple(sorted(it.evaluations, key=lambda e: (e.fiscal_year, order.get(e.stage, 9))))
     yg = tuple((y.fiscal_year, y.auto.label or "", y.self_grade or "", y.gap.text, y.auto.reason)
                for y in ir.years if y.auto.graded or y.self_grade)
     return ItemView(it.item_no, it.title, it.node_path, format_departments(it.departments), it.current_issues,
                     it.purpose, it.content, it.effect, it.qualitative_target, inds, evals, yg,
-                    show_reasons(ir.reasons, style), ir.lagging, rule.describe())
+                    show_reasons(ir.reasons, style), ir.lagging, rule.describe(), indicator_kinds(data),
+                    len(it.indicators))

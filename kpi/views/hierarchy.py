@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
+from typing import Iterable
 
 from kpi.rules.assess import Assessor, ItemResult, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule, counted_label, summary_labels
 from kpi.rules.model import PlanData
+from kpi.views.common import chosen_kinds, indicator_kinds
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING, UNGRADED, YEAR
 
@@ -99,6 +101,8 @@ class HierarchyView:
     selected: NodeRollup | None
     selected_items: tuple[ItemLeaf, ...]
     tables: dict[str, Table]
+    kind_options: tuple[str, ...] = ()  # the kinds the plan's indicators have (活動 / 対象 / 成果)
+    kinds: tuple[str, ...] = ()  # the kinds filtered by, in plan order ('' none)
 
     def node(self, path: tuple[str, ...]) -> NodeRollup | None:
         for n in self.nodes:
@@ -134,8 +138,13 @@ def _level_name(data: PlanData, depth: int) -> str:
 
 def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
                    style: Style = "wareki", selected: tuple[str, ...] | None = None,
-                   assessed: Assessor | None = None) -> HierarchyView:
+                   assessed: Assessor | None = None, kinds: Iterable[str] = ()) -> HierarchyView:
+    """kinds (活動 / 対象 / 成果): the items listed are those with an indicator of a chosen kind, and
+    計画値を達成した指標 counts only such indicators; the grades stay the items' own (an item is graded
+    by all its indicators)."""
     result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
+    want = chosen_kinds(data, kinds)
+    kind_of = {(it.item_no, ind.name): ind.kind for it in data.items for ind in it.indicators}
     fy = result.as_of_fy
     labels = list(summary_labels(rule))
     leaves: list[ItemLeaf] = []
@@ -158,6 +167,8 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
         for lf in under:
             counts[counted[lf.item_no] if counted[lf.item_no] in counts else UNGRADED] += 1
             for r in by_item[lf.item_no].indicator_years:
+                if want and kind_of.get((lf.item_no, r.indicator)) not in want:
+                    continue
                 if r.fiscal_year == fy and r.achievement.value is not None:
                     total += 1
                     hit += r.achievement.value >= 1.0 - 1e-12
@@ -165,14 +176,20 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
                                 sum(lf.lagging for lf in under), hit, total, tuple(lf.item_no for lf in under)))
     sel = next((n for n in nodes if selected and n.path == tuple(selected)), None)
     sel_items = tuple(lf for lf in leaves if sel and lf.path[:len(sel.path)] == sel.path) if sel else tuple(leaves)
+    if want:
+        has = {it.item_no for it in data.items if any(ind.kind in want for ind in it.indicators)}
+        sel_items = tuple(lf for lf in sel_items if lf.item_no in has)
+    shown_kinds = tuple(k for k in indicator_kinds(data) if k in want)
+    on_target = "計画値を達成した指標" + (f"（{'・'.join(shown_kinds)}）" if shown_kinds else "")
     fy_text = format_fiscal_year(fy, style)
     tables = {
         # One row per node, indented by depth so the table reads as a tree (in Excel too).
-        "nodes": Table(f"計画の体系_{fy_text}", ("階層", "体系", "取組数", *labels, LAGGING, "計画値を達成した指標"),
+        "nodes": Table(f"計画の体系_{fy_text}", ("階層", "体系", "取組数", *labels, LAGGING, on_target),
                        tuple((n.level_name, "　" * (n.depth - 1) + n.title, n.n_items,
                               *(n.counts[label] for label in labels), n.lagging, n.share_text) for n in nodes)),
         "items": Table(f"体系の取組_{fy_text}", ("No.", "取組", "体系", "担当課", "自動評価", "自己評価", LAGGING),
                        tuple((lf.item_no, lf.title, " ＞ ".join(lf.path), lf.department, lf.grade or "―",
                               lf.self_grade or "―", LAGGING if lf.lagging else "") for lf in sel_items)),
     }
-    return HierarchyView(fy, data.plan.level_names, rule.labels, tuple(nodes), tuple(leaves), sel, sel_items, tables)
+    return HierarchyView(fy, data.plan.level_names, rule.labels, tuple(nodes), tuple(leaves), sel, sel_items, tables,
+                         indicator_kinds(data), shown_kinds)

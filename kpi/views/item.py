@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Iterable
 
 from kpi.rules.assess import Assessor, assess_plan, assessment, default_as_of
 from kpi.rules.fiscal import Style, format_fiscal_year
@@ -40,8 +41,9 @@ def _schedule(extras: PlanExtras, item_no: str, style: Style) -> Table:
 
 def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,
                      as_of_fy: int | None = None, today: date | None = None, style: Style = "wareki",
-                     assessed: Assessor | None = None) -> ItemDetail | None:
-    """One item in detail; None for an item the plan does not have.
+                     assessed: Assessor | None = None, kinds: Iterable[str] = ()) -> ItemDetail | None:
+    """One item in detail; None for an item the plan does not have. kinds: only the indicators of
+    these kinds (活動 / 対象 / 成果) are shown (kpi.views.common.chosen_kinds).
 
     The page passes the shared assessment (assessed); without one only this item is assessed (an
     item's grades and reasons do not depend on the others)."""
@@ -54,7 +56,7 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
         result = assess_plan(replace(data, items=(item,)), rule, as_of_fy=as_of, today=today)
     else:
         result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
-    view = item_view_of(data, result, item_no, style=style)
+    view = item_view_of(data, result, item_no, style=style, kinds=kinds)
     if view is None:
         return None
     ir = result.item(item_no)

@@ -11,6 +11,7 @@ from kpi.rules.grading import MEASURE_LABELS, MEASURE_NAMES, STATE_CONDITIONS, G
 from kpi.rules.lagging import lagging_rule_text, rule_rows
 from kpi.rules.model import PlanData
 from kpi.store.journal import SECTION_LABELS
+from kpi.views.common import kinds_text
 from kpi.views.extras import PlanExtras, PlanNote
 from kpi.views.hierarchy import levels_text
 from kpi.views.table import Table
@@ -71,7 +72,7 @@ def plan_view(data: PlanData, extras: PlanExtras, rule: GradingRule, *, style: S
     facts = (
         ("計画名", p.name), ("自治体", p.municipality or "―"), ("計画の種類", p.kind or "―"), ("計画期間", period),
         ("体系", levels_text(p.level_names) if p.level_names else "―"),
-        ("取組数", f"{len(data.items)}件"), ("指標数", f"{n_ind}件"),
+        ("取組数", f"{len(data.items)}件"), ("指標数", f"{n_ind}件{kinds_text(data)}"),
         ("評価方式", f"{rule.name}　{MEASURE_LABELS.get(rule.measure, rule.measure)}"),
         ("公開", "公開（サインインなしで閲覧可）" if p.public else "非公開"),
         ("説明", p.description or "―"),

@@ -39,11 +39,12 @@ def header_text(v) -> str:
     profile stores and shows. Two header texts are the same when their header_key is (kpi.intake.keys)."""
     return re.sub(r"\s+", "", clean_text(v))
 from kpi.intake.workbook import Sheet, Workbook, column_letter
+from kpi.vocabulary import INDICATOR_KINDS as KINDS
 
 FORMAT = "kpi-layout-profile"
 VERSION = 1
 KEY_PREFIX = "profile:"
-INDICATOR_KINDS = ("活動", "対象", "成果", "")
+INDICATOR_KINDS = (*KINDS, "")
 VALUE_KINDS = {"target": "計画", "actual": "実績"}
 ITEM_FIELDS = {"item_no": "取組番号", "title": "取組名", "department": "担当課"}
 # Share of the profile's header texts found in a sheet for it to count as "this layout, changed".
