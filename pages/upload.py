@@ -94,6 +94,11 @@ for f in review.files:
                 teach_panel(store, f.file_name, files[review.files.index(f)].getvalue(),
                             f"{n}_{f.file_name}")
             continue
+        if f.teachable and frame.current_user().is_admin and st.toggle(
+                "この読み方が違うときは、様式を登録する（管理者）", key=f"teach_open_{n}_{f.file_name}",
+                help="公開されている様式に似た見出しから読み方を選びました。市の独自のシートなら、列を指定して登録できます"):
+            from ui.layout_teach import teach_panel
+            teach_panel(store, f.file_name, files[review.files.index(f)].getvalue(), f"{n}_{f.file_name}")
         c1, c2, c3 = st.columns(3)
         c1.metric("新規", f.n_insert)
         c2.metric("変更", f.n_update)

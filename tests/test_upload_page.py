@@ -157,7 +157,7 @@ def test_a_widget_rerun_keeps_the_review_and_a_write_elsewhere_renews_it(app_env
     at.run()
     upload(at, changed)
     assert len(runs) == 1 and len(at.dataframe[0].value) == 1
-    at.toggle[0].set_value(True)  # 変更なしの行も表示する
+    at.toggle(key="all_0_計画値の修正.xlsx").set_value(True)  # 変更なしの行も表示する
     at.run()
     at.checkbox[0].check()  # 注意を確認した
     at.run()

@@ -25,6 +25,7 @@ from kpi.intake.edits import (
     as_edits,
     text_indicators,
 )
+from kpi.intake.layouts.profile import KEY_PREFIX
 from kpi.intake.pipeline import PreparedImport, prepare_many
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.sanitize import safe_file_name
@@ -133,6 +134,9 @@ class FileReview:
     n_unchanged: int
     text_indicators: tuple[TextIndicator, ...]
     same_file_before: str | None  # 'No.12（2026-11-20 山田）' when this exact file was taken in already
+    # Read by a published layout recognised from a few header words (not the template, not a taught
+    # layout): such a guess can be wrong for a city's own sheet, so an administrator may teach it instead.
+    teachable: bool = False
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -241,7 +245,8 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             rows=preview_rows(cs, style=style, titles=prep.titles) if cs is not None else (),
             n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
-            text_indicators=prep.text_indicators, same_file_before=prep.same_file_before))
+            text_indicators=prep.text_indicators, same_file_before=prep.same_file_before,
+            teachable=bool(prep.layout) and prep.layout != "canonical" and not prep.layout.startswith(KEY_PREFIX)))
     return UploadReview(tuple(out), tuple(preps))
 
 
