@@ -245,6 +245,13 @@ def ofunato(tmp_path_factory):
     return store, profile, prep, results
 
 
+@pytest.fixture(scope="module")
+def ofunato_read(ofunato):
+    """The plan as stored, and the sheet as the tests read its cells: each read once for the module."""
+    store = ofunato[0]
+    return series(store, "大船渡市 事務事業評価"), read_workbook(OFUNATO).sheets[0]
+
+
 @needs_ofunato
 def test_ofunato_reads_through_its_profile(ofunato):
     store, profile, prep, _results = ofunato
@@ -253,7 +260,7 @@ def test_ofunato_reads_through_its_profile(ofunato):
     assert len(items) == 406  # row 314 has no ID (0 from the lookup): named in a warning
     assert any(p.cell == "H314" and p.code == "no_item_no" for p in prep.warnings)
     kinds = {r["indicator_kind"] for r in prep.batch.table("indicators")}
-    assert kinds == {"活動", "対象", "成果"}
+    assert kinds == {"活動", "対象", "成果", None}  # the costs (事業費, トータルコスト) are of no kind
 
 
 OFUNATO_SERIES = [
@@ -265,15 +272,13 @@ OFUNATO_SERIES = [
 
 @needs_ofunato
 @pytest.mark.parametrize("item_no, name, unit, values", OFUNATO_SERIES)
-def test_ofunato_three_indicators_match_the_sheet(ofunato, item_no, name, unit, values):
-    store, _profile, _prep, _ = ofunato
-    plan, got = series(store, "大船渡市 事務事業評価")
+def test_ofunato_three_indicators_match_the_sheet(ofunato_read, item_no, name, unit, values):
+    (plan, got), sheet = ofunato_read
     ind = next(i for i in plan.item(item_no).indicators if i.name == name)
     assert (ind.unit, ind.kind) == (unit, "成果")
     read = [got.get((item_no, name, fy), (None, None, False, None)) for fy in range(2020, 2026)]
     assert [r[1] for r in read[:5]] + [read[5][0]] == values  # blocks 1–5 実績 R2–R6, block 6 計画 R7
     # and against the cells themselves (0086: CJ3, DC3, DV3, EO3, FH3, GA3, text and numbers mixed)
-    sheet = read_workbook(OFUNATO).sheets[0]
     row = next(r for r in range(3, sheet.max_row + 1) if sheet.raw(r, 8) == item_no)
     from kpi.rules.numbers import parse_number
     assert [parse_number(sheet.raw(row, 88 + 19 * b)).value for b in range(6)] == values
@@ -283,9 +288,24 @@ def test_ofunato_three_indicators_match_the_sheet(ofunato, item_no, name, unit, 
 
 
 @needs_ofunato
-def test_ofunato_fractions_under_percent_and_reupload_unchanged(ofunato):
+def test_ofunato_costs_are_yearly_values_in_thousand_yen(ofunato_read):
+    """事業費計（A） and トータルコスト（A）＋（B） of each yearly block (BY / CC, then 19 columns on),
+    read as two indicators in 千円 with the years the person assigned to the blocks."""
+    (plan, got), sheet = ofunato_read
+    costs = {i.name: i for i in plan.item("0086").indicators if i.unit == "千円"}
+    assert set(costs) == {"事業費", "トータルコスト（事業費＋人件費）"} and costs["事業費"].kind == ""
+    assert (sheet.raw(3, 8), sheet.raw(2, 77), sheet.raw(2, 81)) == ("0086", "事業費計  （A）", "トータルコスト(A)＋(B)")
+    for name, col in (("事業費", 77), ("トータルコスト（事業費＋人件費）", 81)):
+        read = [got[("0086", name, fy)] for fy in range(2020, 2026)]
+        cells = [sheet.raw(3, col + 19 * b) for b in range(6)]
+        assert [r[1] for r in read[:5]] + [read[5][0]] == cells, name  # 実績 R2–R6, 計画 R7
+    assert got[("0086", "事業費", 2020)][1] == 3089 and got[("0086", "トータルコスト（事業費＋人件費）", 2020)][1] == 4209
+
+
+@needs_ofunato
+def test_ofunato_fractions_under_percent_and_reupload_unchanged(ofunato, ofunato_read):
     store, profile, prep, _ = ofunato
-    plan, got = series(store, "大船渡市 事務事業評価")
+    (plan, got), _sheet = ofunato_read
     # 1369 stores 2.98％ as 0.0298… (cell DV102): read as a percentage, with a warning naming the cell
     assert got[("1369", "漁業集落排水(雨水)施設整備進捗率 （延長ベース）", 2022)][1] == pytest.approx(2.9805352798)
     assert any(p.cell == "DV102" and p.code == "fraction_percent" for p in prep.warnings)
@@ -335,7 +355,10 @@ def test_teaching_form_gives_the_shipped_ofunato_mapping():
     got = profile_from_form(sheet, name="大船渡市事務事業評価", plan_name="大船渡市 事務事業評価", header_rows="2",
                             first_data_row=3, item_no="H", title="I", department="U", groups=GROUPS, years=YEARS)
     shipped = load_profile(OFUNATO_PROFILE.read_text("utf-8"))
-    assert got.indicators == shipped.indicators and got.fingerprint == shipped.fingerprint
+    # the nine indicator groups as typed; the shipped file adds the two costs the form has no line for
+    assert got.indicators == shipped.indicators[:9] and got.fingerprint == shipped.fingerprint
+    assert [(g.name_text, g.unit_text) for g in shipped.indicators[9:]] == [("事業費", "千円"),
+                                                                          ("トータルコスト（事業費＋人件費）", "千円")]
     assert (got.item_no_col, got.title_col, got.department_col) == (8, 9, 21)
 
 

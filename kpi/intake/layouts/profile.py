@@ -19,6 +19,9 @@ The file format (version 1), by example:
                      "baseline": null, "final_target": null,
                      "values": [{"fiscal_year": 2024, "kind": "target", "column": "X"}]}],
      "evaluation": {"fiscal_year": 2025, "grade": "GW", "comment": "HB"},
+
+A yearly figure the sheet keeps without a name or unit beside it (事業費 in each yearly block) is an
+indicator with a fixed name and unit: {"kind": "", "name_text": "事業費", "unit_text": "千円", "value": "BY"}.
      "fingerprint": [["H2", "事務事業ID"], …]}
 """
 
@@ -99,7 +102,8 @@ class IndicatorGroup:
     baseline_col: int | None
     final_target_col: int | None
     values: tuple[YearColumn, ...]
-    name_text: str = ""  # a fixed name when the sheet has no name column (one indicator per sheet)
+    name_text: str = ""  # a fixed name when the sheet has no name column (one indicator per sheet, a cost)
+    unit_text: str = ""  # a fixed unit when the sheet has no unit column (a cost in 千円)
 
 
 @dataclass(frozen=True)
@@ -198,7 +202,7 @@ def load_profile(data: dict | str | bytes) -> Profile:
         groups.append(IndicatorGroup(kind, str(g.get("label") or ""), name_col, _col(g.get("unit"), f"{what}の単位", errs),
                                      _col(g.get("baseline"), f"{what}の基準値", errs),
                                      _col(g.get("final_target"), f"{what}の目標値", errs), tuple(values),
-                                     str(g.get("name_text") or "")))
+                                     str(g.get("name_text") or ""), str(g.get("unit_text") or "")))
     fingerprint = []
     for pair in data.get("fingerprint") or []:
         if (not isinstance(pair, list) or len(pair) != 2 or not isinstance(pair[0], str)

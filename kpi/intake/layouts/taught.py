@@ -122,7 +122,7 @@ def _read_indicators(profile: Profile, sheet: Sheet, rep: Reporter, batch: Batch
         if name in names_here and g.name_col:
             name = f"{name}（{g.kind}{g.label}）"
         names_here.add(name)
-        unit = tidy_text(sheet.value(r, g.unit_col)) if g.unit_col else ""
+        unit = tidy_text(sheet.value(r, g.unit_col)) if g.unit_col else g.unit_text
         what = f"No.{item_no}「{name}」"
         extra = [sheet.raw(r, c) for c in (g.baseline_col, g.final_target_col) if c]
         fraction = is_fraction_series([v for _yc, v in raws] + extra, unit)
