@@ -64,6 +64,10 @@ def test_the_plan_offers_the_kinds_its_indicators_have(plan):
     plain = replace(data, items=tuple(replace(it, indicators=tuple(replace(i, kind="") for i in it.indicators))
                                       for it in data.items))
     assert indicator_kinds(plain) == () and kinds_text(plain) == ""
+    first = data.items[0]
+    some = replace(data, items=(replace(first, indicators=(replace(first.indicators[0], kind=""),
+                                                           *first.indicators[1:])), *data.items[1:]))
+    assert kinds_text(some) == "（活動 2件・成果 4件・種類なし 1件）"
 
 
 def _extras():

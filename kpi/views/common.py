@@ -165,9 +165,13 @@ def chosen_kinds(data: PlanData, kinds: Iterable[str]) -> frozenset[str]:
 
 
 def kinds_text(data: PlanData) -> str:
-    """'（活動 9件・対象 9件・成果 9件）' after the count of indicators; '' when no indicator has a kind."""
+    """'（活動 9件・対象 9件・成果 9件）' after the count of indicators, with '種類なし 2件' for those of no
+    kind (a cost read beside them); '' when no indicator has a kind."""
     counts = {k: sum(ind.kind == k for it in data.items for ind in it.indicators) for k in indicator_kinds(data)}
-    return f"（{'・'.join(f'{k} {n}件' for k, n in counts.items())}）" if counts else ""
+    if not counts:
+        return ""
+    counts["種類なし"] = sum(not ind.kind for it in data.items for ind in it.indicators)
+    return f"（{'・'.join(f'{k} {n}件' for k, n in counts.items() if n)}）"
 
 
 @dataclass(frozen=True)
