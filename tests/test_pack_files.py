@@ -150,8 +150,11 @@ def test_text_that_looks_like_a_formula_stays_text_in_every_file():
     # The slides show the titles as typed.
     prs = Presentation(io.BytesIO(pack_file(deck, "pptx").data))
     texts = [t for s in prs.slides for t in slide_texts(s)]
-    for title in FORMULAS.values():
-        assert any(t.startswith("No.") and title in t for t in texts), title
+    for no, title in FORMULAS.items():
+        if deck.item(no).has_chart:
+            assert any(t.startswith("No.") and title in t for t in texts), title
+        else:  # in its section's list
+            assert title in texts, title
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pack_file(deck, "pdf").data)).pages)
     assert "=SUM(A1:A9)" in pdf_text
 

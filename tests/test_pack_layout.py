@@ -50,11 +50,13 @@ def test_pages_of_a_deck():
     kinds = [(p.kind, getattr(p.slide, "item_no", "")) for p in pages(d)]
     assert kinds == [
         ("summary", ""),
+        ("two_axis", ""),  # item 4 has a status: implementation × achievement
+        ("list", ""),  # item 4, without a chart: a row of its section's table
         ("item", "1"),  # on target, no comments, no opinions: one page
         ("item", "2"), ("notes", "2"),  # lagging: reasons in full and two opinions
         ("item", "3"), ("notes", "3"),  # comments and the self-grade cause
-        ("item", "4"),  # no indicators: its words fit on the one page
     ]
+    assert pages(d)[2].title == "基本目標2　取組の状況"
 
 
 def test_many_indicators_and_a_long_lagging_list_continue_on_more_pages():
