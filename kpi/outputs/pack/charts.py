@@ -104,23 +104,22 @@ def indicator_figure(view: IndicatorView, *, width_in: float = 6.6, height_in: f
         values = ([v for p in pts for v in (p.target, p.actual) if v is not None]
                   + [v for v in (view.baseline, view.final_target) if v is not None])
         top = max(values + [0])
-        box = dict(boxstyle="square,pad=0.1", facecolor="white", edgecolor="none")
         value_labels = []
         for x, p in zip(xs, pts):
             if p.target is not None:
                 ax.bar(x - w / 2, p.target, w, color="white", edgecolor="#555555", linewidth=1.2,
                        hatch="//" if p.target_estimate else None)
                 value_labels.append(ax.text(x - w / 2, p.target, format_number(p.target), ha="center", va="bottom",
-                                            fontsize=8, color="#333333", zorder=6, bbox=box, gid=VALUE_LABEL))
+                                            fontsize=8, color="#333333", zorder=6, gid=VALUE_LABEL))
             if p.actual is not None:
                 ax.bar(x + w / 2, p.actual, w, color="#0072B2", edgecolor="#0072B2", linewidth=1.2,
                        hatch="xx" if p.actual_estimate else None)
                 value_labels.append(ax.text(x + w / 2, p.actual, format_number(p.actual) + (f" {p.grade}" if p.grade else ""),
                                             ha="center", va="bottom", fontsize=8, color="#0072B2", fontweight="bold",
-                                            zorder=6, bbox=box, gid=VALUE_LABEL))
+                                            zorder=6, gid=VALUE_LABEL))
             elif p.target is not None and (as_of_fy is None or p.fiscal_year <= as_of_fy):
                 value_labels.append(ax.text(x + w / 2, 0, "未報告", ha="center", va="bottom", fontsize=8,
-                                            color="#D55E00", zorder=6, bbox=box, gid=VALUE_LABEL))
+                                            color="#D55E00", zorder=6, gid=VALUE_LABEL))
         handles = [Patch(facecolor="white", edgecolor="#555555", label="計画"),
                    Patch(facecolor="#0072B2", edgecolor="#0072B2", label="実績")]
         if any(p.target_estimate or p.actual_estimate for p in pts):
