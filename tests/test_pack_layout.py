@@ -59,6 +59,18 @@ def test_pages_of_a_deck():
     assert pages(d)[2].title == "基本目標2　取組の状況"
 
 
+def test_short_sections_share_a_page_under_their_headings():
+    from dataclasses import replace
+
+    from kpi.rules.model import Item
+    items = tuple(Item(f"{g}-{n}", f"取組{g}-{n}", (f"推進項目{g}",), statuses=((2025, "実施中", None),), sort=10 * g + n)
+                  for g in range(1, 4) for n in range(1, 4))  # three sections of three short rows
+    d = build_deck(replace(plan(), items=items), PRESETS["abc"], as_of_fy=2025, today=TODAY)
+    lists = [p for p in pages(d) if p.kind == "list"]
+    assert len(lists) == 1 and lists[0].title == "取組の状況"
+    assert [c.heading for c in lists[0].slide] == [f"推進項目{g}" for g in range(1, 4)]
+
+
 def test_many_indicators_and_a_long_lagging_list_continue_on_more_pages():
     from dataclasses import replace
 
@@ -86,11 +98,12 @@ def test_a_long_section_continues_on_pages_that_fit_without_a_nearly_blank_last_
                   for n in range(1, 20))
     d = build_deck(replace(plan(), items=items), PRESETS["abc"], as_of_fy=2025, today=TODAY)
     lists = [p for p in pages(d) if p.kind == "list"]
-    assert [p.title for p in lists][:2] == ["基本目標1　取組の状況", "基本目標1　取組の状況（続き）"]
-    assert [i for p in lists for i in range(*p.part)] == list(range(19))  # every item once, in order
+    assert [p.title for p in lists][:2] == ["基本目標1　取組の状況", "基本目標1（続き）　取組の状況"]
+    chunks = [c for p in lists for c in p.slide]
+    assert [i for c in chunks for i in range(c.start, c.end)] == list(range(19))  # every item once, in order
     rows = list_rows(d.sections[0])
     room = LIST_BOTTOM - LIST_TOP - LIST_HEADER_H
-    heights = [sum(row_height(r) for r in rows[p.part[0]:p.part[1]]) for p in lists]
+    heights = [sum(row_height(r) for r in rows[c.start:c.end]) for c in chunks]
     assert all(h <= room for h in heights)
     assert heights[-1] >= room / 3, heights
 

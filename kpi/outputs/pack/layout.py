@@ -35,6 +35,8 @@ LIST_SIZE = 9.0
 LIST_LINES = 4
 LIST_HEADER_H = 0.3
 LIST_TOP, LIST_BOTTOM = 1.5, HEIGHT_IN - 0.5
+LIST_SECTION_H = 0.34  # a section's heading above its table, when a page holds several sections
+LIST_GAP = 0.15
 
 def char_width(ch: str) -> float:
     """Width in em: full-width (CJK, full-width forms) 1, others 0.6."""
@@ -176,6 +178,47 @@ def _list_parts(section: ListSection) -> list[tuple[int, int]]:
     return parts
 
 
+@dataclass(frozen=True)
+class ListChunk:
+    """Rows [start, end) of a section's list on a page; more: the section began on an earlier page."""
+
+    section: ListSection
+    start: int
+    end: int
+    more: bool = False
+
+    @property
+    def heading(self) -> str:
+        return (self.section.name or "取組") + ("（続き）" if self.more else "")
+
+
+def _list_pages(deck: Deck) -> list[Page]:
+    """The sections' lists: a long section over pages of its own, short ones together on a page,
+    each under its heading (a page of three rows and white space says less than a full page)."""
+    chunks, heights = [], {}
+    for sec in deck.sections:
+        heights[id(sec)] = [row_height(r) for r in list_rows(sec)]
+        chunks += [ListChunk(sec, a, b, i > 0) for i, (a, b) in enumerate(_list_parts(sec))]
+
+    def height(c: ListChunk) -> float:
+        return LIST_SECTION_H + LIST_HEADER_H + sum(heights[id(c.section)][c.start:c.end]) + LIST_GAP
+
+    groups: list[list[ListChunk]] = []
+    used = 0.0
+    for c in chunks:
+        if groups and used + height(c) <= LIST_BOTTOM - LIST_TOP + LIST_GAP:
+            groups[-1].append(c)
+            used += height(c)
+        else:
+            groups.append([c])
+            used = height(c)
+    out = []
+    for g in groups:
+        title = f"{g[0].heading}　取組の状況" if len(g) == 1 else "取組の状況"
+        out.append(Page("list", tuple(g), title))
+    return out
+
+
 # ---------------------------------------------------------------- pages
 @dataclass(frozen=True)
 class Page:
@@ -213,10 +256,7 @@ def pages(deck: Deck) -> tuple[Page, ...]:
                         (start, min(start + LAG_ROWS_MORE, len(summary.lagging)))))
     if deck.two_axis is not None:
         out.append(Page("two_axis", summary, "実施状況と達成度"))
-    for sec in deck.sections:
-        name = sec.name or "取組"
-        for i, part in enumerate(_list_parts(sec)):
-            out.append(Page("list", sec, f"{name}　取組の状況{'（続き）' if i else ''}", part))
+    out += _list_pages(deck)
     # A listed item the committee discussed, or one that is behind, keeps its page of reasons,
     # comments in full and earlier opinions with their answers.
     for s in deck.items:

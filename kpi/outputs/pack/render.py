@@ -13,7 +13,9 @@ from typing import Protocol, Sequence
 from kpi.outputs.pack import charts
 from kpi.outputs.pack.layout import (
     HEIGHT_IN,
+    LIST_GAP,
     LIST_HEADER_H,
+    LIST_SECTION_H,
     LIST_SIZE,
     LIST_TOP,
     LIST_WIDTHS,
@@ -330,14 +332,28 @@ def _notes(s: Surface, deck: Deck, it: ItemSlide, page: Page) -> None:
     s.text(x, y + 0.42, w, h - 0.42, fit(_opinion_paras(it, page.part, deck.style), w, h - 0.42, (13, 12, 11, 10, 9, 8)))
 
 
-def _list(s: Surface, deck: Deck, sec: ListSection, page: Page) -> None:
-    """A section's items without a chart, one row each (issue 18)."""
-    _title(s, page.title, f"{deck.as_of_label}までの状況　{len(sec.items)}件の取組"
-           + (f"（{page.part[0] + 1}〜{page.part[1]}件目）" if len(sec.items) > page.part[1] - page.part[0] else ""))
-    body = list_rows(sec)[page.part[0]:page.part[1]]
+def _list(s: Surface, deck: Deck, page: Page) -> None:
+    """Items without a chart, one row each, by section (issue 18)."""
+    chunks = page.slide
+    if len(chunks) == 1:
+        c = chunks[0]
+        n = len(c.section.items)
+        part = f"（{c.start + 1}〜{c.end}件目）" if c.end - c.start < n else ""
+        _title(s, page.title, f"{deck.as_of_label}までの状況　{n}件の取組{part}")
+    else:
+        _title(s, page.title, f"{deck.as_of_label}までの状況　" + "、".join(
+            f"{c.section.name or '取組'} {len(c.section.items)}件" for c in chunks))
     head = [cell(c, w, LIST_SIZE) for c, w in zip(ListSection.COLUMNS, LIST_WIDTHS)]
-    s.table(MARGIN_IN, LIST_TOP, LIST_WIDTHS, [LIST_HEADER_H] + [row_height(r) for r in body], [head] + body,
-            LIST_SIZE, align_right_from=99)
+    w = WIDTH_IN - 2 * MARGIN_IN
+    y = LIST_TOP
+    for c in chunks:
+        if len(chunks) > 1:
+            s.text(MARGIN_IN, y, w, LIST_SECTION_H, fit([Para(c.heading, bold=True)], w, LIST_SECTION_H, (13, 12, 11)))
+            y += LIST_SECTION_H
+        body = list_rows(c.section)[c.start:c.end]
+        heights = [LIST_HEADER_H] + [row_height(r) for r in body]
+        s.table(MARGIN_IN, y, LIST_WIDTHS, heights, [head] + body, LIST_SIZE, align_right_from=99)
+        y += sum(heights) + LIST_GAP
 
 
 def _two_axis(s: Surface, deck: Deck, page: Page) -> None:
@@ -406,7 +422,7 @@ def draw(deck: Deck, surface: Surface) -> bytes:
         elif page.kind == "appendix":
             _appendix(surface, deck, page)
         elif page.kind == "list":
-            _list(surface, deck, page.slide, page)
+            _list(surface, deck, page)
         elif page.kind == "two_axis":
             _two_axis(surface, deck, page)
         else:
