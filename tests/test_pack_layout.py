@@ -98,7 +98,7 @@ def test_a_long_section_continues_on_pages_that_fit_without_a_nearly_blank_last_
                   for n in range(1, 20))
     d = build_deck(replace(plan(), items=items), PRESETS["abc"], as_of_fy=2025, today=TODAY)
     lists = [p for p in pages(d) if p.kind == "list"]
-    assert [p.title for p in lists][:2] == ["基本目標1　取組の状況", "基本目標1（続き）　取組の状況"]
+    assert [p.title for p in lists][:2] == ["基本目標1　取組の状況", "基本目標1　取組の状況（続き）"]
     chunks = [c for p in lists for c in p.slide]
     assert [i for c in chunks for i in range(c.start, c.end)] == list(range(19))  # every item once, in order
     rows = list_rows(d.sections[0])

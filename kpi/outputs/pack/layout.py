@@ -171,7 +171,7 @@ def _list_parts(section: ListSection) -> list[tuple[int, int]]:
         (a, _b), (_c, end) = parts[-2], parts[-1]
         half = sum(heights[a:end]) / 2
         mid, acc = a + 1, heights[a]
-        while mid < end - 1 and acc + heights[mid] <= half:
+        while mid < end - 1 and acc + heights[mid] / 2 <= half:
             acc += heights[mid]
             mid += 1
         parts[-2:] = [(a, mid), (mid, end)]
@@ -214,7 +214,8 @@ def _list_pages(deck: Deck) -> list[Page]:
             used = height(c)
     out = []
     for g in groups:
-        title = f"{g[0].heading}　取組の状況" if len(g) == 1 else "取組の状況"
+        c = g[0]
+        title = f"{c.section.name or '取組'}　取組の状況{'（続き）' if c.more else ''}" if len(g) == 1 else "取組の状況"
         out.append(Page("list", tuple(g), title))
     return out
 
