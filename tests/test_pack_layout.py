@@ -117,9 +117,8 @@ def _chart_view(*years, final=None, baseline=None, unit="箇所"):
     from kpi.rules.model import Item
     i = replace(ind("まちづくりセンター数", *years, unit=unit), final_target=final, final_target_fy=2018 if final else None,
                 baseline=baseline, baseline_fy=2014 if baseline else None)
-    data = replace(plan(), items=(Item("1", "センター", indicators=(i,)),))
-    from dataclasses import replace as _r
-    data = _r(data, plan=_r(data.plan, start_fy=2015, end_fy=2018))
+    base = plan()
+    data = replace(base, plan=replace(base.plan, start_fy=2015, end_fy=2018), items=(Item("1", "センター", indicators=(i,)),))
     return build_deck(data, PRESETS["abc"], as_of_fy=2018, today=TODAY).items[0].indicators[0].view
 
 
@@ -167,15 +166,15 @@ def test_a_count_chart_has_whole_number_ticks():
 
 
 def test_no_text_is_printed_twice_on_an_items_pages():
+    import io
     from dataclasses import replace
 
+    from pptx import Presentation
     from test_pack_files import slide_texts
     from test_pack_slides import ind
 
     from kpi.outputs.pack import pack_file
     from kpi.rules.model import Item
-    from pptx import Presentation
-    import io
     base = plan()
     inds = (ind("参加者数", (2025, 100, 50)), ind("登録数", (2025, 100, 90)), replace(ind("満足度", unit="%"), final_target=80),
             replace(ind("協定数"), final_target=5))

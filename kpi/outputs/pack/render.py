@@ -25,7 +25,6 @@ from kpi.outputs.pack.layout import (
     Page,
     Para,
     cell,
-    clean,
     fit,
     list_rows,
     pages,
