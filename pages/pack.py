@@ -23,7 +23,8 @@ recorded = load_opinions(ctx.store, ctx.plan_id)
 
 st.title("会議資料", anchor=False)
 st.caption("推進委員会に配る資料です。概要（評価の内訳と前年度からの増減、遅れている取組）のあと、取組ごとに"
-           "評価と理由・計画と実績・グラフ・これまでの委員意見と回答を載せます。会議モードと同じ内容です。")
+           "評価と理由・計画と実績・グラフ・これまでの委員意見と回答を載せます。グラフにする年度の値がない取組は、"
+           "体系（基本目標・推進項目）ごとの一覧表に1行ずつ載せます。実施状況のある計画には実施状況×達成度の集計が入ります。")
 
 # The same choices as 会議モード, seeded from and saved to the shared options.
 opts = presenter.choose("pk", ctx, recorded, order_label="取組の順番", pick_label="載せる取組（選んだ順に並びます）",
@@ -38,8 +39,12 @@ deck = replace(deck, appendix=frame.store_view(ctx.store, cycle_appendix, plan_i
 printed = pages(deck)
 st.markdown(f"**{frame.md(deck.title)}**　{deck.as_of_label}までの状況"
             + (f"　{frame.md(meeting.label_in(ctx.style))}" if meeting else ""))
-st.markdown(f"取組 {len(deck.items)} 件、スライド {len(printed)} 枚（概要と、取組ごとに評価・グラフのページ、"
-            "必要に応じて理由・所見・委員意見のページ）")
+listed = len(deck.items) - len(deck.charted)
+st.markdown(f"取組 {len(deck.items)} 件、スライド {len(printed)} 枚（概要"
+            + ("、実施状況×達成度" if deck.two_axis is not None else "")
+            + (f"、一覧表に {listed} 件" if listed else "")
+            + (f"、グラフのある取組 {len(deck.charted)} 件は1枚ずつ" if deck.charted else "")
+            + "、必要に応じて理由・所見・委員意見のページ）")
 if not deck.items:
     st.info("条件に合う取組がありません。概要のページだけの資料になります。")
 

@@ -150,8 +150,11 @@ def test_text_that_looks_like_a_formula_stays_text_in_every_file():
     # The slides show the titles as typed.
     prs = Presentation(io.BytesIO(pack_file(deck, "pptx").data))
     texts = [t for s in prs.slides for t in slide_texts(s)]
-    for title in FORMULAS.values():
-        assert any(t.startswith("No.") and title in t for t in texts), title
+    for no, title in FORMULAS.items():
+        if deck.item(no).has_chart:
+            assert any(t.startswith("No.") and title in t for t in texts), title
+        else:  # in its section's list
+            assert title in texts, title
     pdf_text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(pack_file(deck, "pdf").data)).pages)
     assert "=SUM(A1:A9)" in pdf_text
 
@@ -182,24 +185,127 @@ def test_libreoffice_opens_the_pptx(niigata, tmp_path):
     assert "1,152" in text and "1,090" in text
 
 
-def test_every_demo_plan_makes_a_pack_whose_files_agree(tmp_path_factory):
+@pytest.fixture(scope="module")
+def demo_packs(tmp_path_factory):
+    """Every demo plan's deck with its PowerPoint and PDF, built once for the module."""
     from conftest import _demo_db
 
     from kpi.views.extras import load_extras
     store = Store.open(_demo_db(tmp_path_factory), read_only=True)
     try:
-        plans = store.plans()
-        assert len(plans) >= 2
-        for info in plans:
-            deck = build_deck(store.load_plan(info.plan_id), store.rule(info.plan_id), today=TODAY,
-                              narratives=load_extras(store, info.plan_id).narratives)
-            n = len(pages(deck))
-            prs = Presentation(io.BytesIO(pack_file(deck, "pptx").data))
-            pdf = PdfReader(io.BytesIO(pack_file(deck, "pdf").data))
-            assert len(prs.slides) == len(pdf.pages) == n, info.name
-            firsts = [slide_texts(s)[0] for s in prs.slides]
-            assert firsts[0] == f"{info.name}　進捗状況"
-            for item in deck.items:
-                assert item.heading in firsts, (info.name, item.heading)
+        out = {}
+        for info in store.plans():
+            data = store.load_plan(info.plan_id)
+            extras = load_extras(store, info.plan_id)
+            deck = build_deck(data, store.rule(info.plan_id), today=TODAY, narratives=extras.narratives)
+            out[info.name] = (data, extras, deck, Presentation(io.BytesIO(pack_file(deck, "pptx").data)),
+                              PdfReader(io.BytesIO(pack_file(deck, "pdf").data)))
+        return out
     finally:
         store.close()
+
+
+def _table_rows(slide) -> list[list[str]]:
+    return [[c.text.replace("\n", "") for c in row.cells] for shp in slide.shapes if shp.has_table
+            for row in shp.table.rows]
+
+
+def test_every_demo_plan_makes_a_pack_whose_files_agree(demo_packs):
+    assert len(demo_packs) == 5
+    for name, (_data, _ex, deck, prs, pdf) in demo_packs.items():
+        n = len(pages(deck))
+        assert len(prs.slides) == len(pdf.pages) == n, name
+        firsts = [slide_texts(s)[0] for s in prs.slides]
+        assert firsts[0] == f"{name}　進捗状況"
+        listed = [r[0] for s in prs.slides for r in _table_rows(s)]
+        for item in deck.items:
+            if item.has_chart:
+                assert item.heading in firsts, (name, item.heading)
+            else:
+                assert item.item_no in listed, (name, item.item_no)
+
+
+def test_no_demo_slide_shows_an_empty_chart_a_placeholder_or_next_to_nothing(demo_packs):
+    for name, (_data, _ex, deck, prs, _pdf) in demo_packs.items():
+        for page, slide in zip(pages(deck), prs.slides):
+            texts = slide_texts(slide)
+            assert not any("グラフにする年度の値がありません" in t for t in texts), (name, page.title)
+            pictures = [shp for shp in slide.shapes if shp.shape_type == 13]
+            if page.kind in ("item", "indicators"):
+                shown = page.slide.indicators[page.part[0]:page.part[1]]
+                with_values = [p for p in shown if any(pt.target is not None or pt.actual is not None
+                                                       for pt in p.view.points)]
+                assert len(pictures) == len(with_values), (name, page.title)  # a chart only for values
+            body = sum(len(t) for t in texts[1:]) + sum(len(r) for r in _table_rows(slide))
+            assert pictures or body > 80, (name, page.title, texts)
+    # A plan with neither yearly values nor charts is a few list pages, not a slide per item.
+    kinds = [p.kind for p in pages(demo_packs["小平市第3次行財政再構築プラン"][2])]
+    assert kinds == ["summary", "list"]
+
+
+def test_the_deck_is_headed_with_the_year_its_content_is_from(demo_packs):
+    expect = {"小平市まち・ひと・しごと創生総合戦略": "平成29年度", "新潟市行政改革プラン2015": "平成30年度"}
+    for name, (data, extras, deck, prs, _pdf) in demo_packs.items():
+        heading = slide_texts(prs.slides[0])[1]
+        assert heading == f"{deck.as_of_label}までの状況", name
+        if name in expect:
+            assert deck.as_of_label == expect[name]
+        # The latest year anything shown is from is the year of the heading.
+        years = ({y.fiscal_year for it in data.items for i in it.indicators for y in i.years if y.actual is not None}
+                 | {fy for it in data.items for fy, _s, _n in it.statuses if fy}
+                 | {e.fiscal_year for it in data.items for e in it.evaluations})
+        if years:
+            assert max(years) == deck.as_of_fy, name
+        shown = [c.fiscal_year for s in deck.items for c in s.comments if c.fiscal_year]
+        if shown:
+            assert max(shown) == deck.as_of_fy, name
+
+
+@pytest.mark.parametrize("plan, item_no, title, department", [
+    ("小平市まち・ひと・しごと創生総合戦略", "1-①-1", "市内農家の収入増に向けた取組の支援", "産業振興課"),
+    ("富里市協働のまちづくり推進計画", "1-(2)-①", "協働のまちづくり推進課の設置", "―"),  # the sheet names no department
+    ("小平市第3次行財政再構築プラン", "1", "協働推進体制の充実", "市民協働・男女参画推進課"),
+])
+def test_plans_reported_in_words_get_list_tables_of_their_items(demo_packs, plan, item_no, title, department):
+    _data, _ex, deck, prs, _pdf = demo_packs[plan]
+    lists = [(p, s) for p, s in zip(pages(deck), prs.slides) if p.kind == "list"]
+    assert lists and len(prs.slides) < len(deck.items) / 3 + 3
+    header = _table_rows(lists[0][1])[0]
+    assert header == ["No.", "取組", "担当課", "計画", "実績・状況", "評価", "コメント"]
+    rows = {r[0]: r for _p, s in lists for r in _table_rows(s) if r != header}  # a header over each table
+    assert set(rows) == {s.item_no for s in deck.items}
+    row = rows[item_no]
+    assert (row[1], row[2]) == (title, department)
+    # The row stands under its section's name (the page's title, or the heading over its table).
+    item = deck.item(item_no)
+    page, slide = next((p, s) for p, s in lists if any(item_no in r[0] for r in _table_rows(s)))
+    assert any(t.startswith(item.section) for t in slide_texts(slide)), (page.title, item.section)
+
+
+def test_the_two_axis_slide_counts_statuses_and_grades(demo_packs):
+    from collections import Counter
+
+    from kpi.rules.two_axis import STATUS_AXIS
+    data, _ex, deck, prs, _pdf = demo_packs["富里市協働のまちづくり推進計画"]
+    (i,) = [n for n, p in enumerate(pages(deck)) if p.kind == "two_axis"]
+    rows = _table_rows(prs.slides[i])
+    counted = Counter(STATUS_AXIS[max(it.statuses, key=lambda t: t[0] or 0)[1]] for it in data.items)
+    n = len(data.items)
+    for label in ("完了", "取組中"):
+        row = next(r for r in rows if r[0] == label)
+        assert row[1:3] == [str(counted[label]), f"{counted[label] / n * 100:.1f}%"], label
+    cross = next(r for r in rows if r[0] == "完了" and len(r) > 5)
+    assert cross[-1] == str(counted["完了"])  # the cross table's total for the row
+    assert "two_axis" not in [p.kind for p in pages(demo_packs["新潟市行政改革プラン2015"][2])]
+
+
+def test_demo_charts_keep_labels_apart(demo_packs):
+    from kpi.outputs.pack.charts import VALUE_LABEL, indicator_figure
+    views = [p.view for _d, _e, deck, _prs, _pdf in demo_packs.values() for s in deck.charted for p in s.indicators]
+    assert views
+    for v in views:
+        fig = indicator_figure(v, width_in=6.9, height_in=2.75, as_of_fy=2018)
+        fig.canvas.draw()
+        r = fig.canvas.get_renderer()
+        boxes = [t.get_window_extent(r) for t in fig.axes[0].texts if t.get_gid() == VALUE_LABEL]
+        assert all(not a.overlaps(b) for i, a in enumerate(boxes) for b in boxes[i + 1:]), v.name

@@ -160,3 +160,66 @@ def test_an_item_reported_in_words_shows_its_latest_narrative():
     assert s.status_label == "実施中"
     assert [(c.heading, c.text) for c in s.comments] == [("令和7年度の実施状況", "協定を3団体と結んだ。")]
     assert d.item("3").comments[0].heading == "令和7年度　年度評価　C"  # the department's evaluation comes first
+
+
+# ------------------------------------------------------------------ issue 18: every kind of plan
+from dataclasses import replace  # noqa: E402
+
+from kpi.rules.assess import default_as_of  # noqa: E402
+
+
+def _plan_of(*items: Item, start: int = 2015, end: int = 2019) -> PlanData:
+    return PlanData(PlanInfo(1, "年度の計画", start_fy=start, end_fy=end), items)
+
+
+@pytest.mark.parametrize("items, today, fy", [
+    # reported in words only: its latest status, not the current year (was 令和元年度 over 平成29年度 content)
+    ((Item("1", "a", statuses=((2016, "実施中", None),)), Item("2", "b", statuses=((2017, "完了", None),))),
+     date(2026, 11, 23), 2017),
+    # an actual in 2016, a status in 2017: the later
+    ((Item("1", "a", indicators=(ind("x", (2016, 10, 9), (2017, 10, None)),), statuses=((2017, "実施中", None),)),),
+     date(2026, 11, 23), 2017),
+    # a status dated after the current year is not yet the year shown
+    ((Item("1", "a", indicators=(ind("x", (2016, 10, 9)),), statuses=((2030, "予定", None),)),), date(2026, 11, 23),
+     2016),
+    # undated statuses only: the current year, kept inside the plan period
+    ((Item("1", "a", statuses=((None, "完了", None),)),), date(2026, 11, 23), 2019),
+    ((Item("1", "a"),), date(2017, 6, 1), 2017),
+])
+def test_the_default_year_is_the_latest_year_with_data(items, today, fy):
+    assert default_as_of(_plan_of(*items), today) == fy
+
+
+def test_items_without_a_chart_are_rows_of_their_sections_list():
+    data = plan()
+    goals = Item("5", "目標だけの取組", ("基本目標2",), (Department("企画課", True),),
+                 indicators=(replace(ind("協働事業数", unit="事業"), final_target=60, final_target_fy=2026),), sort=5)
+    d = build_deck(replace(data, items=data.items + (goals,)), RULE, as_of_fy=2025, today=TODAY)
+    assert [s.item_no for s in d.charted] == ["1", "2", "3"]
+    (sec,) = d.sections
+    assert sec.name == "基本目標2"
+    assert sec.rows == (("4", "数値目標のない取組", "市民協働課", "―", "―", "実施中", "―"),
+                        ("5", "目標だけの取組", "企画課", "目標: 協働事業数 60事業（令和8年度）", "実績は未登録", "―", "―"))
+
+
+def test_a_list_row_shows_the_status_note_and_the_narrative_of_the_year():
+    from kpi.views.extras import Narrative
+    data = plan()
+    done = Item("6", "完了した取組", ("基本目標3",), statuses=((None, "完了", "✓ 平成23年度に新設し完了"),), sort=6)
+    d = build_deck(replace(data, items=data.items + (done,)), RULE, as_of_fy=2025, today=TODAY,
+                   narratives=(Narrative("4", 2024, "説明会を2回開いた。"),))
+    rows = {s.name: s.rows for s in d.sections}
+    # The narrative of an earlier year says which year it is; it is not repeated as a comment.
+    assert rows["基本目標2"] == (("4", "数値目標のない取組", "市民協働課", "―", "説明会を2回開いた。（令和6年度）", "実施中", "―"),)
+    assert rows["基本目標3"] == (("6", "完了した取組", "―", "―", "✓ 平成23年度に新設し完了", "完了", "―"),)
+
+
+def test_the_two_axis_summary_comes_with_a_plan_that_has_statuses():
+    d = deck()
+    t = d.two_axis
+    assert t is not None and t.total == 4
+    status = {a.label: (a.count, a.share_text, a.change) for a in t.status}
+    assert status["取組中"] == (1, "25.0%", "+1") and status["未記入"] == (3, "75.0%", "▲1")
+    assert dict(t.cross)["取組中"] == (0, 0, 0, 1)  # item 4: 実施中, not graded
+    no_status = replace(plan(), items=plan().items[:3])
+    assert build_deck(no_status, RULE, as_of_fy=2025, today=TODAY).two_axis is None

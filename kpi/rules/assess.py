@@ -151,15 +151,18 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
 
 
 def default_as_of(data: PlanData, today: date) -> int:
-    """The latest fiscal year with any actual or evaluation, not after the current one."""
+    """The latest fiscal year with any actual, evaluation or dated status, not after the current one.
+
+    A plan reported in words (statuses, no numbers) is shown as of its latest status: headed with the
+    current year it would show the 平成29年度 statuses under a 令和元年度 heading (issue 18)."""
     current = fiscal_year_of(today)
-    years = [fy for fy in data.data_years if fy <= current]
     reported = set()
     for it in data.items:
         for ind in it.indicators:
             reported.update(y.fiscal_year for y in ind.years if y.actual is not None)
         reported.update(e.fiscal_year for e in it.evaluations if e.stage == YEAR)
-    candidates = [fy for fy in years if fy in reported]
+        reported.update(fy for fy, _s, _n in it.statuses if fy is not None)
+    candidates = [fy for fy in reported if fy <= current]
     if candidates:
         return max(candidates)
     # Nothing reported yet: the current year, kept inside the plan period.

@@ -63,78 +63,142 @@ def _png(fig, dpi: int) -> bytes:
     return buf.getvalue()
 
 
+VALUE_LABEL = "value"  # the gid of the value labels over the bars (the tests find them by it)
+
+
 def indicator_png(view: IndicatorView, *, width_in: float = 6.6, height_in: float = 2.8, dpi: int = 130,
                   style: Style = "wareki", as_of_fy: int | None = None) -> bytes:
+    """The indicator's chart (indicator_figure) as a picture."""
+    with _LOCK:
+        fig = indicator_figure(view, width_in=width_in, height_in=height_in, style=style, as_of_fy=as_of_fy)
+        return _png(fig, dpi)
+
+
+def _integral(values: list[float]) -> bool:
+    return all(abs(v - round(v)) < 1e-9 for v in values)
+
+
+def indicator_figure(view: IndicatorView, *, width_in: float = 6.6, height_in: float = 2.8,
+                     style: Style = "wareki", as_of_fy: int | None = None):
     """Target and actual per year as bars (estimates hatched), baseline, final target and the pace line.
 
-    A year up to as_of_fy with a target and no actual is marked 未報告; later years are not due yet."""
+    A year up to as_of_fy with a target and no actual is marked 未報告; later years are not due yet.
+    The baseline and the final target are named in the legend, not on the plot, where their labels
+    sat on the bars; the value labels are moved clear of the lines and of each other (issue 18)."""
     _setup()
     import matplotlib
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
+    from matplotlib.ticker import MaxNLocator
 
-    with _LOCK, matplotlib.rc_context(_rc()):
+    with matplotlib.rc_context(_rc()):
         fig = Figure(figsize=(width_in, height_in))
+        FigureCanvasAgg(fig)
         ax = fig.add_subplot(1, 1, 1)
         pts = view.points
         xs = list(range(len(pts)))
         labels = [format_fiscal_year_short(p.fiscal_year, style) for p in pts]
         w = 0.38
-        top = max([v for p in pts for v in (p.target, p.actual) if v is not None]
-                  + [v for v in (view.baseline, view.final_target) if v is not None] + [0])
+        values = ([v for p in pts for v in (p.target, p.actual) if v is not None]
+                  + [v for v in (view.baseline, view.final_target) if v is not None])
+        top = max(values + [0])
+        value_labels = []
         for x, p in zip(xs, pts):
             if p.target is not None:
                 ax.bar(x - w / 2, p.target, w, color="white", edgecolor="#555555", linewidth=1.2,
                        hatch="//" if p.target_estimate else None)
-                ax.text(x - w / 2, p.target, format_number(p.target), ha="center", va="bottom", fontsize=8,
-                        color="#333333")
+                value_labels.append(ax.text(x - w / 2, p.target, format_number(p.target), ha="center", va="bottom",
+                                            fontsize=8, color="#333333", zorder=6, gid=VALUE_LABEL))
             if p.actual is not None:
                 ax.bar(x + w / 2, p.actual, w, color="#0072B2", edgecolor="#0072B2", linewidth=1.2,
                        hatch="xx" if p.actual_estimate else None)
-                ax.text(x + w / 2, p.actual, format_number(p.actual) + (f" {p.grade}" if p.grade else ""),
-                        ha="center", va="bottom", fontsize=8, color="#0072B2", fontweight="bold")
+                value_labels.append(ax.text(x + w / 2, p.actual, format_number(p.actual) + (f" {p.grade}" if p.grade else ""),
+                                            ha="center", va="bottom", fontsize=8, color="#0072B2", fontweight="bold",
+                                            zorder=6, gid=VALUE_LABEL))
             elif p.target is not None and (as_of_fy is None or p.fiscal_year <= as_of_fy):
-                ax.text(x + w / 2, 0, "未報告", ha="center", va="bottom", fontsize=8, color="#D55E00")
+                value_labels.append(ax.text(x + w / 2, 0, "未報告", ha="center", va="bottom", fontsize=8,
+                                            color="#D55E00", zorder=6, gid=VALUE_LABEL))
         handles = [Patch(facecolor="white", edgecolor="#555555", label="計画"),
                    Patch(facecolor="#0072B2", edgecolor="#0072B2", label="実績")]
         if any(p.target_estimate or p.actual_estimate for p in pts):
             handles.append(Patch(facecolor="white", edgecolor="#555555", hatch="xx", label="見込み"))
         pos = {p.fiscal_year: x for x, p in zip(xs, pts)}
+        lines = []
         if view.baseline is not None:
-            ax.axhline(view.baseline, color="#009E73", linestyle=":", linewidth=1.8)
+            ax.axhline(view.baseline, color="#009E73", linestyle=":", linewidth=1.8, zorder=4)
             label = f"基準値 {format_number(view.baseline)}"
             if view.baseline_fy:
                 label += f"（{format_fiscal_year(view.baseline_fy, style)}{'・見込み' if view.baseline_estimated else ''}）"
-            ax.text(-0.45, view.baseline, label, ha="left", va="top", fontsize=8, color="#007A5A", zorder=5,
-                    bbox=dict(boxstyle="square,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+            handles.append(Line2D([0], [0], color="#009E73", linestyle=":", linewidth=1.8, label=label))
+            lines.append(view.baseline)
         if view.final_target is not None:
-            ax.axhline(view.final_target, color="#D55E00", linestyle="--", linewidth=1.8)
+            ax.axhline(view.final_target, color="#D55E00", linestyle="--", linewidth=1.8, zorder=4)
             label = f"最終目標 {format_number(view.final_target)}"
             if view.final_target_fy:
                 label += f"（{format_fiscal_year(view.final_target_fy, style)}）"
-            ax.text(-0.45, view.final_target, label, ha="left", va="bottom", fontsize=8, color="#B34700", zorder=5,
-                    bbox=dict(boxstyle="square,pad=0.15", facecolor="white", edgecolor="none", alpha=0.85))
+            handles.append(Line2D([0], [0], color="#D55E00", linestyle="--", linewidth=1.8, label=label))
+            lines.append(view.final_target)
         trend = [(pos[fy], v) for fy, v in view.trend if fy in pos]
         if len(trend) > 1:
             ax.plot([t[0] + w / 2 for t in trend], [t[1] for t in trend], color="#CC79A7", linestyle="--",
                     marker="D", markersize=4, linewidth=1.6)
-            from matplotlib.lines import Line2D
             handles.append(Line2D([0], [0], color="#CC79A7", linestyle="--", marker="D", markersize=4,
                                   label="これまでのペースでの見込み"))
             top = max(top, max(t[1] for t in trend))
+            values += [t[1] for t in trend]
         ax.set_xticks(xs, labels)
         ax.set_xlim(-0.6, len(pts) - 0.4)
-        ax.set_ylim(0, top * 1.18 if top > 0 else 1)
+        ax.set_ylim(0, top * 1.25 if top > 0 else 1)
+        if _integral(values):  # counts (件, 人, 事業…): no 0.5 / 1.5 ticks
+            ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda v, _p: format_number(v)))
         ax.grid(axis="y", color="#E5E5E5")
         ax.set_axisbelow(True)
         ax.set_title(view.name + (f"（{view.unit}）" if view.unit else ""), fontsize=11, loc="left")
-        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(handles),
-                  frameon=False, fontsize=8)
+        rows = 1 if len(handles) <= 4 else 2
+        ax.legend(handles=handles, loc="upper center", bbox_to_anchor=(0.5, -0.1), ncol=-(-len(handles) // rows),
+                  frameon=False, fontsize=8, handlelength=2.4, columnspacing=1.2)
         # Fixed margins (in inches, so any chart size works) instead of tight_layout, which draws twice.
         fig.subplots_adjust(left=0.75 / width_in, right=1 - 0.1 / width_in, top=1 - 0.36 / height_in,
-                            bottom=0.62 / height_in)
-        return _png(fig, dpi)
+                            bottom=(0.62 + 0.17 * (rows - 1)) / height_in)
+        _clear_labels(fig, ax, value_labels, lines)
+        return fig
+
+
+def _clear_labels(fig, ax, texts, lines: list[float]) -> None:
+    """Move value labels up until none crosses a reference line or overlaps another label; when the
+    lifted labels leave the plot, give it more room and place them again."""
+    renderer = fig.canvas.get_renderer()
+    home = [t.get_position() for t in texts]
+    for _attempt in range(3):
+        for t, xy in zip(texts, home):
+            t.set_position(xy)
+        to_px = ax.transData.transform
+        from_px = ax.transData.inverted().transform
+        line_px = [to_px((0, v))[1] for v in lines]
+        placed = []
+        for t in sorted(texts, key=lambda t: t.get_position()[1]):
+            for _ in range(12):
+                bb = t.get_window_extent(renderer)
+                lift = 0.0
+                for y in line_px:
+                    if bb.y0 - 2 <= y <= bb.y1 + 2:
+                        lift = max(lift, y + 3 - bb.y0)
+                for other in placed:
+                    if bb.x0 < other.x1 + 1 and other.x0 < bb.x1 + 1 and bb.y0 < other.y1 + 1 and other.y0 < bb.y1 + 1:
+                        lift = max(lift, other.y1 + 2 - bb.y0)
+                if lift <= 0:
+                    break
+                x, y = t.get_position()
+                t.set_position((x, from_px((0, to_px((0, y))[1] + lift))[1]))
+            placed.append(t.get_window_extent(renderer))
+        lo, hi = ax.get_ylim()
+        highest = max((from_px((0, b.y1))[1] for b in placed), default=lo)
+        if highest <= hi:
+            return
+        ax.set_ylim(lo, lo + (highest - lo) * 1.08)
 
 
 def grade_mix_png(counts: dict[str, int], colors: dict[str, str], *, width_in: float = 6.0,

@@ -16,7 +16,7 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Sequence
 
-from kpi.outputs.pack.slides import Deck, ItemSlide, SummarySlide
+from kpi.outputs.pack.slides import Deck, ItemSlide, ListSection, SummarySlide
 
 WIDTH_IN, HEIGHT_IN = 13.333, 7.5
 MARGIN_IN = 0.4
@@ -28,6 +28,15 @@ LAG_ROWS_FIRST = 6  # lagging rows on the summary page
 LAG_ROWS_MORE = 12  # on each continuation page
 OPINIONS_PER_PAGE = 4
 CUT_MARK = "…（以下省略）"
+# The list table of items without a chart (issue 18): column widths in inches, font size, the
+# most lines a cell shows, and the room the rows have below the title.
+LIST_WIDTHS = (0.75, 2.05, 1.35, 2.3, 2.7, 0.95, 2.43)
+LIST_SIZE = 9.0
+LIST_LINES = 4
+LIST_HEADER_H = 0.3
+LIST_TOP, LIST_BOTTOM = 1.5, HEIGHT_IN - 0.5
+LIST_SECTION_H = 0.34  # a section's heading above its table, when a page holds several sections
+LIST_GAP = 0.15
 
 def char_width(ch: str) -> float:
     """Width in em: full-width (CJK, full-width forms) 1, others 0.6."""
@@ -124,6 +133,93 @@ def fit(content: str | Sequence[Para], width_in: float, height_in: float,
     return Fitted(size, tuple(kept), True)
 
 
+def cell(text: str, width_in: float, size: float, lines: int = 1) -> str:
+    """A table cell's lines ('\n'-joined), at most `lines`; what would not fit is cut and marked '…'."""
+    em = width_in * 72 * 0.9 / size - 0.4
+    wrapped = wrap(clean(text).replace("\n", " "), em)
+    if len(wrapped) <= lines:
+        return "\n".join(wrapped)
+    last = wrapped[lines - 1]
+    while last and text_width(last + "…") > em:
+        last = last[:-1]
+    return "\n".join(wrapped[:lines - 1] + [last + "…"])
+
+
+def list_rows(section: ListSection) -> list[list[str]]:
+    """The section's rows as the table shows them, each cell wrapped to its column."""
+    return [[cell(c, w, LIST_SIZE, LIST_LINES) for c, w in zip(r, LIST_WIDTHS)] for r in section.rows]
+
+
+def row_height(row: Sequence[str], size: float = LIST_SIZE) -> float:
+    lines = max(len(c.split("\n")) for c in row)
+    return lines * size * 1.2 / PT_PER_IN + 0.08
+
+
+def _list_parts(section: ListSection) -> list[tuple[int, int]]:
+    """Rows per page: as many as fit, and no nearly blank last page."""
+    heights = [row_height(r) for r in list_rows(section)]
+    room = LIST_BOTTOM - LIST_TOP - LIST_HEADER_H
+    parts, start, used = [], 0, 0.0
+    for i, h in enumerate(heights):
+        if i > start and used + h > room:
+            parts.append((start, i))
+            start, used = i, 0.0
+        used += h
+    parts.append((start, len(heights)))
+    if len(parts) > 1 and sum(heights[parts[-1][0]:]) < room / 3:
+        # A short last page would be nearly blank: the last two pages share their rows.
+        (a, _b), (_c, end) = parts[-2], parts[-1]
+        half = sum(heights[a:end]) / 2
+        mid, acc = a + 1, heights[a]
+        while mid < end - 1 and acc + heights[mid] / 2 <= half:
+            acc += heights[mid]
+            mid += 1
+        parts[-2:] = [(a, mid), (mid, end)]
+    return parts
+
+
+@dataclass(frozen=True)
+class ListChunk:
+    """Rows [start, end) of a section's list on a page; more: the section began on an earlier page."""
+
+    section: ListSection
+    start: int
+    end: int
+    more: bool = False
+
+    @property
+    def heading(self) -> str:
+        return (self.section.name or "取組") + ("（続き）" if self.more else "")
+
+
+def _list_pages(deck: Deck) -> list[Page]:
+    """The sections' lists: a long section over pages of its own, short ones together on a page,
+    each under its heading (a page of three rows and white space says less than a full page)."""
+    chunks, heights = [], {}
+    for sec in deck.sections:
+        heights[id(sec)] = [row_height(r) for r in list_rows(sec)]
+        chunks += [ListChunk(sec, a, b, i > 0) for i, (a, b) in enumerate(_list_parts(sec))]
+
+    def height(c: ListChunk) -> float:
+        return LIST_SECTION_H + LIST_HEADER_H + sum(heights[id(c.section)][c.start:c.end]) + LIST_GAP
+
+    groups: list[list[ListChunk]] = []
+    used = 0.0
+    for c in chunks:
+        if groups and used + height(c) <= LIST_BOTTOM - LIST_TOP + LIST_GAP:
+            groups[-1].append(c)
+            used += height(c)
+        else:
+            groups.append([c])
+            used = height(c)
+    out = []
+    for g in groups:
+        c = g[0]
+        title = f"{c.section.name or '取組'}　取組の状況{'（続き）' if c.more else ''}" if len(g) == 1 else "取組の状況"
+        out.append(Page("list", tuple(g), title))
+    return out
+
+
 # ---------------------------------------------------------------- pages
 @dataclass(frozen=True)
 class Page:
@@ -139,15 +235,17 @@ def item_pages(s: ItemSlide) -> list[Page]:
         end = min(start + INDICATORS_PER_PAGE, len(s.indicators))
         pages.append(Page("indicators", s, f"{s.heading}（指標 続き）", (start, end)))
     # The notes page gives the reasons in full (the main page may have to shorten them), the
-    # department's comments (on the main page already when there are no indicators) and the opinions.
-    has_text = (bool(s.comments) and bool(s.indicators)) or bool(s.causes)
-    if has_text or s.opinions:
-        n = len(s.opinions)
-        starts = list(range(0, n, OPINIONS_PER_PAGE)) or [0]
-        for i, start in enumerate(starts):
-            title = f"{s.heading}（所見・委員意見{'' if i == 0 else ' 続き'}）"
-            pages.append(Page("notes", s, title, (start, min(start + OPINIONS_PER_PAGE, n))))
+    # department's comments and the opinions.
+    if bool(s.comments) or s.causes or s.opinions:
+        pages += notes_pages(s)
     return pages
+
+
+def notes_pages(s: ItemSlide) -> list[Page]:
+    n = len(s.opinions)
+    starts = list(range(0, n, OPINIONS_PER_PAGE)) or [0]
+    return [Page("notes", s, f"{s.heading}（所見・委員意見{'' if i == 0 else ' 続き'}）",
+                 (start, min(start + OPINIONS_PER_PAGE, n))) for i, start in enumerate(starts)]
 
 
 def pages(deck: Deck) -> tuple[Page, ...]:
@@ -157,7 +255,15 @@ def pages(deck: Deck) -> tuple[Page, ...]:
     for start in range(LAG_ROWS_FIRST, len(summary.lagging), LAG_ROWS_MORE):
         out.append(Page("lagging", summary, "遅れている取組（続き）",
                         (start, min(start + LAG_ROWS_MORE, len(summary.lagging)))))
+    if deck.two_axis is not None:
+        out.append(Page("two_axis", summary, "実施状況と達成度"))
+    out += _list_pages(deck)
+    # A listed item the committee discussed, or one that is behind, keeps its page of reasons,
+    # comments in full and earlier opinions with their answers.
     for s in deck.items:
+        if not s.has_chart and (s.opinions or s.causes):
+            out.extend(notes_pages(s))
+    for s in deck.charted:
         out.extend(item_pages(s))
     from kpi.outputs.pack.appendix import ROWS_PER_PAGE
     for a in deck.appendix:  # issue 20: the status board and the revised targets

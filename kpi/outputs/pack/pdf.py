@@ -107,8 +107,12 @@ class PdfSurface:
         from reportlab.lib.colors import HexColor
         c = self.c
         total = sum(widths)
+        heights = list(row_h) if isinstance(row_h, (list, tuple)) else [row_h] * len(rows)
+        top = y
         for i, row in enumerate(rows):
-            top = y + i * row_h
+            if i:
+                top += heights[i - 1]
+            row_h = heights[i]
             c.setFillColor(HexColor(header_fill if i == 0 else "#FFFFFF"))
             c.setStrokeColor(HexColor("#A0A0A0"))
             c.setLineWidth(0.5)

@@ -52,7 +52,10 @@ def _para_xml(para: Para, size: float, color: str, align: str) -> str:
             f'<a:r><a:rPr lang="{LANG}" altLang="en-US" sz="{round(size * 100)}" b="{1 if para.bold else 0}" dirty="0">'
             f'<a:solidFill><a:srgbClr val="{_hex(para.color or color)}"/></a:solidFill>'
             f'<a:latin typeface="{font}"/><a:ea typeface="{font}"/><a:cs typeface="{font}"/></a:rPr>'
-            f'<a:t>{escape(para.text)}</a:t></a:r></a:p>')
+            f'<a:t>{escape(para.text)}</a:t></a:r>'
+            # An empty run has no size of its own: readers then size the line by the paragraph's end
+            # mark, 18 pt by default, and an empty table cell grew the row past the layout's height.
+            f'<a:endParaRPr lang="{LANG}" sz="{round(size * 100)}" dirty="0"/></a:p>')
 
 
 def _parse(inner: str, wrapper: str = "a:txBody") -> list:
@@ -123,8 +126,9 @@ class PptxSurface:
     def table(self, x, y, widths, row_h, rows, size, *, header_fill: str = HEADER_FILL,
               align_right_from: int = 1) -> None:
         n_rows, n_cols = len(rows), len(widths)
+        heights = list(row_h) if isinstance(row_h, (list, tuple)) else [row_h] * n_rows
         frame = self.slide.shapes.add_table(n_rows, n_cols, Inches(x), Inches(y), Inches(sum(widths)),
-                                            Inches(row_h * n_rows))
+                                            Inches(sum(heights)))
         tbl = frame.table
         tbl.first_row = False
         tbl.horz_banding = False
@@ -140,7 +144,7 @@ class PptxSurface:
                           "center" if i == 0 else ("right" if j >= align_right_from else "left"),
                           header_fill if i == 0 else "#FFFFFF")
                 for j in range(n_cols))
-            trs.append(f'<a:tr h="{Inches(row_h)}">{cells}</a:tr>')
+            trs.append(f'<a:tr h="{Inches(heights[i])}">{cells}</a:tr>')
         for tr in _parse("".join(trs), "a:tbl"):
             el.append(tr)
 

@@ -13,19 +13,25 @@ from typing import Protocol, Sequence
 from kpi.outputs.pack import charts
 from kpi.outputs.pack.layout import (
     HEIGHT_IN,
+    LIST_GAP,
+    LIST_HEADER_H,
+    LIST_SECTION_H,
+    LIST_SIZE,
+    LIST_TOP,
+    LIST_WIDTHS,
     MARGIN_IN,
     WIDTH_IN,
     Fitted,
     Page,
     Para,
-    clean,
+    cell,
     fit,
+    list_rows,
     pages,
-    text_width,
-    wrap,
+    row_height,
 )
-from kpi.outputs.pack.slides import Deck, ItemSlide, SummarySlide
-from kpi.rules.fiscal import Style
+from kpi.outputs.pack.slides import Deck, ItemSlide, ListSection, SummarySlide
+from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.views.colors import grade_colors
 from kpi.views.common import IndicatorView
 
@@ -47,7 +53,8 @@ class Surface(Protocol):
     def box(self, x: float, y: float, w: float, h: float, *, fill: str | None, line: str | None,
             fitted: Fitted | None = None, color: str = INK) -> None: ...
 
-    def table(self, x: float, y: float, widths: Sequence[float], row_h: float, rows: Sequence[Sequence[str]],
+    def table(self, x: float, y: float, widths: Sequence[float], row_h: float | Sequence[float],
+              rows: Sequence[Sequence[str]],
               size: float, *, header_fill: str = HEADER_FILL, align_right_from: int = 1) -> None: ...
 
     def image(self, png: bytes, x: float, y: float, w: float, h: float) -> None: ...
@@ -81,20 +88,8 @@ def _title(s: Surface, text: str, sub: str | None = None) -> None:
         s.text(MARGIN_IN, 1.05, w, 0.34, fit(sub, w, 0.34, (13, 12, 11, 10, 9)), color=MUTED)
 
 
-def _cell(text: str, width_in: float, size: float, lines: int = 1) -> str:
-    """A table cell's lines ('\n'-joined), at most `lines`; what would not fit is cut and marked '…'."""
-    em = width_in * 72 * 0.9 / size - 0.4
-    wrapped = wrap(text.replace("\n", " "), em)
-    if len(wrapped) <= lines:
-        return "\n".join(wrapped)
-    last = wrapped[lines - 1]
-    while last and text_width(last + "…") > em:
-        last = last[:-1]
-    return "\n".join(wrapped[:lines - 1] + [last + "…"])
-
-
 def _rows(rows: Sequence[Sequence[str]], widths: Sequence[float], size: float, lines: int = 1) -> list[list[str]]:
-    return [[_cell(clean(c), w, size, lines) for c, w in zip(r, widths)] for r in rows]
+    return [[cell(c, w, size, lines) for c, w in zip(r, widths)] for r in rows]
 
 
 # ---------------------------------------------------------------- summary
@@ -121,14 +116,19 @@ def _summary(s: Surface, deck: Deck, sm: SummarySlide, page: Page) -> None:
     rows += [[g.label, g.meaning, f"{g.count}", "―" if g.previous is None else f"{g.previous}", g.change or "―"]
              for g in sm.grades]
     widths = [0.75, 2.75, 0.75, 1.0, 0.65]
-    s.table(MARGIN_IN, y + 0.4, widths, 0.32, _rows(rows, widths, 11), 11, align_right_from=2)
-    ty = y + 0.4 + 0.32 * len(rows) + 0.15
+    # A hand-graded plan counts its named states too (8 rows): the rows shrink to leave the grade
+    # bar and the notes below them their room.
+    room = HEIGHT_IN - 0.85 - (y + 0.4) - 0.95 - (0 if sm.has_indicators else 0.4)
+    row_h = min(0.32, room / len(rows))
+    size = 11 if row_h >= 0.3 else 10 if row_h >= 0.26 else 9
+    s.table(MARGIN_IN, y + 0.4, widths, row_h, _rows(rows, widths, size), size, align_right_from=2)
+    ty = y + 0.4 + row_h * len(rows) + 0.1
     counts = tuple((g.label, g.count) for g in sm.grades)
     if any(c for _l, c in counts):
         s.image(_mix(counts, deck.labels, lw, 0.7), MARGIN_IN, ty, lw, 0.7)
         ty += 0.8
     if not sm.has_indicators:
-        s.text(MARGIN_IN, ty, lw, 0.5, fit("この計画には数値指標がないため、自動評価は行いません。", lw, 0.5, (11, 10)),
+        s.text(MARGIN_IN, ty, lw, 0.35, fit("この計画には数値指標がないため、自動評価は行いません。", lw, 0.35, (11, 10)),
                color=MUTED)
     # lagging items
     x = MARGIN_IN + lw + 0.4
@@ -182,7 +182,8 @@ def _reason_paras(it: ItemSlide) -> list[Para]:
         paras.append(Para(it.status))
     if it.gap:
         paras.append(Para(it.gap, color=MUTED))
-    if it.auto_reason and it.indicators:
+    # The automatic grade's reason, unless a cause above already says it in orange.
+    if it.auto_reason and it.indicators and not any(it.auto_reason in r.detail for r in it.causes):
         paras.append(Para(f"自動評価の根拠：{it.auto_reason}", color=MUTED))
     paras += [Para(f"・{r.title}：{r.detail}") for r in it.notes]
     return paras
@@ -197,10 +198,14 @@ def _full_reasons(it: ItemSlide) -> list[Para]:
     return paras
 
 
+def _no_values(panel) -> bool:
+    return len(panel.table.columns) <= 1
+
+
 def _numbers(s: Surface, panel, x: float, y: float, w: float) -> float:
     s.text(x, y, w, ROW_H, fit([Para(panel.title, bold=True)], w, ROW_H, (11, 10, 9)))
     cols = len(panel.table.columns)
-    if cols <= 1:  # no yearly values yet: say so, with the target, instead of an empty grid
+    if _no_values(panel):  # no yearly values yet: say so, with the target, instead of an empty grid
         h = ROW_H * 5
         s.text(x, y + ROW_H + 0.04, w, h, fit([Para("年度ごとの計画値・実績はまだ登録されていません。", color=MUTED),
                                                 Para(panel.facts, color=MUTED)], w, h, (11, 10, 9)))
@@ -260,14 +265,15 @@ def _item(s: Surface, deck: Deck, it: ItemSlide, page: Page, style: Style) -> No
 
 
 def _charts(s: Surface, panels, x: float, y: float, w: float, h: float, style: Style, as_of: int) -> None:
+    # Only indicators with a yearly value are drawn (an empty frame says nothing; the table beside
+    # it says that no values are registered yet).
+    panels = [p for p in panels if any(pt.target is not None or pt.actual is not None for pt in p.view.points)]
     n = len(panels)
+    if not n:
+        return
     each = (h - 0.1 * (n - 1)) / n
     for i, p in enumerate(panels):
         ch = min(each, 3.9)
-        if not any(pt.target is not None or pt.actual is not None for pt in p.view.points):
-            s.box(x, y + i * (each + 0.1), w, ch, fill="#F7F7F7", line="#DDDDDD",
-                  fitted=fit(f"{p.title}: グラフにする年度の値がありません", w - 0.3, 0.6, (12, 11, 10)), color=MUTED)
-            continue
         s.image(_chart(p.view, round(w, 2), round(ch, 2), style, as_of), x, y + i * (each + 0.1), w, ch)
         if n == 1 and p.pace:
             s.text(x, y + ch + 0.1, w, 0.6, fit(p.pace, w, 0.6, (12, 11, 10, 9)),
@@ -281,8 +287,9 @@ def _indicators_more(s: Surface, deck: Deck, it: ItemSlide, page: Page, style: S
     y = 1.5
     for p in panels:
         y = _numbers(s, p, lx, y, lw) + 0.1
-        s.text(lx, y, lw, 0.5, fit(p.facts, lw, 0.5, (10, 9, 8)), color=MUTED)
-        y += 0.6
+        if not _no_values(p):  # without values _numbers gave the facts already
+            s.text(lx, y, lw, 0.5, fit(p.facts, lw, 0.5, (10, 9, 8)), color=MUTED)
+            y += 0.6
         if p.pace:
             s.text(lx, y, lw, 0.55, fit(p.pace, lw, 0.55, (10, 9, 8)), color=INK if p.pace_reachable else WARN)
             y += 0.6
@@ -311,7 +318,7 @@ def _notes(s: Surface, deck: Deck, it: ItemSlide, page: Page) -> None:
     _item_head(s, it, page.title)
     y, h = 1.5, HEIGHT_IN - 0.45 - 1.5
     lw = 6.0
-    comments = _comment_paras(it) if it.indicators else []
+    comments = _comment_paras(it)
     left = _full_reasons(it) + ([Para("")] if it.causes and comments else []) + (
         [Para("担当課の所見", bold=True)] + comments if comments else [])
     if left and page.part[0] == 0:
@@ -322,6 +329,61 @@ def _notes(s: Surface, deck: Deck, it: ItemSlide, page: Page) -> None:
     w = WIDTH_IN - MARGIN_IN - x
     s.text(x, y, w, 0.35, fit([Para("これまでの委員意見と回答", bold=True)], w, 0.35, (15, 14)))
     s.text(x, y + 0.42, w, h - 0.42, fit(_opinion_paras(it, page.part, deck.style), w, h - 0.42, (13, 12, 11, 10, 9, 8)))
+
+
+def _list(s: Surface, deck: Deck, page: Page) -> None:
+    """Items without a chart, one row each, by section (issue 18)."""
+    chunks = page.slide
+    if len(chunks) == 1:
+        c = chunks[0]
+        n = len(c.section.items)
+        part = f"（{c.start + 1}〜{c.end}件目）" if c.end - c.start < n else ""
+        _title(s, page.title, f"{deck.as_of_label}までの状況　{n}件の取組{part}")
+    else:
+        _title(s, page.title, f"{deck.as_of_label}までの状況　" + "、".join(
+            f"{c.section.name or '取組'} {len(c.section.items)}件" for c in chunks))
+    head = [cell(c, w, LIST_SIZE) for c, w in zip(ListSection.COLUMNS, LIST_WIDTHS)]
+    w = WIDTH_IN - 2 * MARGIN_IN
+    y = LIST_TOP
+    for c in chunks:
+        if len(chunks) > 1:
+            s.text(MARGIN_IN, y, w, LIST_SECTION_H, fit([Para(c.heading, bold=True)], w, LIST_SECTION_H, (13, 12, 11)))
+            y += LIST_SECTION_H
+        body = list_rows(c.section)[c.start:c.end]
+        heights = [LIST_HEADER_H] + [row_height(r) for r in body]
+        s.table(MARGIN_IN, y, LIST_WIDTHS, heights, [head] + body, LIST_SIZE, align_right_from=99)
+        y += sum(heights) + LIST_GAP
+
+
+def _two_axis(s: Surface, deck: Deck, page: Page) -> None:
+    """Implementation status × achievement: counts, shares, change from the year before (▲ for fewer), crossed."""
+    t = deck.two_axis
+    _title(s, f"{page.title}（{deck.as_of_label}）", f"取組 {t.total}件　実施状況（未着手・取組中・完了）と達成度（評価）の二つの軸で数えています。")
+    prev = format_fiscal_year(t.fiscal_year - 1, deck.style)
+    half = (WIDTH_IN - 2 * MARGIN_IN - 0.4) / 2
+
+    def axis_table(x: float, heading: str, counts) -> float:
+        s.text(x, 1.5, half, 0.35, fit([Para(heading, bold=True)], half, 0.35, (15, 14)))
+        rows = [[heading, "件数", "割合", prev, "増減"]]
+        rows += [[a.label, f"{a.count}", a.share_text, "―" if a.previous is None else f"{a.previous}",
+                  a.change or "―"] for a in counts]
+        widths = [half - 3.6, 0.8, 1.0, 1.0, 0.8]
+        row_h = min(0.3, 2.7 / len(rows))
+        s.table(x, 1.9, widths, row_h, _rows(rows, widths, 10), 10, align_right_from=1)
+        return 1.9 + row_h * len(rows)
+
+    bottom = max(axis_table(MARGIN_IN, "実施状況", t.status),
+                 axis_table(MARGIN_IN + half + 0.4, "達成度", t.achievement))
+    y = bottom + 0.25
+    w = WIDTH_IN - 2 * MARGIN_IN
+    s.text(MARGIN_IN, y, w, 0.35, fit([Para("実施状況 × 達成度（取組数）", bold=True)], w, 0.35, (15, 14)))
+    labels = t.achievement_labels
+    rows = [["実施状況＼達成度", *labels, "計"]]
+    rows += [[status, *(f"{n}" for n in counts), f"{sum(counts)}"] for status, counts in t.cross]
+    first = 1.8
+    widths = [first] + [(w - first) / (len(labels) + 1)] * (len(labels) + 1)
+    row_h = min(0.3, (HEIGHT_IN - 0.5 - y - 0.4) / len(rows))
+    s.table(MARGIN_IN, y + 0.4, widths, row_h, _rows(rows, widths, 10), 10, align_right_from=1)
 
 
 def _appendix(s: Surface, deck: Deck, page: Page) -> None:
@@ -358,6 +420,10 @@ def draw(deck: Deck, surface: Surface) -> bytes:
             _indicators_more(surface, deck, page.slide, page, style)
         elif page.kind == "appendix":
             _appendix(surface, deck, page)
+        elif page.kind == "list":
+            _list(surface, deck, page)
+        elif page.kind == "two_axis":
+            _two_axis(surface, deck, page)
         else:
             _notes(surface, deck, page.slide, page)
         _footer(surface, deck, n, len(all_pages))

@@ -21,6 +21,7 @@ from kpi.rules.grading import GradingRule, summary_labels, ungraded_meaning
 from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number, format_percent
+from kpi.rules.two_axis import TwoAxisSummary, two_axis_summary
 from kpi.views.common import Headline, IndicatorView, item_view_of, overview
 from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, YEAR
 
@@ -105,6 +106,8 @@ class Comment:
     heading: str
     text: str
     issues: str
+    fiscal_year: int | None = None
+    narrative: bool = False  # the 実施状況 in words (no evaluation comment was written)
 
 
 @dataclass(frozen=True)
@@ -125,8 +128,33 @@ class ItemSlide:
     status: str  # '令和2年度の状況: 完了の目途（…）'
     opinions: tuple[Opinion, ...]
     status_label: str = ""  # '完了の目途': what the slide shows instead of a grade when there are no indicators
+    section: str = ""  # the top level of the plan's structure (基本目標 / 推進項目): the list table it is in
+    plan_text: str = ""  # the list table's 計画: the targets, else what the plan says it will do
+    progress_text: str = ""  # its 実績・状況: the latest actuals, the status, the 実施状況 in words
 
     kind = "item"
+
+    @property
+    def has_chart(self) -> bool:
+        """Some indicator has a yearly value to draw: the item gets its own slide, else a row in the list."""
+        return any(pt.target is not None or pt.actual is not None for p in self.indicators for pt in p.view.points)
+
+    @property
+    def grade_text(self) -> str:
+        """The list table's 評価: the automatic grade and the department's, or the status."""
+        parts = [f"自動 {self.auto_grade}" if self.auto_grade else "", f"自己 {self.self_grade}" if self.self_grade else ""]
+        text = "　".join(p for p in parts if p)
+        return text or self.status_label or "―"
+
+    @property
+    def comment_text(self) -> str:
+        """The department's comment for the list (a narrative already stands in 実績・状況)."""
+        return "\n".join(f"{c.text}{'　課題: ' + c.issues if c.issues else ''}".strip()
+                         for c in self.comments if c.text or c.issues) if not self.progress_from_narrative else ""
+
+    @property
+    def progress_from_narrative(self) -> bool:
+        return any(c.narrative for c in self.comments)
 
     @property
     def heading(self) -> str:
@@ -142,6 +170,21 @@ class ItemSlide:
 
 
 @dataclass(frozen=True)
+class ListSection:
+    """One section's items as a table: 取組, 担当課, 計画, 実績・状況, 評価, コメント."""
+
+    name: str  # '' for a plan without sections
+    items: tuple[ItemSlide, ...]
+
+    COLUMNS = ("No.", "取組", "担当課", "計画", "実績・状況", "評価", "コメント")
+
+    @property
+    def rows(self) -> tuple[tuple[str, ...], ...]:
+        return tuple((s.item_no, s.title, s.departments or "―", s.plan_text or "―", s.progress_text or "―",
+                      s.grade_text, s.comment_text or "―") for s in self.items)
+
+
+@dataclass(frozen=True)
 class Deck:
     plan_name: str
     as_of_fy: int
@@ -154,6 +197,21 @@ class Deck:
     sort: str
     style: Style = "wareki"
     appendix: tuple = ()  # kpi.outputs.pack.appendix.Appendix tables after the items (issue 20)
+    two_axis: TwoAxisSummary | None = None  # status × achievement, for plans whose items have statuses
+
+    @property
+    def charted(self) -> tuple[ItemSlide, ...]:
+        """The items that get their own slides: those with a chart to show."""
+        return tuple(s for s in self.items if s.has_chart)
+
+    @property
+    def sections(self) -> tuple[ListSection, ...]:
+        """The other items as list tables, one per section of the plan, in the presenter's order."""
+        groups: dict[str, list[ItemSlide]] = {}
+        for s in self.items:
+            if not s.has_chart:
+                groups.setdefault(s.section, []).append(s)
+        return tuple(ListSection(name, tuple(rows)) for name, rows in groups.items())
 
     @property
     def slides(self) -> tuple[SummarySlide | ItemSlide, ...]:
@@ -184,7 +242,7 @@ def _summary(data: PlanData, result: PlanResult, previous: PlanResult | None, st
     grades = []
     for label in summary_labels(rule):
         prev = ov.previous_counts.get(label) if ov.previous_counts is not None else None
-        meaning = rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True)
+        meaning = (rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True)) or "―"
         grades.append(GradeRow(label, meaning, ov.grade_counts.get(label, 0), prev,
                                _change(ov.grade_counts.get(label, 0), prev)))
     lag = tuple(LagEntry(r.item_no, r.title, r.department, r.auto_grade, r.self_grade, r.reason_titles)
@@ -274,7 +332,47 @@ def _narrative(narratives: Sequence, item_no: str, as_of: int, style: Style) -> 
         return ()
     n = max(found, key=lambda n: n.fiscal_year or 0)
     head = f"{format_fiscal_year(n.fiscal_year, style)}の実施状況" if n.fiscal_year else "実施状況"
-    return (Comment(head, n.text.strip(), ""),)
+    return (Comment(head, n.text.strip(), "", n.fiscal_year, narrative=True),)
+
+
+def _plan_text(ir: ItemResult, view, style: Style) -> str:
+    """The targets ('市との協働事業数 60事業（令和2年度）'), else the plan's words for the item."""
+    targets = []
+    for v in view.indicators:
+        if v.final_target is not None:
+            when = f"（{format_fiscal_year(v.final_target_fy, style)}）" if v.final_target_fy else ""
+            targets.append(f"{v.name} {format_number(v.final_target)}{v.unit}{when}")
+        elif v.final_target_text:
+            targets.append(f"{v.name} {v.final_target_text}")
+    if targets:
+        return "目標: " + "、".join(targets)
+    it = ir.item
+    return (it.qualitative_target or it.content or it.purpose or "").strip()
+
+
+def _progress_text(ir: ItemResult, view, fy: int, comments: tuple[Comment, ...], graded: bool,
+                   style: Style) -> str:
+    """The latest actuals up to the year, the status (its label only when a grade takes the 評価
+    column) and the 実施状況 in words; years other than the deck's are named."""
+    def when(year: int | None) -> str:
+        return f"（{format_fiscal_year(year, style)}）" if year and year != fy else ""
+
+    parts = []
+    for v in view.indicators:
+        done = [p for p in v.points if p.actual is not None and p.fiscal_year <= fy]
+        if done:
+            p = done[-1]
+            parts.append(f"{v.name} {format_number(p.actual)}{v.unit}{when(p.fiscal_year) or '（' + format_fiscal_year(p.fiscal_year, style) + '）'}")
+    if view.indicators and not parts:
+        parts.append("実績は未登録")
+    found = [(y, st, note) for y, st, note in ir.item.statuses if y is None or y <= fy]
+    if found:
+        y, st, note = max(found, key=lambda t: t[0] or 0)
+        text = "　".join(t for t in ((st if graded else ""), note or "") if t)
+        if text:
+            parts.append(text + when(y))
+    parts += [c.text + when(c.fiscal_year) for c in comments if c.narrative]
+    return "\n".join(parts)
 
 
 def order_items(result_items: Sequence[ItemResult], rule: GradingRule, sort: str = "plan",
@@ -330,6 +428,7 @@ def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None
         reasons = tuple(sorted(view.reasons, key=lambda r: not r.lagging))
         status, status_label = _status(ir, fy, style)
         comments = _comments(ir, fy, style) or _narrative(narratives, ir.item.item_no, fy, style)
+        section = ir.item.node_path[0] if ir.item.node_path else ""
         slides.append(ItemSlide(
             item_no=ir.item.item_no, title=ir.item.title, path=" ＞ ".join(ir.item.node_path),
             departments=view.departments, year_label=format_fiscal_year(fy, style),
@@ -337,6 +436,10 @@ def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None
             self_grade=(self_eval.grade or "") if self_eval else "",
             gap=cur.gap.text if cur and (cur.self_grade or cur.auto.graded) and cur.gap.steps is not None else "",
             lagging=ir.lagging, reasons=reasons, indicators=panels, comments=comments,
-            status=status, opinions=for_item(shown_opinions, ir.item.item_no), status_label=status_label))
+            status=status, opinions=for_item(shown_opinions, ir.item.item_no), status_label=status_label,
+            section=section, plan_text=_plan_text(ir, view, style),
+            progress_text=_progress_text(ir, view, fy, comments, bool(cur and cur.auto.label) or bool(
+                self_eval and self_eval.grade), style)))
+    has_status = any(ir.item.statuses for ir in result.items)
     return Deck(data.plan.name, fy, format_fiscal_year(fy, style), meeting, rule.labels, summary, tuple(slides),
-                lagging_only, sort, style)
+                lagging_only, sort, style, two_axis=two_axis_summary(result) if has_status else None)
