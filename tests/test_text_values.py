@@ -298,3 +298,25 @@ def test_the_item_page_shows_the_words_per_year_with_the_grade_and_no_chart(app_
     assert words["評価の根拠"].iloc[0] == "実績『実施』は評価ルールで『達成』"
     assert any("定性（計画・実績を文章で記入）" in c.value for c in at.caption)
     assert len(at.get("plotly_chart")) == 1  # the numeric indicator's chart only
+
+
+def test_text_matches_are_set_on_the_rule_page(app_env):
+    """The 評価ルール page's box: typed as a person would, shown as a sentence, saved with the rule."""
+    import os
+
+    from kpi.store.store import Store
+    from tests.test_pages import niigata, open_page, text_of
+    pid = niigata()
+    at = open_page("pages/settings.py", pid)
+    ver = at.session_state[f"rule_ver_{pid}"]
+    at.text_area(key=f"rule_text_{ver}").input("実施 = A\n検討 → B\n実施済").run()
+    assert "文章の実績の評価 3行目「実施済」は「実施 = 達成」の形で書いてください" in text_of(at)
+    at.text_area(key=f"rule_text_{ver}").input("実施 = A\n検討 → B").run()
+    assert "A: 定性の指標の実績が「実施」のとき（文章の実績の評価）。" in text_of(at)
+    at.button(key="rule_save").click().run()
+    s = Store.open(os.environ["KPI_DB"])
+    try:
+        rule = s.rule(pid)
+    finally:
+        s.close()
+    assert rule.text_grades == (("実施", "A"), ("検討", "B")) and rule.labels == ("A", "B", "C")
