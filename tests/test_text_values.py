@@ -320,3 +320,17 @@ def test_text_matches_are_set_on_the_rule_page(app_env):
     finally:
         s.close()
     assert rule.text_grades == (("実施", "A"), ("検討", "B")) and rule.labels == ("A", "B", "C")
+
+
+def test_the_pack_gets_the_words_from_the_view_and_its_excel_writes_them():
+    from kpi.outputs.pack.slides import build_deck
+    from kpi.outputs.pack.workbook import sheets
+    deck = build_deck(_plan(GUIDE), TEXT_RULE, as_of_fy=2023, today=TODAY)
+    (ind,) = deck.items[0].indicators
+    assert ind.view.qualitative
+    assert [(p.target_words, p.actual_words, p.grade) for p in ind.view.points] == [
+        ("把握", "実施", "達成"), ("検討", "検討中", "")]
+    values = next(s for s in sheets(deck) if s.name == "指標の年度値")
+    col = {h: i for i, h in enumerate(values.headers)}
+    assert [(r[col["年度"]], r[col["計画"]], r[col["実績"]], r[col["評価"]]) for r in values.rows] == [
+        ("令和4年度", "把握", "実施", "達成"), ("令和5年度", "検討", "検討中", None)]
