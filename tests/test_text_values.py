@@ -280,16 +280,16 @@ def test_the_item_view_and_the_exports_show_the_words(store, tmp_path):
 
 # ------------------------------------------------------------------ the item page (AppTest)
 def test_the_item_page_shows_the_words_per_year_with_the_grade_and_no_chart(app_env, tmp_path):
-    from test_app import start
-
     from kpi.store.store import Store
+    from tests.test_pages import open_page
     path = canonical_workbook(tmp_path / "協働.xlsx", plan=PLAN, items=ITEMS, indicators=INDICATORS, values=VALUES)
     s = Store.open(app_env)
     try:
         commit(s, [prepare(s, path, today=TODAY)], "推進課", backup=False)
+        pid = s.plan_by_name("協働推進計画").plan_id
     finally:
         s.close()
-    at = start("pages/item_detail.py", "協働推進計画", era="wareki")
+    at = open_page("pages/item_detail.py", pid)
     assert at.title[0].value.startswith("No.1")
     words = next(df.value for df in at.dataframe if "計画" in df.value.columns and (df.value["計画"] == "把握").any())
     assert list(words["年度"]) == ["令和4年度", "令和5年度"]
