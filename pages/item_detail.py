@@ -56,7 +56,8 @@ if len(view.indicators) < view.n_all_indicators:
     st.caption(f"指標 {view.n_all_indicators}件のうち {len(view.indicators)}件を表示しています")
 for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
     st.subheader(f"{frame.md(ind.kind)}指標: {frame.md(ind.name)}", anchor=False)
-    facts = [f"方向: {ind.direction_text}", "累計" if ind.cumulative else "各年度の値"]
+    facts = (["定性（計画・実績を文章で記入）"] if ind.qualitative else
+             [f"方向: {ind.direction_text}", "累計" if ind.cumulative else "各年度の値"])
     if ind.baseline is not None:
         facts.append(f"基準値 {format_number(ind.baseline)}（{frame.fy_label(ind.baseline_fy)}"
                      f"{'・見込み' if ind.baseline_estimated else ''}）")
@@ -68,9 +69,10 @@ for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
     if not ind.points:
         st.info("年度ごとの計画値・実績はまだ登録されていません。", icon=":material/info:")
         continue
-    st.plotly_chart(frame.figure(ctx, "indicator", charts.indicator_chart, ind, ctx.style, item=item_no, i=i),
-                    width="stretch", key=f"chart_{i}",
-                    config={"displaylogo": False})
+    if not ind.qualitative:  # words have no chart: the table below is the whole story
+        st.plotly_chart(frame.figure(ctx, "indicator", charts.indicator_chart, ind, ctx.style, item=item_no, i=i),
+                        width="stretch", key=f"chart_{i}",
+                        config={"displaylogo": False})
     if ind.pace is not None:
         (st.success if ind.pace.reachable else st.warning)(frame.md(ind.pace_text))
     tables.show(table, f"ind_{i}", column_config={"評価の根拠": st.column_config.TextColumn(width="large")})

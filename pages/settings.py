@@ -88,9 +88,12 @@ item_grade = c5.selectbox("取組の評価の決め方（指標が複数のと�
 roundings = list(ROUNDINGS)
 rounding = c6.selectbox("平均の端数", roundings, index=roundings.index(form0.rounding), format_func=ROUNDINGS.get,
                         key=f"rule_round_{ver}", disabled=item_grade != "average")
+text_grades = st.text_area(
+    "文章の実績の評価（定性の指標。1行に1組「実施 = 達成」。空欄なら担当課の評価によります）", form0.text_grades,
+    key=f"rule_text_{ver}", height=90)
 
 form = rule_form.RuleForm(name, measure, rows, lagging_below, int(grace), words, ungraded, form0.extra_self_labels,
-                          states, item_grade, rounding)
+                          states, item_grade, rounding, text_grades)
 # Kept per form until the data changes: each widget change reruns the page, the assessments are the cost.
 preview = frame.view(ctx, settings.preview_rule_change, form=form)
 

@@ -36,7 +36,7 @@ def test_import_export_round_trip(tmp_path):
     got = rows(r.stdout)
     assert list(got[0]) == ["plan", "item_no", "item_title", "departments", "indicator", "unit", "direction",
                             "cumulative", "fiscal_year", "target", "actual", "achievement_rate", "progress_rate",
-                            "auto_grade", "note"]
+                            "auto_grade", "target_text", "actual_text", "note"]
     series = {(g["indicator"], g["fiscal_year"]): (g["target"], g["actual"], g["achievement_rate"], g["auto_grade"])
               for g in got}
     assert series[("コミュニティ・コーディネーター育成講座受講者数(累計)", "2015")] == ("1090", "1152", "1.057", "A")

@@ -48,7 +48,7 @@ def test_values_csv_reads_as_a_city_hall_table(db):
 @pytest.mark.parametrize("what, header", [
     ("evaluations", ["計画名", "取組番号", "年度", "段階", "評価", "コメント"]),
     ("indicators", ["計画名", "取組番号", "指標名", "単位", "方向", "基準年度", "基準値", "基準値は見込み", "目標年度",
-                    "最終目標", "最終目標（文章）"]),
+                    "最終目標", "最終目標（文章）", "定性"]),
 ])
 def test_every_table_has_japanese_headers(db, what, header):
     store = Store.open(db)

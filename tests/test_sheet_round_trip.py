@@ -75,8 +75,9 @@ class Filler:
         self.n = 0
         self.labels = labels
 
-    def value(self, sheet: str, label: str, k: int) -> Any:
-        """k: the row's number among the rows filled (1, 2, 3 …): the row's item is No.k."""
+    def value(self, sheet: str, label: str, k: int, words: bool = False) -> Any:
+        """k: the row's number among the rows filled (1, 2, 3 …): the row's item is No.k. words: the
+        row's indicator is 定性 (指標3), whose 計画/実績 are words."""
         self.n += 1
         n = self.n
         fy = 2019 + k  # 令和2年度 …
@@ -87,9 +88,10 @@ class Filler:
                    "見込まれる効果": f"効果{n}", "定性目標": f"定性{n}"},
             "指標": {"No.": str(k), "指標名": f"指標{k}", "単位": f"単位{n}", "方向": "低いほど良い", "累計": "○",
                    "基準年度": "令和元年度", "基準値": 100 + n, "最終目標年度": "R6", "最終目標値": 200 + n,
-                   "最終目標（文章）": f"目標の文章{n}"},
-            "年度値": {"No.": str(k), "指標名": f"指標{k}", "年度": format_fiscal_year(fy), "計画": 7000 + n,
-                    "実績": 8000 + n, "備考": f"備考{n}"},
+                   "最終目標（文章）": f"目標の文章{n}", "定性": "○" if k == 3 else "×"},
+            "年度値": {"No.": str(k), "指標名": f"指標{k}", "年度": format_fiscal_year(fy),
+                    "計画": f"把握{n}" if words else 7000 + n, "実績": f"実施{n}" if words else 8000 + n,
+                    "備考": f"備考{n}"},
             "評価": {"No.": str(k), "年度": f"{fy}年度", "段階": ("年度", "中間", "計画期間")[(k - 1) % 3],
                    "評価": self.labels[n % len(self.labels)], "取組の状況": f"状況{n}", "課題・今後の方針": f"課題{n}"},
         }
@@ -111,7 +113,8 @@ def fill(data: bytes, labels: tuple[str, ...]) -> tuple[bytes, list[tuple[str, s
             k = 1
         else:  # a department sheet's rows already name their item: keep them; a blank row is item k
             k = rows_of.setdefault((ws.title, cell.row), cell.row - 1)
-        cell.value = filler.value(ws.title, label_of(ws, cell), k)
+        words = ws.title == "年度値" and ws.cell(row=cell.row, column=2).value == "指標3"  # 指標名 is filled first
+        cell.value = filler.value(ws.title, label_of(ws, cell), k, words)
     filled = []
     for ws, cell in cells:
         head = {label_of(ws, c): c.value for c in ws[cell.row]} if ws.title != "計画" else {}
@@ -148,14 +151,15 @@ def found(store: Store, plan_id: int, sheet: str, label: str, row: dict) -> Any:
     if sheet == "指標":
         col = {"No.": "item_no", "指標名": "indicator", "単位": "unit", "方向": "direction", "累計": "cumulative",
                "基準年度": "baseline_fy", "基準値": "baseline", "最終目標年度": "final_target_fy",
-               "最終目標値": "final_target", "最終目標（文章）": "final_target_text"}[label]
+               "最終目標値": "final_target", "最終目標（文章）": "final_target_text", "定性": "qualitative"}[label]
         return one(f"SELECT {col} FROM indicators WHERE plan_id = ? AND item_no = ? AND indicator = ?",
                    no, row["指標名"])
     if sheet == "年度値":
         key = (no, row["指標名"], parse_fiscal_year(row["年度"]))
-        if label in ("計画", "実績"):
-            return one("SELECT value FROM indicator_values WHERE plan_id = ? AND item_no = ? AND indicator = ? "
-                       "AND fiscal_year = ? AND kind = ?", *key, "target" if label == "計画" else "actual")
+        if label in ("計画", "実績"):  # a number, or a 定性 indicator's words
+            return one("SELECT coalesce(text_value, CAST(value AS VARCHAR)) FROM indicator_values WHERE plan_id = ? "
+                       "AND item_no = ? AND indicator = ? AND fiscal_year = ? AND kind = ?", *key,
+                       "target" if label == "計画" else "actual")
         if label == "備考":
             return one("SELECT note FROM value_notes WHERE plan_id = ? AND item_no = ? AND indicator = ? "
                        "AND fiscal_year = ?", *key)
@@ -181,8 +185,10 @@ def as_stored(sheet: str, label: str, value: Any) -> Any:
         return RULE.to_json()
     if label == "方向":
         return {"低いほど良い": "lower", "高いほど良い": "higher"}[value]
-    if label == "累計":
+    if label in ("累計", "定性"):
         return value == "○"
+    if sheet == "年度値" and label in ("計画", "実績") and isinstance(value, int):
+        return str(float(value))  # as the query above casts a DOUBLE
     if isinstance(value, int):
         return float(value)
     return value
@@ -214,7 +220,7 @@ def test_every_unlocked_cell_of_the_blank_template_is_stored(store):
     filled = new_plan_from_blank_template(store)
     # every sheet the importer reads, every column, SAMPLE_ROWS rows each
     assert {s for s, _l, _r in filled} == {"計画", "取組", "指標", "年度値", "評価"}
-    assert len(filled) == 8 + SAMPLE_ROWS * (11 + 10 + 6 + 6)
+    assert len(filled) == 8 + SAMPLE_ROWS * (11 + 11 + 6 + 6)
     assert_every_value_stored(store, filled)
 
 

@@ -50,9 +50,10 @@ def pending_values(store: Store, plan_id: int) -> tuple[PendingValue, ...]:
     out = []
     for dept, e in _entries(store, pending_statuses(store, plan_id)):
         k, new = e["key"], e["new"] or {}
-        if e["table"] == "indicator_values" and "value" in new:
+        if e["table"] == "indicator_values" and ("value" in new or "text_value" in new):
+            shown = new.get("text_value") if new.get("value") is None else None  # a qualitative indicator's words
             text = (f"{k['indicator']} {format_fiscal_year(k['fiscal_year'])} {KIND_LABELS.get(k['kind'], k['kind'])} "
-                    f"{'（空）' if new['value'] is None else format_number(float(new['value']))}")
+                    f"{shown or ('（空）' if new.get('value') is None else format_number(float(new['value'])))}")
         elif e["table"] == "evaluations" and new.get("grade"):
             text = f"{format_fiscal_year(k['fiscal_year'])} {k['stage']}の評価 {new['grade']}"
         elif e["table"] == "value_notes" and new.get("note"):
@@ -122,12 +123,15 @@ def _before(data: PlanData, entries: list[tuple[str, dict]]) -> PlanData:
                         continue
                     how, old = got
                     if how == "drop":
-                        y = replace(y, **{attr: None, f"{attr}_text": None, f"{attr}_estimate": False})
+                        y = replace(y, **{attr: None, f"{attr}_text": None, f"{attr}_estimate": False,
+                                          f"{attr}_words": None})
                         continue
                     if "value" in old:
                         y = replace(y, **{attr: old["value"], f"{attr}_text": old.get("raw_text")})
                     if "is_estimate" in old:
                         y = replace(y, **{f"{attr}_estimate": bool(old["is_estimate"])})
+                    if "text_value" in old:
+                        y = replace(y, **{f"{attr}_words": old["text_value"]})
                 got = notes.get((it.item_no, ind.name, y.fiscal_year))
                 if got is not None:
                     y = replace(y, note=None if got[0] == "drop" else got[1])

@@ -20,6 +20,7 @@ from kpi.intake.edits import IndicatorEdit, TextIndicator, apply_indicator_edits
 from kpi.intake.layouts import (detect_layout, layout_label, parse_workbook, profile_layout, read_workbook,
                                 resolve_plan_name)
 from kpi.intake.layouts.profile import Profile, ProfileError, load_profile
+from kpi.intake.text_values import accept_text_values, stored_qualitative
 from kpi.intake.validate import check_bounds, cross_file_problems, target_change_problems, validate_batch
 from kpi.sanitize import safe_file_name
 from kpi.store.intake_reads import PlanContext, load_plan_context
@@ -110,6 +111,7 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         apply_indicator_edits(batch, edits)
     prep.same_file_before = ctx.same_file_before(prep.sha256)
     resolve_plan_name(batch, ctx.plans, ctx.item_nos, name, chosen=plan_name is not None, fed=ctx.fed(layout.key))
+    accept_text_values(batch, stored_qualitative(batch, ctx))
     if not batch.errors:
         _plan_settings_policy(batch, ctx, actor)
     check_bounds(batch, wb)

@@ -350,6 +350,11 @@ def target_change_problems(batch: Batch, changes: ChangeSet) -> list[Problem]:
             item_no, indicator, fy, _kind = c.key
             text = (f"No.{item_no}「{indicator}」{_fy(fy)}の計画が {_num(c.old['value'])} → "
                     f"{_num(c.new['value'])} に変わります")
+        elif c.table == "indicator_values" and c.key[3] == "target" and "text_value" in c.new \
+                and (c.old or {}).get("text_value") is not None:
+            item_no, indicator, fy, _kind = c.key  # a qualitative indicator's words: 把握 → 検討
+            text = (f"No.{item_no}「{indicator}」{_fy(fy)}の計画が「{c.old['text_value']}」→"
+                    f"「{c.new['text_value']}」に変わります")
         elif c.table == "indicators" and any(
                 f in c.new and (c.old or {}).get(f) is not None for f in ("final_target", "final_target_fy")):
             item_no, indicator = c.key

@@ -119,7 +119,8 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
                              format_fiscal_year(ind.baseline_fy) if ind.baseline_fy else None,
                              _value_text(ind.baseline, ind.baseline_estimated),
                              format_fiscal_year(ind.final_target_fy) if ind.final_target_fy else None,
-                             _value_text(ind.final_target, False), ind.final_target_text])
+                             _value_text(ind.final_target, False), ind.final_target_text,
+                             "○" if ind.qualitative else None])
 
     ws = wb[SHEET_VALUES]
     headers = header_row(SHEET_VALUES)
@@ -130,12 +131,13 @@ def department_sheet(store: Store, plan_id: int, fiscal_year: int, department: s
         for ind in it.indicators:
             for fy in (fiscal_year - 1, fiscal_year):
                 yv = _year(ind, fy)
-                r = xlsx.append(ws, [it.item_no, ind.name, format_fiscal_year(fy),
-                                     _value_text(yv.target, yv.target_estimate),
-                                     _value_text(yv.actual, yv.actual_estimate), yv.note, ind.unit or None,
-                                     it.title])
-                for kind, value, estimate in (("計画", yv.target, yv.target_estimate),
-                                              ("実績", yv.actual, yv.actual_estimate)):
+                # a qualitative indicator's words go back as written (read back as the same words)
+                target = yv.target_words if ind.qualitative and yv.target_words else _value_text(yv.target, yv.target_estimate)
+                actual = yv.actual_words if ind.qualitative and yv.actual_words else _value_text(yv.actual, yv.actual_estimate)
+                r = xlsx.append(ws, [it.item_no, ind.name, format_fiscal_year(fy), target, actual, yv.note,
+                                     ind.unit or None, it.title])
+                for kind, value, estimate in (("計画", target, yv.target_estimate),
+                                              ("実績", actual, yv.actual_estimate)):
                     this_actual = fy == fiscal_year and kind == "実績"
                     if value is None or estimate or this_actual:
                         what = "見込みの値は確定値に直してください" if estimate else None

@@ -28,10 +28,12 @@ from kpi.vocabulary import STAGES
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "values": ("plan", "item_no", "item_title", "departments", "indicator", "unit", "direction", "cumulative",
-               "fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "auto_grade", "note"),
+               "fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "auto_grade",
+               # a qualitative (定性) indicator's 計画/実績 in words; target and actual stay numbers only
+               "target_text", "actual_text", "note"),
     "evaluations": ("plan", "item_no", "fiscal_year", "stage", "grade", "comment"),
     "indicators": ("plan", "item_no", "indicator", "unit", "direction", "baseline_year", "baseline",
-                   "baseline_estimated", "final_target_year", "final_target", "final_target_text"),
+                   "baseline_estimated", "final_target_year", "final_target", "final_target_text", "qualitative"),
     # What the qualitative layouts hold (action lists, 総合戦略 lists, marks, guideline tables).
     "items": ("plan", "item_no", "hierarchy", "item_title", "departments", "purpose", "content", "effect",
               "qualitative_target"),
@@ -81,7 +83,8 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                                      _bool(ind.cumulative), yv.fiscal_year, plain(yv.target), plain(yv.actual),
                                      plain(r.achievement.value, RATE_DECIMALS) if r else "",
                                      plain(r.progress.value, RATE_DECIMALS) if r else "",
-                                     (r.grade.label or "") if r else "", yv.note or ""))
+                                     (r.grade.label or "") if r else "", yv.target_words or "",
+                                     yv.actual_words or "", yv.note or ""))
         elif what == "evaluations":
             for it in data.items:
                 for e in sorted(it.evaluations, key=lambda e: (e.fiscal_year, STAGE_ORDER.get(e.stage, 9))):
@@ -99,7 +102,8 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                 for ind in it.indicators:
                     rows.append((info.name, it.item_no, ind.name, ind.unit, ind.direction, ind.baseline_fy or "",
                                  plain(ind.baseline), _bool(ind.baseline_estimated) if ind.baseline is not None else "",
-                                 ind.final_target_fy or "", plain(ind.final_target), ind.final_target_text or ""))
+                                 ind.final_target_fy or "", plain(ind.final_target), ind.final_target_text or "",
+                                 _bool(ind.qualitative)))
     return Table(what, COLUMNS[what], tuple(rows))
 
 

@@ -31,7 +31,8 @@ HEADERS: dict[str, str] = {
     "final_target": "最終目標", "final_target_text": "最終目標（文章）", "hierarchy": "体系", "purpose": "目的",
     "content": "取組の内容", "effect": "見込まれる効果", "qualitative_target": "定性目標", "status": "状況",
     "mark": "記号", "text": "実施状況", "activity": "工程", "section": "区分", "seq": "番号",
-    "period_text": "時期", "title": "見出し", "body": "内容",
+    "period_text": "時期", "title": "見出し", "body": "内容", "target_text": "計画（文章）", "actual_text": "実績（文章）",
+    "qualitative": "定性",
 }
 TABLE_LABELS: dict[str, str] = {
     "values": "年度値", "evaluations": "評価", "indicators": "指標と目標", "items": "取組", "statuses": "進捗状況",
@@ -44,6 +45,7 @@ VALUES = {
     "direction": {"higher": "高いほど良い", "lower": "低いほど良い"},
     "cumulative": {"true": "はい", "false": "いいえ"},
     "baseline_estimated": {"true": "はい", "false": "いいえ"},
+    "qualitative": {"true": "はい", "false": "いいえ"},
     "section": {"milestone": "これまでの経過", "positioning": "計画の位置付け"},
 }
 # Characters in a column (Excel's width units) for the reader's XLSX; other columns get 12.

@@ -13,8 +13,8 @@ from datetime import date
 from typing import Callable
 
 from kpi.rules.fiscal import fiscal_year_of
-from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year, item_grade,
-                               summary_labels)
+from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year,
+                               grade_text_year, item_grade, summary_labels)
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
@@ -32,6 +32,9 @@ class IndicatorYearResult:
     achievement: Rate
     progress: Rate
     grade: Grade
+    # A qualitative indicator's 計画/実績 in words (None for numbers).
+    target_words: str | None = None
+    actual_words: str | None = None
 
 
 @dataclass(frozen=True)
@@ -109,13 +112,18 @@ def indicator_year_result(rule: GradingRule, ind: Indicator, fy: int) -> Indicat
         progress = progress_rate(actual, ind.baseline, ind.final_target, "最終目標")
     else:
         progress = progress_rate(actual, ind.baseline, target, "計画値")
+    if ind.qualitative:
+        # Words, not numbers: the rule's text matches grade the 実績, or a person does.
+        grade = grade_text_year(rule, actual_words=yv.actual_words if yv else None)
+    else:
+        grade = grade_indicator_year(rule, actual=actual, target=target, direction=ind.direction,
+                                     baseline=ind.baseline, final_target=ind.final_target)
     return IndicatorYearResult(
         indicator=ind.name, fiscal_year=fy, target=target, actual=actual,
         target_estimate=bool(yv and yv.target_estimate), actual_estimate=bool(yv and yv.actual_estimate),
         achievement=achievement_rate(actual, target, ind.direction),
-        progress=progress,
-        grade=grade_indicator_year(rule, actual=actual, target=target, direction=ind.direction,
-                                   baseline=ind.baseline, final_target=ind.final_target),
+        progress=progress, grade=grade,
+        target_words=yv.target_words if yv else None, actual_words=yv.actual_words if yv else None,
     )
 
 
@@ -137,7 +145,7 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
             r = indicator_year_result(rule, ind, fy)
             if ind.year(fy) is not None:
                 ind_years.append(r)
-            if r.target is not None or r.grade.graded:
+            if r.target is not None or r.grade.graded or ind.has_words(fy):
                 named.append((ind.name, r.grade))
         auto = item_grade(rule, named) if named else Grade(None, "no_year_target", None, "ungraded",
                                                            state=rule.state_for("no_target"), condition="no_target")
@@ -159,7 +167,7 @@ def default_as_of(data: PlanData, today: date) -> int:
     reported = set()
     for it in data.items:
         for ind in it.indicators:
-            reported.update(y.fiscal_year for y in ind.years if y.actual is not None)
+            reported.update(y.fiscal_year for y in ind.years if y.actual is not None or y.actual_words)
         reported.update(e.fiscal_year for e in it.evaluations if e.stage == YEAR)
         reported.update(fy for fy, _s, _n in it.statuses if fy is not None)
     candidates = [fy for fy in reported if fy <= current]

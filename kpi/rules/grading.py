@@ -101,6 +101,10 @@ class GradingRule:
     # How an item's grade comes from its indicators (ITEM_GRADES) and, for the average, how it rounds.
     item_grade: str = "worst"
     rounding: str = "half_up"
+    # (words, label): a qualitative indicator's 実績 in words and the grade the plan gives it
+    # (('実施', '達成'), ('実施済', 'A')); words no pair names are graded by hand. Empty (every rule
+    # stored before issue 16 item 8): every qualitative indicator is graded by hand.
+    text_grades: tuple[tuple[str, str], ...] = ()
     # Set only on the default rule standing in for a stored rule that could not be read:
     # what was wrong, in Japanese, for the page or export to show. Never stored, never compared.
     notice: str = field(default="", compare=False, repr=False)
@@ -176,6 +180,16 @@ class GradingRule:
         r, t = self.rank(label), self.rank(threshold)
         return r is not None and t is not None and r > t
 
+    def text_label(self, words: str | None) -> str | None:
+        """The label the rule gives a 実績 written in words, or None when no pair names them."""
+        if not words:
+            return None
+        key = text_key(words)
+        for w, label in self.text_grades:
+            if text_key(w) == key:
+                return label
+        return None
+
     def meaning(self, label: str) -> str:
         for b in self.bands + self.hand_labels:
             if b.label == label:
@@ -200,6 +214,8 @@ class GradingRule:
             tail = "評価値は区分ごと" if self.mixed else MEASURE_LABELS.get(self.measure, self.measure)
             text = " / ".join(parts) + f"（{tail}）"
         extras = [f"{label}: {STATE_CONDITIONS.get(c, c)}とき" for c, label in self.auto_states]
+        if self.text_grades:
+            extras.append("文章の実績: " + "・".join(f"「{w}」→{label}" for w, label in self.text_grades))
         if self.item_grade != "worst":
             extras.append(f"取組の評価: {ITEM_GRADES.get(self.item_grade, self.item_grade)}"
                           + (f"（{ROUNDINGS.get(self.rounding, self.rounding)}）" if self.item_grade == "average" else ""))
@@ -242,6 +258,14 @@ class GradingRule:
             problems.append(f"取組の評価の決め方「{str(self.item_grade)[:20]}」はありません（{'・'.join(ITEM_GRADES)} のいずれか）")
         if self.rounding not in ROUNDINGS:
             problems.append(f"端数の扱い「{str(self.rounding)[:20]}」はありません（{'・'.join(ROUNDINGS)} のいずれか）")
+        texts = [text_key(w) for w, _l in self.text_grades]
+        if any(not t for t in texts):
+            problems.append("文章の実績の評価に、空の文章があります")
+        if len(set(texts)) != len(texts):
+            problems.append("文章の実績の評価に、同じ文章が2回あります")
+        for w, label in self.text_grades:
+            if label not in labels:
+                problems.append(f"文章の実績「{w[:20]}」の評価「{label[:20]}」が区分にありません（{'・'.join(labels)}）")
         if self.lagging_below not in labels:
             problems.append(f"「遅れ」とみなす基準の区分「{self.lagging_below}」が区分にありません")
         if self.measure not in MEASURE_LABELS:
@@ -356,6 +380,12 @@ class GradingRule:
                 problems.append("評価できないときの表示（auto_states）は [[\"no_target\", \"評価なし\"], …] の形で書いてください")
             else:
                 kw["auto_states"] = tuple((label(c, "評価できないときの条件"), label(l, "評価できないときの表示")) for c, l in raw)
+        if "text_grades" in data:
+            raw = data["text_grades"]
+            if not isinstance(raw, list) or len(raw) > 50 or not all(isinstance(x, list) and len(x) == 2 for x in raw):
+                problems.append("文章の実績の評価（text_grades）は [[\"実施\", \"達成\"], …] の形で50組まで書いてください")
+            else:
+                kw["text_grades"] = tuple((label(w, "文章の実績"), label(l, "文章の実績の評価")) for w, l in raw)
         for key, what in (("item_grade", "取組の評価の決め方"), ("rounding", "端数の扱い")):
             if key in data:
                 kw[key] = label(data[key], what)
@@ -491,6 +521,12 @@ def normalize_label(label: str) -> str:
 _DASHES = "-−－―‐ー—–"
 
 
+def text_key(words: str) -> str:
+    """Words as compared with the rule's text matches: full- and half-width, and spaces, do not count."""
+    import unicodedata
+    return "".join(unicodedata.normalize("NFKC", str(words)).split())
+
+
 def match_self_label(rule: GradingRule, text: str | None) -> str | None:
     """The rule's own spelling of a self-grade someone typed, or None when the rule has no such
     label or state. Dashes are one mark (a city's − is typed as -, ー or ― just as often)."""
@@ -552,6 +588,8 @@ class Grade:
     # "average": the points of each computed label, best first, and how the mean was rounded.
     scale: tuple[tuple[str, int], ...] = ()
     rounding: str = "half_up"
+    # "text" / "text_by_hand": the 実績 in words that decided (a qualitative indicator).
+    words: str = ""
 
     @property
     def graded(self) -> bool:
@@ -590,6 +628,9 @@ GRADE_WHYS: dict[str, str | None] = {
     "unjudged_below": None,  # a mixed rule: the computed labels missed, an unjudged one might have held
     "item_manual": "この計画では取組の評価を担当課が付けます（指標の評価から自動では決めません）",
     "average": None,  # an item graded by the mean of its indicators' points
+    "text": None,  # a qualitative indicator: the 実績's words are one of the rule's text matches
+    "text_by_hand": None,  # a qualitative indicator whose words the rule does not grade: graded by hand
+    "text_no_actual": "文章の実績がまだないため評価しません",
 }
 
 
@@ -628,6 +669,11 @@ def describe_grade(grade: Grade) -> str:
             return (f"{shown}は {grade.band.label} の基準（{threshold}）に届きませんが、"
                     f"{_unjudged_text(grade.unjudged)}ため判定できず、評価しません")
         return f"{shown}が {grade.band.label} の基準（{threshold}）に届かないため {grade.label}"
+    if why == "text":
+        return f"実績『{grade.words}』は評価ルールで『{grade.label}』"
+    if why == "text_by_hand":
+        return (f"実績『{grade.words}』は評価ルールの文章の評価にないため、自動では評価しません（担当課の評価によります）"
+                if grade.words else "文章で書く指標のため、自動では評価しません（担当課の評価によります）")
     if why == "no_measure":
         causes = "、".join(dict.fromkeys(u.cause for u in grade.unjudged))
         return f"どの区分の値も算出できないため評価しません（{causes}）"
@@ -742,6 +788,23 @@ def _grade_mixed(rule: GradingRule, values: dict) -> Grade:
     return Grade(rule.default_label, "below", rate, band=band, measure=rule.measure)
 
 
+# The condition of a qualitative indicator the rule does not grade: a person does (counted_label).
+BY_HAND = "by_hand"
+
+
+def grade_text_year(rule: GradingRule, *, actual_words: str | None) -> Grade:
+    """The grade of a qualitative indicator in one fiscal year: the rule's label for the 実績's words
+    (実施 → 達成), else ungraded and left to the department's own grade."""
+    if rule.measure == "manual":
+        return _ungraded(None, "manual")
+    if not actual_words:
+        return _ungraded(rule, "text_no_actual", "no_actual")
+    label = rule.text_label(actual_words)
+    if label is None:
+        return Grade(None, "text_by_hand", None, "ungraded", condition=BY_HAND, words=actual_words)
+    return Grade(label, "text", words=actual_words)
+
+
 def worst_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
     """An item's grade is the worst of its indicators' grades."""
     graded = [(n, g) for n, g in named if g.graded and rule.rank(g.label) is not None]
@@ -813,6 +876,8 @@ def counted_label(rule: GradingRule, auto: Grade | None, self_grade: str | None)
     sg = normalize_label(self_grade) if self_grade else None
     if sg and (sg in rule.hand_only_labels or (rule.hand_graded and sg in rule.self_grade_labels)):
         return sg
+    if sg and auto is not None and not auto.graded and auto.condition == BY_HAND and sg in rule.self_grade_labels:
+        return sg  # qualitative indicators the rule leaves to people: the department's grade counts
     if rule.hand_graded:
         return UNGRADED  # nobody has graded it yet (ungraded_meaning says so)
     if auto is not None and auto.graded:

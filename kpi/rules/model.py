@@ -25,6 +25,9 @@ class YearValue:
     target_text: str | None = None  # what the sheet said, e.g. '1,090'
     actual_text: str | None = None
     note: str | None = None  # the 年度値 row's 備考
+    # A qualitative indicator's 計画/実績 as words (把握, 実施), as written; None for a number.
+    target_words: str | None = None
+    actual_words: str | None = None
 
 
 @dataclass(frozen=True)
@@ -43,6 +46,8 @@ class Indicator:
     years: tuple[YearValue, ...] = ()
     sort: int = 0
     kind: str = ""  # 活動 / 対象 / 成果, as a taught layout groups them; empty when the sheet does not say
+    # 定性: its yearly 計画/実績 are words (把握 → 実施), graded by the rule's text matches or by hand.
+    qualitative: bool = False
 
     def year(self, fy: int) -> YearValue | None:
         for y in self.years:
@@ -53,6 +58,11 @@ class Indicator:
     @property
     def has_target(self) -> bool:
         return self.final_target is not None or any(y.target is not None for y in self.years)
+
+    def has_words(self, fy: int) -> bool:
+        """A qualitative indicator with a 計画 or 実績 in words for the year."""
+        y = self.year(fy)
+        return self.qualitative and y is not None and bool(y.target_words or y.actual_words)
 
 
 @dataclass(frozen=True)

@@ -51,6 +51,9 @@ class RuleForm:
     auto_states: tuple[tuple[str, str], ...] = ()  # (condition, label), see grading.STATE_CONDITIONS
     item_grade: str = "worst"
     rounding: str = "half_up"
+    # The 実績 words of qualitative indicators and their grades, one '実施 = 達成' per line
+    # (GradingRule.text_grades); empty: those indicators are graded by hand.
+    text_grades: str = ""
 
 
 def form_of(rule: GradingRule) -> RuleForm:
@@ -63,7 +66,7 @@ def form_of(rule: GradingRule) -> RuleForm:
     rows += tuple((b.label, None, b.meaning, "hand", "", None, False) for b in rule.hand_labels)
     return RuleForm(rule.name, rule.measure, rows, rule.lagging_below, rule.actual_grace_months,
                     "、".join(rule.first_half_lagging), rule.ungraded, rule.extra_self_labels,
-                    rule.auto_states, rule.item_grade, rule.rounding)
+                    rule.auto_states, rule.item_grade, rule.rounding, text_grades_text(rule.text_grades))
 
 
 def preset_of(rule: GradingRule) -> str:
@@ -143,6 +146,8 @@ def rule_from_form(form: RuleForm) -> tuple[GradingRule | None, tuple[str, ...]]
             problems.append(f"{i}行目: 区分名が空です")
     if form.grace_months < 0 or form.grace_months > 24:
         problems.append("実績の報告を待つ月数は0〜24か月にしてください")
+    text_grades, text_problems = text_grades_from_text(form.text_grades)
+    problems += text_problems
     if problems:
         return None, tuple(problems)
     # A hand-graded plan needs no thresholds: the bands only name the labels, kept in order.
@@ -159,11 +164,35 @@ def rule_from_form(form: RuleForm) -> tuple[GradingRule | None, tuple[str, ...]]
                        first_half_lagging=words or GradingRule().first_half_lagging,
                        actual_grace_months=int(form.grace_months), extra_self_labels=form.extra_self_labels,
                        hand_labels=hand, auto_states=tuple(form.auto_states), item_grade=form.item_grade,
-                       rounding=form.rounding)
+                       rounding=form.rounding, text_grades=text_grades)
     problems = rule.validate()
     if problems:
         return None, tuple(problems)
     return rule, ()
+
+
+_PAIR = re.compile(r"\s*(.+?)\s*(?:=|＝|→|->)\s*(.+?)\s*")
+
+
+def text_grades_from_text(text: str) -> tuple[tuple[tuple[str, str], ...], tuple[str, ...]]:
+    """The page's box of text matches, one per line: '実施 = 達成' (or 実施 → 達成). Returns the pairs,
+    and the lines that are not of that form, in Japanese."""
+    pairs: list[tuple[str, str]] = []
+    problems: list[str] = []
+    for i, line in enumerate(str(text or "").splitlines(), start=1):
+        if not line.strip():
+            continue
+        m = _PAIR.fullmatch(line)
+        if m is None:
+            problems.append(f"文章の実績の評価 {i}行目「{line.strip()[:20]}」は「実施 = 達成」の形で書いてください")
+            continue
+        pairs.append((m.group(1), m.group(2)))
+    return tuple(pairs), tuple(problems)
+
+
+def text_grades_text(pairs: Sequence[tuple[str, str]]) -> str:
+    """The pairs as the page's box shows them (text_grades_from_text reads it back)."""
+    return "\n".join(f"{w} = {label}" for w, label in pairs)
 
 
 def check_rule(text: str) -> tuple[GradingRule | None, tuple[str, ...]]:

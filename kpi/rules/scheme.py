@@ -46,6 +46,8 @@ def rule_sentences(rule: GradingRule) -> tuple[str, ...]:
         out.append(f"{UNGRADED}: {'・'.join(rest)}とき。")
     if rule.ungraded:
         out.append(f"{'・'.join(rule.ungraded)}: 担当課が記入する状態（順位をつけず、評価の件数とは別に数えます）。")
+    for w, label in rule.text_grades:
+        out.append(f"{label}: 定性の指標の実績が「{w}」のとき（文章の実績の評価）。")
     if rule.item_grade == "average":
         scale = "・".join(f"{l}={p}" for l, p in points(rule).items())
         out.append(f"取組の評価: 指標の評価の点数（{scale}）の平均を{ROUNDINGS[rule.rounding]}した点の区分。")

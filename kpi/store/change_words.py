@@ -163,6 +163,8 @@ def _new_value(table: str, new: dict[str, Any], style: Style, width: int) -> str
     if table == "plan_notes":
         return text("title") or text("body") or text("period_text")
     if table == "indicator_values":
+        if new.get("text_value") and new.get("value") is None:
+            return text("text_value")  # a qualitative indicator's words: 実施
         return _estimate_text(new.get("value"), new.get("is_estimate"), width)
     if table == "evaluations":
         if width <= SENTENCE_WIDTH:  # a log line names the grade (what people look for in it)
@@ -189,6 +191,11 @@ def _field_changes(c: Change, style: Style, width: int) -> tuple[FieldChange, ..
     old_row = c.old or {}
     if c.table == "indicator_values":
         # The value and its 見込み mark are one thing to a reader: '930（見込み）' → '1,454'.
+        if "text_value" in c.new:  # a qualitative indicator's words: 検討 → 実施
+            old = value_text("text_value", old_row.get("text_value"), style=style, width=width) \
+                or _estimate_text(old_row.get("value"), old_row.get("is_estimate"), width)
+            return (FieldChange(FIELD_LABELS["value"], old, value_text("text_value", c.new["text_value"], style=style,
+                                                                    width=width)),)
         if "value" not in c.new:  # only the mark changed; the value itself is the same
             def mark(v: Any) -> str:
                 return "見込み" if v else "確定"

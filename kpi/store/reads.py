@@ -143,10 +143,10 @@ class PlanReads:
                 p).fetchall()
             inds = cur.execute(
                 "SELECT item_no, indicator, unit, direction, direction_source, cumulative, baseline, baseline_fy, "
-                "baseline_estimated, final_target, final_target_fy, final_target_text, sort, indicator_kind "
+                "baseline_estimated, final_target, final_target_fy, final_target_text, sort, indicator_kind, qualitative "
                 "FROM indicators WHERE plan_id = ? ORDER BY item_no, sort", p).fetchall()
             vals = cur.execute(
-                "SELECT item_no, indicator, fiscal_year, kind, value, is_estimate, raw_text "
+                "SELECT item_no, indicator, fiscal_year, kind, value, is_estimate, raw_text, text_value "
                 "FROM indicator_values WHERE plan_id = ?", p).fetchall()
             notes = cur.execute("SELECT item_no, indicator, fiscal_year, note FROM value_notes WHERE plan_id = ?",
                                 p).fetchall()
@@ -172,17 +172,17 @@ class PlanReads:
             no = item_no if len(item_no) <= 20 else f"{item_no[:20]}…"
             return f"No.{no}「{ind}」" + (f"{fy}年度の" if fy is not None else "の")
 
-        vals = [(i, n, fy, k, number(v, where(i, n, fy) + ("計画" if k == "target" else "実績")), e, raw)
-                for i, n, fy, k, v, e, raw in vals]
+        vals = [(i, n, fy, k, number(v, where(i, n, fy) + ("計画" if k == "target" else "実績")), e, raw, words)
+                for i, n, fy, k, v, e, raw, words in vals]
         inds = [(*r[:6], number(r[6], where(r[0], r[1]) + "基準値"), *r[7:9],
                  number(r[9], where(r[0], r[1]) + "最終目標"), *r[10:]) for r in inds]
         by_item_depts: dict[str, list[Department]] = {}
         for item_no, dept, is_main, role in depts:
             by_item_depts.setdefault(item_no, []).append(Department(dept, bool(is_main), role or "担当"))
         values: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-        for item_no, ind, fy, kind, value, est, raw in vals:
+        for item_no, ind, fy, kind, value, est, raw, words in vals:
             slot = values.setdefault((item_no, ind), {}).setdefault(fy, {})
-            slot[kind] = (value, bool(est), raw)
+            slot[kind] = (value, bool(est), raw, words)
         for item_no, ind, fy, note in notes:
             values.setdefault((item_no, ind), {}).setdefault(fy, {})["note"] = note
         by_item_inds: dict[str, list[Indicator]] = {}
@@ -190,14 +190,14 @@ class PlanReads:
             item_no, name = r[0], r[1]
             years = []
             for fy, kinds in sorted(values.get((item_no, name), {}).items()):
-                t = kinds.get("target", (None, False, None))
-                a = kinds.get("actual", (None, False, None))
-                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2], kinds.get("note")))
+                t = kinds.get("target", (None, False, None, None))
+                a = kinds.get("actual", (None, False, None, None))
+                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2], kinds.get("note"), t[3], a[3]))
             by_item_inds.setdefault(item_no, []).append(Indicator(
                 name=name, unit=r[2] or "", direction=r[3] or "higher", direction_source=r[4] or "default",
                 cumulative=bool(r[5]), baseline=r[6], baseline_fy=r[7], baseline_estimated=bool(r[8]),
                 final_target=r[9], final_target_fy=r[10], final_target_text=r[11], years=tuple(years),
-                sort=r[12] or 0, kind=r[13] or ""))
+                sort=r[12] or 0, kind=r[13] or "", qualitative=bool(r[14])))
         by_item_evals: dict[str, list[Evaluation]] = {}
         for item_no, fy, stage, grade, st, iss, nxt in evals:
             by_item_evals.setdefault(item_no, []).append(Evaluation(fy, stage, grade, st, iss, nxt))

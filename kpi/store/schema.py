@@ -123,6 +123,13 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS plan_settings (plan_id BIGINT, name VARCHAR, value VARCHAR, upload_id BIGINT);
     CREATE TABLE IF NOT EXISTS mail_settings (name VARCHAR, value VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR);
     """),
+    # Qualitative indicators (issue 16 item 8): an indicator marked 定性 has its yearly 計画/実績 as
+    # words (把握 → 実施), kept in the same row per 計画/実績 as a number is, so that diff, undo, the
+    # cycle's holds and period locks treat them alike. Existing rows: NULL, read as numeric, as before.
+    ("2100_text_values", """
+    ALTER TABLE indicators ADD COLUMN IF NOT EXISTS qualitative BOOLEAN;
+    ALTER TABLE indicator_values ADD COLUMN IF NOT EXISTS text_value VARCHAR;
+    """),
 ]
 
 

@@ -188,6 +188,10 @@ class YearPoint:
     grade_reason: str
     due: bool = True  # the year is over (plus the plan's grace): a missing actual is overdue
     note: str = ""  # the 備考 the department wrote for the year
+    # A qualitative indicator's 計画/実績 in words (把握 → 実施); '' for numbers. What a table or a
+    # slide shows in place of the number.
+    target_words: str = ""
+    actual_words: str = ""
 
 
 @dataclass(frozen=True)
@@ -208,6 +212,7 @@ class IndicatorView:
     trend: tuple[tuple[int, float], ...]  # projection from the last actual to the goal year
     pace_text: str = ""  # the pace in words (describe_pace), '' without a pace
     kind: str = ""  # 活動 / 対象 / 成果 when the sheet grouped its indicators so
+    qualitative: bool = False  # 定性: points carry words (target_words/actual_words), no rates, no chart
 
 
 @dataclass(frozen=True)
@@ -242,7 +247,8 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
         yv = ind.year(fy)
         pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
                              r.actual_estimate, r.achievement.explanation, r.progress.explanation,
-                             r.grade.label or "", r.grade.reason, due, (yv.note if yv else None) or ""))
+                             r.grade.label or "", r.grade.reason, due, (yv.note if yv else None) or "",
+                             r.target_words or "", r.actual_words or ""))
     pace = pace_to_goal(ind, as_of_fy=as_of, plan_end_fy=plan_end)
     trend: tuple[tuple[int, float], ...] = ()
     if pace is not None:
@@ -251,7 +257,7 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
     return IndicatorView(ind.name, ind.unit, direction_label(ind.direction), ind.direction_source,
                          ind.cumulative, ind.baseline, ind.baseline_fy, ind.baseline_estimated, ind.final_target,
                          ind.final_target_fy, ind.final_target_text, tuple(pts), pace, trend,
-                         describe_pace(pace, style) if pace is not None else "", ind.kind)
+                         describe_pace(pace, style) if pace is not None else "", ind.kind, ind.qualitative)
 
 
 def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,

@@ -88,8 +88,14 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
 
 
 def _indicator_table(ind, item_no: str) -> Table:
-    """計画・実績 per year; the 備考 column appears once a department has written one."""
+    """計画・実績 per year; the 備考 column appears once a department has written one. A qualitative
+    indicator shows its words and how each year was graded (no rates: there are no numbers)."""
     notes = any(p.note for p in ind.points)
+    if ind.qualitative:
+        return Table(f"{ind.name}_No.{item_no}", ("年度", "計画", "実績", "評価", "評価の根拠") + (("備考",) if notes else ()),
+                     tuple((p.label, p.target_words or _num(p.target, p.target_estimate),
+                            p.actual_words or _num(p.actual, p.actual_estimate), p.grade or "―", p.grade_reason)
+                           + ((p.note,) if notes else ()) for p in ind.points))
     return Table(f"{ind.name}_No.{item_no}",
                  ("年度", "計画", "実績", "達成率", "進捗率", "自動評価", "評価の根拠") + (("備考",) if notes else ()),
                  tuple((p.label, _num(p.target, p.target_estimate), _num(p.actual, p.actual_estimate), p.achievement,

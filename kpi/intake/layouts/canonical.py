@@ -56,6 +56,7 @@ COLUMNS: dict[str, dict[str, tuple[str, ...]]] = {
         "final_fy": ("最終目標年度", "目標年度"),
         "final": ("最終目標値", "最終目標", "目標値"),
         "final_text": ("最終目標（文章）", "目標（文章）", "最終目標(文章)"),
+        "qualitative": ("定性", "定性指標", "文章で記入"),
     },
     SHEET_VALUES: {
         "no": ("No.", "No", "番号", "取組番号"),
@@ -394,11 +395,14 @@ def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[st
                                    final_target=final.value if final else None, name=name,
                                    target_text=final_text or "", explicit=explicit)
         cumulative = _bool(rep, t, r, "cumulative") if "cumulative" in t.cols else None
+        # Blank keeps what is stored (a sheet without the column says nothing); ○ marks it 定性, × numeric.
+        qualitative = _bool(rep, t, r, "qualitative") if "qualitative" in t.cols else None
         sort_by_item[no] = sort_by_item.get(no, 0) + 1
         row: dict[str, Any] = dict(item_no=no, indicator=name, unit=unit or None, direction=decision.direction,
                                    direction_source=decision.source,
                                    cumulative=cumulative if cumulative is not None else is_cumulative_name(name),
-                                   final_target_text=final_text, sort=sort_by_item[no], **rep.where(r, t.cols["indicator"]))
+                                   final_target_text=final_text, qualitative=qualitative, sort=sort_by_item[no],
+                                   **rep.where(r, t.cols["indicator"]))
         if base is not None and base.is_number:
             row.update(baseline=base.value, baseline_estimated=base.estimate,
                        baseline_fy=_year(rep, t, r, "baseline_fy", "基準年度"))
@@ -416,8 +420,8 @@ def _directions_from_values(batch: Batch) -> None:
         if v.get("kind") == "target" and v.get("value") is not None:
             targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
     for row in batch.table("indicators"):
-        if row.get("direction_source") not in ("inferred", "default"):
-            continue
+        if row.get("direction_source") not in ("inferred", "default") or row.get("qualitative"):
+            continue  # a 定性 indicator's words have no better direction to say
         d = infer_direction(baseline=row.get("baseline"), final_target=row.get("final_target"),
                             yearly_targets=targets.get((row["item_no"], row["indicator"]), ()),
                             name=row["indicator"], target_text=row.get("final_target_text") or "")
@@ -443,6 +447,8 @@ def _baseline_decides(row: dict) -> bool:
 
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
     seen: dict[tuple[str, str, int], int] = {}
+    marked = {(row["item_no"], row["indicator"]): row["qualitative"] for row in batch.table("indicators")
+              if row.get("qualitative") is not None}
     for r in _rows(t):
         no = _item_no(_cell(t, r, "no"))
         name = _text(t, r, "indicator")
@@ -465,14 +471,39 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
         for kind, col_key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
             if col_key not in t.cols:
                 continue
-            p = read_number(rep, t.sheet, r, t.cols[col_key], f"「{name}」{fy}年度の{label}")
+            c = t.cols[col_key]
+            words = text_words(t.sheet.raw(r, c))
+            if marked.get((no, name)) and words:
+                batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
+                          text_value=words, raw_text=words, **rep.where(r, c))
+                continue
+            p = read_number(rep, t.sheet, r, c, f"「{name}」{fy}年度の{label}", allow_text=True)
             if p.is_number:
                 batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind, value=p.value,
-                          is_estimate=p.estimate, raw_text=p.raw, **rep.where(r, t.cols[col_key]))
+                          is_estimate=p.estimate, raw_text=p.raw, _words=words, **rep.where(r, c))
+            elif p.kind == "text":
+                # An error as for any number cell, unless the plan has the indicator as 定性 (a department
+                # sheet does not carry the 指標 sheet): kpi.intake.text_values decides once the plan is known.
+                read_number(rep, t.sheet, r, c, f"「{name}」{fy}年度の{label}")
+                if marked.get((no, name)) is None:
+                    batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
+                              text_value=words, raw_text=words, _unless_qualitative=batch.problems[-1],
+                              **rep.where(r, c))
         note = _note(_cell(t, r, "note"))
         if note:
             batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
                       **rep.where(r, t.cols["note"]))
+
+
+_DASH_ONLY = frozenset("-―—‐–−ー─━－")
+
+
+def text_words(v: Any) -> str | None:
+    """A qualitative 計画/実績 as written (a number typed there is words too); a blank or a dash is none."""
+    s = _note(v)
+    if s is None or (len(s) == 1 and s in _DASH_ONLY):
+        return None
+    return s
 
 
 def _note(v: Any) -> str | None:

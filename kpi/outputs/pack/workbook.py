@@ -47,7 +47,8 @@ def sheets(deck: Deck) -> tuple[Sheet, ...]:
         for p in s.indicators:
             for point, rate in zip(p.view.points, p.rates):
                 values.append((s.item_no, s.title, p.name, p.unit or None, point.fiscal_year,
-                               format_fiscal_year(point.fiscal_year, deck.style), point.target, point.actual,
+                               format_fiscal_year(point.fiscal_year, deck.style),
+                               point.target_words or point.target, point.actual_words or point.actual,  # 定性: words
                                "見込み" if point.target_estimate or point.actual_estimate else None, rate,
                                point.grade or None))
     opinions = []
