@@ -334,3 +334,10 @@ def test_the_pack_gets_the_words_from_the_view_and_its_excel_writes_them():
     col = {h: i for i, h in enumerate(values.headers)}
     assert [(r[col["年度"]], r[col["計画"]], r[col["実績"]], r[col["評価"]]) for r in values.rows] == [
         ("令和4年度", "把握", "実施", "達成"), ("令和5年度", "検討", "検討中", None)]
+
+
+def test_the_decks_list_row_says_the_years_words():
+    from kpi.outputs.pack.slides import build_deck
+    deck = build_deck(_plan(GUIDE), TEXT_RULE, as_of_fy=2023, today=TODAY)
+    rows = [r for sec in deck.sections for r in sec.rows]
+    assert any("計画「検討」→実績「検討中」（令和5年度）" in cell for r in rows for cell in r), rows

@@ -359,6 +359,13 @@ def _progress_text(ir: ItemResult, view, fy: int, comments: tuple[Comment, ...],
 
     parts = []
     for v in view.indicators:
+        worded = [p for p in v.points if v.qualitative and p.fiscal_year <= fy and (p.actual_words or p.target_words)]
+        if worded:  # 定性: the year's words, 計画「把握」→ 実績「実施」
+            p = worded[-1]
+            said = "→".join(t for t in ((f"計画「{p.target_words}」" if p.target_words else ""),
+                                       (f"実績「{p.actual_words}」" if p.actual_words else "")) if t)
+            parts.append(f"{v.name} {said}（{format_fiscal_year(p.fiscal_year, style)}）")
+            continue
         done = [p for p in v.points if p.actual is not None and p.fiscal_year <= fy]
         if done:
             p = done[-1]
