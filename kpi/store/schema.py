@@ -123,6 +123,11 @@ MIGRATIONS: list[tuple[str, str]] = [
     CREATE TABLE IF NOT EXISTS plan_settings (plan_id BIGINT, name VARCHAR, value VARCHAR, upload_id BIGINT);
     CREATE TABLE IF NOT EXISTS mail_settings (name VARCHAR, value VARCHAR, updated_at TIMESTAMP, updated_by VARCHAR);
     """),
+    # The mail settings are journalled (an upload in the history, undo puts a setting back): each row
+    # knows the upload that wrote it. Rows written before keep an empty upload_id and read as before.
+    ("2200_mail_journal", """
+    ALTER TABLE mail_settings ADD COLUMN IF NOT EXISTS upload_id BIGINT;
+    """),
 ]
 
 
