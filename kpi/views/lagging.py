@@ -12,7 +12,7 @@ from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
-from kpi.views.common import LaggingRow, lagging_rows
+from kpi.views.common import LaggingRow, lagging_rows, unmarked
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING_ITEMS, UNGRADED
 
@@ -46,7 +46,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
                  grades: Iterable[str] = (), assessed: Assessor | None = None) -> LaggingView:
     """Every lagging item, ranked; filters keep items having ANY chosen reason, department or grade."""
     result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
-    rows = lagging_rows(result, style)
+    rows = lagging_rows(result, style, data)
     all_entries = []
     for i, row in enumerate(rows, start=1):
         it = data.item(row.item_no)
@@ -68,7 +68,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
         e for e in all_entries
         if (not want_reasons or want_reasons & set(e.codes))
         and (not want_depts or want_depts & set(e.departments))
-        and (not want_grades or (e.row.auto_grade or UNGRADED) in want_grades))
+        and (not want_grades or (unmarked(e.row.auto_grade) or UNGRADED) in want_grades))
     table = Table(f"{LAGGING_ITEMS}_{format_fiscal_year(result.as_of_fy, style)}",
                   ("順位", "No.", "取組", "担当課", "自動評価", "自己評価", "遅れの理由", "詳細", "最新のコメント"),
                   tuple((e.rank, e.row.item_no, e.row.title, "、".join(e.departments), e.row.auto_grade or "―",
