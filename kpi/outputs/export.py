@@ -1,4 +1,9 @@
-"""Long tables for IT staff and Excel users: values, evaluations, indicators.
+"""Long tables for IT staff and Excel users: values, item grades, evaluations, indicators and the rest.
+
+Each plan is exported as the pages show it (kpi.cycle.shown): graded against the original or the
+revised targets as the plan's setting says (target is the one graded against; a revised one also
+stands in its own columns, 当初 and 修正後 with the date and reason), values awaiting review shown and
+marked unconfirmed, or left out until confirmed.
 
 Columns are fixed (see COLUMNS). fiscal_year is the Western year in which the
 fiscal year starts; numbers are plain (no separators, rates as fractions);
