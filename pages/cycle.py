@@ -182,8 +182,8 @@ with st.expander("メールの設定（催促メールの送信サーバー）",
                                placeholder="gyokaku@city.example.lg.jp")
         sender_name = c2.text_input("差出人の名前", ms.sender_name, key="cycle_mail_sender_name")
         c1, c2 = st.columns(2)
-        username = c1.text_input("ユーザー名（認証のいらないサーバーは空）", ms.username, key="cycle_mail_user")
-        password = c2.text_input("パスワード", type="password", key=f"cycle_mail_password_{saved}",
+        username = c1.text_input("SMTP のユーザー（認証のいらないサーバーは空）", ms.username, key="cycle_mail_user")
+        password = c2.text_input("SMTP のパスワード", type="password", key=f"cycle_mail_password_{saved}",
                                  placeholder="設定済み（変えるときだけ入力）" if ms.has_password else "認証のいらないサーバーは空",
                                  autocomplete="new-password")
         forget = st.checkbox("保存したパスワードを消す", key="cycle_mail_forget") if ms.has_password else False

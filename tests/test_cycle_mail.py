@@ -211,7 +211,7 @@ def test_mail_configured_on_the_page_sends_the_reminder(cycle_db, smtp_login, mo
     at.text_input(key="cycle_mail_sender").input("gyokaku@city.example.lg.jp")
     at.text_input(key="cycle_mail_sender_name").input("行政改革推進課")
     at.text_input(key="cycle_mail_user").input("gyokaku")
-    password_box = lambda: next(w for w in at.text_input if w.label == "パスワード")  # noqa: E731
+    password_box = lambda: next(w for w in at.text_input if w.label == "SMTP のパスワード")  # noqa: E731
     password_box().input(PASSWORD)
     at = click(at, "メールの設定を保存する")
     assert "メールの設定を保存しました。" in texts(at)

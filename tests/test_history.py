@@ -148,7 +148,7 @@ def test_cli_history_and_undo(tmp_path):
     r = run("--db", db, "undo", "2")
     assert r.returncode == 0 and "取込番号 2 を取り消しました" in r.stdout.decode()
     values = run("--db", db, "export", "--machine").stdout.decode("utf-8-sig")
-    assert ",2017,1410,1454," in values
+    assert ",2017,1410,,,,,1454," in values  # fiscal_year, target, four empty revision columns, actual
     out = run("--db", db, "history").stdout.decode()
     assert "取り消し" in out and "取消済み" in out
 

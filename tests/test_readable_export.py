@@ -123,3 +123,14 @@ def test_the_downloads_page_gives_the_chosen_form_and_explains_it_on_the_page(ap
     assert explains in captions and "README" not in captions
     data = next(v for k, v in downloads(at).items() if "書き出す" in k)
     assert _rows(data) and list(_rows(data)[0])[0] == first_header
+
+
+def test_the_downloads_page_gives_the_item_grades_side_by_side(app_env, downloads):
+    from test_upload_page import open_page
+    at = open_page("pages/downloads.py", dl_what="grades", dl_form="people", dl_scope="plan")
+    name, data = next((k, v) for k, v in downloads(at).items() if "書き出す" in k)
+    assert name.startswith("取組の評価")
+    rows = _rows(data)
+    assert list(rows[0])[5:8] == ["自動評価", "自己評価", "差（段階）"]
+    graded = [r for r in rows if r["自動評価"] and r["自己評価"]]
+    assert graded and all(r["自己評価と自動評価の比較"].startswith(f"自己評価 {r['自己評価']}") for r in graded)
