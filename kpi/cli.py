@@ -447,17 +447,20 @@ def build_parser() -> argparse.ArgumentParser:
     sp.set_defaults(func=cmd_sheet)
 
     sp = add("export", "縦長の表を書き出す（CSVはUTF-8・BOM付き）")
-    sp.add_argument("--what", choices=("values", "evaluations", "indicators", "items", "statuses", "narratives",
-                                       "schedules", "notes"), default="values",
-                    help="values 年度値 / evaluations 評価 / indicators 指標と目標 / items 取組 / statuses 進捗状況 / "
+    sp.add_argument("--what", choices=("values", "grades", "evaluations", "indicators", "items", "statuses",
+                                       "narratives", "schedules", "notes"), default="values",
+                    help="values 年度値 / grades 取組の評価（自動評価と自己評価とその差） / evaluations 評価 / "
+                         "indicators 指標と目標 / items 取組 / statuses 進捗状況 / "
                          "narratives 実施状況 / schedules 工程 / notes 計画の経過・位置付け")
     sp.add_argument("--format", choices=("csv", "xlsx"))
     sp.add_argument("-o", "--output", help="出力ファイル（省略すると標準出力にCSV）")
     sp.add_argument("--plan", help="この計画だけを書き出す")
-    # Scripts read the machine form; the reader's form is what the ダウンロード page gives by default.
-    sp.add_argument("--form", choices=("machine", "people"), default="machine",
-                    help="machine 機械処理用（英語の列名・西暦・率は小数。既定）/ people 日本語の見出し・和暦・率は%%（画面の既定）")
-    sp.add_argument("--era", choices=("wareki", "seireki"), default="wareki", help="--form people の年度の表示")
+    # The reader's form, as the ダウンロード page gives it by default; scripts ask for the machine form.
+    sp.add_argument("--form", choices=("machine", "people"), default="people",
+                    help="people 日本語の見出し・和暦・率は%%（既定。画面と同じ）/ machine 機械処理用（英語の列名・西暦・率は小数）")
+    sp.add_argument("--machine", dest="form", action="store_const", const="machine",
+                    help="--form machine と同じ（スクリプト向けの固定の英語の列名）")
+    sp.add_argument("--era", choices=("wareki", "seireki"), default="wareki", help="日本語の見出しの表の年度の表示")
     sp.set_defaults(func=cmd_export)
 
     sp = add("pack", "推進委員会の会議資料（PowerPoint・PDF・Excel）を書き出す（会議の前夜の一括作成向け）")

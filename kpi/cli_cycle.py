@@ -8,6 +8,7 @@ Every step goes through the same functions as the page (kpi.cycle, kpi.intake.cy
 from __future__ import annotations
 
 import argparse
+import sys
 from datetime import date
 
 from kpi.errors import KpiError
@@ -131,7 +132,8 @@ def cmd_mail(args) -> int:
         return 0
     s = mail.save_settings(store, actor, mail.MailSettings(args.host, args.port, args.sender or "",
                                                            args.sender_name or mail.MailSettings.sender_name,
-                                                           args.security, args.smtp_user or ""))
+                                                           args.security, args.smtp_user or ""),
+                           password=sys.stdin.readline().rstrip("\r\n") if args.password_stdin else mail.KEEP)
     print(f"メールの設定: {s.text}")
     return 0
 
@@ -190,4 +192,6 @@ def add_parser(add) -> None:
     c.add_argument("--sender", help="差出人のメールアドレス")
     c.add_argument("--sender-name", help="差出人の名前（既定: 計画進捗ダッシュボード）")
     c.add_argument("--security", choices=("none", "starttls", "ssl"), default="none", help="暗号化（既定 none）")
-    c.add_argument("--smtp-user", help="SMTP のユーザー名（パスワードは環境変数 KPI_SMTP_PASSWORD）")
+    c.add_argument("--smtp-user", help="SMTP のユーザー名（パスワードは --password-stdin か環境変数 KPI_SMTP_PASSWORD）")
+    # read from standard input, never from an argument: the command line shows in ps and the shell history
+    c.add_argument("--password-stdin", action="store_true", help="SMTP のパスワードを標準入力の1行目から読んで保存する")

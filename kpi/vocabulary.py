@@ -21,6 +21,10 @@ LAGGING = "遅れ"  # the mark of a lagging item in a table cell
 LAGGING_ITEMS = "遅れている取組"
 OVERDUE = "期限切れ"
 NOT_REPORTED = "未報告"
+# A value or grade from a submission still awaiting the 推進課's review (kpi.cycle.shown), and the column
+# that counts such items apart in a summary table.
+UNCONFIRMED = "未確定"
+UNCONFIRMED_COUNT = "うち未確定"
 
 # --------------------------------------------------------------------------- stages of an evaluation
 FIRST_HALF = "上半期"  # the check in the autumn (April–September)

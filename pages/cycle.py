@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from kpi.cycle import calls as cycle
-from kpi.cycle import clock
+from kpi.cycle import clock, mail
 from kpi.cycle.board import COLUMNS
 from kpi.cycle.reminders import send_due
 from kpi.cycle.rules import STAGE_LABELS
@@ -161,6 +161,37 @@ if call is None or not call.is_open:
         if st.form_submit_button("照会を開始する", type="primary", icon=":material/campaign:"):
             act(cycle.open_new, "照会を開始しました。", store, actor, ctx.plan_id, fy, stages, deadline, instructions,
                 departments)
+
+with st.expander("メールの設定（催促メールの送信サーバー）", expanded=not view.mail_configured):
+    ms = view.mail
+    st.caption("庁内のメールサーバー（SMTP）を登録すると、催促をメールで送れます（登録するまで何も送りません）。"
+               "パスワードは送信にだけ使い、画面には表示せず、取込履歴にも残しません。")
+    # A typed password must not stay in the form once saved: its box takes a new key after each save,
+    # so the old one's value is dropped with it.
+    saved = st.session_state.get("cycle_mail_saves", 0)
+    with st.form("cycle_mail"):
+        c1, c2 = st.columns([3, 1])
+        host = c1.text_input("送信サーバー（空にするとメールを送りません）", ms.host, key="cycle_mail_host",
+                             placeholder="smtp.city.example.lg.jp")
+        port = c2.number_input("ポート", 1, 65535, ms.port, key="cycle_mail_port")
+        security = st.radio("暗号化（TLS）", list(mail.SECURITY), index=list(mail.SECURITY).index(ms.security)
+                            if ms.security in mail.SECURITY else 0, format_func=mail.SECURITY.get,
+                            key="cycle_mail_security", horizontal=True)
+        c1, c2 = st.columns(2)
+        sender = c1.text_input("差出人のメールアドレス", ms.sender, key="cycle_mail_sender",
+                               placeholder="gyokaku@city.example.lg.jp")
+        sender_name = c2.text_input("差出人の名前", ms.sender_name, key="cycle_mail_sender_name")
+        c1, c2 = st.columns(2)
+        username = c1.text_input("SMTP のユーザー（認証のいらないサーバーは空）", ms.username, key="cycle_mail_user")
+        password = c2.text_input("SMTP のパスワード", type="password", key=f"cycle_mail_password_{saved}",
+                                 placeholder="設定済み（変えるときだけ入力）" if ms.has_password else "認証のいらないサーバーは空",
+                                 autocomplete="new-password")
+        forget = st.checkbox("保存したパスワードを消す", key="cycle_mail_forget") if ms.has_password else False
+        if st.form_submit_button("メールの設定を保存する", icon=":material/save:"):
+            st.session_state["cycle_mail_saves"] = saved + 1
+            act(mail.save_settings, "メールの設定を保存しました。", store, actor,
+                mail.MailSettings(host, int(port), sender, sender_name or mail.MailSettings.sender_name, security,
+                                  username), password="" if forget else (password or mail.KEEP))
 
 with st.expander("この計画の設定（未確定の値・評価に使う目標）"):
     st.caption(frame.md(view.settings.text))

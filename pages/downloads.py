@@ -10,8 +10,8 @@ from kpi.sanitize import safe_file_name
 from ui import frame
 
 ALL = "__all__"
-EXPORTS = {"values": "年度値（計画・実績・達成率・評価）", "evaluations": "評価（段階・評価・コメント）",
-           "indicators": "指標（単位・方向・基準値・目標）"}
+EXPORTS = {"values": "年度値（計画・実績・達成率・評価）", "grades": "取組の評価（自動評価と自己評価・その差）",
+           "evaluations": "評価（段階・評価・コメント）", "indicators": "指標（単位・方向・基準値・目標）"}
 
 store, actor, ctx = frame.page(__file__, plan=True)
 st.title("ダウンロード", anchor=False)
@@ -67,7 +67,9 @@ st.download_button(f"{EXPORTS[what].split('（')[0]}を書き出す",
                    on_click="ignore", icon=":material/table:", key="dl_export")
 if form == "people":
     st.caption("1行に1つの値です（年度値なら 取組・指標・年度 ごとに1行）。年度は左で選んだ表示（和暦・西暦）、"
-               "達成率は「計画に対する実績の割合」を%で、自動評価は画面と同じ評価です。空欄は値がないことを表します。")
+               "達成率は「計画に対する実績の割合」を%で、自動評価は画面と同じ評価です。空欄は値がないことを表します。"
+               "目標が修正された値は「当初」と「修正後」を修正日・理由とともに並べます（評価に使う目標は計画の設定）。"
+               "推進課の確認待ちの提出の値は「未確定」の列に印があります。")
 else:
     st.caption("ほかのシステムやプログラムで読む形です。列名は英語で固定（plan＝計画名、item_no＝取組番号、"
                "fiscal_year＝年度が始まる西暦の年、target＝計画、actual＝実績、achievement_rate＝達成率を小数で"

@@ -31,24 +31,25 @@ def test_import_export_round_trip(tmp_path):
     r = run("--db", db, "import", str(NIIGATA), "--plan", NIIGATA_PLAN)
     assert r.returncode == 0, r.stderr.decode()
     assert "取り込みました" in r.stdout.decode()
-    r = run("--db", db, "export")
+    r = run("--db", db, "export", "--machine")
     assert r.returncode == 0
     got = rows(r.stdout)
     assert list(got[0]) == ["plan", "item_no", "item_title", "departments", "indicator", "unit", "direction",
-                            "cumulative", "fiscal_year", "target", "actual", "achievement_rate", "progress_rate",
-                            "auto_grade", "target_text", "actual_text", "note"]
+                            "cumulative", "fiscal_year", "target", "target_original", "target_revised",
+                            "target_revised_on", "target_revision_reason", "actual", "achievement_rate",
+                            "progress_rate", "auto_grade", "target_text", "actual_text", "note", "unconfirmed"]
     series = {(g["indicator"], g["fiscal_year"]): (g["target"], g["actual"], g["achievement_rate"], g["auto_grade"])
               for g in got}
     assert series[("コミュニティ・コーディネーター育成講座受講者数(累計)", "2015")] == ("1090", "1152", "1.057", "A")
     assert series[("まちづくりセンター数", "2018")] == ("66", "55", "0.833", "B")
     assert got[0]["departments"] == "市民協働課、中央公民館"
-    r = run("--db", db, "export", "--what", "evaluations")
+    r = run("--db", db, "export", "--machine", "--what", "evaluations")
     ev = rows(r.stdout)
-    assert list(ev[0]) == ["plan", "item_no", "fiscal_year", "stage", "grade", "comment"]
+    assert list(ev[0]) == ["plan", "item_no", "fiscal_year", "stage", "grade", "comment", "unconfirmed"]
     grades = {(e["fiscal_year"], e["stage"]): e["grade"] for e in ev}
     assert [grades[(y, "年度")] for y in ("2015", "2016", "2017", "2018")] == ["B", "C", "C", "C"]
     assert grades[("2017", "中間")] == "C" and grades[("2018", "計画期間")] == "C"
-    r = run("--db", db, "export", "--what", "indicators")
+    r = run("--db", db, "export", "--machine", "--what", "indicators")
     ind = {i["indicator"]: i for i in rows(r.stdout)}
     base = ind["コミュニティ・コーディネーター育成講座受講者数(累計)"]
     assert (base["baseline"], base["baseline_year"], base["baseline_estimated"], base["final_target_text"]) == \
@@ -58,23 +59,23 @@ def test_import_export_round_trip(tmp_path):
 def test_import_twice_changes_nothing(tmp_path):
     db = str(tmp_path / "kpi.duckdb")
     run("--db", db, "import", str(NIIGATA), "--plan", NIIGATA_PLAN)
-    before = run("--db", db, "export").stdout
+    before = run("--db", db, "export", "--machine").stdout
     r = run("--db", db, "import", str(NIIGATA), "--plan", NIIGATA_PLAN)
     assert r.returncode == 0 and "変更はありません" in r.stdout.decode()
-    assert run("--db", db, "export").stdout == before
+    assert run("--db", db, "export", "--machine").stdout == before
 
 
 def test_bad_file_exits_non_zero_names_the_cell_and_writes_nothing(tmp_path):
     db = str(tmp_path / "kpi.duckdb")
     run("--db", db, "import", str(NIIGATA), "--plan", NIIGATA_PLAN)
-    before = [run("--db", db, "export", "--what", w).stdout for w in ("values", "evaluations", "indicators")]
+    before = [run("--db", db, "export", "--machine", "--what", w).stdout for w in ("values", "evaluations", "indicators")]
     bad = edited_copy(NIIGATA, tmp_path / "bad.xlsx",
                       {("No.28(H27-28)", "G14"): "49", ("No.28(H29-30)", "E13"): "1,4五4"})
     r = run("--db", db, "import", str(bad), "--plan", NIIGATA_PLAN)
     assert r.returncode == 1
     err = r.stderr.decode()
     assert "シート「No.28(H29-30)」" in err and "セル E13" in err and "何も取り込んでいません" in err
-    after = [run("--db", db, "export", "--what", w).stdout for w in ("values", "evaluations", "indicators")]
+    after = [run("--db", db, "export", "--machine", "--what", w).stdout for w in ("values", "evaluations", "indicators")]
     assert after == before
 
 
@@ -82,7 +83,7 @@ def test_dry_run_writes_nothing(tmp_path):
     db = str(tmp_path / "kpi.duckdb")
     r = run("--db", db, "import", "--dry-run", str(NIIGATA), "--plan", NIIGATA_PLAN)
     assert r.returncode == 0 and "--dry-run" in r.stdout.decode()
-    assert len(rows(run("--db", db, "export").stdout)) == 0
+    assert len(rows(run("--db", db, "export", "--machine").stdout)) == 0
 
 
 def test_kpi_db_environment_variable_is_the_default(tmp_path):
@@ -90,7 +91,7 @@ def test_kpi_db_environment_variable_is_the_default(tmp_path):
     r = run("import", str(NIIGATA), "--plan", NIIGATA_PLAN, env={"KPI_DB": str(db)})
     assert r.returncode == 0
     assert db.exists()
-    assert len(rows(run("export", env={"KPI_DB": str(db)}).stdout)) == 8
+    assert len(rows(run("export", "--machine", env={"KPI_DB": str(db)}).stdout)) == 8
 
 
 def test_template_and_xlsx_export(tmp_path):
@@ -101,7 +102,7 @@ def test_template_and_xlsx_export(tmp_path):
     db = str(tmp_path / "kpi.duckdb")
     run("--db", db, "import", str(NIIGATA), "--plan", NIIGATA_PLAN)
     out = tmp_path / "values.xlsx"
-    assert run("--db", db, "export", "--format", "xlsx", "-o", str(out)).returncode == 0
+    assert run("--db", db, "export", "--machine", "--format", "xlsx", "-o", str(out)).returncode == 0
     ws = load_workbook(out).active
     assert ws["A1"].value == "plan" and ws.max_row == 9
 

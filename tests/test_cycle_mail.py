@@ -170,3 +170,85 @@ def test_the_cli_sends_the_due_reminders_for_cron(cycle_db, smtp, capsys):
     out = capsys.readouterr().out
     assert "1 / 2 課 提出済、うち確認待ち 1 課、1 課 期限切れ" in out
     assert "市民協働課\t未提出・期限切れ（3日経過）" in out and "1回（最終 06/03）" in out
+
+
+# ---------------------------------------------------------------- the administrator's form on the page
+PASSWORD = "s3cret-Pw-9"
+
+
+@pytest.fixture
+def smtp_login():
+    """A loopback server that wants a user name and password (AUTH without TLS, as a closed relay may)."""
+    from aiosmtpd.smtp import AuthResult
+    inbox, logins = Inbox(), []
+
+    def check(server, session, envelope, mechanism, auth_data):
+        logins.append((auth_data.login.decode(), auth_data.password.decode()))
+        return AuthResult(success=auth_data.password.decode() == PASSWORD)
+
+    ctl = Controller(inbox, hostname="127.0.0.1", port=_free_port(), authenticator=check, auth_require_tls=False)
+    ctl.start()
+    yield ctl.port, inbox, logins
+    ctl.stop()
+
+
+def test_mail_configured_on_the_page_sends_the_reminder(cycle_db, smtp_login, monkeypatch):
+    import streamlit as st
+    from helpers import sql
+    from test_cycle_page import click, open_page, texts
+    from kpi.intake.history import changes_of
+    store, path, plan = cycle_db
+    port, inbox, logins = smtp_login
+    store.close()
+    monkeypatch.setenv("KPI_DB", str(path))
+    monkeypatch.delenv(mail.PASSWORD_ENV, raising=False)
+    st.cache_resource.clear()
+    at = open_page("pages/cycle.py", plan, _auth_user="kanri")
+    assert "この課にメールで催促する" not in [b.label for b in at.button]  # nothing to send through yet
+    at.text_input(key="cycle_mail_host").input("127.0.0.1")
+    at.number_input(key="cycle_mail_port").set_value(port)
+    at.radio(key="cycle_mail_security").set_value("none")
+    at.text_input(key="cycle_mail_sender").input("gyokaku@city.example.lg.jp")
+    at.text_input(key="cycle_mail_sender_name").input("行政改革推進課")
+    at.text_input(key="cycle_mail_user").input("gyokaku")
+    password_box = lambda: next(w for w in at.text_input if w.label == "SMTP のパスワード")  # noqa: E731
+    password_box().input(PASSWORD)
+    at = click(at, "メールの設定を保存する")
+    assert "メールの設定を保存しました。" in texts(at)
+    assert f"127.0.0.1:{port}" in texts(at) and "パスワード: 設定済み" in texts(at)
+    assert password_box().value == ""  # never shown back
+    assert PASSWORD not in texts(at) and all(PASSWORD not in (w.value or "") for w in at.text_input)
+    at = click(at, "この課にメールで催促する")
+    assert "市民協働課に催促のメールを送りました。" in texts(at)
+    assert logins == [("gyokaku", PASSWORD)]
+    [(mail_from, rcpt, raw)] = inbox.messages
+    assert (mail_from, rcpt) == ("gyokaku@city.example.lg.jp", ["kyodo@city.example.lg.jp"])
+    msg = email.message_from_bytes(raw, policy=email.policy.default)
+    assert msg["From"].addresses[0].display_name == "行政改革推進課" and "市民協働課 ご担当者様" in msg.get_content()
+    # in the history as a settings change, the password only as words; never in the change log
+    s = Store.open(path)
+    try:
+        entry = next(e for e in upload_list(s) if e.file_name == "メールの設定")
+        assert (entry.kind_label, entry.who) == ("設定の変更", "kanri")
+        words = changes_of(s, entry.upload_id)
+        assert f"メールの設定 ポート: {port}" in words and "メールの設定 パスワード（設定）" in words
+        assert not any(PASSWORD in (r[0] or "") + (r[1] or "") for r in sql(s, "SELECT old_json, new_json FROM change_log"))
+        assert not any(PASSWORD in (r[0] or "") for r in sql(s, "SELECT note FROM uploads"))
+    finally:
+        s.close()
+
+
+def test_mail_settings_are_undone_like_any_write_and_keep_the_password(store):
+    from kpi.intake.history import undo
+    mail.save_settings(store, ADMIN, mail.MailSettings("mail1.example.lg.jp", 25, "a@example.lg.jp", username="u"),
+                       password=PASSWORD)
+    mail.save_settings(store, ADMIN, mail.MailSettings("mail2.example.lg.jp", 587, "a@example.lg.jp",
+                                                       security="starttls", username="u"))
+    assert (mail.settings(store).host, mail.settings(store).port, mail.password_of(store)) == \
+        ("mail2.example.lg.jp", 587, PASSWORD)  # a save without a password keeps it
+    undo(store, upload_list(store)[0].upload_id, ADMIN)
+    s = mail.settings(store)
+    assert (s.host, s.port, s.security, s.has_password) == ("mail1.example.lg.jp", 25, "none", True)
+    mail.save_settings(store, ADMIN, s, password="")
+    assert mail.password_of(store) is None and not mail.settings(store).has_password
+    assert mail.save_settings(store, ADMIN, mail.settings(store)) == mail.settings(store)  # nothing changed

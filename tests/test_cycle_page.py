@@ -171,6 +171,11 @@ def test_the_home_page_shows_the_calls_progress(env):
     assert "令和4年度 年度評価の照会（受付中、期限 2025-05-31）: 1 / 2 課 提出済、うち確認待ち 1 課、1 課 期限切れ" in texts(at)
     # every page of the plan says which values are not confirmed yet (ui/frame.context → kpi.cycle.shown)
     assert "未確定の値があります: 市民協働課（06/03 提出）の提出は推進課の確認待ちです" in texts(at)
+    # the tiles and the grade table count the submitted item apart: 55 against 40 is A, awaiting review
+    tiles = {m.label: m.value for m in at.metric}
+    assert (tiles["評価 A"], tiles["評価 B"]) == ("1件（うち未確定 1）", "2件")
+    grades = next(d.value for d in at.dataframe if "うち未確定" in d.value.columns)
+    assert grades.set_index("評価").loc["A", ["取組数", "うち未確定"]].tolist() == [1, 1]
 
 
 def test_the_item_page_shows_the_original_and_the_revised_target(env):
@@ -189,3 +194,14 @@ def test_the_item_page_shows_the_original_and_the_revised_target(env):
     df = next(d for d in at.dataframe if "当初" in d.value.columns).value
     assert list(df.iloc[0][["目標", "当初", "修正", "修正した人", "理由"]]) == \
         ["指標1 令和4年度の計画値", "40", "45", "推進 一郎", "中間見直しで上方修正"]
+    # graded against the original target, as the plan's setting says: the page's tables use 40, not 45
+    def year_row(at):
+        df = next(d.value for d in at.dataframe if "達成率" in d.value.columns)
+        return df.set_index("年度").loc["令和4年度", ["計画", "達成率"]].tolist()
+    assert year_row(at)[0] == "45"
+    s = Store.open(db)
+    calls.save_settings(s, LOCAL_ADMIN, plan_id, grade_against="original")
+    s.close()
+    at.run()
+    assert year_row(at)[0] == "40" and "97.5%" in year_row(at)[1]  # 39 ÷ 40
+    assert "この計画は当初の目標で評価しています" in texts(at)

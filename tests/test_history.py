@@ -147,8 +147,8 @@ def test_cli_history_and_undo(tmp_path):
     assert r.returncode == 1 and "先に取込番号 2 から" in r.stderr.decode() and "Traceback" not in r.stderr.decode()
     r = run("--db", db, "undo", "2")
     assert r.returncode == 0 and "取込番号 2 を取り消しました" in r.stdout.decode()
-    values = run("--db", db, "export").stdout.decode("utf-8-sig")
-    assert ",2017,1410,1454," in values
+    values = run("--db", db, "export", "--machine").stdout.decode("utf-8-sig")
+    assert ",2017,1410,,,,,1454," in values  # fiscal_year, target, four empty revision columns, actual
     out = run("--db", db, "history").stdout.decode()
     assert "取り消し" in out and "取消済み" in out
 

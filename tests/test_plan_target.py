@@ -142,7 +142,7 @@ def test_cli_import_export_history_with_the_name_exactly_as_typed_in_the_sheet(t
     r = kpi("--db", db, "import", str(later), "--plan", KANKYO)
     assert r.returncode == 0, r.stderr.decode()
     assert "計画「協働テスト市行政改革プラン(環境局)」: 新規 0 件、変更 1 件" in r.stdout.decode()
-    r = kpi("--db", db, "export", "--plan", KANKYO)
+    r = kpi("--db", db, "export", "--machine", "--plan", KANKYO)
     assert r.returncode == 0, r.stderr.decode()
     got = list(csv.DictReader(io.StringIO(r.stdout.decode("utf-8-sig"))))
     assert {g["plan"] for g in got} == {"協働テスト市行政改革プラン(環境局)"}

@@ -46,9 +46,10 @@ def test_values_csv_reads_as_a_city_hall_table(db):
 
 
 @pytest.mark.parametrize("what, header", [
-    ("evaluations", ["計画名", "取組番号", "年度", "段階", "評価", "コメント"]),
+    ("evaluations", ["計画名", "取組番号", "年度", "段階", "評価", "コメント", "未確定"]),
     ("indicators", ["計画名", "取組番号", "指標名", "単位", "方向", "基準年度", "基準値", "基準値は見込み", "目標年度",
-                    "最終目標", "最終目標（文章）", "定性"]),
+                    "最終目標", "最終目標（文章）", "定性", "最終目標（当初）", "最終目標（修正後）", "目標年度（当初）",
+                    "目標年度（修正後）", "最終目標の修正日", "最終目標の修正理由"]),
 ])
 def test_every_table_has_japanese_headers(db, what, header):
     store = Store.open(db)
@@ -76,9 +77,11 @@ def test_xlsx_has_numbers_percentages_and_column_widths(db):
 
 def test_cli_gives_both_forms(db, tmp_path, capsysbinary):
     assert main(["--db", str(db), "export", "--plan", NIIGATA_PLAN]) == 0
-    machine = capsysbinary.readouterr().out
-    assert _rows(machine)[0]["achievement_rate"] == "1.057"  # the default for scripts stays as it was
-    assert main(["--db", str(db), "export", "--plan", NIIGATA_PLAN, "--form", "people", "-o", str(tmp_path)]) == 0
+    assert _rows(capsysbinary.readouterr().out)[0]["達成率"] == "105.7%"  # the default: as the page gives it
+    for flag in (["--machine"], ["--form", "machine"]):
+        assert main(["--db", str(db), "export", "--plan", NIIGATA_PLAN, *flag]) == 0
+        assert _rows(capsysbinary.readouterr().out)[0]["achievement_rate"] == "1.057"  # for scripts
+    assert main(["--db", str(db), "export", "--plan", NIIGATA_PLAN, "-o", str(tmp_path)]) == 0
     (written,) = tmp_path.iterdir()
     assert written.name == f"年度値_{NIIGATA_PLAN}_平成27年度〜平成30年度.csv"
     assert _rows(written.read_bytes())[0]["達成率"] == "105.7%"
@@ -120,3 +123,14 @@ def test_the_downloads_page_gives_the_chosen_form_and_explains_it_on_the_page(ap
     assert explains in captions and "README" not in captions
     data = next(v for k, v in downloads(at).items() if "書き出す" in k)
     assert _rows(data) and list(_rows(data)[0])[0] == first_header
+
+
+def test_the_downloads_page_gives_the_item_grades_side_by_side(app_env, downloads):
+    from test_upload_page import open_page
+    at = open_page("pages/downloads.py", dl_what="grades", dl_form="people", dl_scope="plan")
+    name, data = next((k, v) for k, v in downloads(at).items() if "書き出す" in k)
+    assert name.startswith("取組の評価")
+    rows = _rows(data)
+    assert list(rows[0])[5:8] == ["自動評価", "自己評価", "差（段階）"]
+    graded = [r for r in rows if r["自動評価"] and r["自己評価"]]
+    assert graded and all(r["自己評価と自動評価の比較"].startswith(f"自己評価 {r['自己評価']}") for r in graded)

@@ -39,7 +39,7 @@ def db(tmp_path_factory):
 
 
 def export(db, what, capsysbinary, plan=None):
-    args = ["--db", db, "export", "--what", what] + (["--plan", plan] if plan else [])
+    args = ["--db", db, "export", "--machine", "--what", what] + (["--plan", plan] if plan else [])
     assert main(args) == 0
     data = capsysbinary.readouterr().out
     assert data.startswith(b"\xef\xbb\xbf"), "CSV for Excel starts with a BOM"

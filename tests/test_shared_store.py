@@ -48,13 +48,13 @@ def test_every_cli_command_works_on_the_shared_store(shared_target, tmp_path):
     assert cli("init", target=shared_target).returncode == 0
     r = cli("import", str(NIIGATA), "--plan", NIIGATA_PLAN, target=shared_target)
     assert r.returncode == 0, r.stderr.decode()
-    exported = rows(cli("export", target=shared_target).stdout)
+    exported = rows(cli("export", "--machine", target=shared_target).stdout)
     assert {row["plan"] for row in exported} == {NIIGATA_PLAN} and len(exported) == 8
     history = cli("history", target=shared_target).stdout.decode()
     assert "niigata_kaikaku_no28.xlsx" in history
     upload_id = history.splitlines()[1].split("\t")[0]
     assert cli("undo", upload_id, target=shared_target).returncode == 0
-    assert rows(cli("export", target=shared_target).stdout) == []
+    assert rows(cli("export", "--machine", target=shared_target).stdout) == []
     # The catalog lives in PostgreSQL and the table files in the data path, not in this process.
     assert any((tmp_path / "lake_files").rglob("*.parquet"))
 
@@ -85,7 +85,7 @@ def test_simultaneous_imports_from_two_processes_both_land(shared_target, tmp_pa
     # Both really were open at the same moment: one of them had to start over.
     paused = sum(err.decode().count("KPI_FAULT: paused before COMMIT") for _out, err in outs)
     assert paused >= 3
-    exported = {(r["plan"], r["actual"]) for r in rows(cli("export", target=shared_target).stdout)}
+    exported = {(r["plan"], r["actual"]) for r in rows(cli("export", "--machine", target=shared_target).stdout)}
     assert exported == {("同時取込計画A", "111"), ("同時取込計画B", "222")}
     ids = [r[0] for r in sql(Store.open(shared_target), "SELECT upload_id FROM uploads ORDER BY 1")]
     assert ids == [1, 2]
@@ -131,8 +131,8 @@ def test_copy_store_moves_an_embedded_file_with_its_history(shared_target, demo_
     r = cli("copy-store", str(demo_copy), "--to", shared_target, target=shared_target)
     assert r.returncode == 0, r.stderr.decode()
     for what in ("values", "evaluations", "indicators", "items", "statuses", "narratives", "schedules", "notes"):
-        shared = cli("export", "--what", what, target=shared_target).stdout
-        embedded = cli("export", "--what", what, target=str(demo_copy)).stdout
+        shared = cli("export", "--machine", "--what", what, target=shared_target).stdout
+        embedded = cli("export", "--machine", "--what", what, target=str(demo_copy)).stdout
         assert shared == embedded, what
     assert cli("history", target=shared_target).stdout == cli("history", target=str(demo_copy)).stdout
     # The history came along: an upload made before the move can be undone after it.
@@ -140,10 +140,10 @@ def test_copy_store_moves_an_embedded_file_with_its_history(shared_target, demo_
     assert cli("undo", str(last.upload_id), target=shared_target).returncode == 0
     assert last.plan_name not in {p.name for p in Store.open(shared_target).plans()}
     # A second move into a store that now has data is refused and changes nothing.
-    before = cli("export", target=shared_target).stdout
+    before = cli("export", "--machine", target=shared_target).stdout
     again = cli("copy-store", str(demo_copy), "--to", shared_target, target=shared_target)
     assert again.returncode == 1 and "もうデータがあります" in again.stderr.decode()
-    assert cli("export", target=shared_target).stdout == before
+    assert cli("export", "--machine", target=shared_target).stdout == before
 
 
 def test_servers_starting_together_create_one_catalog(pg, tmp_path):

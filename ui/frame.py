@@ -68,7 +68,7 @@ def _rule(path: str, version: int, plan_id: int) -> GradingRule:
 
 def clear_data_caches() -> None:
     """Forget everything cached per data version (what a write makes stale), but keep the connection."""
-    for fn in (_load_plan, _plans, _rule, _load_extras, _view, _store_view, _figure):
+    for fn in (_load_plan, _shown_plan, _plans, _rule, _load_extras, _view, _store_view, _assessment, _figure):
         fn.clear()
 
 
@@ -99,7 +99,8 @@ def _load_extras(path: str, version: int, plan_id: int):
 
 @st.cache_resource(show_spinner="評価しています…", max_entries=64)
 def _assessment(path: str, version: int, plan_id: int, fy: int, day: date) -> PlanResult:
-    return assess_plan(_load_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day)
+    # the plan as shown (kpi.cycle.shown): every view grades what the page shows, as ctx.data holds it
+    return assess_plan(_shown_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day)
 
 
 def assessed(ctx: "Context") -> Assessor:
@@ -117,7 +118,7 @@ def assessed(ctx: "Context") -> Assessor:
 @st.cache_data(show_spinner="集計しています…", max_entries=128)
 def _view(path: str, version: int, plan_id: int, module: str, name: str, fy: int, style: str, day: date,
           options: tuple, _fn, _assessed: Assessor):
-    return _fn(_load_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
+    return _fn(_shown_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
                style=style, assessed=_assessed, **dict(options))
 
 

@@ -146,6 +146,7 @@ def send_due(store: Store, actor: Actor, *, today: date | None = None, plan_id: 
     from kpi.cycle import mail
     settings = mail.settings(store)
     settings.require()
+    password = mail.password_of(store) if settings.username else None
     today = today or clock.today()
     calls = [c for c in ([open_call_of(store, plan_id)] if plan_id is not None else every_call(store))
              if c is not None and c.is_open]
@@ -160,7 +161,7 @@ def send_due(store: Store, actor: Actor, *, today: date | None = None, plan_id: 
                 out.append(Sent(r, False, f"{r.department}: 宛先がありません（担当課のユーザーにメールアドレスを"
                                           "登録してください）。送っていません"))
                 continue
-            mail.send(settings, r.recipients, r.subject, r.body)
+            mail.send(settings, r.recipients, r.subject, r.body, password=password)
             record_reminder(store, actor, call, r.department, f"メールで催促（{'、'.join(r.recipients)}）")
             out.append(Sent(r, True, f"{r.department}: {'、'.join(r.recipients)} に送りました（{r.due.reason}）"))
     return tuple(out)

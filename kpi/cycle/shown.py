@@ -64,6 +64,22 @@ def pending_values(store: Store, plan_id: int) -> tuple[PendingValue, ...]:
     return tuple(out)
 
 
+def unconfirmed_keys(entries: Sequence[tuple[str, dict]]) -> tuple[frozenset, frozenset]:
+    """(values, items) a waiting submission wrote: (item_no, indicator, fiscal_year, kind) of each
+    value, and (item_no, fiscal_year) of each item whose values, notes, grades or status of that year
+    it changed (PlanData.unconfirmed_values / unconfirmed_items)."""
+    values, items = set(), set()
+    for _dept, e in entries:
+        k = e["key"]
+        if k.get("item_no") is None or k.get("fiscal_year") is None:
+            continue
+        item_no, fy = str(k["item_no"]), int(k["fiscal_year"])
+        if e["table"] == "indicator_values":
+            values.add((item_no, k["indicator"], fy, k["kind"]))
+        items.add((item_no, fy))
+    return frozenset(values), frozenset(items)
+
+
 def as_shown(store: Store, data: PlanData) -> PlanData:
     """data (as stored) with the plan's cycle settings applied; a notice says what differs."""
     plan_id = data.plan.plan_id
@@ -74,6 +90,8 @@ def as_shown(store: Store, data: PlanData) -> PlanData:
         who = "、".join(f"{s.department}（{s.submitted_at:%m/%d} 提出）" if s.submitted_at else s.department
                        for s in waiting)
         if settings.show_unconfirmed:
+            values, items = unconfirmed_keys(_entries(store, waiting))
+            data = replace(data, unconfirmed_values=values, unconfirmed_items=items)
             notices.append(f"未確定の値があります: {who}の提出は推進課の確認待ちです。表示している値には、"
                            "確認前（未確定）のものを含みます。")
         else:
@@ -156,4 +174,4 @@ def _before(data: PlanData, entries: list[tuple[str, dict]]) -> PlanData:
     return replace(data, items=tuple(items))
 
 
-__all__ = ["as_shown", "pending_values", "pending_statuses", "PendingValue", "Evaluation"]
+__all__ = ["as_shown", "unconfirmed_keys", "pending_values", "pending_statuses", "PendingValue", "Evaluation"]

@@ -103,11 +103,29 @@ def _account_text(e: dict[str, Any]) -> str:
     return f"変更 ユーザー「{name}」（{fields}）"
 
 
+MAIL_LABELS = {"host": "送信サーバー", "port": "ポート", "sender": "差出人", "sender_name": "差出人の名前",
+               "security": "暗号化", "username": "ユーザー", "password": "パスワード"}
+
+
+def _mail_text(e: dict[str, Any]) -> str:
+    """A mail setting as a sentence; the password only as words (kpi.store.cycle.PASSWORD_WORDS)."""
+    name = e["key"].get("name", "")
+    label = MAIL_LABELS.get(name, name)
+    new = (e["new"] or {}).get("value") or "（空）"
+    if e["table"] == "mail_password":
+        return f"メールの設定 {label}{new}"
+    if e["action"] == "insert":
+        return f"メールの設定 {label}: {new}"
+    return f"メールの設定 {label}: {(e['old'] or {}).get('value') or '（空）'} → {new}"
+
+
 def describe_entry(e: dict[str, Any], style: Style = "seireki") -> str:
     """One change_log row as a sentence (the same words as the upload preview), years in style's era."""
     table, action = e["table"], e["action"]
     if table in ("users", "auth_state"):
         return _account_text(e)
+    if table in ("mail_settings", "mail_password"):
+        return _mail_text(e)
     if table == "plans":
         name = e["key"].get("name", "")
         if action == "insert":

@@ -1,4 +1,9 @@
-"""Long tables for IT staff and Excel users: values, evaluations, indicators.
+"""Long tables for IT staff and Excel users: values, item grades, evaluations, indicators and the rest.
+
+Each plan is exported as the pages show it (kpi.cycle.shown): graded against the original or the
+revised targets as the plan's setting says (target is the one graded against; a revised one also
+stands in its own columns, 当初 and 修正後 with the date and reason), values awaiting review shown and
+marked unconfirmed, or left out until confirmed.
 
 Columns are fixed (see COLUMNS). fiscal_year is the Western year in which the
 fiscal year starts; numbers are plain (no separators, rates as fractions);
@@ -16,6 +21,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from kpi.access.permissions import Actor, readable_plans
+from kpi.cycle.revisions import Revision, revisions_of
+from kpi.cycle.shown import as_shown
 from kpi.errors import NotFound
 from kpi.outputs import xlsx
 from kpi.outputs.xlsx import csv_text
@@ -26,14 +33,24 @@ from kpi.store.store import Store
 from kpi.views.table import Table
 from kpi.vocabulary import STAGES
 
+# A revised target (kpi.cycle.revisions) stands beside the one graded against: 当初 and 修正後 with
+# the date and reason of the last revision; empty where the target was never revised.
+REVISION_COLUMNS = ("target_original", "target_revised", "target_revised_on", "target_revision_reason")
+FINAL_REVISION_COLUMNS = ("final_target_original", "final_target_revised", "final_target_year_original",
+                          "final_target_year_revised", "final_target_revised_on", "final_target_revision_reason")
 COLUMNS: dict[str, tuple[str, ...]] = {
     "values": ("plan", "item_no", "item_title", "departments", "indicator", "unit", "direction", "cumulative",
-               "fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "auto_grade",
+               "fiscal_year", "target", *REVISION_COLUMNS, "actual", "achievement_rate", "progress_rate",
                # a qualitative (定性) indicator's 計画/実績 in words; target and actual stay numbers only
-               "target_text", "actual_text", "note"),
-    "evaluations": ("plan", "item_no", "fiscal_year", "stage", "grade", "comment"),
+               "auto_grade", "target_text", "actual_text", "note", "unconfirmed"),
+    "evaluations": ("plan", "item_no", "fiscal_year", "stage", "grade", "comment", "unconfirmed"),
     "indicators": ("plan", "item_no", "indicator", "unit", "direction", "baseline_year", "baseline",
-                   "baseline_estimated", "final_target_year", "final_target", "final_target_text", "qualitative"),
+                   "baseline_estimated", "final_target_year", "final_target", "final_target_text", "qualitative",
+                   *FINAL_REVISION_COLUMNS),
+    # The item's grade per year: automatic and the department's own, side by side with the gap
+    # (grade_gap: steps the self-grade is kinder, negative when stricter; gap_text says it in words).
+    "grades": ("plan", "item_no", "item_title", "departments", "fiscal_year", "auto_grade", "self_grade",
+               "grade_gap", "gap_text", "auto_reason", "unconfirmed"),
     # What the qualitative layouts hold (action lists, 総合戦略 lists, marks, guideline tables).
     "items": ("plan", "item_no", "hierarchy", "item_title", "departments", "purpose", "content", "effect",
               "qualitative_target"),
@@ -70,7 +87,10 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
         readable = [p for p in readable if p.plan_id == found.plan_id]
     plans = readable
     for info in plans:
-        data = store.load_plan(info.plan_id)
+        # As the pages show it: the plan's setting decides whether values awaiting review are shown
+        # (marked unconfirmed) and whether grades are against the original or the revised targets.
+        data = as_shown(store, store.load_plan(info.plan_id))
+        revs = {(r.item_no, r.indicator, r.fiscal_year, r.field): r for r in revisions_of(store, info.plan_id)}
         if what == "values":
             result = assess_plan(data, store.rule(info.plan_id), today=today)
             for ir in result.items:
@@ -79,12 +99,28 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                 for ind in it.indicators:
                     for yv in sorted(ind.years, key=lambda y: y.fiscal_year):
                         r = ir.indicator_year(ind.name, yv.fiscal_year)
+                        unconfirmed = any((it.item_no, ind.name, yv.fiscal_year, k) in data.unconfirmed_values
+                                          for k in ("target", "actual"))
                         rows.append((info.name, it.item_no, it.title, depts, ind.name, ind.unit, ind.direction,
-                                     _bool(ind.cumulative), yv.fiscal_year, plain(yv.target), plain(yv.actual),
+                                     _bool(ind.cumulative), yv.fiscal_year, plain(yv.target),
+                                     *_revision_cells(revs.get((it.item_no, ind.name, yv.fiscal_year, "value"))),
+                                     plain(yv.actual),
                                      plain(r.achievement.value, RATE_DECIMALS) if r else "",
                                      plain(r.progress.value, RATE_DECIMALS) if r else "",
                                      (r.grade.label or "") if r else "", yv.target_words or "",
-                                     yv.actual_words or "", yv.note or ""))
+                                     yv.actual_words or "", yv.note or "", _bool(unconfirmed or None)))
+        elif what == "grades":
+            result = assess_plan(data, store.rule(info.plan_id), today=today)
+            for ir in result.items:
+                it = ir.item
+                depts = format_departments(it.departments)
+                for y in ir.years:
+                    auto = (y.auto.label or y.auto.state or "") if (y.auto.graded or y.auto.state) else ""
+                    if not auto and not y.self_grade:
+                        continue  # nothing graded that year, by the rules or by the department
+                    rows.append((info.name, it.item_no, it.title, depts, y.fiscal_year, auto, y.self_grade or "",
+                                 "" if y.gap.steps is None else y.gap.steps, y.gap.text if y.self_grade else "",
+                                 y.auto.reason or "", _bool(data.unconfirmed(it.item_no, y.fiscal_year) or None)))
         elif what == "evaluations":
             for it in data.items:
                 for e in sorted(it.evaluations, key=lambda e: (e.fiscal_year, STAGE_ORDER.get(e.stage, 9))):
@@ -94,7 +130,8 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                     if e.next_text:
                         parts.append(f"【次期の方向】{e.next_text}")
                     comment = "\n".join(p for p in parts if p)
-                    rows.append((info.name, it.item_no, e.fiscal_year, e.stage, e.grade or "", comment))
+                    rows.append((info.name, it.item_no, e.fiscal_year, e.stage, e.grade or "", comment,
+                                 _bool(data.unconfirmed(it.item_no, e.fiscal_year) or None)))
         elif what in _TEXT_TABLES:
             rows.extend(_text_rows(store, what, info.plan_id, info.name, data))
         else:
@@ -103,8 +140,26 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                     rows.append((info.name, it.item_no, ind.name, ind.unit, ind.direction, ind.baseline_fy or "",
                                  plain(ind.baseline), _bool(ind.baseline_estimated) if ind.baseline is not None else "",
                                  ind.final_target_fy or "", plain(ind.final_target), ind.final_target_text or "",
-                                 _bool(ind.qualitative)))
+                                 _bool(ind.qualitative),
+                                 *_final_revision_cells(revs.get((it.item_no, ind.name, None, "final_target")),
+                                                        revs.get((it.item_no, ind.name, None, "final_target_fy")))))
     return Table(what, COLUMNS[what], tuple(rows))
+
+
+def _revision_cells(rev: Revision | None) -> tuple[Any, ...]:
+    """当初, 修正後, the day of the last revision and its reason (empty when never revised)."""
+    if rev is None:
+        return ("", "", "", "")
+    return (plain(rev.original), plain(rev.revised), f"{rev.last.at:%Y-%m-%d}", rev.last.reason or "理由の記録なし")
+
+
+def _final_revision_cells(target: Revision | None, year: Revision | None) -> tuple[Any, ...]:
+    if target is None and year is None:
+        return ("",) * 6
+    last = max((r for r in (target, year) if r is not None), key=lambda r: r.last.at).last
+    return (plain(target.original) if target else "", plain(target.revised) if target else "",
+            (year.original or "") if year else "", (year.revised or "") if year else "",
+            f"{last.at:%Y-%m-%d}", last.reason or "理由の記録なし")
 
 
 _TEXT_TABLES = ("items", "statuses", "narratives", "schedules", "notes")
@@ -132,7 +187,9 @@ def _text_rows(store: Store, what: str, plan_id: int, plan: str, data) -> list[t
 
 
 NUMERIC_COLUMNS = {"fiscal_year", "target", "actual", "achievement_rate", "progress_rate", "baseline_year",
-                   "baseline", "final_target_year", "final_target", "seq"}
+                   "baseline", "final_target_year", "final_target", "seq", "target_original", "target_revised",
+                   "final_target_original", "final_target_revised", "final_target_year_original",
+                   "final_target_year_revised", "grade_gap"}
 
 
 def to_csv(table: Table) -> bytes:

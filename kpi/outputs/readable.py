@@ -33,25 +33,35 @@ HEADERS: dict[str, str] = {
     "mark": "記号", "text": "実施状況", "activity": "工程", "section": "区分", "seq": "番号",
     "period_text": "時期", "title": "見出し", "body": "内容", "target_text": "計画（文章）", "actual_text": "実績（文章）",
     "qualitative": "定性",
+    "target_original": "計画（当初）", "target_revised": "計画（修正後）", "target_revised_on": "計画の修正日",
+    "target_revision_reason": "計画の修正理由", "final_target_original": "最終目標（当初）",
+    "final_target_revised": "最終目標（修正後）", "final_target_year_original": "目標年度（当初）",
+    "final_target_year_revised": "目標年度（修正後）", "final_target_revised_on": "最終目標の修正日",
+    "final_target_revision_reason": "最終目標の修正理由", "self_grade": "自己評価", "grade_gap": "差（段階）",
+    "gap_text": "自己評価と自動評価の比較", "auto_reason": "自動評価の根拠", "unconfirmed": "未確定",
 }
 TABLE_LABELS: dict[str, str] = {
     "values": "年度値", "evaluations": "評価", "indicators": "指標と目標", "items": "取組", "statuses": "進捗状況",
-    "narratives": "実施状況", "schedules": "工程", "notes": "計画の経過・位置付け",
+    "narratives": "実施状況", "schedules": "工程", "notes": "計画の経過・位置付け", "grades": "取組の評価",
 }
-YEAR_COLUMNS = {"fiscal_year", "baseline_year", "final_target_year"}
+YEAR_COLUMNS = {"fiscal_year", "baseline_year", "final_target_year", "final_target_year_original",
+                "final_target_year_revised"}
 RATE_COLUMNS = {"achievement_rate", "progress_rate"}
-NUMBER_COLUMNS = {"target", "actual", "baseline", "final_target", "seq"}
+NUMBER_COLUMNS = {"target", "actual", "baseline", "final_target", "seq", "target_original", "target_revised",
+                  "final_target_original", "final_target_revised", "grade_gap"}
 VALUES = {
     "direction": {"higher": "高いほど良い", "lower": "低いほど良い"},
     "cumulative": {"true": "はい", "false": "いいえ"},
     "baseline_estimated": {"true": "はい", "false": "いいえ"},
     "qualitative": {"true": "はい", "false": "いいえ"},
+    "unconfirmed": {"true": "未確定"},  # a value or grade awaiting the 推進課's review
     "section": {"milestone": "これまでの経過", "positioning": "計画の位置付け"},
 }
 # Characters in a column (Excel's width units) for the reader's XLSX; other columns get 12.
 WIDTHS = {"plan": 28, "item_title": 36, "departments": 20, "indicator": 36, "comment": 60, "hierarchy": 36,
           "purpose": 40, "content": 40, "effect": 40, "qualitative_target": 40, "text": 60, "body": 60,
-          "activity": 30, "title": 30, "note": 30, "final_target_text": 30, "status": 20, "period_text": 16}
+          "activity": 30, "title": 30, "note": 30, "final_target_text": 30, "status": 20, "period_text": 16,
+          "target_revision_reason": 30, "final_target_revision_reason": 30, "gap_text": 40, "auto_reason": 50}
 
 
 def _number(v: Any) -> Any:

@@ -148,6 +148,15 @@ class PlanData:
     # Stored records the readers could not use as they are (a value that is not a finite number),
     # each naming the record and what is shown instead, in Japanese; the frame shows them.
     notices: tuple[str, ...] = ()
+    # What a submission awaiting the 推進課's review wrote and the pages show (kpi.cycle.shown, when the
+    # plan shows unconfirmed values): (item_no, indicator, fiscal_year, kind) of each value, and
+    # (item_no, fiscal_year) of each item whose values or grades of that year include one. Summaries
+    # count these items apart and mark them 未確定.
+    unconfirmed_values: frozenset[tuple[str, str, int, str]] = frozenset()
+    unconfirmed_items: frozenset[tuple[str, int]] = frozenset()
+
+    def unconfirmed(self, item_no: str, fiscal_year: int | None) -> bool:
+        return (str(item_no), fiscal_year) in self.unconfirmed_items
 
     def item(self, item_no: str) -> Item | None:
         for it in self.items:

@@ -3,7 +3,7 @@ target revisions from the change log, and the server's mail settings.
 
 Calls, records, locks and plan settings are journal tables (kpi/store/journal.py): they are written
 through Store.apply like every other row (kpi/cycle builds the Batch). The mail settings belong to the
-server, not to a plan, so they are written here in one transaction, like the users table.
+server, not to a plan, so they are written here in one journalled transaction, like the layouts.
 Rows come back as plain dicts or tuples; kpi/cycle turns them into its records.
 """
 
@@ -117,17 +117,74 @@ def plan_departments(store: Store, plan_id: int) -> list[tuple[str, str]]:
 
 # ---------------------------------------------------------------- mail settings (the server's)
 def mail_settings(store: Store) -> dict[str, str]:
+    """Every setting but the password (mail_password), which no page reads back."""
     with store._read() as cur:
-        return {r[0]: r[1] for r in cur.execute("SELECT name, value FROM mail_settings").fetchall()}
+        return {r[0]: r[1] for r in cur.execute("SELECT name, value FROM mail_settings WHERE name <> ?",
+                                                [MAIL_PASSWORD]).fetchall()}
 
 
-def save_mail_settings(store: Store, values: dict[str, str | None], who: str) -> None:
-    """Replace the mail settings in one transaction (a None or empty value removes the setting)."""
-    def write() -> None:
+# The SMTP password: kept in its row for the sending server to log in, never read back to a page and
+# never copied into the history (the change_log says only that it was set, replaced or removed).
+MAIL_PASSWORD = "password"
+PASSWORD_WORDS = {"insert": "（設定）", "update": "（新しいパスワード）", "delete": "（削除）"}
+KEEP_PASSWORD = object()
+
+
+def mail_password(store: Store) -> str | None:
+    """For the sender only (kpi.cycle.mail.send)."""
+    with store._read() as cur:
+        row = cur.execute("SELECT value FROM mail_settings WHERE name = ?", [MAIL_PASSWORD]).fetchone()
+    return row[0] if row and row[0] else None
+
+
+def save_mail_settings(store: Store, values: dict[str, str | None], who: str, *,
+                       password: Any = KEEP_PASSWORD) -> int | None:
+    """Write the mail settings in one transaction, journalled like any write: an upload (kind
+    'settings', no plan) with a change_log row per setting that changed, so the history shows who
+    changed what and undo puts the old values back. Every named setting keeps its row (an empty
+    value clears it), so undo can restore it. password: KEEP_PASSWORD leaves it as it is, None or ''
+    removes it, text replaces it; the history gets only the words of PASSWORD_WORDS, and undo leaves
+    the password as it is. Returns the upload id, or None when nothing changed."""
+    def write() -> int | None:
         with store.transaction() as cur:
-            cur.execute("DELETE FROM mail_settings")
-            now = datetime.now()
+            current = {r[0]: r[1] for r in cur.execute("SELECT name, value FROM mail_settings").fetchall()}
+            log: list[tuple[str, str, str, dict | None, dict | None]] = []  # table, name, action, old, new
             for name, value in values.items():
-                if value not in (None, ""):
-                    cur.execute("INSERT INTO mail_settings VALUES (?, ?, ?, ?)", [name, str(value), now, who])
-    store.retrying(write)
+                value = "" if value is None else str(value)
+                if name not in current:
+                    log.append(("mail_settings", name, "insert", None, {"value": value}))
+                elif (current[name] or "") != value:
+                    log.append(("mail_settings", name, "update", {"value": current[name]}, {"value": value}))
+            had = bool(current.get(MAIL_PASSWORD))
+            if password is not KEEP_PASSWORD and (password or had) and password != current.get(MAIL_PASSWORD):
+                action = "delete" if not password else ("update" if had else "insert")
+                log.append(("mail_password", MAIL_PASSWORD, action, None, {"value": PASSWORD_WORDS[action]}))
+            if not log:
+                return None
+            upload_id = store._next_id(cur, "upload")
+            now = datetime.now()
+            for table, name, action, _old, new in log:
+                if table == "mail_password":
+                    cur.execute("DELETE FROM mail_settings WHERE name = ?", [MAIL_PASSWORD])
+                    if password:
+                        store._insert_rows(cur, "mail_settings", [{"name": MAIL_PASSWORD, "value": password,
+                                                                   "updated_at": now, "updated_by": who}])
+                elif action == "insert":
+                    store._insert_rows(cur, "mail_settings", [{"name": name, "value": new["value"], "updated_at": now,
+                                                               "updated_by": who, "upload_id": upload_id}])
+                else:
+                    cur.execute("UPDATE mail_settings SET value = ?, updated_at = ?, updated_by = ?, upload_id = ? "
+                                "WHERE name = ?", [new["value"], now, who, upload_id, name])
+            store._insert_rows(cur, "change_log", [
+                {"upload_id": upload_id, "seq": i, "table_name": table, "plan_id": None,
+                 "key_json": json.dumps({"name": name}, ensure_ascii=False), "action": action,
+                 "old_json": json.dumps(old, ensure_ascii=False) if old is not None else None,
+                 "new_json": json.dumps(new, ensure_ascii=False) if new is not None else None}
+                for i, (table, name, action, old, new) in enumerate(log)])
+            store._insert_rows(cur, "uploads", [{
+                "upload_id": upload_id, "kind": "settings", "uploaded_by": who, "uploaded_at": now,
+                "file_name": "メールの設定", "n_insert": sum(e[2] == "insert" for e in log),
+                "n_update": sum(e[2] != "insert" for e in log), "n_unchanged": 0,
+                "note": "メールの送信サーバー（SMTP）の設定", "status": "applied"}])
+            return upload_id
+    return store.retrying(write)

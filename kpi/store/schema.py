@@ -130,6 +130,11 @@ MIGRATIONS: list[tuple[str, str]] = [
     ALTER TABLE indicators ADD COLUMN IF NOT EXISTS qualitative BOOLEAN;
     ALTER TABLE indicator_values ADD COLUMN IF NOT EXISTS text_value VARCHAR;
     """),
+    # The mail settings are journalled (an upload in the history, undo puts a setting back): each row
+    # knows the upload that wrote it. Rows written before keep an empty upload_id and read as before.
+    ("2200_mail_journal", """
+    ALTER TABLE mail_settings ADD COLUMN IF NOT EXISTS upload_id BIGINT;
+    """),
 ]
 
 

@@ -474,8 +474,10 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             types = dict(store.columns(table))
             if table == "plans":
                 where, params = "plan_id = ?", [plan_id]
-            elif table == "layout_profiles":  # not a plan's: kept by its name alone
+            elif table in ("layout_profiles", "mail_settings"):  # not a plan's: kept by its name alone
                 where, params = "name = ?", [key.get("name")]
+            elif table == "mail_password":  # logged as words only: undo leaves the password as it is
+                continue
             else:
                 spec = TABLES[table]
                 where = " AND ".join(["plan_id = ?"] + [f"{k} IS NOT DISTINCT FROM CAST(? AS {types[k]})" for k in spec.key])

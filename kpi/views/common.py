@@ -9,17 +9,17 @@ switching 和暦/西暦 writes the words again, it never assesses the plan again
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Iterable
 
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, counted_label
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
-from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, YEAR, direction_label
+from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, UNCONFIRMED, YEAR, direction_label
 
 
 @dataclass(frozen=True)
@@ -71,6 +71,8 @@ class Overview:
     lagging: tuple[LaggingRow, ...]
     gaps: tuple[GapRow, ...]
     has_indicators: bool
+    # items per label whose grade this year rests on values awaiting review (counted in grade_counts too)
+    unconfirmed_counts: dict[str, int] = field(default_factory=dict)
 
 
 def _share_on_target(result: PlanResult, fy: int) -> tuple[int, int]:
@@ -92,6 +94,25 @@ def _last_comment(ir: ItemResult, fy: int) -> str:
     return (e.issues_text or e.status_text or "").strip()
 
 
+def mark_unconfirmed(grade: str, unconfirmed: bool) -> str:
+    """A grade that rests on values awaiting review, as every table shows it: 'B（未確定）'."""
+    return f"{grade}（{UNCONFIRMED}）" if unconfirmed and grade and grade != "―" else grade
+
+
+def unmarked(grade: str) -> str:
+    """The grade itself, without mark_unconfirmed's mark (for filters and colours)."""
+    return grade.removesuffix(f"（{UNCONFIRMED}）")
+
+
+def unconfirmed_counts(data: PlanData, counted: dict[str, str], fy: int) -> dict[str, int]:
+    """Of the items counted per label (item_no → label), how many rest on values awaiting review."""
+    out: dict[str, int] = {}
+    for item_no, label in counted.items():
+        if data.unconfirmed(item_no, fy):
+            out[label] = out.get(label, 0) + 1
+    return out
+
+
 def signed(n: int | float, unit: str = "") -> str:
     """A year-on-year change as people write it: '+2件', '−1件', '±0件'."""
     if n == 0:
@@ -100,19 +121,23 @@ def signed(n: int | float, unit: str = "") -> str:
     return f"{'+' if n > 0 else '-'}{text}{unit}"
 
 
-def lagging_rows(result: PlanResult, style: Style) -> tuple[LaggingRow, ...]:
+def lagging_rows(result: PlanResult, style: Style, data: PlanData | None = None) -> tuple[LaggingRow, ...]:
+    """data: the plan as shown, whose values awaiting review mark the grades 未確定."""
     rows = []
     for ir in result.lagging:
         cur = ir.current
         self_eval = ir.item.latest_evaluation(YEAR, result.as_of_fy)
+        pending = data is not None and data.unconfirmed(ir.item.item_no, result.as_of_fy)
         rows.append(LaggingRow(
             ir.item.item_no, ir.item.title, ir.item.main_department or "",
-            (cur.auto.label if cur and cur.auto.graded else "") or "",
-            (self_eval.grade if self_eval and self_eval.grade else ""),
+            mark_unconfirmed((cur.auto.label if cur and cur.auto.graded else "") or "", pending),
+            mark_unconfirmed(self_eval.grade if self_eval and self_eval.grade else "",
+                             pending and self_eval is not None and self_eval.fiscal_year == result.as_of_fy),
             show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy)))
     # Most reasons first, then worst automatic grade.
     rank = {label: i for i, label in enumerate(result.rule.labels)}
-    rows.sort(key=lambda r: (-sum(x.lagging for x in r.reasons), -rank.get(r.auto_grade, -1), r.item_no))
+    rows.sort(key=lambda r: (-sum(x.lagging for x in r.reasons),
+                             -rank.get(unmarked(r.auto_grade), -1), r.item_no))
     return tuple(rows)
 
 
@@ -147,8 +172,11 @@ def overview(data: PlanData, result: PlanResult, prev: PlanResult | None, *, sty
                 gaps.append(GapRow(ir.item.item_no, ir.item.title, y.fiscal_year, y.self_grade or "",
                                    y.auto.label or "", y.gap.steps, y.gap.text))
     gaps.sort(key=lambda g: (-g.fiscal_year, g.item_no))
+    counted = {ir.item.item_no: counted_label(rule, ir.year(fy).auto if ir.year(fy) else None,
+                                              ir.year(fy).self_grade if ir.year(fy) else None) for ir in result.items}
     return Overview(data.plan.name, fy, format_fiscal_year(fy, style), rule.describe(), rule.labels,
-                    tuple(headlines), counts, prev_counts, lagging_rows(result, style), tuple(gaps), n_ind > 0)
+                    tuple(headlines), counts, prev_counts, lagging_rows(result, style, data), tuple(gaps), n_ind > 0,
+                    unconfirmed_counts(data, counted, fy))
 
 
 def indicator_kinds(data: PlanData) -> tuple[str, ...]:

@@ -34,6 +34,7 @@ class CycleView:
     settings: CycleSettings
     mail_text: str
     mail_configured: bool
+    mail: mail.MailSettings  # for the administrator's form (no password: only whether one is stored)
     mine: tuple[DeptStatus, ...]  # a department's own status in the current call
     departments: tuple[str, ...]  # the plan's departments (for opening a call)
     revisions: tuple[Revision, ...]
@@ -55,7 +56,7 @@ def cycle_view(store: Store, actor: Actor, plan_id: int, today: date) -> CycleVi
                      f"解除（理由: {r['reason']}）" for r in lock_history(store, plan_id) if not r["locked"])
     ms = mail.settings(store)
     return CycleView(manage, tuple(calls_of(store, plan_id)), b, tuple(subs), tuple(rems), locks, unlocked,
-                     settings_of(store, plan_id), ms.text, ms.configured, mine,
+                     settings_of(store, plan_id), ms.text, ms.configured, ms if manage else mail.MailSettings(), mine,
                      tuple(dict.fromkeys(d for _no, d in plan_departments(store, plan_id))),
                      revisions_of(store, plan_id))
 

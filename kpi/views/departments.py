@@ -18,8 +18,9 @@ from kpi.rules.assess import Assessor, assessment
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
+from kpi.views.common import mark_unconfirmed
 from kpi.views.table import Table
-from kpi.vocabulary import FIRST_HALF, LAGGING, NOT_REPORTED, OVERDUE, UNGRADED, YEAR
+from kpi.vocabulary import FIRST_HALF, LAGGING, NOT_REPORTED, OVERDUE, UNCONFIRMED_COUNT, UNGRADED, YEAR
 
 NO_DEPARTMENT = "（担当課なし）"
 
@@ -33,6 +34,7 @@ class DeptItem:
     self_grade: str
     lagging: bool
     reasons: str
+    unconfirmed: bool = False  # its values this year include some awaiting review: grades marked 未確定
 
 
 @dataclass(frozen=True)
@@ -50,6 +52,10 @@ class DeptSummary:
     items: tuple[DeptItem, ...]
     missing: tuple[Missing, ...]
     counts: dict[str, int]  # items per automatic grade
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(i.unconfirmed for i in self.items)
 
     @property
     def lagging(self) -> int:
@@ -136,7 +142,8 @@ def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None 
             e = ir.item.evaluation(fy, YEAR) if ir else None
             items.append(DeptItem(item_no, ir.item.title if ir else "", role, auto, (e.grade or "") if e else "",
                                   bool(ir and ir.lagging),
-                                  "、".join(dict.fromkeys(r.title for r in ir.reasons if r.lagging)) if ir else ""))
+                                  "、".join(dict.fromkeys(r.title for r in ir.reasons if r.lagging)) if ir else "",
+                                  data.unconfirmed(item_no, fy)))
             counts[auto if auto in counts else UNGRADED] += 1
         responsible = {no for no, role in entries if role != "関連"}
         summaries.append(DeptSummary(name, tuple(items), missing_reports(data, rule, responsible, fy, today, style),
@@ -145,15 +152,20 @@ def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None 
     # An unknown or missing choice falls back to the department with the most overdue reports.
     selected = next((d for d in summaries if d.name == department), summaries[0] if summaries else None)
     fy_text = format_fiscal_year(fy, style)
+    # The 未確定 column appears while a submission awaits review (the plan shows unconfirmed values).
+    pending = (UNCONFIRMED_COUNT,) if any(d.unconfirmed for d in summaries) else ()
     tables = {
-        "summary": Table(f"担当課別の状況_{fy_text}", ("担当課", "取組数", *labels, LAGGING, NOT_REPORTED, f"うち{OVERDUE}"),
-                         tuple((d.name, len(d.items), *(d.counts[label] for label in labels), d.lagging,
-                                len(d.missing), d.overdue) for d in summaries)),
+        "summary": Table(f"担当課別の状況_{fy_text}", ("担当課", "取組数", *labels, *pending, LAGGING, NOT_REPORTED,
+                                                   f"うち{OVERDUE}"),
+                         tuple((d.name, len(d.items), *(d.counts[label] for label in labels),
+                                *((d.unconfirmed,) if pending else ()), d.lagging, len(d.missing), d.overdue)
+                               for d in summaries)),
     }
     if selected is not None:
         tables["items"] = Table(f"{selected.name}の取組_{fy_text}",
                                 ("No.", "取組", "役割", "自動評価", "自己評価", LAGGING, "遅れの理由"),
-                                tuple((i.item_no, i.title, i.role, i.auto_grade or "―", i.self_grade or "―",
+                                tuple((i.item_no, i.title, i.role, mark_unconfirmed(i.auto_grade or "―", i.unconfirmed),
+                                       mark_unconfirmed(i.self_grade or "―", i.unconfirmed),
                                        LAGGING if i.lagging else "", i.reasons) for i in selected.items))
         tables["missing"] = Table(f"{selected.name}の{NOT_REPORTED}_{fy_text}", ("No.", "取組", "未報告の項目", "内容", OVERDUE),
                                   tuple((m.item_no, m.title, m.what, m.detail, OVERDUE if m.overdue else "")

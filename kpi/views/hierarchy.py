@@ -11,9 +11,9 @@ from kpi.rules.assess import Assessor, ItemResult, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule, counted_label, summary_labels
 from kpi.rules.model import PlanData
-from kpi.views.common import chosen_kinds, indicator_kinds
+from kpi.views.common import chosen_kinds, indicator_kinds, mark_unconfirmed
 from kpi.views.table import Table
-from kpi.vocabulary import LAGGING, UNGRADED, YEAR
+from kpi.vocabulary import LAGGING, UNCONFIRMED_COUNT, UNGRADED, YEAR
 
 NO_NODE = "（体系なし）"
 
@@ -36,6 +36,7 @@ class NodeRollup:
     on_target: int
     measured: int
     item_nos: tuple[str, ...]
+    unconfirmed: int = 0  # items under it whose values this year include some awaiting review
 
     @property
     def title(self) -> str:
@@ -81,6 +82,7 @@ class ItemLeaf:
     self_grade: str
     lagging: bool
     department: str
+    unconfirmed: bool = False  # its values this year include some awaiting review: grades marked 未確定
 
     @property
     def leaf_id(self) -> str:
@@ -158,7 +160,7 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
         counted[it.item_no] = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         leaves.append(ItemLeaf(it.item_no, it.title, it.node_path or (NO_NODE,),
                                (y.auto.label or "") if y and y.auto.graded else "", (e.grade or "") if e else "",
-                               ir.lagging, it.main_department or ""))
+                               ir.lagging, it.main_department or "", data.unconfirmed(it.item_no, fy)))
     nodes = []
     for path in _paths(data):
         under = [lf for lf in leaves if lf.path[:len(path)] == path]
@@ -173,7 +175,8 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
                     total += 1
                     hit += r.achievement.value >= 1.0 - 1e-12
         nodes.append(NodeRollup(path, _level_name(data, len(path)), len(under), counts,
-                                sum(lf.lagging for lf in under), hit, total, tuple(lf.item_no for lf in under)))
+                                sum(lf.lagging for lf in under), hit, total, tuple(lf.item_no for lf in under),
+                                sum(lf.unconfirmed for lf in under)))
     sel = next((n for n in nodes if selected and n.path == tuple(selected)), None)
     sel_items = tuple(lf for lf in leaves if sel and lf.path[:len(sel.path)] == sel.path) if sel else tuple(leaves)
     if want:
@@ -182,14 +185,19 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
     shown_kinds = tuple(k for k in indicator_kinds(data) if k in want)
     on_target = "計画値を達成した指標" + (f"（{'・'.join(shown_kinds)}）" if shown_kinds else "")
     fy_text = format_fiscal_year(fy, style)
+    # The 未確定 column appears while a submission awaits review (the plan shows unconfirmed values).
+    pending = (UNCONFIRMED_COUNT,) if any(lf.unconfirmed for lf in leaves) else ()
     tables = {
         # One row per node, indented by depth so the table reads as a tree (in Excel too).
-        "nodes": Table(f"計画の体系_{fy_text}", ("階層", "体系", "取組数", *labels, LAGGING, on_target),
+        "nodes": Table(f"計画の体系_{fy_text}", ("階層", "体系", "取組数", *labels, *pending, LAGGING, on_target),
                        tuple((n.level_name, "　" * (n.depth - 1) + n.title, n.n_items,
-                              *(n.counts[label] for label in labels), n.lagging, n.share_text) for n in nodes)),
+                              *(n.counts[label] for label in labels), *((n.unconfirmed,) if pending else ()),
+                              n.lagging, n.share_text) for n in nodes)),
         "items": Table(f"体系の取組_{fy_text}", ("No.", "取組", "体系", "担当課", "自動評価", "自己評価", LAGGING),
-                       tuple((lf.item_no, lf.title, " ＞ ".join(lf.path), lf.department, lf.grade or "―",
-                              lf.self_grade or "―", LAGGING if lf.lagging else "") for lf in sel_items)),
+                       tuple((lf.item_no, lf.title, " ＞ ".join(lf.path), lf.department,
+                              mark_unconfirmed(lf.grade or "―", lf.unconfirmed),
+                              mark_unconfirmed(lf.self_grade or "―", lf.unconfirmed), LAGGING if lf.lagging else "")
+                             for lf in sel_items)),
     }
     return HierarchyView(fy, data.plan.level_names, rule.labels, tuple(nodes), tuple(leaves), sel, sel_items, tables,
                          indicator_kinds(data), shown_kinds)

@@ -12,7 +12,7 @@ from kpi.rules.grading import GradingRule, counted_label, summary_labels, ungrad
 from kpi.rules.model import PlanData
 from kpi.views.common import Headline, Overview, overview, signed
 from kpi.views.table import Table
-from kpi.vocabulary import LAGGING, LAGGING_ITEMS, UNGRADED, YEAR
+from kpi.vocabulary import LAGGING, LAGGING_ITEMS, UNCONFIRMED, UNCONFIRMED_COUNT, UNGRADED, YEAR
 
 ALL_AREAS = "すべて"
 NO_AREA = "（体系なし）"
@@ -58,6 +58,7 @@ class AreaMix:
     lagging: int
     on_target: int  # indicators at or above their target this year
     measured: int  # indicators with a target and an actual this year
+    unconfirmed: int = 0  # items whose values this year include some awaiting review (counted above too)
 
     @property
     def share_text(self) -> str:
@@ -132,18 +133,23 @@ def _grade_headlines(rule: GradingRule, ov: Overview, style: Style) -> tuple[Hea
         help_text = f"{format_fiscal_year(ov.as_of_fy, style)}の{'評価（自己評価）' if rule.hand_graded else '自動評価'}が {label} の取組" + (f"（{meaning}）" if meaning else "")
         if prev is not None:
             help_text += f"。前年度 {prev}件"
-        out.append(Headline(f"{label}" if rule.rank(label) is None else f"評価 {label}", f"{n}件", delta, help_text,
+        pending = ov.unconfirmed_counts.get(label, 0)
+        if pending:  # counted apart: these rest on a submission the 推進課 has not confirmed yet
+            help_text += f"。うち {pending}件は推進課の確認待ちの値による{UNCONFIRMED}の評価"
+        value = f"{n}件" + (f"（{UNCONFIRMED_COUNT} {pending}）" if pending else "")
+        out.append(Headline(f"{label}" if rule.rank(label) is None else f"評価 {label}", value, delta, help_text,
                             better=better, changed=prev is not None and n != prev))
     return tuple(out)
 
 
-def _areas(result: PlanResult) -> tuple[AreaMix, ...]:
+def _areas(result: PlanResult, data: PlanData | None = None) -> tuple[AreaMix, ...]:
     rule, fy = result.rule, result.as_of_fy
     slots: dict[str, dict] = {}
     for ir in result.items:
         area = ir.item.node_path[0] if ir.item.node_path else NO_AREA
         s = slots.setdefault(area, {"counts": {label: 0 for label in summary_labels(rule)},
-                                    "items": 0, "lagging": 0, "hit": 0, "total": 0})
+                                    "items": 0, "lagging": 0, "hit": 0, "total": 0, "unconfirmed": 0})
+        s["unconfirmed"] += bool(data is not None and data.unconfirmed(ir.item.item_no, fy))
         y = ir.current
         label = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         s["counts"][label if label in s["counts"] else UNGRADED] += 1
@@ -153,7 +159,8 @@ def _areas(result: PlanResult) -> tuple[AreaMix, ...]:
             if r.fiscal_year == fy and r.achievement.value is not None:
                 s["total"] += 1
                 s["hit"] += r.achievement.value >= 1.0 - 1e-12
-    return tuple(AreaMix(a, s["counts"], s["items"], s["lagging"], s["hit"], s["total"]) for a, s in slots.items())
+    return tuple(AreaMix(a, s["counts"], s["items"], s["lagging"], s["hit"], s["total"], s["unconfirmed"])
+                 for a, s in slots.items())
 
 
 def default_basis(data: PlanData, rule: GradingRule) -> str:
@@ -181,6 +188,8 @@ def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style
             else:
                 label = (yr.auto.label or "") if yr and yr.auto.graded else ""
                 why = yr.auto.reason if yr else "データがありません"
+            if data.unconfirmed(it.item_no, y):
+                why += f"。推進課の確認待ちの値を含む（{UNCONFIRMED}）"
             labels.append(label)
             hovers.append(f"No.{it.item_no} {format_fiscal_year(y, style)}: {label or '―'}（{why}）")
         rows.append(HeatRow(it.item_no, it.title, it_area, tuple(labels), tuple(hovers)))
@@ -196,7 +205,7 @@ def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
     prev = previous_assessment(data, result, assessed)
     ov = overview(data, result, prev, style=style)
     fy = result.as_of_fy
-    areas = _areas(result)
+    areas = _areas(result, data)
     area_options = (ALL_AREAS,) + tuple(a.area for a in areas)
     if area not in area_options:
         area = ALL_AREAS if len(data.items) <= HEATMAP_ALL_LIMIT or len(areas) < 2 else areas[0].area
@@ -204,14 +213,17 @@ def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
     hm = heat_map(result, data, basis=basis, area=area, style=style)
     fy_text = format_fiscal_year(fy, style)
     labels = list(summary_labels(rule))
+    # The 未確定 column appears while a submission awaits review (the plan shows unconfirmed values).
+    pending = (UNCONFIRMED_COUNT,) if data.unconfirmed_items else ()
     tables = {
-        "grades": Table(f"評価の内訳_{fy_text}", ("評価", "意味", "取組数", "前年度"),
+        "grades": Table(f"評価の内訳_{fy_text}", ("評価", "意味", "取組数", *pending, "前年度"),
                         tuple((label, rule.meaning(label) if label != UNGRADED else ungraded_meaning(rule, short=True),
-                               ov.grade_counts.get(label, 0),
+                               ov.grade_counts.get(label, 0), *((ov.unconfirmed_counts.get(label, 0),) if pending else ()),
                                "" if ov.previous_counts is None else ov.previous_counts.get(label, 0))
                               for label in labels)),
-        "areas": Table(f"体系別の評価_{fy_text}", ("体系", *labels, "取組数", LAGGING, "計画値を達成した指標"),
-                       tuple((a.area, *(a.counts.get(label, 0) for label in labels), a.items, a.lagging, a.share_text)
+        "areas": Table(f"体系別の評価_{fy_text}", ("体系", *labels, "取組数", *pending, LAGGING, "計画値を達成した指標"),
+                       tuple((a.area, *(a.counts.get(label, 0) for label in labels), a.items,
+                              *((a.unconfirmed,) if pending else ()), a.lagging, a.share_text)
                              for a in areas)),
         "heatmap": hm.table(style),
         "gaps": Table("自己評価と自動評価の違い", ("No.", "取組", "年度", "自己評価", "自動評価", "内容"),

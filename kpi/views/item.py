@@ -12,10 +12,10 @@ from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number
-from kpi.views.common import ItemView, item_view_of
+from kpi.views.common import ItemView, item_view_of, mark_unconfirmed
 from kpi.views.extras import PlanExtras
 from kpi.views.table import Table
-from kpi.vocabulary import STAGES, YEAR
+from kpi.vocabulary import STAGES, UNCONFIRMED, YEAR
 
 
 @dataclass(frozen=True)
@@ -80,26 +80,38 @@ def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item
     if dated:
         fy, st, note = max(dated, key=lambda s: s[0] or 0)
         status = (extras.status_marks.get((item_no, fy), ""), st, note or "")
-    ind_tables = tuple(_indicator_table(ind, item_no) for ind in view.indicators)
+    ind_tables = tuple(_indicator_table(ind, item_no, data.unconfirmed_values) for ind in view.indicators)
     grades = Table(f"自動評価と自己評価_No.{item_no}", ("年度", "自動評価", "自己評価", "比較", "自動評価の根拠"),
-                   tuple((format_fiscal_year(fy, style), auto or "―", own or "―", gap, reason)
+                   tuple((format_fiscal_year(fy, style), mark_unconfirmed(auto or "―", data.unconfirmed(item_no, fy)),
+                          mark_unconfirmed(own or "―", data.unconfirmed(item_no, fy)), gap, reason)
                          for fy, auto, own, gap, reason in view.year_grades))
     return ItemDetail(view, timeline, _schedule(extras, item_no, style), grades, narratives, status, ind_tables)
 
 
-def _indicator_table(ind, item_no: str) -> Table:
-    """計画・実績 per year; the 備考 column appears once a department has written one. A qualitative
+def _indicator_table(ind, item_no: str, unconfirmed: frozenset = frozenset()) -> Table:
+    """計画・実績 per year; the 備考 column appears once a department has written one. A value from a
+    submission awaiting review is marked 未確定, and so is the grade that rests on it. A qualitative
     indicator shows its words and how each year was graded (no rates: there are no numbers)."""
     notes = any(p.note for p in ind.points)
+
+    def pending(p, kind: str) -> bool:
+        return (str(item_no), ind.name, p.fiscal_year, kind) in unconfirmed
+
+    def mark(text: str, flag: bool) -> str:
+        return f"{text}（{UNCONFIRMED}）" if flag and text != "―" else text
+
     if ind.qualitative:
         return Table(f"{ind.name}_No.{item_no}", ("年度", "計画", "実績", "評価", "評価の根拠") + (("備考",) if notes else ()),
-                     tuple((p.label, p.target_words or _num(p.target, p.target_estimate),
-                            p.actual_words or _num(p.actual, p.actual_estimate), p.grade or "―", p.grade_reason)
+                     tuple((p.label, mark(p.target_words or _num(p.target, p.target_estimate), pending(p, "target")),
+                            mark(p.actual_words or _num(p.actual, p.actual_estimate), pending(p, "actual")),
+                            mark(p.grade or "―", pending(p, "target") or pending(p, "actual")), p.grade_reason)
                            + ((p.note,) if notes else ()) for p in ind.points))
     return Table(f"{ind.name}_No.{item_no}",
                  ("年度", "計画", "実績", "達成率", "進捗率", "自動評価", "評価の根拠") + (("備考",) if notes else ()),
-                 tuple((p.label, _num(p.target, p.target_estimate), _num(p.actual, p.actual_estimate), p.achievement,
-                        p.progress, p.grade or "―", p.grade_reason) + ((p.note,) if notes else ())
+                 tuple((p.label, mark(_num(p.target, p.target_estimate), pending(p, "target")),
+                        mark(_num(p.actual, p.actual_estimate), pending(p, "actual")), p.achievement,
+                        p.progress, mark(p.grade or "―", pending(p, "target") or pending(p, "actual")), p.grade_reason)
+                       + ((p.note,) if notes else ())
                        for p in ind.points))
 
 

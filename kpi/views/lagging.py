@@ -12,7 +12,7 @@ from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
-from kpi.views.common import LaggingRow, chosen_kinds, indicator_kinds, lagging_rows
+from kpi.views.common import LaggingRow, chosen_kinds, indicator_kinds, lagging_rows, unmarked
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING_ITEMS, UNGRADED
 
@@ -51,7 +51,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
     lags (a missing actual, a pace short of the goal) or fell below its target, which is what lowers
     the item's automatic grade. A reason about the item as a whole (its self-grade) names no kind."""
     result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
-    rows = lagging_rows(result, style)
+    rows = lagging_rows(result, style, data)
     all_entries = []
     for i, row in enumerate(rows, start=1):
         it = data.item(row.item_no)
@@ -75,7 +75,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
         e for e in all_entries
         if (not want_reasons or want_reasons & set(e.codes))
         and (not want_depts or want_depts & set(e.departments))
-        and (not want_grades or (e.row.auto_grade or UNGRADED) in want_grades)
+        and (not want_grades or (unmarked(e.row.auto_grade) or UNGRADED) in want_grades)
         and (not want_kinds or any(kind_of.get((e.row.item_no, r.indicator)) in want_kinds for r in e.row.reasons)))
     table = Table(f"{LAGGING_ITEMS}_{format_fiscal_year(result.as_of_fy, style)}",
                   ("順位", "No.", "取組", "担当課", "自動評価", "自己評価", "遅れの理由", "詳細", "最新のコメント"),

@@ -6,13 +6,15 @@ one the 会議資料 page gives for the same choices (same deck, same writers, s
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 
 from kpi.access.permissions import Actor, readable_plan
+from kpi.cycle.shown import as_shown
 from kpi.errors import KpiError
 from kpi.outputs.opinions import Meeting, load_opinions
 from kpi.outputs.pack import FORMATS, PackFile, pack_file
+from kpi.outputs.pack.appendix import cycle_appendix
 from kpi.outputs.pack.slides import SORTS, Deck, build_deck
 from kpi.rules.assess import default_as_of
 from kpi.rules.fiscal import Style, format_fiscal_year, parse_fiscal_year
@@ -61,7 +63,8 @@ def build_pack(store: Store, actor: Actor, plan: str, fmt: str, *, year: object 
                         hint="plan（計画の順）/ lagging_first（遅れている取組を先に）/ worst_first（評価の低い順）")
     today = today or date.today()
     info = readable_plan(actor, store.plans(), store.require_plan(plan).plan_id)
-    data = store.load_plan(info.plan_id)
+    # As the page's pack: values awaiting review and the grading target as the plan's cycle settings say.
+    data = as_shown(store, store.load_plan(info.plan_id))
     if year is None or str(year).strip() == "":
         fy = default_as_of(data, today)
     else:
@@ -76,4 +79,6 @@ def build_pack(store: Store, actor: Actor, plan: str, fmt: str, *, year: object 
                       lagging_only=lagging_only, opinions=load_opinions(store, info.plan_id),
                       meeting=Meeting(meeting.strip(), meeting_date) if meeting and meeting.strip() else None,
                       narratives=load_extras(store, info.plan_id).narratives)
+    # The page's appendix too: the status board of the year's call and the revised targets (当初・修正).
+    deck = replace(deck, appendix=cycle_appendix(store, info.plan_id, today, style))
     return BatchPack(deck, pack_file(deck, fmt))
