@@ -15,10 +15,10 @@ from datetime import date
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, auto_shown, counted_label
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
-from kpi.vocabulary import LAGGING_ITEMS, STAGES, YEAR, direction_label
+from kpi.vocabulary import LAGGING_ITEMS, STAGES, UNGRADED, YEAR, direction_label
 
 
 @dataclass(frozen=True)
@@ -40,6 +40,8 @@ class LaggingRow:
     self_grade: str
     reasons: tuple[ShownReason, ...]
     last_comment: str
+    # What the item counts as in the summaries (a self-grade on a hand-graded plan, a named state, 未評価).
+    counted: str = ""
 
     @property
     def reason_titles(self) -> str:
@@ -106,9 +108,10 @@ def lagging_rows(result: PlanResult, style: Style) -> tuple[LaggingRow, ...]:
         self_eval = ir.item.latest_evaluation(YEAR, result.as_of_fy)
         rows.append(LaggingRow(
             ir.item.item_no, ir.item.title, ir.item.main_department or "",
-            (cur.auto.label if cur and cur.auto.graded else "") or "",
+            auto_shown(cur.auto) if cur else "",
             (self_eval.grade if self_eval and self_eval.grade else ""),
-            show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy)))
+            show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy),
+            counted_label(result.rule, cur.auto, cur.self_grade) if cur else UNGRADED))
     # Most reasons first, then worst automatic grade.
     rank = {label: i for i, label in enumerate(result.rule.labels)}
     rows.sort(key=lambda r: (-sum(x.lagging for x in r.reasons), -rank.get(r.auto_grade, -1), r.item_no))

@@ -8,7 +8,7 @@ from datetime import date
 
 from kpi.rules.assess import Assessor, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
-from kpi.rules.grading import GradingRule, counted_label, summary_labels, ungraded_meaning
+from kpi.rules.grading import GradingRule, auto_shown, counted_label, summary_labels, ungraded_meaning
 from kpi.rules.model import PlanData
 from kpi.rules.two_axis import TwoAxisSummary, two_axis_summary
 from kpi.views.common import Headline, Overview, overview, signed
@@ -218,7 +218,7 @@ def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style
                 label = (e.grade or "").strip() if e else ""
                 why = f"担当課の自己評価 {label}" if label else "自己評価の記入がありません"
             else:
-                label = (yr.auto.label or "") if yr and yr.auto.graded else ""
+                label = auto_shown(yr.auto) if yr else ""
                 why = yr.auto.reason if yr else "データがありません"
             labels.append(label)
             hovers.append(f"No.{it.item_no} {format_fiscal_year(y, style)}: {label or '―'}（{why}）")
