@@ -58,3 +58,15 @@ def test_home_page_counts_both_axes_with_shares_change_and_cross(app_env, tmp_pa
     assert dict(zip(cols, cross["実施中"]))["A"] == 1 and dict(zip(cols, cross["実施中"]))["×"] == 1
     assert dict(zip(cols, cross["未着手"]))["未評価"] == 1 and sum(cross["未記入"]) == 0
     assert cross["計"][-1] == 5
+
+
+def test_a_status_sheet_saying_torikumichu_is_taken_in(store, tmp_path):
+    path = canonical_workbook(tmp_path / "状況.xlsx", plan={"計画名": PLAN},
+                              items=[{"No.": "1", "取組名": "取組1", "担当課": "行政改革課●", "体系1": "改革1"}],
+                              evaluations=[{"No.": "1", "年度": 2018, "段階": "年度", "評価": "A"}],
+                              statuses=[{"No.": "1", "年度": 2018, "状況": "取組中"}])
+    prep = prepare(store, path, today=TODAY)
+    assert not prep.errors, prep.errors
+    commit(store, [prep], "テスト")
+    data = store.load_plan(store.plan_by_name(PLAN).plan_id)
+    assert [s for _y, s, _n in data.items[0].statuses] == ["取組中"]
