@@ -51,6 +51,19 @@ with right:
     with st.expander(f"{frame.md(top_level)}ごとの表", expanded=not ov.has_indicators):
         tables.show(view.tables["areas"], "areas")
 
+if view.two_axis is not None:
+    st.subheader("実施状況と達成状況", anchor=False)
+    st.caption(f"{ov.as_of_label}の取組 {view.two_axis.summary.total} 件。達成状況は{view.two_axis.basis}。"
+               "前年度からの増減の ▲ は減少です。")
+    if view.two_axis.note:
+        st.caption(view.two_axis.note)
+    c1, c2 = st.columns(2, gap="large")
+    with c1:
+        tables.show(view.two_axis.tables["status"], "two_axis_status")
+    with c2:
+        tables.show(view.two_axis.tables["achievement"], "two_axis_achievement")
+    tables.show(view.two_axis.tables["cross"], "two_axis_cross")
+
 st.subheader("取組 × 年度の評価（ヒートマップ）", anchor=False)
 c1, c2 = st.columns([3, 2])
 c1.selectbox(frame.md(top_level), view.area_options, index=view.area_options.index(view.area), key="home_area")

@@ -26,7 +26,7 @@ for key, allowed in (("lag_reasons", reason_titles), ("lag_depts", view.departme
 c1.multiselect("遅れの理由", list(reason_titles), format_func=reason_titles.get, key="lag_reasons",
                placeholder="すべて", help=frame.md(view.rule_text))
 c2.multiselect("担当課", view.department_options, key="lag_depts", placeholder="すべて")
-c3.multiselect("自動評価", view.grade_options, key="lag_grades", placeholder="すべて")
+c3.multiselect(view.grade_filter_label, view.grade_options, key="lag_grades", placeholder="すべて")
 components.kind_filter(view.kind_options, "lag_kinds", "選んだ種類の指標に遅れの理由がある（実績の未報告・目標に届かないペース・計画値を下回った年がある）取組だけを表示します", c4 or st)
 
 if not view.total:

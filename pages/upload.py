@@ -5,7 +5,7 @@ import streamlit as st
 
 from kpi.errors import KpiError
 from kpi.intake.pipeline import commit
-from kpi.intake.review import editor_rows, edits_from_editor, review_key, review_upload
+from kpi.intake.review import direction_edits, direction_rows, editor_rows, edits_from_editor, review_key, review_upload
 from ui import frame
 
 AUTO, NEW = "__auto__", "__new__"
@@ -46,8 +46,11 @@ if choice == NEW and not plan_name:
     st.stop()
 
 bases = st.session_state.setdefault(f"upload_text_base_{n}", {})
+dir_bases = st.session_state.setdefault(f"upload_dir_base_{n}", {})
 edits = {name: edits_from_editor(base, (st.session_state.get(f"ti_{n}_{name}") or {}).get("edited_rows"))
          for name, base in bases.items()}
+for name, base in dir_bases.items():
+    edits[name] = edits.get(name, []) + direction_edits(base, (st.session_state.get(f"dir_{n}_{name}") or {}).get("edited_rows"))
 # A widget's rerun (a toggle, a checkbox) shows the review it already has: it is kept under the
 # files' hashes, the edits, the data version and the reader (kpi.intake.review.review_key).
 sources = [(f.name, f.getvalue()) for f in files]
@@ -62,6 +65,7 @@ else:
 
 for f in review.files:
     bases[f.file_name] = f.text_indicators
+    dir_bases[f.file_name] = f.directions
     with st.container(border=True):
         st.markdown(f"#### {frame.md(f.file_name)}")
         st.markdown(f"**様式**　{frame.md(f.layout_label)}　　**取り込み先**　{frame.md(f.plan_name or '―')}"
@@ -113,6 +117,18 @@ for f in review.files:
                                     "年度": frame.fy_label(r.fiscal_year), "項目": r.field, "変更前": r.old,
                                     "変更後": r.new} for r in rows]),
                      hide_index=True, width="stretch", height=min(38 + 35 * len(rows), 420))
+        if f.directions:
+            st.markdown(f"**指標の良い方向（シートに記載がなく、取り込み時に判断したもの {len(f.directions)} 件）** — "
+                        "根拠を確かめ、正しければ「確認」に、違っていれば「方向」を直してください。"
+                        "確認・変更した方向は担当者の指定として保存し、次の取り込みでも変わりません")
+            st.data_editor(
+                pd.DataFrame(direction_rows(f.directions)), key=f"dir_{n}_{f.file_name}", hide_index=True,
+                width="stretch", disabled=["No.", "指標", "根拠"],
+                column_config={
+                    "確認": st.column_config.CheckboxColumn(help="この方向で正しいときにチェック"),
+                    "方向": st.column_config.SelectboxColumn(options=["高いほど良い", "低いほど良い"], required=True),
+                    "根拠": st.column_config.TextColumn(width="large"),
+                })
 
 st.divider()
 rule_accepted = False

@@ -8,12 +8,13 @@ from typing import Any, Iterable
 
 from openpyxl import Workbook, load_workbook
 
-from kpi.intake.layouts.canonical import COLUMNS, SHEET_EVALS, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN, SHEET_VALUES
+from kpi.intake.layouts.canonical import (COLUMNS, SHEET_EVALS, SHEET_INDICATORS, SHEET_ITEMS, SHEET_PLAN, SHEET_STATUS,
+                                          SHEET_VALUES)
 
 
 def canonical_workbook(path: Path, *, plan: dict[str, Any] | None = None, items: Iterable[dict] = (),
                        indicators: Iterable[dict] = (), values: Iterable[dict] = (),
-                       evaluations: Iterable[dict] = (), levels: int = 2) -> Path:
+                       evaluations: Iterable[dict] = (), levels: int = 2, statuses: Iterable[dict] = ()) -> Path:
     """Rows are dicts keyed by the Japanese header text of each sheet."""
     wb = Workbook()
     wb.remove(wb.active)
@@ -24,7 +25,7 @@ def canonical_workbook(path: Path, *, plan: dict[str, Any] | None = None, items:
             ws.append([k, v])
     for name, rows, extra in ((SHEET_ITEMS, items, [f"体系{i}" for i in range(1, levels + 1)]),
                               (SHEET_INDICATORS, indicators, []), (SHEET_VALUES, values, []),
-                              (SHEET_EVALS, evaluations, [])):
+                              (SHEET_EVALS, evaluations, []), (SHEET_STATUS, statuses, [])):
         rows = list(rows)
         if not rows and name != SHEET_ITEMS:
             continue

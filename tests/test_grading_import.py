@@ -76,4 +76,4 @@ def test_the_help_sheet_says_how_states_and_hand_only_grades_are_written():
     wb = load_workbook(io.BytesIO(blank_template().data))
     rows = {r[0].value: r[1].value for r in wb["記入方法"].iter_rows(min_row=2)}
     assert "「手動のみ」の区分" in rows["評価"] and "「評価なし」" in rows["評価"] and "「−」" in rows["評価"]
-    assert "No.・年度・状況" in rows["状況（任意のシート）"]
+    assert "No.・年度・状況" in rows["状況（任意のシート）"] and "取組中" in rows["状況（任意のシート）"]

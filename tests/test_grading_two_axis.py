@@ -33,3 +33,12 @@ def test_two_axis_counts_shares_cross_and_change():
     assert cross["取組中"][labels.index("A")] == 1 and cross["取組中"][labels.index("B")] == 1
     assert cross["未記入"][labels.index("未評価")] == 1
     assert sum(sum(r) for _s, r in t.cross) == t.total == 5
+
+
+def test_a_step_is_named_in_the_plans_own_word():
+    rows = [[(2018, "実施中", None)], [(2018, "完了", None)], [(2017, "未着手", None), (2018, "実施中", None)]]
+    data = plan(*(item(str(i), statuses=st) for i, st in enumerate(rows, 1)))
+    t = two_axis_summary(assess_plan(data, PRESETS["abc"], as_of_fy=2018, today=TODAY))
+    assert [(a.label, a.count, a.change) for a in t.status] == [
+        ("未着手", 0, "▲1"), ("実施中", 2, "+2"), ("完了", 1, "+1"), ("未記入", 0, "▲2")]
+    assert [s for s, _r in t.cross] == ["未着手", "実施中", "完了", "未記入"]

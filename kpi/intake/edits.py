@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from typing import Any, Iterable, Mapping
 
 from kpi.errors import FiscalYearError, Problem
-from kpi.rules.direction import parse_direction
+from kpi.rules.direction import NO_EVIDENCE, parse_direction
 from kpi.rules.fiscal import parse_fiscal_year
 from kpi.rules.numbers import parse_number
 from kpi.store.journal import Batch
@@ -99,6 +99,46 @@ def text_indicators(batch: Batch | None) -> tuple[TextIndicator, ...]:
     return tuple(out)
 
 
+@dataclass(frozen=True)
+class DirectionChoice:
+    """An indicator whose good direction nobody wrote: the importer decided it (推定, with its reason)
+    or nothing decided it (判断できず). The upload page shows it for a person to confirm or change,
+    as an IndicatorEdit with only the direction (item_no, original=indicator)."""
+
+    item_no: str
+    indicator: str
+    direction: str  # higher / lower, as the importer decided
+    source: str  # inferred / default
+    reason: str
+    sheet: str | None = None
+    cell: str | None = None
+
+    @property
+    def decided(self) -> bool:
+        return self.source == "inferred"
+
+
+# The warnings that say a direction was decided without a person (kpi/intake/layouts/canonical.py);
+# a person's choice on the upload page answers them.
+DIRECTION_WARNINGS = ("direction_inferred", "direction_unknown")
+
+
+def direction_choices(batch: Batch | None) -> tuple[DirectionChoice, ...]:
+    """The indicators of a parsed batch whose direction the importer decided, one per indicator
+    (those read from prose have their own editor: text_indicators)."""
+    if batch is None:
+        return ()
+    out: dict[tuple[str, str], DirectionChoice] = {}
+    for row in batch.table("indicators"):
+        if row.get("_from_text") or row.get("direction_source") not in ("inferred", "default"):
+            continue
+        reason = row.get("_direction_reason") or (NO_EVIDENCE if row["direction_source"] == "default" else "")
+        key = (str(row["item_no"]), row["indicator"])
+        out[key] = DirectionChoice(key[0], key[1], row.get("direction") or "higher", row["direction_source"], reason,
+                                   row.get("_sheet"), row.get("_cell"))
+    return tuple(out.values())
+
+
 def _blank(v: Any) -> bool:
     return v is None or (isinstance(v, float) and math.isnan(v)) or (isinstance(v, str) and not v.strip())
 
@@ -110,12 +150,19 @@ def apply_indicator_edits(batch: Batch, edits: Iterable["IndicatorEdit | Mapping
     naming the sheet and cell the indicator was read from.
     """
     rows = {(str(r["item_no"]), r["indicator"]): r for r in batch.table("indicators") if r.get("_from_text")}
+    # Any other indicator takes only a direction (the upload page's 方向の確認: DirectionChoice).
+    others: dict[tuple[str, str], list[dict]] = {}
+    for r in batch.table("indicators"):
+        if not r.get("_from_text"):
+            others.setdefault((str(r["item_no"]), r["indicator"]), []).append(r)
     dropped: set[tuple[str, str]] = set()
     renamed: dict[tuple[str, str], str] = {}
     for e in as_edits(edits):
         key = (e.item_no, e.original)
         row = rows.get(key)
         if row is None:
+            if key in others and e.given("direction") and not _blank(e.direction):
+                _choose_direction(batch, others[key], e.direction)
             continue
 
         def problem(message: str, hint: str | None = None) -> None:
@@ -180,4 +227,21 @@ def apply_indicator_edits(batch: Batch, edits: Iterable["IndicatorEdit | Mapping
         batch.rows["indicator_values"] = kept
 
 
-__all__ = ["IndicatorEdit", "UNCHANGED", "as_edits", "TextIndicator", "text_indicators", "apply_indicator_edits"]
+def _choose_direction(batch: Batch, rows: list[dict], direction: Any) -> None:
+    """A person's direction for an indicator (confirmed as inferred, or changed): stored as theirs
+    ("manual", which no later import overwrites), and the warnings about the guess are answered."""
+    first = rows[0]
+    d = direction if direction in ("higher", "lower") else parse_direction(direction)
+    if d is None:
+        batch.problems.append(Problem("error", f"No.{first['item_no']}「{first['indicator']}」の方向「{direction}」が分かりません",
+                                      first.get("_sheet"), first.get("_cell"), first.get("_file") or batch.source,
+                                      "「高いほど良い」か「低いほど良い」を選んでください", "bad_edit"))
+        return
+    where = set()
+    for row in rows:
+        row["direction"], row["direction_source"] = d, "manual"
+        where.add((row.get("_sheet"), row.get("_cell")))
+    batch.problems[:] = [p for p in batch.problems if not (p.code in DIRECTION_WARNINGS and (p.sheet, p.cell) in where)]
+
+
+__all__ = ["DirectionChoice", "direction_choices", "DIRECTION_WARNINGS", "IndicatorEdit", "UNCHANGED", "as_edits", "TextIndicator", "text_indicators", "apply_indicator_edits"]

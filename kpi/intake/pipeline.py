@@ -16,7 +16,8 @@ from typing import Any, Iterable, Mapping
 
 from kpi.access.permissions import Actor, write_check
 from kpi.errors import BadWorkbook, ImportRefused, Problem
-from kpi.intake.edits import IndicatorEdit, TextIndicator, apply_indicator_edits, as_edits, text_indicators
+from kpi.intake.edits import (DirectionChoice, IndicatorEdit, TextIndicator, apply_indicator_edits, as_edits,
+                              direction_choices, text_indicators)
 from kpi.intake.layouts import (detect_layout, layout_label, parse_workbook, profile_layout, read_workbook,
                                 resolve_plan_name)
 from kpi.intake.layouts.profile import Profile, ProfileError, load_profile
@@ -39,6 +40,9 @@ class PreparedImport:
     changes: ChangeSet | None = None
     problems: list[Problem] = field(default_factory=list)
     text_indicators: tuple[TextIndicator, ...] = ()  # as the file says them, before any edit
+    # Directions the importer decided (推定 / 判断できず), before any edit, for a person to confirm;
+    # not those the plan already holds as written or chosen (an import keeps them).
+    directions: tuple[DirectionChoice, ...] = ()
     same_file_before: str | None = None  # '取込番号 12（…）' when a file with these bytes was taken in
     # item No. → 取組名, the file's own else the stored plan's (a file of values names no item): the preview's 取組
     titles: dict[str, str] = field(default_factory=dict)
@@ -106,6 +110,7 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
             prep.problems.extend(exc.problems)
         return prep
     prep.text_indicators = text_indicators(batch)  # the page's editor always starts from what the file says
+    choices = direction_choices(batch)
     edits = as_edits(edits)
     if edits:
         apply_indicator_edits(batch, edits)
@@ -120,6 +125,10 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
     prep.batch = batch
     prep.problems = list(batch.problems)
     if not batch.errors:
+        plan_row = ctx.plan_row(batch.plan_name)
+        stored = ctx.existing(plan_row[0], "indicators") if plan_row else {}
+        prep.directions = tuple(c for c in choices if (stored.get((c.item_no, c.indicator)) or {}).get(
+            "direction_source") in (None, "inferred", "default"))
         prep.changes = store.diff(batch, ctx)
         prep.titles = {**ctx.item_titles(batch.plan_name),
                        **{str(r["item_no"]): r["title"] for r in batch.table("items") if r.get("title")}}

@@ -19,6 +19,7 @@ from typing import Any, Mapping
 
 from kpi.errors import Problem
 from kpi.intake.edits import (
+    DirectionChoice,
     IndicatorEdit,
     TextIndicator,
     apply_indicator_edits,
@@ -119,6 +120,33 @@ def edits_from_editor(items: tuple[TextIndicator, ...], edited_rows: dict[Any, d
     return out
 
 
+# The upload page's 方向の確認 table for DirectionChoice rows.
+DIRECTION_SHOWN: dict[str, str] = {"inferred": "推定", "default": "判断できず"}
+
+
+def direction_rows(choices: tuple[DirectionChoice, ...]) -> list[dict[str, Any]]:
+    """The rows the page's 方向 table shows, from what the importer decided (the editor's fixed base)."""
+    return [{"確認": False, "No.": c.item_no, "指標": c.indicator, "方向": DIRECTION_WORDS.get(c.direction, c.direction),
+             "根拠": f"{DIRECTION_SHOWN.get(c.source, c.source)}: {c.reason}" if c.reason else DIRECTION_SHOWN.get(c.source, c.source)}
+            for c in choices]
+
+
+def direction_edits(choices: tuple[DirectionChoice, ...], edited_rows: dict[Any, dict[str, Any]] | None) -> list[dict[str, Any]]:
+    """The 方向 table's edited_rows → edits: a row whose direction was changed, or ticked 確認, is the
+    person's choice (the direction shown in the row)."""
+    out = []
+    for pos, change in (edited_rows or {}).items():
+        i = int(pos)
+        if not 0 <= i < len(choices) or not change:
+            continue
+        c = choices[i]
+        shown = DIRECTION_WORDS.get(c.direction, c.direction)
+        direction = change.get("方向") or shown
+        if change.get("確認") or direction != shown:
+            out.append({"item_no": c.item_no, "original": c.indicator, "direction": direction})
+    return out
+
+
 # ------------------------------------------------------------------ the upload page's one call
 
 @dataclass(frozen=True)
@@ -137,6 +165,7 @@ class FileReview:
     # Read by a published layout recognised from a few header words (not the template, not a taught
     # layout): such a guess can be wrong for a city's own sheet, so an administrator may teach it instead.
     teachable: bool = False
+    directions: tuple[DirectionChoice, ...] = ()  # directions the importer decided, to confirm (before edits)
 
     @property
     def errors(self) -> tuple[Problem, ...]:
@@ -246,10 +275,11 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
             n_unchanged=len(cs.unchanged) if cs else 0,
             text_indicators=prep.text_indicators, same_file_before=prep.same_file_before,
-            teachable=bool(prep.layout) and prep.layout != "canonical" and not prep.layout.startswith(KEY_PREFIX)))
+            teachable=bool(prep.layout) and prep.layout != "canonical" and not prep.layout.startswith(KEY_PREFIX),
+            directions=prep.directions))
     return UploadReview(tuple(out), tuple(preps))
 
 
-__all__ = ["PreviewRow", "preview_rows", "TextIndicator", "text_indicators", "apply_indicator_edits", "IndicatorEdit",
+__all__ = ["DirectionChoice", "direction_rows", "direction_edits", "DIRECTION_SHOWN", "PreviewRow", "preview_rows", "TextIndicator", "text_indicators", "apply_indicator_edits", "IndicatorEdit",
            "editor_rows", "edits_from_editor", "EDITOR_COLUMNS",
            "FileReview", "UploadReview", "review_upload", "review_key", "STATUS_LABELS"]

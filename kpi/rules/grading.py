@@ -857,7 +857,9 @@ def summary_labels(rule: GradingRule) -> tuple[str, ...]:
     the grades and 未評価, as before."""
     out = list(rule.labels)
     states = [l for _c, l in rule.auto_states] + (list(rule.ungraded) if rule.hand_graded else [])
-    out += [l for l in states if l not in out and l != UNGRADED]
+    for label in states:  # one column per name: − may stand for two conditions
+        if label not in out and label != UNGRADED:
+            out.append(label)
     return tuple(out) + (UNGRADED,)
 
 
@@ -867,6 +869,14 @@ def ungraded_meaning(rule: GradingRule, *, short: bool = False) -> str:
     if rule.hand_graded:
         return UNGRADED_HAND_MEANING if short else UNGRADED_HAND_HEADLINE
     return UNGRADED_MEANING if short else UNGRADED_HEADLINE
+
+
+def auto_shown(auto: Grade | None) -> str:
+    """What a 自動評価 cell shows: the grade, the plan's own name for why there is none (評価なし, −),
+    or '' (a table shows ―) where the plan names none, as before named states."""
+    if auto is None:
+        return ""
+    return auto.label or auto.state or ""
 
 
 def counted_label(rule: GradingRule, auto: Grade | None, self_grade: str | None) -> str:

@@ -58,6 +58,18 @@ def status_of(ir: ItemResult, fy: int) -> str:
     return STATUS_AXIS.get(max(found, key=lambda t: t[0])[1], NO_STATUS)
 
 
+def status_labels(result: PlanResult) -> tuple[str, ...]:
+    """The three steps as the plan words them: a step for which the plan uses one word only shows that
+    word (実施中 where the sheets say 実施中), else the step's own name; then 未記入."""
+    used: dict[str, set[str]] = {}
+    for ir in result.items:
+        for _y, s, _n in ir.item.statuses:
+            if s in STATUS_AXIS:
+                used.setdefault(STATUS_AXIS[s], set()).add(s)
+    words = [next(iter(used[step])) if len(used.get(step, ())) == 1 else step for step in STATUS_LABELS]
+    return tuple(words) + (NO_STATUS,)
+
+
 def _counts(labels: tuple[str, ...], values: list[str]) -> dict[str, int]:
     counts = {label: 0 for label in labels}
     for v in values:
@@ -68,7 +80,8 @@ def _counts(labels: tuple[str, ...], values: list[str]) -> dict[str, int]:
 def two_axis_summary(result: PlanResult, fy: int | None = None) -> TwoAxisSummary:
     fy = result.as_of_fy if fy is None else fy
     rule = result.rule
-    status_labels = STATUS_LABELS + (NO_STATUS,)
+    steps = STATUS_LABELS + (NO_STATUS,)
+    words = dict(zip(steps, status_labels(result)))
     grade_labels = summary_labels(rule)
 
     def achievement(ir: ItemResult, year: int) -> str:
@@ -76,19 +89,20 @@ def two_axis_summary(result: PlanResult, fy: int | None = None) -> TwoAxisSummar
         return counted_label(rule, y.auto if y else None, y.self_grade if y else None) if y else UNGRADED
 
     n = len(result.items)
-    now_s = _counts(status_labels, [status_of(ir, fy) for ir in result.items])
+    now_s = _counts(steps, [status_of(ir, fy) for ir in result.items])
     now_a = _counts(grade_labels, [achievement(ir, fy) for ir in result.items])
     has_prev = any(ir.year(fy - 1) is not None and (ir.year(fy - 1).auto.graded or ir.year(fy - 1).self_grade)
                    for ir in result.items) or any(y is not None and y <= fy - 1 for ir in result.items
                                                   for y, _s, _n in ir.item.statuses)
-    prev_s = _counts(status_labels, [status_of(ir, fy - 1) for ir in result.items]) if has_prev else None
+    prev_s = _counts(steps, [status_of(ir, fy - 1) for ir in result.items]) if has_prev else None
     prev_a = _counts(grade_labels, [achievement(ir, fy - 1) for ir in result.items]) if has_prev else None
 
-    def axis(counts: dict[str, int], prev: dict[str, int] | None) -> tuple[AxisCount, ...]:
-        return tuple(AxisCount(k, v, v / n if n else 0.0, prev[k] if prev else None) for k, v in counts.items())
+    def axis(counts: dict[str, int], prev: dict[str, int] | None, names: dict[str, str]) -> tuple[AxisCount, ...]:
+        return tuple(AxisCount(names.get(k, k), v, v / n if n else 0.0, prev[k] if prev else None)
+                     for k, v in counts.items())
 
     cross = []
-    for s in status_labels:
+    for s in steps:
         row = _counts(grade_labels, [achievement(ir, fy) for ir in result.items if status_of(ir, fy) == s])
-        cross.append((s, tuple(row.values())))
-    return TwoAxisSummary(fy, n, axis(now_s, prev_s), axis(now_a, prev_a), tuple(cross))
+        cross.append((words[s], tuple(row.values())))
+    return TwoAxisSummary(fy, n, axis(now_s, prev_s, words), axis(now_a, prev_a, {}), tuple(cross))

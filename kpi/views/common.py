@@ -16,10 +16,10 @@ from typing import Iterable
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
-from kpi.rules.grading import GradingRule, counted_label
+from kpi.rules.grading import GradingRule, auto_shown, counted_label
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
-from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, UNCONFIRMED, YEAR, direction_label
+from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, UNCONFIRMED, UNGRADED, YEAR, direction_label
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,8 @@ class LaggingRow:
     self_grade: str
     reasons: tuple[ShownReason, ...]
     last_comment: str
+    # What the item counts as in the summaries (a self-grade on a hand-graded plan, a named state, 未評価).
+    counted: str = ""
 
     @property
     def reason_titles(self) -> str:
@@ -130,10 +132,11 @@ def lagging_rows(result: PlanResult, style: Style, data: PlanData | None = None)
         pending = data is not None and data.unconfirmed(ir.item.item_no, result.as_of_fy)
         rows.append(LaggingRow(
             ir.item.item_no, ir.item.title, ir.item.main_department or "",
-            mark_unconfirmed((cur.auto.label if cur and cur.auto.graded else "") or "", pending),
+            mark_unconfirmed(auto_shown(cur.auto) if cur else "", pending),
             mark_unconfirmed(self_eval.grade if self_eval and self_eval.grade else "",
                              pending and self_eval is not None and self_eval.fiscal_year == result.as_of_fy),
-            show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy)))
+            show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy),
+            counted_label(result.rule, cur.auto, cur.self_grade) if cur else UNGRADED))
     # Most reasons first, then worst automatic grade.
     rank = {label: i for i, label in enumerate(result.rule.labels)}
     rows.sort(key=lambda r: (-sum(x.lagging for x in r.reasons),

@@ -16,7 +16,7 @@ from datetime import date
 
 from kpi.rules.assess import Assessor, assessment
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, auto_shown, counted_label, summary_labels
 from kpi.rules.model import PlanData
 from kpi.views.common import mark_unconfirmed
 from kpi.views.table import Table
@@ -51,7 +51,7 @@ class DeptSummary:
     name: str
     items: tuple[DeptItem, ...]
     missing: tuple[Missing, ...]
-    counts: dict[str, int]  # items per automatic grade
+    counts: dict[str, int]  # items per summary label (kpi.rules.grading.counted_label: self-grades on a hand-graded plan)
 
     @property
     def unconfirmed(self) -> int:
@@ -121,7 +121,7 @@ def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None 
     today = today or date.today()
     result, _ = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    labels = tuple(rule.labels) + (UNGRADED,)
+    labels = summary_labels(rule)
     members: dict[str, list[tuple[str, str]]] = {}  # department → [(item_no, role)]
     for it in data.items:
         depts = it.departments or ()
@@ -138,13 +138,14 @@ def departments_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None 
         for item_no, role in entries:
             ir = by_no.get(item_no)
             y = ir.current if ir else None
-            auto = (y.auto.label or "") if y and y.auto.graded else ""
+            auto = auto_shown(y.auto) if y else ""
             e = ir.item.evaluation(fy, YEAR) if ir else None
             items.append(DeptItem(item_no, ir.item.title if ir else "", role, auto, (e.grade or "") if e else "",
                                   bool(ir and ir.lagging),
                                   "、".join(dict.fromkeys(r.title for r in ir.reasons if r.lagging)) if ir else "",
                                   data.unconfirmed(item_no, fy)))
-            counts[auto if auto in counts else UNGRADED] += 1
+            label = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
+            counts[label if label in counts else UNGRADED] += 1
         responsible = {no for no, role in entries if role != "関連"}
         summaries.append(DeptSummary(name, tuple(items), missing_reports(data, rule, responsible, fy, today, style),
                                      counts))

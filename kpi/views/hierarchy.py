@@ -9,7 +9,7 @@ from typing import Iterable
 
 from kpi.rules.assess import Assessor, ItemResult, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule, counted_label, summary_labels
+from kpi.rules.grading import GradingRule, auto_shown, counted_label, summary_labels
 from kpi.rules.model import PlanData
 from kpi.views.common import chosen_kinds, indicator_kinds, mark_unconfirmed
 from kpi.views.table import Table
@@ -78,7 +78,7 @@ class ItemLeaf:
     item_no: str
     title: str
     path: tuple[str, ...]
-    grade: str  # automatic grade this year, '' when none
+    grade: str  # automatic grade this year, or the plan's name for why there is none; '' when neither
     self_grade: str
     lagging: bool
     department: str
@@ -159,7 +159,7 @@ def hierarchy_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
         e = it.evaluation(fy, YEAR)
         counted[it.item_no] = counted_label(rule, y.auto, y.self_grade) if y else UNGRADED
         leaves.append(ItemLeaf(it.item_no, it.title, it.node_path or (NO_NODE,),
-                               (y.auto.label or "") if y and y.auto.graded else "", (e.grade or "") if e else "",
+                               auto_shown(y.auto) if y else "", (e.grade or "") if e else "",
                                ir.lagging, it.main_department or "", data.unconfirmed(it.item_no, fy)))
     nodes = []
     for path in _paths(data):

@@ -8,8 +8,9 @@ from datetime import date
 
 from kpi.rules.assess import Assessor, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
-from kpi.rules.grading import GradingRule, counted_label, summary_labels, ungraded_meaning
+from kpi.rules.grading import GradingRule, auto_shown, counted_label, summary_labels, ungraded_meaning
 from kpi.rules.model import PlanData
+from kpi.rules.two_axis import TwoAxisSummary, two_axis_summary
 from kpi.views.common import Headline, Overview, overview, signed
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING, LAGGING_ITEMS, UNCONFIRMED, UNCONFIRMED_COUNT, UNGRADED, YEAR
@@ -66,6 +67,17 @@ class AreaMix:
 
 
 @dataclass(frozen=True)
+class TwoAxisView:
+    """実施状況 × 達成状況 (行政改革大綱 progress reports): counts, shares, the cross table and the
+    change against the year before (▲ for fewer)."""
+
+    summary: TwoAxisSummary
+    basis: str  # what the achievement axis counts, in words
+    note: str  # why the change column is empty, or ''
+    tables: dict[str, Table]
+
+
+@dataclass(frozen=True)
 class HomeView:
     overview: Overview
     headlines: tuple[Headline, ...]
@@ -76,6 +88,7 @@ class HomeView:
     area: str
     basis_options: tuple[str, ...]
     tables: dict[str, Table]
+    two_axis: TwoAxisView | None = None  # None: no item of the plan has an implementation status
 
 
 def _first_years(data: PlanData) -> tuple[dict[str, int], dict[tuple[str, str], int]]:
@@ -163,6 +176,32 @@ def _areas(result: PlanResult, data: PlanData | None = None) -> tuple[AreaMix, .
                  for a, s in slots.items())
 
 
+def two_axis_view(result: PlanResult, style: Style) -> TwoAxisView | None:
+    if not any(ir.item.statuses for ir in result.items):
+        return None
+    t = two_axis_summary(result)
+    rule, fy_text = result.rule, format_fiscal_year(t.fiscal_year, style)
+    basis = ("担当課の評価（自己評価）" if rule.hand_graded
+             else "自動評価（手動のみの区分は担当課の自己評価）" if rule.hand_only_labels else "自動評価")
+    has_prev = any(a.previous is not None for a in t.status)
+    note = "" if has_prev else f"{format_fiscal_year(t.fiscal_year - 1, style)}の記録がないため、前年度との増減は表示していません。"
+
+    def axis_table(name: str, counts) -> Table:
+        return Table(f"{name}_{fy_text}", (name, "取組数", "割合", "前年度", "前年度から"),
+                     tuple((a.label, a.count, a.share_text, "" if a.previous is None else a.previous, a.change)
+                           for a in counts))
+
+    cross_rows = tuple((s, *row, sum(row)) for s, row in t.cross)
+    totals = tuple(sum(r[i] for _s, r in t.cross) for i in range(len(t.achievement_labels)))
+    tables = {
+        "status": axis_table("実施状況", t.status),
+        "achievement": axis_table("達成状況", t.achievement),
+        "cross": Table(f"実施状況×達成状況_{fy_text}", ("実施状況＼達成状況", *t.achievement_labels, "計"),
+                       cross_rows + (("計", *totals, t.total),)),
+    }
+    return TwoAxisView(t, basis, note, tables)
+
+
 def default_basis(data: PlanData, rule: GradingRule) -> str:
     """Automatic grades where the plan has them; the departments' own grades where it grades by hand."""
     has_targets = any(ind.has_target for it in data.items for ind in it.indicators)
@@ -186,7 +225,7 @@ def heat_map(result: PlanResult, data: PlanData, *, basis: str, area: str, style
                 label = (e.grade or "").strip() if e else ""
                 why = f"担当課の自己評価 {label}" if label else "自己評価の記入がありません"
             else:
-                label = (yr.auto.label or "") if yr and yr.auto.graded else ""
+                label = auto_shown(yr.auto) if yr else ""
                 why = yr.auto.reason if yr else "データがありません"
             if data.unconfirmed(it.item_no, y):
                 why += f"。推進課の確認待ちの値を含む（{UNCONFIRMED}）"
@@ -234,4 +273,4 @@ def home_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
                                 r.last_comment) for r in ov.lagging)),
     }
     return HomeView(ov, _headlines(data, ov, fy, style), _grade_headlines(rule, ov, style), areas, hm, area_options,
-                    area, tuple(BASIS_LABELS), tables)
+                    area, tuple(BASIS_LABELS), tables, two_axis_view(result, style))

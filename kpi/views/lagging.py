@@ -9,7 +9,7 @@ from typing import Iterable
 
 from kpi.rules.assess import Assessor, assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
-from kpi.rules.grading import GradingRule
+from kpi.rules.grading import GradingRule, summary_labels
 from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
 from kpi.views.common import LaggingRow, chosen_kinds, indicator_kinds, lagging_rows, unmarked
@@ -40,6 +40,7 @@ class LaggingView:
     table: Table
     rule_text: str = ""  # when an item counts as lagging, written from the rules themselves
     kind_options: tuple[str, ...] = ()  # the kinds the plan's indicators have (活動 / 対象 / 成果)
+    grade_filter_label: str = "自動評価"  # what the grade filter picks by (the self-grade on a hand-graded plan)
 
 
 def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None, today: date | None = None,
@@ -75,7 +76,7 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
         e for e in all_entries
         if (not want_reasons or want_reasons & set(e.codes))
         and (not want_depts or want_depts & set(e.departments))
-        and (not want_grades or (unmarked(e.row.auto_grade) or UNGRADED) in want_grades)
+        and (not want_grades or (e.row.counted or UNGRADED) in want_grades)
         and (not want_kinds or any(kind_of.get((e.row.item_no, r.indicator)) in want_kinds for r in e.row.reasons)))
     table = Table(f"{LAGGING_ITEMS}_{format_fiscal_year(result.as_of_fy, style)}",
                   ("順位", "No.", "取組", "担当課", "自動評価", "自己評価", "遅れの理由", "詳細", "最新のコメント"),
@@ -85,4 +86,5 @@ def lagging_view(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = No
                         for e in entries))
     return LaggingView(result.as_of_fy, len(all_entries), entries, reason_options,
                        tuple(d for d, _n in sorted(dept_counts.items(), key=lambda kv: (-kv[1], kv[0]))),
-                       tuple(rule.labels) + (UNGRADED,), table, lagging_rule_text(rule), indicator_kinds(data))
+                       summary_labels(rule), table, lagging_rule_text(rule), indicator_kinds(data),
+                       "評価（自己評価）" if rule.hand_graded else "評価")

@@ -1,19 +1,22 @@
-"""An administrator's file that would change a plan's grading rule, in a real browser (issue 14, item 7):
-the preview shows the rule before → after and the upload waits for its own confirmation."""
+"""A plan's grading rule changed in a real browser: on the 評価ルール page from a ひな形 with a label of
+its own (issue 16), and by an administrator's file, whose preview shows the rule before → after and
+waits for its own confirmation (issue 14, item 7). One server for the module: the page's change is
+undone (取込履歴) before the file's test, which starts from the custom rule."""
 
 from __future__ import annotations
 
+import re
 import shutil
 
 import pytest
 from conftest import NIIGATA_PLAN
 from test_rule_cells import ABCD, filled_blank_template, with_custom_rule
 
-from browser.conftest import Server, shot, wait_idle
+from browser.conftest import MENU, Server, shot, wait_idle
 from kpi.store.store import Store
 
 
-@pytest.fixture
+@pytest.fixture(scope="module")
 def rule_server(tmp_path_factory):
     from conftest import _demo_db
     d = tmp_path_factory.mktemp("rule_server")
@@ -26,6 +29,89 @@ def rule_server(tmp_path_factory):
         s.proc.terminate()
         s.proc.wait(timeout=20)
     s.log.close()
+
+
+def _grid_rows(page, header: str) -> list[list[str]]:
+    """A table's rows as the grid's accessible table writes them (the canvas draws the same text)."""
+    grid = page.locator('[data-testid="stDataFrame"]').filter(has=page.locator("th", has_text=header)).first
+    return [[(c.text_content() or "").strip() for c in row.locator("td").all()]
+            for row in grid.locator("tbody tr").all()]
+
+
+def _open(page, title: str) -> None:
+    page.locator(MENU).get_by_role("link", name=title, exact=True).click()
+    wait_idle(page)
+
+
+def _year_grade(page, year: str) -> tuple[str, str]:
+    """The item page's 自動評価 and its reason for one year (the 自動評価と自己評価 table)."""
+    _open(page, "取組・指標の詳細")
+    page.get_by_role("heading", name="自動評価と自己評価").wait_for()
+    rows = _grid_rows(page, "自動評価の根拠")
+    (row,) = [r for r in rows if r and r[0] == year]
+    return row[1], row[4]
+
+
+def test_a_scheme_class_from_its_template_with_a_hand_only_label(rule_server, page):
+    page.set_default_timeout(90_000)  # the grid edits rerun the page's preview (two assessments) each time
+    page.goto(rule_server.url)  # a fresh server honours deep links only after its first page
+    wait_idle(page)
+    assert _year_grade(page, "平成30年度")[0] == "B"  # A・B・C・D（市の基準）: 達成率 83.3%
+    _open(page, "評価ルール")
+    page.get_by_label("ひな形").first.click()
+    page.get_by_role("option", name="ひな形: 目標と基準値の併用（A〜D）").click()
+    wait_idle(page)
+    grid = page.locator('[data-testid="stDataFrame"]').first
+
+    def cell(column: str, row: int) -> None:  # the grid is a canvas: a cell is where it is drawn
+        x = {"区分": 69, "種類": 155, "しきい値": 431, "意味": 908}[column]
+        grid.click(position={"x": x, "y": 35 + 35 * row + 17})
+
+    def type_into(column: str, row: int, text: str) -> None:
+        cell(column, row)
+        page.keyboard.press("Enter")
+        page.wait_for_timeout(300)
+        page.keyboard.press("Control+A")
+        page.keyboard.type(text)
+        page.keyboard.press("Enter")
+        wait_idle(page)
+
+    type_into("しきい値", 1, "50")  # B: beyond the baseline by more than 50 %
+    cell("区分", 4)  # the empty row under the last one adds a row
+    page.wait_for_timeout(500)
+    page.keyboard.type("E")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    cell("種類", 4)
+    page.keyboard.press("Enter")
+    page.get_by_role("option", name="手動のみ").wait_for()
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Enter")
+    wait_idle(page)
+    type_into("意味", 4, "外部要因待ち")
+    page.get_by_text("B（基準値を上回る）: 基準値からの変化率が+50%超のとき").wait_for()
+    assert page.get_by_text("E（外部要因待ち）: 自動では付けず、担当課・推進課が付けます（自己評価で選べます）").is_visible()
+    assert page.get_by_text("A（目標を達成）: 達成率が100%以上のとき").is_visible()
+    shot(page, "rule_page_mixed_with_hand_only")
+    page.get_by_role("button", name="このルールを保存する").click()
+    wait_idle(page)
+    saved = page.get_by_text("評価ルールを保存しました（取込番号").inner_text()
+    upload_id = re.search(r"取込番号 (\d+)", saved).group(1)
+    # the item's grade follows the new rule: まちづくりセンター数 +48.6 % on its baseline is C now
+    grade, reason = _year_grade(page, "平成30年度")
+    shot(page, "rule_page_item_after")
+    assert grade == "C"
+    assert "基準値からの変化率 48.6%（(55 − 37) ÷ 37 = 48.6%）が C の基準（基準値から-10%以上）を満たすため C" in reason
+    # undone on 取込履歴, the plan grades by its old rule again, exactly as before
+    _open(page, "取込履歴")
+    page.get_by_text(f"取込番号 {upload_id} を取り消し、変更前の値に戻します").click()
+    wait_idle(page)
+    page.get_by_role("button", name="この取り込みを取り消す").click()
+    wait_idle(page)
+    page.get_by_text(f"取込番号 {upload_id} を取り消しました").wait_for()
+    grade, reason = _year_grade(page, "平成30年度")
+    assert grade == "B" and "達成率 83.3%（55 ÷ 66 = 83.3%）が B の基準（80%以上）を満たすため B" in reason
 
 
 def test_rule_change_is_previewed_and_confirmed(rule_server, page, tmp_path):

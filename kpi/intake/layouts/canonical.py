@@ -399,7 +399,7 @@ def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[st
         qualitative = _bool(rep, t, r, "qualitative") if "qualitative" in t.cols else None
         sort_by_item[no] = sort_by_item.get(no, 0) + 1
         row: dict[str, Any] = dict(item_no=no, indicator=name, unit=unit or None, direction=decision.direction,
-                                   direction_source=decision.source,
+                                   direction_source=decision.source, _direction_reason=decision.reason,
                                    cumulative=cumulative if cumulative is not None else is_cumulative_name(name),
                                    final_target_text=final_text, qualitative=qualitative, sort=sort_by_item[no],
                                    **rep.where(r, t.cols["indicator"]))
@@ -425,7 +425,7 @@ def _directions_from_values(batch: Batch) -> None:
         d = infer_direction(baseline=row.get("baseline"), final_target=row.get("final_target"),
                             yearly_targets=targets.get((row["item_no"], row["indicator"]), ()),
                             name=row["indicator"], target_text=row.get("final_target_text") or "")
-        row["direction"], row["direction_source"] = d.direction, d.source
+        row["direction"], row["direction_source"], row["_direction_reason"] = d.direction, d.source, d.reason
         where = (row.get("_sheet"), row.get("_cell"), row.get("_file") or batch.source)
         if d.source == "default":
             batch.problems.append(Problem(

@@ -343,8 +343,13 @@ def _parse_table(sheet: Sheet, seg: _Segment, rep: Reporter, batch: Batch, table
                     targets.append((fy, p.value))
         decision = infer_direction(baseline=base.value if base and base.is_number else None, final_target=final_num,
                                    yearly_targets=targets, name=name, target_text=final_text or "")
+        if decision.source == "default":
+            rep.warning(r, table.name_col, f"No.{item_no}「{name}」: 良い方向を数値からも指標名からも判断できないため、"
+                        "「高いほど良い」として達成率を計算します",
+                        "違うときは、この画面の「指標の良い方向」で直してください", code="direction_unknown")
         row = dict(item_no=item_no, indicator=name, unit=unit or None, direction=decision.direction,
-                   direction_source=decision.source, cumulative=is_cumulative_name(name), sort=ind_sort,
+                   direction_source=decision.source, _direction_reason=decision.reason,
+                   cumulative=is_cumulative_name(name), sort=ind_sort,
                    **rep.where(r, table.name_col))
         if base is not None and base.is_number:
             row.update(baseline=base.value, baseline_fy=table.base_fy, baseline_estimated=base.estimate)
