@@ -66,7 +66,7 @@ def _summary(deck, sc) -> None:
     with left:
         st.subheader(f"{deck.as_of_label}の評価（自動評価）", anchor=False)
         if any(sm.grade_counts.values()):
-            st.plotly_chart(charts.grade_mix_chart(sm.grade_counts, ctx.rule, height=90), key="meet_mix",
+            st.plotly_chart(charts.grade_mix_chart(sm.grade_counts, ctx.rule, height=90, text_size=CHART_TEXT), key="meet_mix",
                             config={"displayModeBar": False})
         prev = sm.previous_label or "前年度"
         _table(pd.DataFrame([{"評価": g.label, "意味": g.meaning, "取組数": g.count,
@@ -287,7 +287,8 @@ st.html(f"""<style>
 [data-testid="stMain"] h5 {{ font-size: 1.9vh !important; }}
 [data-testid="stMain"] [data-testid="stAlert"] > div {{ padding: 0.8vh 0.8vw !important; }}
 [data-testid="stMain"] button {{ min-height: 4vh !important; padding: 0.3vh 0.8vw !important; }}
-[data-testid="stMain"] [data-testid="stHeading"] [data-testid="stMarkdownContainer"] {{ margin-bottom: 0 !important; }}
+[data-testid="stMain"] [data-testid="stHeading"] [data-testid="stMarkdownContainer"],
+[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(h4) {{ margin-bottom: 0 !important; }}
 [class*="st-key-mt_chart_"] {{ flex: 0 0 {CHART_VH}vh !important; height: {CHART_VH}vh !important; }}
 </style>""")
 slides = _slides()

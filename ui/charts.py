@@ -117,7 +117,8 @@ def _year_axis(view: IndicatorView, style: Style) -> list[str]:
     return [format_fiscal_year_short(fy, style) for fy in sorted(years)]
 
 
-def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", height: int = 260) -> go.Figure:
+def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", height: int = 260,
+                    text_size: int = 14) -> go.Figure:
     colors = grade_colors(rule)
     labels = [l for l in list(rule.labels) + [UNGRADED_LABEL] if counts.get(l)]
     fig = go.Figure()
@@ -125,7 +126,7 @@ def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", 
         shown = esc(label)
         fig.add_bar(y=[""], x=[counts[label]], name=shown, orientation="h", marker_color=colors.get(label, UNGRADED),
                     text=[f"{shown} {counts[label]}件"], textposition="inside", insidetextanchor="middle",
-                    textfont=dict(color="#FFFFFF" if label != UNGRADED_LABEL else "#000000", size=14),
+                    textfont=dict(color="#FFFFFF" if label != UNGRADED_LABEL else "#000000", size=text_size),
                     hovertemplate=f"{shown}: %{{x}}件<extra></extra>")
     fig.update_layout(barmode="stack", height=height, title=dict(text=esc(title)), font=dict(family=FONT, size=13),
                       showlegend=False, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
