@@ -9,6 +9,7 @@ import plotly.graph_objects as go
 from kpi.rules.fiscal import Style, format_fiscal_year, format_fiscal_year_short
 from kpi.rules.grading import GradingRule
 from kpi.rules.numbers import format_number
+from kpi.views.chart_layout import axis_top, label_inside, side_label_shifts, whole_step
 from kpi.views.colors import UNGRADED
 from kpi.views.colors import grade_colors as scheme_colors
 from kpi.views.common import IndicatorView
@@ -23,9 +24,27 @@ def grade_colors(rule: GradingRule) -> dict[str, str]:
     return scheme_colors(rule.labels)
 
 
-def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 380) -> go.Figure:
+def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 380, text_size: int = 13,
+                    smallest_px: int | None = None) -> go.Figure:
+    """Plan and actual bars per year, the baseline and the final target as lines labelled beside the
+    plot (never over the bars), value labels moved inside a bar where a line would cross them.
+
+    text_size: every text's size in px (meeting mode: projector-sized); smallest_px: the least
+    height the chart is drawn at when its container sets it (decides where labels go)."""
     pts = view.points
     x = [format_fiscal_year_short(p.fiscal_year, style) for p in pts]
+    lines = [y for y in (view.baseline, view.final_target) if y is not None]
+    values = [p.target for p in pts] + [p.actual for p in pts] + lines + [v for _fy, v in view.trend]
+    top = axis_top(values)
+    margin = dict(l=text_size * 4, r=text_size * 6 if lines else 20, t=text_size * 3 + 10, b=text_size * 5)
+    plot_px = max((smallest_px or height) - margin["t"] - margin["b"], 60)
+    share = text_size * 1.5 / plot_px  # a value label's height, as a share of the axis
+    positive = all(v is None or v >= 0 for v in values)
+
+    def where(tops: list) -> list[str]:
+        inside = label_inside(tops, lines, top, share) if positive else [False] * len(tops)
+        return ["inside" if i else "outside" for i in inside]
+
     fig = go.Figure()
     fig.add_bar(
         x=x, y=[p.target for p in pts], name="計画",
@@ -33,47 +52,60 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
                     pattern=dict(shape=["/" if p.target_estimate else "" for p in pts], fgcolor="#555555", solidity=0.25)),
         text=[format_number(p.target) + ("（見込み）" if p.target_estimate else "") if p.target is not None else ""
               for p in pts],
-        textposition="outside", hovertemplate="%{x} 計画 %{y:,}<extra></extra>")
+        textposition=where([p.target for p in pts]), insidetextanchor="end", cliponaxis=False,
+        insidetextfont=dict(color="#1A1A1A"), hovertemplate="%{x} 計画 %{y:,}<extra></extra>")
     fig.add_bar(
         x=x, y=[p.actual for p in pts], name="実績",
         marker=dict(color="#0072B2", line=dict(color="#0072B2", width=1.5),
                     pattern=dict(shape=["x" if p.actual_estimate else "" for p in pts], fgcolor="#FFFFFF", solidity=0.25)),
         text=[(format_number(p.actual) + ("（見込み）" if p.actual_estimate else "") + (f" {esc(p.grade)}" if p.grade else ""))
               if p.actual is not None else ("未報告" if p.due and p.target is not None else "") for p in pts],
-        textposition="outside", hovertemplate="%{x} 実績 %{y:,}<extra></extra>")
+        textposition=where([p.actual for p in pts]), insidetextanchor="end", cliponaxis=False,
+        insidetextfont=dict(color="#FFFFFF"), hovertemplate="%{x} 実績 %{y:,}<extra></extra>")
+    side: list[tuple[float, str, str]] = []  # (height, label, colour) written in the right margin
     if view.baseline is not None:
         label = f"基準値 {format_number(view.baseline)}"
         if view.baseline_fy:
             label += f"（{format_fiscal_year(view.baseline_fy, style)}{'・見込み' if view.baseline_estimated else ''}）"
         if view.baseline_fy is not None and view.baseline_fy not in {p.fiscal_year for p in pts}:
-            # The baseline at its own year, so the series reads from where the plan started.
+            # The baseline at its own year, so the series reads from where the plan started (its value
+            # is written beside the plot with the other lines', not over the axis).
             fig.add_scatter(x=[format_fiscal_year_short(view.baseline_fy, style)], y=[view.baseline], name="基準値",
-                            mode="markers+text", text=[f"基準値 {format_number(view.baseline)}"
-                                                       + ("（見込み）" if view.baseline_estimated else "")],
-                            textposition="top center", cliponaxis=False,
-                            marker=dict(symbol="diamond", size=13, color="#009E73"),
+                            mode="markers", cliponaxis=False, marker=dict(symbol="diamond", size=13, color="#009E73"),
                             hovertemplate=f"{label}<extra></extra>")
             fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=1.5))
         else:
-            fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=2),
-                          annotation_text=label, annotation_position="bottom left")
+            fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=2))
+        side.append((view.baseline, f"基準値<br>{format_number(view.baseline)}"
+                     + ("<br>（見込み）" if view.baseline_estimated else ""), "#00734F"))
     if view.final_target is not None:
-        label = f"最終目標 {format_number(view.final_target)}"
-        if view.final_target_fy:
-            label += f"（{format_fiscal_year(view.final_target_fy, style)}）"
-        fig.add_hline(y=view.final_target, line=dict(color="#D55E00", dash="dash", width=2),
-                      annotation_text=label, annotation_position="top left")
+        when = f"（{format_fiscal_year_short(view.final_target_fy, style)}）" if view.final_target_fy else ""
+        fig.add_hline(y=view.final_target, line=dict(color="#D55E00", dash="dash", width=2))
+        side.append((view.final_target, f"最終目標<br>{format_number(view.final_target)}{when}", "#B34700"))
+    tallest = max((t.count("<br>") + 1 for _y, t, _c in side), default=1)
+    shifts = side_label_shifts([y for y, _t, _c in side], top, plot_px, text_size * 1.3 * tallest)
+    for (y, text, color), shift in zip(side, shifts):
+        fig.add_annotation(xref="paper", x=1, xanchor="left", xshift=6, y=y, yref="y", yanchor="middle",
+                           yshift=shift, text=text, showarrow=False, align="left",
+                           font=dict(color=color, size=text_size))
     if view.trend and len(view.trend) > 1:
         fig.add_scatter(x=[format_fiscal_year_short(fy, style) for fy, _v in view.trend], y=[v for _fy, v in view.trend],
                         mode="lines+markers", name="これまでのペースでの見込み",
                         line=dict(color="#CC79A7", dash="dash", width=2), marker=dict(symbol="diamond"))
     title = esc(view.name) + (f"（{esc(view.unit)}）" if view.unit else "")
+    step = whole_step(values)
+    yaxis = dict(gridcolor="#E5E5E5", rangemode="tozero", tickfont=dict(size=text_size))
+    if positive:
+        yaxis["range"] = [0, top]
+    if step is not None:  # counted in whole units: no 0.5 ticks
+        yaxis.update(tick0=0, dtick=step, tickformat=",d")
     fig.update_layout(
-        title=dict(text=title, font=dict(size=16)), barmode="group", height=height,
-        font=dict(family=FONT, size=13), legend=dict(orientation="h", y=-0.18),
-        margin=dict(l=40, r=20, t=60, b=60), plot_bgcolor="#FFFFFF",
-        yaxis=dict(gridcolor="#E5E5E5", rangemode="tozero"),
-        xaxis=dict(type="category", categoryorder="array", categoryarray=_year_axis(view, style)))
+        title=dict(text=title, font=dict(size=text_size + 3)), barmode="group", height=height,
+        font=dict(family=FONT, size=text_size, color="#1A1A1A"),
+        legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", font=dict(size=text_size)),
+        margin=margin, plot_bgcolor="#FFFFFF", yaxis=yaxis,
+        xaxis=dict(type="category", categoryorder="array", categoryarray=_year_axis(view, style),
+                   tickfont=dict(size=text_size)))
     return fig
 
 
@@ -85,7 +117,8 @@ def _year_axis(view: IndicatorView, style: Style) -> list[str]:
     return [format_fiscal_year_short(fy, style) for fy in sorted(years)]
 
 
-def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", height: int = 260) -> go.Figure:
+def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", height: int = 260,
+                    text_size: int = 14) -> go.Figure:
     colors = grade_colors(rule)
     labels = [l for l in list(rule.labels) + [UNGRADED_LABEL] if counts.get(l)]
     fig = go.Figure()
@@ -93,7 +126,7 @@ def grade_mix_chart(counts: dict[str, int], rule: GradingRule, title: str = "", 
         shown = esc(label)
         fig.add_bar(y=[""], x=[counts[label]], name=shown, orientation="h", marker_color=colors.get(label, UNGRADED),
                     text=[f"{shown} {counts[label]}件"], textposition="inside", insidetextanchor="middle",
-                    textfont=dict(color="#FFFFFF" if label != UNGRADED_LABEL else "#000000", size=14),
+                    textfont=dict(color="#FFFFFF" if label != UNGRADED_LABEL else "#000000", size=text_size),
                     hovertemplate=f"{shown}: %{{x}}件<extra></extra>")
     fig.update_layout(barmode="stack", height=height, title=dict(text=esc(title)), font=dict(family=FONT, size=13),
                       showlegend=False, margin=dict(l=10, r=10, t=40 if title else 10, b=10),
