@@ -33,7 +33,7 @@ def test_screens_of_a_meeting_follow_the_deck():
     assert notes2.title == "No.2　遅れている取組（所見・委員意見）"
     assert [op.meeting for op in notes2.opinions] == ["令和7年度第1回", "令和7年度第2回"]
     assert m.two_axis is not None and m.two_axis.total == 4
-    assert {a.label: a.count for a in m.two_axis.status}["取組中"] == 1
+    assert {a.label: a.count for a in m.two_axis.status}["実施中"] == 1  # the step in the sheet's own word
 
 
 def test_a_plan_without_statuses_has_no_two_axis_screen():

@@ -89,7 +89,10 @@ def test_detail_page_shows_baseline_estimate_schedule_and_timeline(app_env):
     bars = {t["name"]: t for t in students if t["type"] == "bar"}
     assert bars["計画"]["y"] == [1090, 1250, 1410, 1570] and bars["実績"]["y"] == [1152, 1345, 1454, 1671]
     base = next(t for t in students if t["name"] == "基準値")
-    assert base["x"] == ["H26"] and base["y"] == [930] and base["text"] == ["基準値 930（見込み）"]
+    assert base["x"] == ["H26"] and base["y"] == [930] and "基準値 930（平成26年度・見込み）" in base["hovertemplate"]
+    # the baseline's value is written beside the plot, off the bars, with its 見込み
+    side = [a["text"] for a in json.loads(charts["chart_0"].proto.spec)["layout"]["annotations"]]
+    assert "基準値<br>930<br>（見込み）" in side
     centres = json.loads(charts["chart_1"].proto.spec)["data"]
     assert {t["name"]: t["y"] for t in centres if t["type"] == "bar"} == {"計画": [42, 50, 58, 66], "実績": [43, 48, 54, 55]}
     timeline = at.dataframe[0].value
