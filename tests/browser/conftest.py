@@ -68,14 +68,10 @@ def page(browser):
     ctx.close()
 
 
-# Finished: connected, the script is not running (the app root's data-test-script-state, set at once
-# when a widget asks for a rerun and when the server reports a run; the status widget shows only after
-# 500 ms), no element is still a loading skeleton, every visible plotly chart has drawn its SVG and
-# every visible dataframe its canvas (collapsed expanders draw nothing until opened).
+# Finished: the script is not running, no element is still a loading skeleton, every visible
+# plotly chart has drawn its SVG and every visible dataframe its canvas (collapsed expanders
+# draw nothing until opened).
 _RENDERED = """() => {
-  const app = document.querySelector('[data-testid="stApp"]');
-  if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
   if (document.querySelector('[data-testid="stStatusWidget"]')) return false;
   if (document.querySelector('[data-testid="stSkeleton"]')) return false;
   if (document.querySelector('[data-stale="true"]')) return false;
@@ -95,13 +91,13 @@ MENU = '[data-testid="stSidebar"] .st-key-menu'
 
 def wait_idle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing its charts and tables."""
-    page.wait_for_selector('[data-testid="stApp"]', timeout=90_000)  # as long as the run may take
-    page.wait_for_timeout(150)  # an interaction's message on its way to the server
-    # Twice: a finished run can trigger a follow-up rerun (a data editor or chart reporting its
-    # state once drawn), which starts a moment after the run that drew it.
+    page.wait_for_selector('[data-testid="stApp"]')
+    page.wait_for_timeout(300)  # a rerun may start just after an interaction
+    # Twice: a finished run can trigger a follow-up rerun (st.rerun, switch_page, a data editor
+    # reporting its state), and Streamlit shows its running indicator only after 500 ms.
     for _ in range(2):
-        page.wait_for_function(_RENDERED, timeout=90_000, polling=100)
-        page.wait_for_timeout(250)
+        page.wait_for_function(_RENDERED, timeout=90_000, polling=200)
+        page.wait_for_timeout(700)
 
 
 def shot(page, name: str) -> Path:
