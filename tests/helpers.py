@@ -87,3 +87,49 @@ def sql(store, statement: str, params: list[Any] | None = None) -> list[tuple]:
     look straight at the tables, so they use the store's own cursor here."""
     with store._read() as cur:
         return cur.execute(statement, params or []).fetchall()
+
+
+def run_kpi(*args: str, env: dict[str, str] | None = None, stdin: str = "", text: bool = False,
+            keep_kpi_db: bool = False):
+    """`python -m kpi ARGS` run in this process (kpi.cli.main), answered like subprocess.run(capture_output=True).
+
+    A new interpreter costs a second or more of imports per command; the commands' behaviour is the
+    same in-process. What only a real process shows (exit status of `python -m kpi`, a crash, two
+    processes at once) stays in subprocess tests (test_crash.py, test_samples_cli.py, test_cli.py).
+    An exception that main() lets through is reported as the interpreter would: a traceback on stderr
+    and exit status 1, so tests that check "no traceback" still can fail. KPI_DB is taken out of the
+    environment unless keep_kpi_db (as the subprocess helpers did), env is added for the run only."""
+    import io
+    import os
+    import subprocess
+    import sys
+    import traceback
+
+    from kpi import cli
+
+    out_bytes, err_bytes = io.BytesIO(), io.BytesIO()
+    out = io.TextIOWrapper(out_bytes, encoding="utf-8", write_through=True)
+    err = io.TextIOWrapper(err_bytes, encoding="utf-8", errors="backslashreplace", write_through=True)
+    saved_env = dict(os.environ)
+    saved = sys.stdin, sys.stdout, sys.stderr
+    if not keep_kpi_db:
+        os.environ.pop("KPI_DB", None)
+    os.environ.update(env or {})
+    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin), out, err
+    try:
+        code = cli.main(list(args))
+    except SystemExit as exc:  # argparse: usage errors
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    except Exception:  # noqa: BLE001 - shown as the interpreter would show it
+        traceback.print_exc(file=err)
+        code = 1
+    finally:
+        out.flush()
+        err.flush()
+        sys.stdin, sys.stdout, sys.stderr = saved
+        os.environ.clear()
+        os.environ.update(saved_env)
+    stdout, stderr = out_bytes.getvalue(), err_bytes.getvalue()
+    if text:
+        stdout, stderr = stdout.decode("utf-8"), stderr.decode("utf-8")
+    return subprocess.CompletedProcess(["python", "-m", "kpi", *args], code, stdout, stderr)

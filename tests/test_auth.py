@@ -8,7 +8,7 @@ import sys
 
 import pytest
 from conftest import NIIGATA_PLAN, ROOT
-from helpers import sql
+from helpers import run_kpi, sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access import auth
@@ -212,24 +212,30 @@ def test_sign_in_mode(store):
 
 # --------------------------------------------------------------------- CLI
 def kpi(db, *args, stdin=""):
+    """A real `python -m kpi` process: the unlock test needs another process than this one (a server)."""
     env = dict(os.environ, KPI_DB=str(db))
     return subprocess.run([sys.executable, "-m", "kpi", *args], input=stdin, capture_output=True, text=True,
                           cwd=ROOT, env=env, timeout=120)
 
 
+def kpi_here(db, *args, stdin=""):
+    """The same command in this process (helpers.run_kpi): what the command does, without an interpreter's start."""
+    return run_kpi(*args, env={"KPI_DB": str(db)}, stdin=stdin, text=True)
+
+
 def test_cli_manages_users(tmp_path):
     db = tmp_path / "cli.duckdb"
-    r = kpi(db, "user", "add", "tanaka", "--role", "editor", "--department", "市民協働課", "--password-stdin",
+    r = kpi_here(db, "user", "add", "tanaka", "--role", "editor", "--department", "市民協働課", "--password-stdin",
             stdin=PW + "\n")
     assert r.returncode == 1 and "最初のユーザーは管理者" in r.stderr
-    r = kpi(db, "user", "add", "kanri", "--role", "admin", "--password-stdin", stdin=PW + "\n")
+    r = kpi_here(db, "user", "add", "kanri", "--role", "admin", "--password-stdin", stdin=PW + "\n")
     assert r.returncode == 0 and "サインインが必要" in r.stdout, r.stderr
-    r = kpi(db, "user", "add", "tanaka", "--role", "editor", "--department", "市民協働課", "--department", "財政課",
+    r = kpi_here(db, "user", "add", "tanaka", "--role", "editor", "--department", "市民協働課", "--department", "財政課",
             "--password-stdin", stdin=PW + "\n")
     assert r.returncode == 0, r.stderr
-    r = kpi(db, "user", "disable", "tanaka")
+    r = kpi_here(db, "user", "disable", "tanaka")
     assert r.returncode == 0
-    lines = kpi(db, "user", "list").stdout.splitlines()
+    lines = kpi_here(db, "user", "list").stdout.splitlines()
     assert lines == ["kanri\t管理者\t-\t-\t有効", "tanaka\t担当課（入力）\t市民協働課、財政課\t-\t停止中"]
     s = Store.open(db)
     try:

@@ -11,10 +11,14 @@ import sys
 import pytest
 
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT
-from helpers import edited_copy
+from helpers import edited_copy, run_kpi
+
+# The commands run in this process (kpi.cli.main); the exit status, the stderr of a refused import and
+# the KPI_DB default are also checked on real `python -m kpi` processes (process()).
+run = run_kpi
 
 
-def run(*args, env=None, cwd=ROOT):
+def process(*args, env=None, cwd=ROOT):
     e = dict(os.environ)
     e.pop("KPI_DB", None)
     e.update(env or {})
@@ -71,7 +75,7 @@ def test_bad_file_exits_non_zero_names_the_cell_and_writes_nothing(tmp_path):
     before = [run("--db", db, "export", "--machine", "--what", w).stdout for w in ("values", "evaluations", "indicators")]
     bad = edited_copy(NIIGATA, tmp_path / "bad.xlsx",
                       {("No.28(H27-28)", "G14"): "49", ("No.28(H29-30)", "E13"): "1,4五4"})
-    r = run("--db", db, "import", str(bad), "--plan", NIIGATA_PLAN)
+    r = process("--db", db, "import", str(bad), "--plan", NIIGATA_PLAN)
     assert r.returncode == 1
     err = r.stderr.decode()
     assert "シート「No.28(H29-30)」" in err and "セル E13" in err and "何も取り込んでいません" in err
@@ -88,10 +92,10 @@ def test_dry_run_writes_nothing(tmp_path):
 
 def test_kpi_db_environment_variable_is_the_default(tmp_path):
     db = tmp_path / "env.duckdb"
-    r = run("import", str(NIIGATA), "--plan", NIIGATA_PLAN, env={"KPI_DB": str(db)})
+    r = process("import", str(NIIGATA), "--plan", NIIGATA_PLAN, env={"KPI_DB": str(db)})
     assert r.returncode == 0
     assert db.exists()
-    assert len(rows(run("export", "--machine", env={"KPI_DB": str(db)}).stdout)) == 8
+    assert len(rows(process("export", "--machine", env={"KPI_DB": str(db)}).stdout)) == 8
 
 
 def test_template_and_xlsx_export(tmp_path):

@@ -4,14 +4,12 @@ headers from then on, never applied to a sheet whose headers changed."""
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 
 import layout_books as books
 from conftest import ROOT
+from helpers import run_kpi
 from kpi.intake.layouts.profile import ProfileError, load_profile, teach, year_columns
 from kpi.intake.pipeline import commit, prepare, save_profile, stored_profile
 from kpi.intake.workbook import column_letter, read_workbook
@@ -200,9 +198,7 @@ def test_profile_file_round_trip_and_mistakes_named():
 
 
 def run_cli(*args):
-    env = dict(os.environ)
-    env.pop("KPI_DB", None)
-    return subprocess.run([sys.executable, "-m", "kpi", *args], capture_output=True, cwd=ROOT, env=env, timeout=120)
+    return run_kpi(*args)  # in this process (helpers.run_kpi); test_cli.py runs real processes
 
 
 def test_cli_layout_import_list_export_and_import_with_layout(tmp_path):

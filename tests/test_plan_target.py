@@ -10,13 +10,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
-import subprocess
-import sys
 
 import pytest
 from conftest import NIIGATA, ROOT, TODAY
-from helpers import DEPT_PLAN, department_plan, sql
+from helpers import DEPT_PLAN, department_plan, run_kpi, sql
 from streamlit.testing.v1 import AppTest
 
 from kpi.access.permissions import LOCAL_ADMIN
@@ -129,8 +126,7 @@ def test_export_of_an_unknown_plan_is_an_error_not_an_empty_table(niigata_store)
 # ------------------------------------------------------------------ the command line, as IT staff type it
 
 def kpi(*args):
-    env = {k: v for k, v in os.environ.items() if k != "KPI_DB"}
-    return subprocess.run([sys.executable, "-m", "kpi", *args], capture_output=True, cwd=ROOT, env=env, timeout=120)
+    return run_kpi(*args)  # in this process (helpers.run_kpi); test_cli.py runs real processes
 
 
 def test_cli_import_export_history_with_the_name_exactly_as_typed_in_the_sheet(tmp_path):

@@ -15,7 +15,7 @@ import threading
 import duckdb
 import pytest
 from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
-from helpers import canonical_workbook, sql
+from helpers import canonical_workbook, run_kpi, sql
 from pgcluster import PgCluster
 from test_cli import rows
 
@@ -27,12 +27,10 @@ from kpi.store.store import Store
 
 
 def cli(*args, target: str, env: dict | None = None, data_path: str | None = None):
-    e = dict(os.environ)
-    e.pop("KPI_DB", None)
-    e.update(env or {})
+    """A command in this process (helpers.run_kpi, its own Store as a CLI run has); the simultaneous
+    imports below are real processes."""
     extra = ["--data-path", data_path] if data_path else []
-    return subprocess.run([sys.executable, "-m", "kpi", *args, "--db", target, *extra], capture_output=True,
-                          cwd=ROOT, env=e, timeout=180)
+    return run_kpi(*args, "--db", target, *extra, env=env)
 
 
 def small_plan(path, name: str, value: int):

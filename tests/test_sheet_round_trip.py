@@ -16,14 +16,11 @@ from __future__ import annotations
 
 import io
 import json
-import os
-import subprocess
-import sys
 from typing import Any
 
 import pytest
-from conftest import ROOT, TODAY
-from helpers import sql
+from conftest import TODAY
+from helpers import run_kpi, sql
 from openpyxl import load_workbook
 
 from kpi.access.permissions import LOCAL_ADMIN, Actor
@@ -323,9 +320,7 @@ def test_outputs_are_not_taken_back_as_input(store, tmp_path):
 
 # ------------------------------------------------------------------ the CLI
 def run(*args):
-    env = dict(os.environ)
-    env.pop("KPI_DB", None)
-    return subprocess.run([sys.executable, "-m", "kpi", *args], capture_output=True, cwd=ROOT, env=env, timeout=120)
+    return run_kpi(*args)  # in this process (helpers.run_kpi); test_cli.py runs real processes
 
 
 def test_cli_writes_a_department_sheet_that_round_trips(tmp_path):
