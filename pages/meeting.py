@@ -23,7 +23,7 @@ opts = presenter.options()
 recorded = load_opinions(ctx.store, ctx.plan_id)
 CHART_TEXT = 20  # px: chart ticks, legends and labels read from the back of the room (at least 18)
 # The chart's share of the screen's height (CSS below), and its height on a 1366×768 screen.
-CHART_VH = 50
+CHART_VH = 50  # the CSS below says 50vh: a literal, so no text from data ever reaches st.html
 SMALLEST_PX = int(768 * CHART_VH / 100)
 
 
@@ -268,28 +268,28 @@ if not state.get("meeting_on"):
 
 # Presenting: the app's chrome is hidden so the slide fills the projector (layout CSS only). Sizes are
 # in vh (kpi/outputs/meeting.py counts lines at these sizes): body text 1.9vh, 20 px at 1080.
-st.html(f"""<style>
+st.html("""<style>
 [data-testid="stSidebar"], [data-testid="stExpandSidebarButton"], [data-testid="stHeader"],
-[data-testid="stToolbar"] {{ display: none !important; }}
-[data-testid="stMainBlockContainer"] {{ max-width: 100% !important; padding: 1.2vh 2vw 1vh !important; }}
-[data-testid="stMain"] [data-testid="stVerticalBlock"] {{ gap: 1vh; }}
+[data-testid="stToolbar"] { display: none !important; }
+[data-testid="stMainBlockContainer"] { max-width: 100% !important; padding: 1.2vh 2vw 1vh !important; }
+[data-testid="stMain"] [data-testid="stVerticalBlock"] { gap: 1vh; }
 [data-testid="stMain"] p, [data-testid="stMain"] li, [data-testid="stTable"] td, [data-testid="stTable"] th,
-[data-testid="stMain"] button p {{ font-size: 1.9vh !important; line-height: 1.5; }}
-[data-testid="stTable"] td, [data-testid="stTable"] th {{ padding: 0.35vh 0.6vw !important; }}
-[data-testid="stMain"] [data-testid="stCaptionContainer"] p {{ font-size: 1.75vh !important; }}
-[data-testid="stMain"] [data-testid="stMetricLabel"] p {{ font-size: 1.9vh !important; }}
+[data-testid="stMain"] button p { font-size: 1.9vh !important; line-height: 1.5; }
+[data-testid="stTable"] td, [data-testid="stTable"] th { padding: 0.35vh 0.6vw !important; }
+[data-testid="stMain"] [data-testid="stCaptionContainer"] p { font-size: 1.75vh !important; }
+[data-testid="stMain"] [data-testid="stMetricLabel"] p { font-size: 1.9vh !important; }
 [data-testid="stMain"] [data-testid="stMetricValue"], [data-testid="stMain"] [data-testid="stMetricValue"] *
-  {{ font-size: 5vh !important; line-height: 1.15; font-weight: 700; }}
-[data-testid="stMain"] [data-testid="stMetric"] {{ padding: 0.8vh 0.8vw !important; }}
-[data-testid="stMain"] h1 {{ font-size: 3.3vh !important; line-height: 1.3; padding: 0.4vh 0 !important; }}
-[data-testid="stMain"] h3 {{ font-size: 2.4vh !important; padding: 0.3vh 0 !important; }}
-[data-testid="stMain"] h4 {{ font-size: 2.2vh !important; padding: 0.2vh 0 !important; }}
-[data-testid="stMain"] h5 {{ font-size: 1.9vh !important; }}
-[data-testid="stMain"] [data-testid="stAlert"] > div {{ padding: 0.8vh 0.8vw !important; }}
-[data-testid="stMain"] button {{ min-height: 4vh !important; padding: 0.3vh 0.8vw !important; }}
+  { font-size: 5vh !important; line-height: 1.15; font-weight: 700; }
+[data-testid="stMain"] [data-testid="stMetric"] { padding: 0.8vh 0.8vw !important; }
+[data-testid="stMain"] h1 { font-size: 3.3vh !important; line-height: 1.3; padding: 0.4vh 0 !important; }
+[data-testid="stMain"] h3 { font-size: 2.4vh !important; padding: 0.3vh 0 !important; }
+[data-testid="stMain"] h4 { font-size: 2.2vh !important; padding: 0.2vh 0 !important; }
+[data-testid="stMain"] h5 { font-size: 1.9vh !important; }
+[data-testid="stMain"] [data-testid="stAlert"] > div { padding: 0.8vh 0.8vw !important; }
+[data-testid="stMain"] button { min-height: 4vh !important; padding: 0.3vh 0.8vw !important; }
 [data-testid="stMain"] [data-testid="stHeading"] [data-testid="stMarkdownContainer"],
-[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(h4) {{ margin-bottom: 0 !important; }}
-[class*="st-key-mt_chart_"] {{ flex: 0 0 {CHART_VH}vh !important; height: {CHART_VH}vh !important; }}
+[data-testid="stMain"] [data-testid="stMarkdownContainer"]:has(h4) { margin-bottom: 0 !important; }
+[class*="st-key-mt_chart_"] { flex: 0 0 50vh !important; height: 50vh !important; }
 </style>""")
 slides = _slides()
 deck = slides.deck

@@ -52,19 +52,25 @@ def test_filled_template_imports_with_every_year_form(store, tmp_path):
     assert (info.name, info.municipality, info.start_fy, info.end_fy) == ("テスト市総合戦略", "テスト市", 2020, 2024)
     assert store.rule(info.plan_id).labels == ("S", "A", "B", "C", "D")
     table = export.build(store, "values", today=TODAY, actor=LOCAL_ADMIN)
-    rows = {(r[4], r[8]): r for r in table.rows}
+    col = {c: i for i, c in enumerate(table.columns)}
+    rows = {(r[col["indicator"]], r[col["fiscal_year"]]): r for r in table.rows}
+
+    def cells(key, *names):
+        return tuple(rows[key][col[n]] for n in names)
     # 20 ÷ 18 = 111.1% → A under S(120%)/A(100%)/B/C/D; progress (20 − 12) ÷ (40 − 12)
-    assert rows[("創業件数", 2020)][9:14] == ("18", "20", "1.111", "0.286", "A")
-    assert rows[("創業件数", 2021)][9:11] == ("24", "21")
-    assert rows[("創業件数", 2022)][9:11] == ("30", "")  # '―' is no value, never 0
-    assert rows[("空き店舗数", 2020)][6] == "lower"  # 80 → 50: lower is better
-    assert rows[("空き店舗数", 2020)][11] == "0.962"  # 75 ÷ 78
+    assert cells(("創業件数", 2020), "target", "actual", "achievement_rate", "progress_rate", "auto_grade") == (
+        "18", "20", "1.111", "0.286", "A")
+    assert cells(("創業件数", 2021), "target", "actual") == ("24", "21")
+    assert cells(("創業件数", 2022), "target", "actual") == ("30", "")  # '―' is no value, never 0
+    assert cells(("空き店舗数", 2020), "direction") == ("lower",)  # 80 → 50: lower is better
+    assert cells(("空き店舗数", 2020), "achievement_rate") == ("0.962",)  # 75 ÷ 78
     ind = {r[2]: r for r in export.build(store, "indicators", actor=LOCAL_ADMIN).rows}
     assert ind["創業件数"][5:10] == (2019, "12", "false", 2024, "40")
     assert ind["相談会の開催"][10] == "継続実施"
     ev = export.build(store, "evaluations", actor=LOCAL_ADMIN).rows
-    assert ("テスト市総合戦略", "1", 2020, "年度", "A", "順調に増加") in ev
-    assert ("テスト市総合戦略", "2", 2020, "上半期", "進捗に遅れあり", "") in ev
+    # plan, item_no, fiscal_year, stage, grade, comment (then the 未確定 mark, empty: nothing awaits review)
+    assert ("テスト市総合戦略", "1", 2020, "年度", "A", "順調に増加", "") in ev
+    assert ("テスト市総合戦略", "2", 2020, "上半期", "進捗に遅れあり", "", "") in ev
     depts = sql(store, "SELECT department, is_main, role FROM item_departments WHERE item_no = '1' ORDER BY sort")
     assert depts == [("産業振興課", True, "担当"), ("商工会議所連携室", False, "関連")]
 

@@ -219,7 +219,8 @@ def test_the_two_axis_summary_comes_with_a_plan_that_has_statuses():
     t = d.two_axis
     assert t is not None and t.total == 4
     status = {a.label: (a.count, a.share_text, a.change) for a in t.status}
-    assert status["取組中"] == (1, "25.0%", "+1") and status["未記入"] == (3, "75.0%", "▲1")
-    assert dict(t.cross)["取組中"] == (0, 0, 0, 1)  # item 4: 実施中, not graded
+    # the step in the plan's own word: its only item in progress says 実施中
+    assert status["実施中"] == (1, "25.0%", "+1") and status["未記入"] == (3, "75.0%", "▲1")
+    assert dict(t.cross)["実施中"] == (0, 0, 0, 1)  # item 4: 実施中, not graded
     no_status = replace(plan(), items=plan().items[:3])
     assert build_deck(no_status, RULE, as_of_fy=2025, today=TODAY).two_axis is None

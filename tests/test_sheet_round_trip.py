@@ -251,8 +251,8 @@ def test_notes_are_shown_in_the_item_detail_and_the_export(store):
         assert table.columns[-1] == "備考"
         assert dict((r[0], r[-1]) for r in table.rows)[year] == note
     rows = export.build(store, "values", plan=PLAN, today=TODAY, actor=LOCAL_ADMIN)
-    got = {(r[1], r[8]): r[-1] for r in rows.rows}
-    assert rows.columns[-1] == "note"
+    col = {c: i for i, c in enumerate(rows.columns)}
+    got = {(r[col["item_no"]], r[col["fiscal_year"]]): r[col["note"]] for r in rows.rows}
     assert {(no, parse_fiscal_year(y)): n for (no, y), n in notes.items()}.items() <= got.items()
 
 
