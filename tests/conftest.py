@@ -73,11 +73,20 @@ def demo_copy(tmp_path: Path, demo_db: Path) -> Path:
 @pytest.fixture
 def app_env(monkeypatch, demo_copy: Path):
     """Point the app at a private copy of the demo database and start with empty Streamlit caches."""
+    yield from app_on(monkeypatch, demo_copy)
+
+
+def app_on(monkeypatch, db: Path, copy_to: Path | None = None):
+    """The app on db (first copied to copy_to, so a test writes its own file), with Streamlit's caches
+    empty before and after: a fixture's body (`yield from app_on(...)`)."""
     import streamlit as st
-    monkeypatch.setenv("KPI_DB", str(demo_copy))
+    if copy_to is not None:
+        shutil.copy(db, copy_to)
+        db = copy_to
+    monkeypatch.setenv("KPI_DB", str(db))
     st.cache_resource.clear()
     st.cache_data.clear()
-    yield demo_copy
+    yield db
     st.cache_resource.clear()
     st.cache_data.clear()
 
@@ -96,15 +105,7 @@ def synthetic_db(tmp_path_factory) -> Path:
 @pytest.fixture
 def synthetic_env(monkeypatch, tmp_path: Path, synthetic_db: Path):
     """Like app_env, on a private copy of the large synthetic database."""
-    import streamlit as st
-    target = tmp_path / "kpi.duckdb"
-    shutil.copy(synthetic_db, target)
-    monkeypatch.setenv("KPI_DB", str(target))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield target
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    yield from app_on(monkeypatch, synthetic_db, tmp_path / "kpi.duckdb")
 
 
 def pytest_configure(config):

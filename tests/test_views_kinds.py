@@ -5,7 +5,6 @@ and its share on target. Read from a 事務事業評価 sheet taught as a layout
 from __future__ import annotations
 
 import os
-import shutil
 from dataclasses import replace
 
 import layout_books as books
@@ -121,15 +120,8 @@ def test_hierarchy_counts_and_lists_by_the_chosen_kinds(plan, kinds, items, colu
 
 @pytest.fixture
 def kinds_env(monkeypatch, tmp_path, kinds_db):
-    import streamlit as st
-    target = tmp_path / "kpi.duckdb"
-    shutil.copy(kinds_db, target)
-    monkeypatch.setenv("KPI_DB", str(target))
-    st.cache_resource.clear()
-    st.cache_data.clear()
-    yield target
-    st.cache_resource.clear()
-    st.cache_data.clear()
+    from conftest import app_on
+    yield from app_on(monkeypatch, kinds_db, tmp_path / "kpi.duckdb")
 
 
 def _pid(name: str) -> int:

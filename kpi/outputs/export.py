@@ -67,6 +67,12 @@ def _bool(v: bool | None) -> str:
     return "" if v is None else ("true" if v else "false")
 
 
+def _graded_items(data, rule, today):
+    """(the item's result, the item, its departments as written) for each item of the plan, graded."""
+    for ir in assess_plan(data, rule, today=today).items:
+        yield ir, ir.item, format_departments(ir.item.departments)
+
+
 def build(store: Store, what: str = "values", plan: str | None = None, today: date | None = None, *,
           actor: Actor) -> Table:
     """One long table over the plans this actor may read (plan: only that one).
@@ -92,10 +98,7 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
         data = as_shown(store, store.load_plan(info.plan_id))
         revs = {(r.item_no, r.indicator, r.fiscal_year, r.field): r for r in revisions_of(store, info.plan_id)}
         if what == "values":
-            result = assess_plan(data, store.rule(info.plan_id), today=today)
-            for ir in result.items:
-                it = ir.item
-                depts = format_departments(it.departments)
+            for ir, it, depts in _graded_items(data, store.rule(info.plan_id), today):
                 for ind in it.indicators:
                     for yv in sorted(ind.years, key=lambda y: y.fiscal_year):
                         r = ir.indicator_year(ind.name, yv.fiscal_year)
@@ -110,10 +113,7 @@ def build(store: Store, what: str = "values", plan: str | None = None, today: da
                                      (r.grade.label or "") if r else "", yv.target_words or "",
                                      yv.actual_words or "", yv.note or "", _bool(unconfirmed or None)))
         elif what == "grades":
-            result = assess_plan(data, store.rule(info.plan_id), today=today)
-            for ir in result.items:
-                it = ir.item
-                depts = format_departments(it.departments)
+            for ir, it, depts in _graded_items(data, store.rule(info.plan_id), today):
                 for y in ir.years:
                     auto = (y.auto.label or y.auto.state or "") if (y.auto.graded or y.auto.state) else ""
                     if not auto and not y.self_grade:

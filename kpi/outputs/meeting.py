@@ -133,6 +133,19 @@ def _cut(c: Comment, em: float, room: float) -> tuple[tuple, tuple]:
     return ("comment", Comment(c.heading, c.text, head)), ("comment", Comment(c.heading + CONTINUED, "", rest))
 
 
+def _measures(other: str, lines, em: float):
+    """(cost, cut) of a column's blocks: ('comment', c) or (other, x), x measured by lines(x, em); only
+    a comment can be cut to continue on the next screen."""
+    def cost(b) -> float:
+        kind, x = b
+        return lines(x, em) if kind == other else _comment_lines(x, em)
+
+    def cut(b, left: float):
+        kind, x = b
+        return _cut(x, em, left) if kind == "comment" else None
+    return cost, cut
+
+
 def _pack(blocks: Sequence, cost, room_first: float, room: float, cut=None) -> list[list]:
     """Blocks in order into columns of the given room (lines). A block that does not fit moves to
     the next column; one that cut(block, lines) can cut (a comment) is cut at a line and continued
@@ -207,14 +220,7 @@ def item_screens(it: ItemSlide) -> list[Screen]:
         right_blocks = [("listed", p) for p in listed] + [("comment", c) for c in it.comments]
         rest_listed = []
 
-    def right_cost(b) -> float:
-        kind, x = b
-        return _listed_lines(x, RIGHT_EM) if kind == "listed" else _comment_lines(x, RIGHT_EM)
-
-    def right_cut(b, left: float):
-        kind, x = b
-        return _cut(x, RIGHT_EM, left) if kind == "comment" else None
-
+    right_cost, right_cut = _measures("listed", _listed_lines, RIGHT_EM)
     # The right column's first block is headed (担当課の所見 / 指標): that heading is counted once.
     columns = _pack(right_blocks, right_cost, room - 2 * HEADING, room - 2 * HEADING, right_cut) if right_blocks else [[]]
     first = columns[0]
@@ -238,14 +244,7 @@ def item_screens(it: ItemSlide) -> list[Screen]:
     if not left_blocks and not it.opinions:
         return screens
 
-    def left_cost(b) -> float:
-        kind, x = b
-        return _reason_lines(x, HALF_EM) if kind == "reasons" else _comment_lines(x, HALF_EM)
-
-    def left_cut(b, left: float):
-        kind, x = b
-        return _cut(x, HALF_EM, left) if kind == "comment" else None
-
+    left_cost, left_cut = _measures("reasons", _reason_lines, HALF_EM)
     heads = HEADING * ((1 if full_reasons else 0) + (1 if any(k == "comment" for k, _x in left_blocks) else 0))
     lefts = _pack(left_blocks, left_cost, room - heads, room - HEADING, left_cut) if left_blocks else [[]]
     rights = _pack(list(it.opinions), lambda op: _opinion_lines(op, HALF_EM), room - HEADING, room - HEADING) \

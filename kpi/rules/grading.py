@@ -374,18 +374,18 @@ class GradingRule:
             kw["bands"] = read_bands(data["bands"], "bands", "区分")
         if "hand_labels" in data:
             kw["hand_labels"] = read_bands(data["hand_labels"], "hand_labels", "手動のみの区分")
+        def pairs(key: str, most: int, shape: str, first: str, second: str) -> None:
+            raw = data[key]
+            if not isinstance(raw, list) or len(raw) > most or not all(isinstance(x, list) and len(x) == 2 for x in raw):
+                problems.append(shape)
+            else:
+                kw[key] = tuple((label(a, first), label(b, second)) for a, b in raw)
         if "auto_states" in data:
-            raw = data["auto_states"]
-            if not isinstance(raw, list) or len(raw) > 10 or not all(isinstance(x, list) and len(x) == 2 for x in raw):
-                problems.append("評価できないときの表示（auto_states）は [[\"no_target\", \"評価なし\"], …] の形で書いてください")
-            else:
-                kw["auto_states"] = tuple((label(c, "評価できないときの条件"), label(l, "評価できないときの表示")) for c, l in raw)
+            pairs("auto_states", 10, "評価できないときの表示（auto_states）は [[\"no_target\", \"評価なし\"], …] の形で書いてください",
+                  "評価できないときの条件", "評価できないときの表示")
         if "text_grades" in data:
-            raw = data["text_grades"]
-            if not isinstance(raw, list) or len(raw) > 50 or not all(isinstance(x, list) and len(x) == 2 for x in raw):
-                problems.append("文章の実績の評価（text_grades）は [[\"実施\", \"達成\"], …] の形で50組まで書いてください")
-            else:
-                kw["text_grades"] = tuple((label(w, "文章の実績"), label(l, "文章の実績の評価")) for w, l in raw)
+            pairs("text_grades", 50, "文章の実績の評価（text_grades）は [[\"実施\", \"達成\"], …] の形で50組まで書いてください",
+                  "文章の実績", "文章の実績の評価")
         for key, what in (("item_grade", "取組の評価の決め方"), ("rounding", "端数の扱い")):
             if key in data:
                 kw[key] = label(data[key], what)
