@@ -224,3 +224,20 @@ def test_the_two_axis_summary_comes_with_a_plan_that_has_statuses():
     assert dict(t.cross)["実施中"] == (0, 0, 0, 1)  # item 4: 実施中, not graded
     no_status = replace(plan(), items=plan().items[:3])
     assert build_deck(no_status, RULE, as_of_fy=2025, today=TODAY).two_axis is None
+
+
+def test_values_awaiting_review_are_marked_unconfirmed_on_the_slides():
+    """A department's submission still 確認待ち (the plan shows such values): its numbers and the grade
+    resting on them read 未確定 on the slide and the meeting screen, the others as before."""
+    waiting = replace(plan(), unconfirmed_values=frozenset({("2", "実施件数", 2025, "actual")}),
+                      unconfirmed_items=frozenset({("2", 2025)}))
+    tables = {s.item_no: s.indicators[0].table for s in build_deck(waiting, RULE, as_of_fy=2025, today=TODAY).items
+              if s.indicators}
+    rows = {r[0]: r[1:] for r in tables["2"].rows}
+    years = list(tables["2"].columns[1:])
+    at = years.index("令和7年度")
+    assert rows["実績"][at] == "50（未確定）" and rows["評価"][at].endswith("（未確定）")
+    assert rows["計画"][at] == "100" and "未確定" not in "".join(rows["実績"][:at])
+    assert not any("未確定" in c for r in tables["1"].rows for c in r)
+    plain = {s.item_no: s.indicators[0].table for s in deck().items if s.indicators}
+    assert not any("未確定" in c for r in plain["2"].rows for c in r)

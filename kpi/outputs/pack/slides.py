@@ -22,7 +22,7 @@ from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number, format_percent
 from kpi.rules.two_axis import TwoAxisSummary, two_axis_summary
-from kpi.views.common import Headline, IndicatorView, item_view_of, overview
+from kpi.views.common import Headline, IndicatorView, item_view_of, mark_unconfirmed, overview
 from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, YEAR
 
 SORTS: dict[str, str] = {
@@ -266,17 +266,26 @@ def _rate(ir: ItemResult, name: str, fy: int) -> float | None:
     return r.achievement.value if r is not None else None
 
 
-def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style) -> NumbersTable:
+def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style,
+             pending: frozenset = frozenset()) -> NumbersTable:
+    """pending: the plan's values awaiting the 推進課's review (PlanData.unconfirmed_values), marked
+    未確定 in the table, and so is the grade that rests on them, as on the pages."""
+    no = str(ir.item.item_no)
+
+    def waits(p, *kinds: str) -> bool:
+        return any((no, view.name, p.fiscal_year, k) in pending for k in kinds)
+
     pts = [p for p in view.points if p.target is not None or p.actual is not None]
     shown = [p for p in pts if p.fiscal_year <= as_of][-TABLE_YEARS:] or pts[:TABLE_YEARS]
     cols = ("",) + tuple(format_fiscal_year(p.fiscal_year, style) for p in shown)
     rates = [format_percent(_rate(ir, view.name, p.fiscal_year)) for p in shown]
-    rows = (("計画",) + tuple(_number(p.target, p.target_estimate) for p in shown),
-            ("実績",) + tuple(_number(p.actual, p.actual_estimate) if p.actual is not None
+    rows = (("計画",) + tuple(mark_unconfirmed(_number(p.target, p.target_estimate), waits(p, "target")) for p in shown),
+            ("実績",) + tuple(mark_unconfirmed(_number(p.actual, p.actual_estimate), waits(p, "actual"))
+                              if p.actual is not None
                               else (NOT_REPORTED if p.fiscal_year <= as_of and p.target is not None else "―")
                               for p in shown),
             ("達成率",) + tuple(rates),
-            ("評価",) + tuple(p.grade or "―" for p in shown))
+            ("評価",) + tuple(mark_unconfirmed(p.grade or "―", waits(p, "target", "actual")) for p in shown))
     return NumbersTable(cols, rows)
 
 
@@ -428,7 +437,7 @@ def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None
         cur = ir.current
         self_eval = ir.item.evaluation(fy, YEAR)
         panels = tuple(
-            IndicatorPanel(v.name, v.unit, _facts(v, style), _numbers(v, ir, fy, style),
+            IndicatorPanel(v.name, v.unit, _facts(v, style), _numbers(v, ir, fy, style, data.unconfirmed_values),
                            v.pace_text or None, v.pace.reachable if v.pace else None, v,
                            tuple(_rate(ir, v.name, p.fiscal_year) for p in v.points))
             for v in view.indicators)
