@@ -9,6 +9,7 @@ import re
 import shutil
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from conftest import NIIGATA_PLAN
 from test_rule_cells import ABCD, filled_blank_template, with_custom_rule
 
@@ -61,6 +62,8 @@ def test_a_scheme_class_from_its_template_with_a_hand_only_label(rule_server, pa
     page.get_by_label("ひな形").first.click()
     page.get_by_role("option", name="ひな形: 目標と基準値の併用（A〜D）").click()
     wait_idle(page)
+    # the grid is redrawn with the template's labels before it takes an edit (a click on the old grid is lost)
+    page.get_by_text("A（目標を達成）: 達成率が100%以上のとき").wait_for()
     grid = page.locator('[data-testid="stDataFrame"]').first
 
     def cell(column: str, row: int) -> None:  # the grid is a canvas: a cell is where it is drawn
@@ -76,7 +79,13 @@ def test_a_scheme_class_from_its_template_with_a_hand_only_label(rule_server, pa
         page.keyboard.press("Enter")
         wait_idle(page)
 
+    b_rule = page.get_by_text("B（基準値を上回る）: 基準値からの変化率が+50%超のとき")
     type_into("しきい値", 1, "50")  # B: beyond the baseline by more than 50 %
+    try:
+        b_rule.wait_for(timeout=20_000)
+    except PlaywrightTimeout:  # the canvas grid dropped the keystrokes of a click that came mid-redraw
+        type_into("しきい値", 1, "50")
+        b_rule.wait_for()
     cell("区分", 4)  # the empty row under the last one adds a row
     page.wait_for_timeout(500)
     page.keyboard.type("E")
