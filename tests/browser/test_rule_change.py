@@ -53,6 +53,9 @@ def _year_grade(page, year: str) -> tuple[str, str]:
     return row[1], row[4]
 
 
+@pytest.mark.skip(reason="quarantined: typing into the canvas grid by pixel position loses keystrokes under load "
+                         "(failed 2 of 6 runs); the scheme classes are set up on the page by AppTest in "
+                         "tests/test_rule_page_classes.py. Issue 16 stays open until this test is reliable.")
 def test_a_scheme_class_from_its_template_with_a_hand_only_label(rule_server, page):
     page.set_default_timeout(90_000)  # the grid edits rerun the page's preview (two assessments) each time
     page.goto(rule_server.url)  # a fresh server honours deep links only after its first page
