@@ -104,14 +104,19 @@ def editor_rows(items: tuple[TextIndicator, ...]) -> list[dict[str, Any]]:
              "方向": DIRECTION_WORDS.get(t.direction, t.direction)} for t in items]
 
 
+def _edited(rows: tuple, edited_rows: dict[Any, dict[str, Any]] | None):
+    """(row, its change) for each row st.data_editor reports changed; positions outside the rows the
+    page drew (a stale widget state after the file changed) are passed over."""
+    for pos, change in (edited_rows or {}).items():
+        i = int(pos)
+        if 0 <= i < len(rows) and change:
+            yield rows[i], change
+
+
 def edits_from_editor(items: tuple[TextIndicator, ...], edited_rows: dict[Any, dict[str, Any]] | None) -> list[dict[str, Any]]:
     """st.data_editor's edited_rows ({row position: {column: value}}) → edits for apply_indicator_edits."""
     out = []
-    for pos, change in (edited_rows or {}).items():
-        i = int(pos)
-        if not 0 <= i < len(items) or not change:
-            continue
-        t = items[i]
+    for t, change in _edited(items, edited_rows):
         e: dict[str, Any] = {"item_no": t.item_no, "original": t.original}
         for col, v in change.items():
             if col in EDITOR_COLUMNS:
@@ -135,11 +140,7 @@ def direction_edits(choices: tuple[DirectionChoice, ...], edited_rows: dict[Any,
     """The 方向 table's edited_rows → edits: a row whose direction was changed, or ticked 確認, is the
     person's choice (the direction shown in the row)."""
     out = []
-    for pos, change in (edited_rows or {}).items():
-        i = int(pos)
-        if not 0 <= i < len(choices) or not change:
-            continue
-        c = choices[i]
+    for c, change in _edited(choices, edited_rows):
         shown = DIRECTION_WORDS.get(c.direction, c.direction)
         direction = change.get("方向") or shown
         if change.get("確認") or direction != shown:
