@@ -117,7 +117,8 @@ def ensure_store(target: Target, scale: str) -> int:
         have = {p.name: p.plan_id for p in s.plans()}
     finally:
         s.close()
-    if not all(sp.plan_name in have for sp in specs):
+    from kpi.rules.plan_names import normalize_plan_name
+    if not all(normalize_plan_name(sp.plan_name) in have for sp in specs):
         t0 = time.perf_counter()
         if target.copy_from:
             print(f"moving {target.copy_from} into {target.db} (copy-store) …", flush=True)
@@ -133,7 +134,9 @@ def ensure_store(target: Target, scale: str) -> int:
             have = {p.name: p.plan_id for p in s.plans()}
         finally:
             s.close()
-    return have[specs[0].plan_name]
+    # the store keeps plan names as kpi.rules.plan_names normalises them (NFKC: （合成） → (合成))
+    from kpi.rules.plan_names import normalize_plan_name
+    return have[normalize_plan_name(specs[0].plan_name)]
 
 
 def store_counts(target: Target) -> dict[str, int]:
