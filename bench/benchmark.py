@@ -63,13 +63,17 @@ RSS_LIMIT_MB = 600
 
 
 def admin_pages() -> list[tuple[str, str]]:
-    """(file, title) of every page app.py lists for an administrator (read from app.PAGES, not run)."""
-    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    """(file, title) of every page the menu (ui/navigation.PAGES) lists, read from its source, not run."""
+    tree = ast.parse((ROOT / "ui" / "navigation.py").read_text(encoding="utf-8"))
     for node in tree.body:
         if isinstance(node, ast.AnnAssign) and getattr(node.target, "id", "") == "PAGES":
-            pages = ast.literal_eval(node.value)
-            return [(path, title) for _s, path, title, _i in pages if (ROOT / path).exists()]
-    raise RuntimeError("app.py has no PAGES list")
+            out = []
+            for call in node.value.elts:  # PageEntry(section, file, title, icon[, audience])
+                _section, path, title = (ast.literal_eval(a) for a in call.args[:3])
+                if (ROOT / path).exists():
+                    out.append((path, title))
+            return out
+    raise RuntimeError("ui/navigation.py has no PAGES list")
 
 
 def url_path(page_file: str) -> str:
@@ -184,12 +188,10 @@ def _child_pages(db: str, plan_id: int, repeat: int, only: list[str] | None) -> 
 
     def page(path: str):
         def make():
-            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
+            # each page file starts with the frame call (sign-in, menu, pickers): "/" is app.py
+            at = AppTest.from_file(str(ROOT / ("app.py" if path == "pages/home.py" else path)), default_timeout=600)
             at.session_state["plan_id"] = plan_id
             at.run()
-            if path != "pages/home.py" and not at.exception:
-                at.switch_page(path)
-                at.run()
             return at
         return make
 
