@@ -188,10 +188,12 @@ def _child_pages(db: str, plan_id: int, repeat: int, only: list[str] | None) -> 
 
     def page(path: str):
         def make():
-            # each page file starts with the frame call (sign-in, menu, pickers): "/" is app.py
-            at = AppTest.from_file(str(ROOT / ("app.py" if path == "pages/home.py" else path)), default_timeout=600)
+            at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=600)
             at.session_state["plan_id"] = plan_id
             at.run()
+            if path != "pages/home.py" and not at.exception:
+                at.switch_page(path)
+                at.run()
             return at
         return make
 
