@@ -64,7 +64,7 @@ def _summary(deck, sc) -> None:
                    delta_arrow="off" if unchanged else "auto", border=True)
     left, right = st.columns([2, 3], gap="large")
     with left:
-        st.subheader(f"{deck.as_of_label}の評価（自動評価）", anchor=False)
+        st.subheader(f"{deck.as_of_label}の評価（{sm.graded_by}）", anchor=False)
         if any(sm.grade_counts.values()):
             st.plotly_chart(charts.grade_mix_chart(sm.grade_counts, ctx.rule, height=90, text_size=CHART_TEXT), key="meet_mix",
                             config={"displayModeBar": False})

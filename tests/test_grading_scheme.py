@@ -306,6 +306,10 @@ def test_hierarchy_and_meeting_overview_count_self_grades_on_a_hand_graded_plan(
     slide = _summary(data, result, previous_assessment(data, result, assessed), "wareki", None)
     assert {k: v for k, v in slide.grade_counts.items() if v} == {"S": 1, "A": 2, "B": 1, "未評価": 1}
     assert "計画値・実績" not in [g for g in slide.grades if g.label == "未評価"][0].meaning
+    assert slide.graded_by == "自己評価"  # the pack and the meeting screen head the table 「…の評価（自己評価）」
+    computed = plan(item("1", indicators=[ind("参加者数", [(2018, 100, 105)])]))
+    result, assessed = assessment(computed, PRESETS["abc"], as_of_fy=2018, today=TODAY)
+    assert _summary(computed, result, None, "wareki", None).graded_by == "自動評価"
 
 
 def test_computed_plan_summaries_are_unchanged():

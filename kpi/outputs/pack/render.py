@@ -110,7 +110,7 @@ def _summary(s: Surface, deck: Deck, sm: SummarySlide, page: Page) -> None:
     # grades, with last year's counts
     lw = 5.9
     y = 2.95
-    s.text(MARGIN_IN, y, lw, 0.35, fit([Para(f"{deck.as_of_label}の評価（自動評価）", bold=True)], lw, 0.35, (15, 14)))
+    s.text(MARGIN_IN, y, lw, 0.35, fit([Para(f"{deck.as_of_label}の評価（{sm.graded_by}）", bold=True)], lw, 0.35, (15, 14)))
     prev = sm.previous_label or "前年度"
     rows = [["評価", "意味", "取組数", prev, "増減"]]
     rows += [[g.label, g.meaning, f"{g.count}", "―" if g.previous is None else f"{g.previous}", g.change or "―"]

@@ -63,6 +63,8 @@ class SummarySlide:
     lagging: tuple[LagEntry, ...]
     rule_text: str
     has_indicators: bool
+    # whose grades the table counts: a hand-graded plan counts the departments' self-grades
+    graded_by: str = "自動評価"
 
     kind = "summary"
 
@@ -252,7 +254,7 @@ def _summary(data: PlanData, result: PlanResult, previous: PlanResult | None, st
         subtitle = f"{meeting.label_in(style)}　{subtitle}"
     prev_label = format_fiscal_year(ov.as_of_fy - 1, style) if ov.previous_counts is not None else ""
     return SummarySlide(f"{ov.plan_name}　進捗状況", subtitle, ov.headlines, tuple(grades), prev_label, lag,
-                        ov.rule_text, ov.has_indicators)
+                        ov.rule_text, ov.has_indicators, "自己評価" if rule.hand_graded else "自動評価")
 
 
 def _number(value: float | None, estimate: bool) -> str:
