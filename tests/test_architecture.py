@@ -26,6 +26,14 @@ def test_every_layering_contract_is_kept():
     assert "BROKEN" not in r.stdout and r.stdout.count("KEPT") >= 2, r.stdout
 
 
+def test_no_unused_or_undefined_names():
+    """pyflakes' checks (ruff --select F): an unused import or an undefined name is a slip, not style."""
+    r = subprocess.run([sys.executable, "-m", "ruff", "check", "--select", "F", "--no-cache", "--output-format",
+                        "concise", "kpi", "ui", "pages", "tests", "bench", "app.py", "serve.py"],
+                       cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert r.returncode == 0, r.stdout + r.stderr
+
+
 def test_the_contracts_can_fail(tmp_path):
     """The same contracts on a copy of the tree where a rule imports the store and the domain imports ui."""
     import shutil

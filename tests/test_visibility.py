@@ -103,7 +103,7 @@ def test_every_export_holds_only_the_plans_the_actor_may_read(public_store, what
 
 def test_export_cannot_be_called_without_a_visibility_decision(public_store):
     with pytest.raises(TypeError):
-        export.build(public_store, "values")  # noqa: the actor is a required keyword
+        export.build(public_store, "values")  # the actor is a required keyword
     with pytest.raises(TypeError):
         export.write(public_store, "values", "csv", None)
 

@@ -12,7 +12,7 @@ from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule, summary_labels
 from kpi.rules.lagging import LAG_RULES, lagging_rule_text
 from kpi.rules.model import PlanData
-from kpi.views.common import LaggingRow, chosen_kinds, indicator_kinds, lagging_rows, unmarked
+from kpi.views.common import LaggingRow, chosen_kinds, indicator_kinds, lagging_rows
 from kpi.views.table import Table
 from kpi.vocabulary import LAGGING_ITEMS, UNGRADED
 
