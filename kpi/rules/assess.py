@@ -15,6 +15,7 @@ from typing import Callable
 from kpi.rules.fiscal import fiscal_year_of
 from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year,
                                grade_text_year, item_grade, summary_labels)
+from kpi.rules.graded import graded
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
@@ -184,12 +185,20 @@ def default_as_of(data: PlanData, today: date) -> int:
 
 def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
                 today: date | None = None) -> PlanResult:
-    """The plan's rules applied to every item, as of a fiscal year (by default the latest reported one)."""
+    """The plan's rules applied to every item, as of a fiscal year (by default the latest reported one).
+
+    Gives what assess_item gives for each item (tests/test_graded_parity.py holds them equal)."""
     today = today or date.today()
     as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
-    years_t = tuple(sorted(set(data.data_years) | set(data.plan.years)))
-    items = tuple(assess_item(rule, it, as_of_fy=as_of, today=today, years=years_t, plan_end_fy=data.plan.end_fy)
-                  for it in data.items)
+    # The grades of every year come from the plan's one graded table (kpi.rules.graded, shared by
+    # every as-of year); only the lagging reasons depend on the year the plan is shown as of.
+    table = graded(data, rule)
+    end_fy = data.plan.end_fy
+    items = tuple(ItemResult(g.item, as_of, g.indicator_years, g.years,
+                             lagging_reasons(rule, as_of_fy=as_of, today=today, indicators=g.item.indicators,
+                                             item_grades=g.item_grades, self_grades=g.self_grades,
+                                             first_half=g.first_half, plan_end_fy=end_fy))
+                  for g in table.items)
     return PlanResult(data.plan, rule, as_of, items, today)
 
 

@@ -1,0 +1,291 @@
+"""A plan's grades as columns: every item × indicator × year graded at once, for every as-of year.
+
+Grading an indicator year does not depend on the year the plan is shown as of; only the lagging
+reasons do. So a plan is graded once per rule (grade_plan: one row per indicator year, the rates
+and the band decisions computed column-wise with numpy), and each as-of year adds only its lagging
+step (kpi.rules.assess.assess_plan). The records the pages read (IndicatorYearResult, ItemYearResult,
+Grade, Rate) are built from the code columns once and shared by every as-of year's PlanResult;
+the sentences are still written only when shown (describe_grade, describe_rate).
+
+The per-row rules of kpi.rules.rates and kpi.rules.grading stay the definition: grade_plan gives
+exactly what they give (tests/test_graded_parity.py runs both over every sample plan and rule).
+Rows the columns do not cover are graded by those functions one by one: qualitative indicators
+(their 実績 are words) and rules whose labels use different measures (mixed rules), whose top-down
+passing-over of labels carries a per-row list of labels left unjudged.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from threading import Lock
+
+import numpy as np
+
+from kpi.rules.grading import Grade, GradingRule, grade_gap, grade_indicator_year, grade_text_year, item_grade
+from kpi.rules.model import Item, PlanData, YearValue
+from kpi.rules.rates import Rate
+from kpi.vocabulary import FIRST_HALF, YEAR
+
+# Rate.missing codes, by column code (0: the rate has a value).
+_ACH_MISSING = ("", "no_target", "no_actual", "zero_actual_met", "zero_actual", "zero_target", "overflow")
+_PROG_MISSING = ("", "no_baseline", "no_goal", "no_actual", "same_goal", "overflow")
+_CHANGE_MISSING = ("", "no_baseline", "no_actual", "zero_baseline", "overflow")
+
+
+@dataclass(frozen=True)
+class GradedItem:
+    """One item's grades in every year of the plan: what each as-of year's ItemResult shares."""
+
+    item: Item
+    indicator_years: tuple  # IndicatorYearResult, by year then indicator (as assess_item lists them)
+    years: tuple  # ItemYearResult per fiscal year of the plan
+    item_grades: dict  # fiscal year → the automatic item Grade
+    self_grades: dict  # fiscal year → the 年度 self-grade
+    first_half: dict  # fiscal year → the 上半期 entry
+
+
+@dataclass(frozen=True)
+class GradedPlan:
+    rule: GradingRule
+    years: tuple[int, ...]
+    items: tuple[GradedItem, ...]
+
+
+def _floats(values: list) -> np.ndarray:
+    return np.array([np.nan if v is None else v for v in values], dtype=np.float64)
+
+
+def _first_code(conditions: list[tuple[np.ndarray, int]], n: int) -> np.ndarray:
+    """The code of the first condition that holds per row (checked in order, as the scalar rules
+    check them), 0 where none does."""
+    code = np.zeros(n, dtype=np.int8)
+    for mask, c in reversed(conditions):
+        code[mask] = c
+    return code
+
+
+def _rates(T, A, B, F, has_t, has_a, has_b, has_f, lower):
+    """Achievement, progress and change from the baseline for every row: (values, missing codes)."""
+    n = len(T)
+    with np.errstate(all="ignore"):
+        ach = np.where(lower, T / A, A / T)
+        ach_code = _first_code([(~has_t, 1), (~has_a, 2), (lower & (A == 0) & (T >= 0), 3),
+                                (lower & (A == 0), 4), (~lower & (T == 0), 5)], n)
+        ach_code[(ach_code == 0) & ~np.isfinite(ach)] = 6
+        G = np.where(has_f, F, T)
+        has_g = has_f | has_t
+        prog = (A - B) / (G - B)
+        prog_code = _first_code([(~has_b, 1), (~has_g, 2), (~has_a, 3), (G == B, 4)], n)
+        prog_code[(prog_code == 0) & ~np.isfinite(prog)] = 5
+        change = (A - B) / np.abs(B)
+        change = np.where(lower, -change, change)
+        change_code = _first_code([(~has_b, 1), (~has_a, 2), (B == 0, 3)], n)
+        change_code[(change_code == 0) & ~np.isfinite(change)] = 4
+    return (ach, ach_code), (prog, prog_code, has_g), (change, change_code)
+
+
+def _band_choice(rule: GradingRule, values: np.ndarray) -> np.ndarray:
+    """Index of the first computed band a value holds (Band.holds, top-down); len(bands) for none."""
+    bands = rule.computed_bands
+    choice = np.full(len(values), len(bands), dtype=np.int16)
+    with np.errstate(invalid="ignore"):
+        for i in range(len(bands) - 1, -1, -1):
+            b = bands[i]
+            low = values > b.min_rate + 1e-12 if b.strict else values >= b.min_rate - 1e-12
+            if b.max_rate is not None:
+                low &= values <= b.max_rate + 1e-12
+            choice[low] = i
+    return choice
+
+
+def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
+    """Every indicator year and item year of the plan graded by the rule (see the module's doc)."""
+    from kpi.rules.assess import IndicatorYearResult, ItemYearResult
+    years_t = tuple(sorted(set(data.data_years) | set(data.plan.years)))
+    in_years = set(years_t)
+
+    # One row per (item, indicator, fiscal year) that has a yearly value: ind.year(fy) is the first.
+    row_item: list[int] = []
+    row_ind: list = []
+    row_order: list[int] = []
+    row_yv: list[YearValue] = []
+    for k, it in enumerate(data.items):
+        for j, ind in enumerate(it.indicators):
+            seen: set[int] = set()
+            for yv in ind.years:
+                fy = yv.fiscal_year
+                if fy in seen or fy not in in_years:
+                    continue
+                seen.add(fy)
+                row_item.append(k)
+                row_ind.append(ind)
+                row_order.append(j)
+                row_yv.append(yv)
+    n = len(row_yv)
+    targets = [yv.target for yv in row_yv]
+    actuals = [yv.actual for yv in row_yv]
+    baselines = [ind.baseline for ind in row_ind]
+    finals = [ind.final_target for ind in row_ind]
+    directions = [ind.direction for ind in row_ind]
+    T, A, B, F = _floats(targets), _floats(actuals), _floats(baselines), _floats(finals)
+    has_t = np.array([v is not None for v in targets], dtype=bool)
+    has_a = np.array([v is not None for v in actuals], dtype=bool)
+    has_b = np.array([v is not None for v in baselines], dtype=bool)
+    has_f = np.array([v is not None for v in finals], dtype=bool)
+    lower = np.array([d == "lower" for d in directions], dtype=bool)
+    (ach, ach_code), (prog, prog_code, has_g), (change, change_code) = _rates(T, A, B, F, has_t, has_a, has_b, has_f,
+                                                                             lower)
+
+    ach_v, ach_c = ach.tolist(), ach_code.tolist()
+    prog_v, prog_c, final_goal = prog.tolist(), prog_code.tolist(), has_f.tolist()
+    achievements = [Rate("achievement", ach_v[r] if not ach_c[r] else None, actuals[r], targets[r],
+                         direction=directions[r], missing=_ACH_MISSING[ach_c[r]]) for r in range(n)]
+    progresses = []
+    for r in range(n):
+        if final_goal[r]:
+            goal, label = finals[r], "最終目標"
+        else:
+            goal, label = targets[r], "計画値"
+        progresses.append(Rate("progress", prog_v[r] if not prog_c[r] else None, actuals[r], goal, baselines[r],
+                               goal_label=label, missing=_PROG_MISSING[prog_c[r]]))
+
+    grades = _grades(rule, row_ind, row_yv, achievements, progresses, (change, change_code), has_t, has_g, has_f,
+                     actuals, baselines, directions)
+
+    # Records, by item; within an item by year then indicator, as assess_item lists them.
+    by_item: list[list[int]] = [[] for _ in data.items]
+    for r in range(n):
+        by_item[row_item[r]].append(r)
+    no_year_target = Grade(None, "no_year_target", None, "ungraded", state=rule.state_for("no_target"),
+                           condition="no_target")
+    items = []
+    for k, it in enumerate(data.items):
+        rows = sorted(by_item[k], key=lambda r: (row_yv[r].fiscal_year, row_order[r]))
+        ind_years = []
+        named_by_year: dict[int, list] = {}
+        for r in rows:
+            yv, ind, g = row_yv[r], row_ind[r], grades[r]
+            ind_years.append(IndicatorYearResult(
+                indicator=ind.name, fiscal_year=yv.fiscal_year, target=yv.target, actual=yv.actual,
+                target_estimate=bool(yv.target_estimate), actual_estimate=bool(yv.actual_estimate),
+                achievement=achievements[r], progress=progresses[r], grade=g,
+                target_words=yv.target_words, actual_words=yv.actual_words))
+            if (yv.target is not None or g.label is not None
+                    or (ind.qualitative and bool(yv.target_words or yv.actual_words))):
+                named_by_year.setdefault(yv.fiscal_year, []).append((ind.name, g))
+        self_by_year: dict[int, str] = {}
+        half_by_year: dict[int, str] = {}
+        for e in it.evaluations:
+            if e.stage == YEAR and e.grade:
+                self_by_year[e.fiscal_year] = e.grade
+            if e.stage == FIRST_HALF and e.grade:
+                half_by_year[e.fiscal_year] = e.grade
+        auto_by_year: dict[int, Grade] = {}
+        year_results = []
+        for fy in years_t:
+            named = named_by_year.get(fy)
+            auto = item_grade(rule, named) if named else no_year_target
+            auto_by_year[fy] = auto
+            sg = self_by_year.get(fy)
+            year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))
+        items.append(GradedItem(it, tuple(ind_years), tuple(year_results), auto_by_year, self_by_year,
+                                half_by_year))
+    return GradedPlan(rule, years_t, tuple(items))
+
+
+def _grades(rule: GradingRule, row_ind, row_yv, achievements, progresses, change_cols, has_t, has_g, has_f,
+            actuals, baselines, directions) -> list[Grade]:
+    """The automatic grade of every row (grade_indicator_year / grade_text_year)."""
+    n = len(row_yv)
+    qualitative = [ind.qualitative for ind in row_ind]
+    if rule.measure == "manual":
+        manual = grade_text_year(rule, actual_words=None)  # the one 'manual' grade, for words and numbers alike
+        return [manual] * n
+    out: list[Grade | None] = [None] * n
+    if rule.mixed:
+        # Labels on different measures, passed over top-down: the scalar rule per row.
+        for r in range(n):
+            if not qualitative[r]:
+                ind, yv = row_ind[r], row_yv[r]
+                out[r] = grade_indicator_year(rule, actual=yv.actual, target=yv.target, direction=ind.direction,
+                                              baseline=ind.baseline, final_target=ind.final_target)
+    else:
+        measure = rule.measures[0]
+        change, change_code = change_cols
+        if measure == "achievement":
+            has_rate, no_rate_why = has_t, "no_target"
+        elif measure == "progress":
+            has_rate, no_rate_why = has_g, "no_goal"
+        else:
+            has_rate, no_rate_why = has_t | has_f, "no_target_set"
+        has_rate = has_rate.tolist()
+        no_rate = Grade(None, no_rate_why, None, "ungraded", state=rule.state_for("no_target"), condition="no_target")
+        if measure == "baseline":
+            ch_v, ch_c = change.tolist(), change_code.tolist()
+            rates = [Rate("change", ch_v[r] if not ch_c[r] else None, actuals[r], None, baselines[r],
+                          direction=directions[r], missing=_CHANGE_MISSING[ch_c[r]]) if has_rate[r] else None
+                     for r in range(n)]
+        else:
+            rates = achievements if measure == "achievement" else progresses
+        values = np.array([np.nan if rt is None or rt.value is None else rt.value for rt in rates], dtype=np.float64)
+        choice = _band_choice(rule, values).tolist()
+        bands = rule.computed_bands
+        states = {c: rule.state_for(c) for c in ("no_actual", "not_measurable")}
+        rate_measure = rule.measure
+        for r in range(n):
+            if qualitative[r]:
+                continue
+            rt = rates[r] if has_rate[r] else None
+            if rt is None:
+                out[r] = no_rate
+            elif rt.value is None:
+                cond = "no_actual" if rt.missing == "no_actual" else "not_measurable"
+                out[r] = Grade(None, "no_rate", rt, "ungraded", state=states[cond], condition=cond)
+            elif choice[r] < len(bands):
+                out[r] = Grade(bands[choice[r]].label, "band", rt, band=bands[choice[r]], measure=rate_measure)
+            elif not bands:
+                out[r] = Grade(rule.default_label, "default_only", rt, measure=rate_measure)
+            else:
+                out[r] = Grade(rule.default_label, "below", rt, band=bands[-1], measure=rate_measure)
+    for r in range(n):
+        if qualitative[r]:
+            out[r] = grade_text_year(rule, actual_words=row_yv[r].actual_words)
+    return out  # type: ignore[return-value]
+
+
+# One graded plan per plan object and rule: the frame keeps one plan object per (data version,
+# plan), so every as-of year, page and session of that version shares the grading. Keyed by
+# identity (a PlanData hashes by its whole content); the entry goes when the plan object does.
+_GRADED: dict[int, tuple[weakref.ref, dict[GradingRule, GradedPlan]]] = {}
+_LOCK = Lock()
+_RULES_PER_PLAN = 4  # the rule page previews edited rules on the same plan object
+
+
+def graded(data: PlanData, rule: GradingRule) -> GradedPlan:
+    """grade_plan(data, rule), once per plan object and rule."""
+    key = id(data)
+    with _LOCK:
+        entry = _GRADED.get(key)
+        if entry is not None and entry[0]() is data:
+            found = entry[1].get(rule)
+            if found is not None:
+                return found
+    result = grade_plan(data, rule)
+    with _LOCK:
+        entry = _GRADED.get(key)
+        if entry is None or entry[0]() is not data:
+            entry = (weakref.ref(data, lambda _r, key=key: _forget(key, _r)), {})
+            _GRADED[key] = entry
+        by_rule = entry[1]
+        by_rule[rule] = result
+        while len(by_rule) > _RULES_PER_PLAN:
+            by_rule.pop(next(iter(by_rule)))
+    return result
+
+
+def _forget(key: int, ref: weakref.ref) -> None:
+    with _LOCK:
+        entry = _GRADED.get(key)
+        if entry is not None and entry[0] is ref:
+            del _GRADED[key]
