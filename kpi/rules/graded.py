@@ -22,7 +22,8 @@ from threading import Lock
 
 import numpy as np
 
-from kpi.rules.grading import Grade, GradingRule, grade_gap, grade_indicator_year, grade_text_year, item_grade
+from kpi.rules.grading import (Grade, GradingRule, grade_gap, grade_indicator_year, grade_text_year, item_grade,
+                               worst_grade)
 from kpi.rules.model import Item, PlanData, YearValue
 from kpi.rules.rates import Rate
 from kpi.vocabulary import FIRST_HALF, YEAR
@@ -103,25 +104,30 @@ def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
     """Every indicator year and item year of the plan graded by the rule (see the module's doc)."""
     from kpi.rules.assess import IndicatorYearResult, ItemYearResult
     years_t = tuple(sorted(set(data.data_years) | set(data.plan.years)))
-    in_years = set(years_t)
+    year_index = {fy: i for i, fy in enumerate(years_t)}
 
-    # One row per (item, indicator, fiscal year) that has a yearly value: ind.year(fy) is the first.
-    row_item: list[int] = []
+    # One row per (item, indicator, fiscal year) with a yearly value (ind.year(fy): the first one),
+    # laid out as assess_item lists them: by item, then year, then indicator.
     row_ind: list = []
-    row_order: list[int] = []
     row_yv: list[YearValue] = []
-    for k, it in enumerate(data.items):
-        for j, ind in enumerate(it.indicators):
+    spans: list[list[tuple[int, int]]] = []  # per item, per year: the rows [start, end)
+    for it in data.items:
+        buckets: list[list] = [[] for _ in years_t]
+        for ind in it.indicators:
             seen: set[int] = set()
             for yv in ind.years:
                 fy = yv.fiscal_year
-                if fy in seen or fy not in in_years:
-                    continue
-                seen.add(fy)
-                row_item.append(k)
+                if fy not in seen:
+                    seen.add(fy)
+                    buckets[year_index[fy]].append((ind, yv))
+        item_spans = []
+        for bucket in buckets:
+            start = len(row_yv)
+            for ind, yv in bucket:
                 row_ind.append(ind)
-                row_order.append(j)
                 row_yv.append(yv)
+            item_spans.append((start, len(row_yv)))
+        spans.append(item_spans)
     n = len(row_yv)
     targets = [yv.target for yv in row_yv]
     actuals = [yv.actual for yv in row_yv]
@@ -129,51 +135,37 @@ def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
     finals = [ind.final_target for ind in row_ind]
     directions = [ind.direction for ind in row_ind]
     T, A, B, F = _floats(targets), _floats(actuals), _floats(baselines), _floats(finals)
-    has_t = np.array([v is not None for v in targets], dtype=bool)
-    has_a = np.array([v is not None for v in actuals], dtype=bool)
-    has_b = np.array([v is not None for v in baselines], dtype=bool)
-    has_f = np.array([v is not None for v in finals], dtype=bool)
+    has_t, has_a, has_b, has_f = (np.array([v is not None for v in vs], dtype=bool)
+                                  for vs in (targets, actuals, baselines, finals))
     lower = np.array([d == "lower" for d in directions], dtype=bool)
     (ach, ach_code), (prog, prog_code, has_g), (change, change_code) = _rates(T, A, B, F, has_t, has_a, has_b, has_f,
                                                                              lower)
 
     ach_v, ach_c = ach.tolist(), ach_code.tolist()
     prog_v, prog_c, final_goal = prog.tolist(), prog_code.tolist(), has_f.tolist()
-    achievements = [Rate("achievement", ach_v[r] if not ach_c[r] else None, actuals[r], targets[r],
-                         direction=directions[r], missing=_ACH_MISSING[ach_c[r]]) for r in range(n)]
-    progresses = []
-    for r in range(n):
-        if final_goal[r]:
-            goal, label = finals[r], "最終目標"
-        else:
-            goal, label = targets[r], "計画値"
-        progresses.append(Rate("progress", prog_v[r] if not prog_c[r] else None, actuals[r], goal, baselines[r],
-                               goal_label=label, missing=_PROG_MISSING[prog_c[r]]))
+    achievements = [Rate("achievement", ach_v[r] if not ach_c[r] else None, actuals[r], targets[r], None,
+                         directions[r], "目標", _ACH_MISSING[ach_c[r]]) for r in range(n)]
+    progresses = [Rate("progress", prog_v[r] if not prog_c[r] else None, actuals[r], finals[r], baselines[r],
+                       "higher", "最終目標", _PROG_MISSING[prog_c[r]]) if final_goal[r] else
+                  Rate("progress", prog_v[r] if not prog_c[r] else None, actuals[r], targets[r], baselines[r],
+                       "higher", "計画値", _PROG_MISSING[prog_c[r]]) for r in range(n)]
 
     grades = _grades(rule, row_ind, row_yv, achievements, progresses, (change, change_code), has_t, has_g, has_f,
                      actuals, baselines, directions)
+    # Named in the item's grade: an indicator year with a target, a grade, or words.
+    named_rows = (has_t | np.array([g.label is not None for g in grades], dtype=bool)
+                  | np.array([ind.qualitative and bool(yv.target_words or yv.actual_words)
+                              for ind, yv in zip(row_ind, row_yv)], dtype=bool)).tolist()
 
-    # Records, by item; within an item by year then indicator, as assess_item lists them.
-    by_item: list[list[int]] = [[] for _ in data.items]
-    for r in range(n):
-        by_item[row_item[r]].append(r)
     no_year_target = Grade(None, "no_year_target", None, "ungraded", state=rule.state_for("no_target"),
                            condition="no_target")
+    grade_item = _item_grader(rule)
+    records = [IndicatorYearResult(ind.name, yv.fiscal_year, yv.target, yv.actual, bool(yv.target_estimate),
+                                   bool(yv.actual_estimate), achievements[r], progresses[r], grades[r],
+                                   yv.target_words, yv.actual_words)
+               for r, (ind, yv) in enumerate(zip(row_ind, row_yv))]
     items = []
-    for k, it in enumerate(data.items):
-        rows = sorted(by_item[k], key=lambda r: (row_yv[r].fiscal_year, row_order[r]))
-        ind_years = []
-        named_by_year: dict[int, list] = {}
-        for r in rows:
-            yv, ind, g = row_yv[r], row_ind[r], grades[r]
-            ind_years.append(IndicatorYearResult(
-                indicator=ind.name, fiscal_year=yv.fiscal_year, target=yv.target, actual=yv.actual,
-                target_estimate=bool(yv.target_estimate), actual_estimate=bool(yv.actual_estimate),
-                achievement=achievements[r], progress=progresses[r], grade=g,
-                target_words=yv.target_words, actual_words=yv.actual_words))
-            if (yv.target is not None or g.label is not None
-                    or (ind.qualitative and bool(yv.target_words or yv.actual_words))):
-                named_by_year.setdefault(yv.fiscal_year, []).append((ind.name, g))
+    for it, item_spans in zip(data.items, spans):
         self_by_year: dict[int, str] = {}
         half_by_year: dict[int, str] = {}
         for e in it.evaluations:
@@ -183,15 +175,42 @@ def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
                 half_by_year[e.fiscal_year] = e.grade
         auto_by_year: dict[int, Grade] = {}
         year_results = []
-        for fy in years_t:
-            named = named_by_year.get(fy)
-            auto = item_grade(rule, named) if named else no_year_target
+        for fy, (lo, hi) in zip(years_t, item_spans):
+            named = [(row_ind[r].name, grades[r]) for r in range(lo, hi) if named_rows[r]]
+            auto = grade_item(named) if named else no_year_target
             auto_by_year[fy] = auto
             sg = self_by_year.get(fy)
             year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))
-        items.append(GradedItem(it, tuple(ind_years), tuple(year_results), auto_by_year, self_by_year,
+        first, last = item_spans[0][0] if item_spans else 0, item_spans[-1][1] if item_spans else 0
+        items.append(GradedItem(it, tuple(records[first:last]), tuple(year_results), auto_by_year, self_by_year,
                                 half_by_year))
     return GradedPlan(rule, years_t, tuple(items))
+
+
+def _item_grader(rule: GradingRule):
+    """item_grade(rule, named) for an item year; the worst grade (most rules) with each label's rank
+    looked up once per plan instead of once per indicator."""
+    if rule.item_grade == "manual" or rule.item_grade == "average":
+        return lambda named: item_grade(rule, named)
+    ranks: dict[str, int | None] = {}
+
+    def worst(named: list[tuple[str, Grade]]) -> Grade:
+        graded = []
+        for name, g in named:
+            if g.label is not None:
+                rank = ranks[g.label] if g.label in ranks else ranks.setdefault(g.label, rule.rank(g.label))
+                if rank is not None:
+                    graded.append((name, g, rank))
+        if not graded:
+            return worst_grade(rule, named)  # no indicator graded: the item's ungraded state
+        name, g, rank = graded[0]
+        for other in graded[1:]:
+            if other[2] > rank:  # the first of the worst, as max() picks it
+                name, g, rank = other
+        if len(graded) == 1:
+            return Grade(g.label, "one", g.rate, indicator=name, basis=g)
+        return Grade(g.label, "worst", g.rate, indicator=name, basis=g, named=tuple((n, x) for n, x, _r in graded))
+    return worst
 
 
 def _grades(rule: GradingRule, row_ind, row_yv, achievements, progresses, change_cols, has_t, has_g, has_f,
