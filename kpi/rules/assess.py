@@ -197,7 +197,7 @@ def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = Non
     items = tuple(ItemResult(g.item, as_of, g.indicator_years, g.years,
                              lagging_reasons(rule, as_of_fy=as_of, today=today, indicators=g.item.indicators,
                                              item_grades=g.item_grades, self_grades=g.self_grades,
-                                             first_half=g.first_half, plan_end_fy=end_fy))
+                                             first_half=g.first_half, plan_end_fy=end_fy, series=g.series))
                   for g in table.items)
     return PlanResult(data.plan, rule, as_of, items, today)
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from kpi.rules.grading import (Grade, GradingRule, grade_gap, grade_indicator_year, grade_text_year, item_grade,
                                worst_grade)
+from kpi.rules.lagging import Series, series_of
 from kpi.rules.model import Item, PlanData, YearValue
 from kpi.rules.rates import Rate
 from kpi.vocabulary import FIRST_HALF, YEAR
@@ -44,6 +45,7 @@ class GradedItem:
     item_grades: dict  # fiscal year → the automatic item Grade
     self_grades: dict  # fiscal year → the 年度 self-grade
     first_half: dict  # fiscal year → the 上半期 entry
+    series: tuple[Series, ...]  # per indicator: what the lagging rules read from it
 
 
 @dataclass(frozen=True)
@@ -183,7 +185,7 @@ def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
             year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))
         first, last = item_spans[0][0] if item_spans else 0, item_spans[-1][1] if item_spans else 0
         items.append(GradedItem(it, tuple(records[first:last]), tuple(year_results), auto_by_year, self_by_year,
-                                half_by_year))
+                                half_by_year, tuple(series_of(ind, data.plan.end_fy) for ind in it.indicators)))
     return GradedPlan(rule, years_t, tuple(items))
 
 
