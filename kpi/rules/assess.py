@@ -9,6 +9,7 @@ describe_reason, describe_pace) when it shows them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Callable
 
@@ -69,10 +70,14 @@ class ItemResult:
         return self.year(self.as_of_fy)
 
     def indicator_year(self, name: str, fy: int) -> IndicatorYearResult | None:
+        return self._by_indicator_year.get((name, fy))
+
+    @cached_property  # a slide or an item page looks up every indicator in every year
+    def _by_indicator_year(self) -> dict[tuple[str, int], IndicatorYearResult]:
+        out: dict[tuple[str, int], IndicatorYearResult] = {}
         for r in self.indicator_years:
-            if r.indicator == name and r.fiscal_year == fy:
-                return r
-        return None
+            out.setdefault((r.indicator, r.fiscal_year), r)
+        return out
 
 
 @dataclass(frozen=True)
@@ -88,10 +93,14 @@ class PlanResult:
         return tuple(r for r in self.items if r.lagging)
 
     def item(self, item_no: str) -> ItemResult | None:
+        return self._by_item_no.get(item_no)
+
+    @cached_property
+    def _by_item_no(self) -> dict[str, ItemResult]:
+        out: dict[str, ItemResult] = {}
         for r in self.items:
-            if r.item.item_no == item_no:
-                return r
-        return None
+            out.setdefault(r.item.item_no, r)
+        return out
 
     def grade_counts(self, fy: int | None = None) -> dict[str, int]:
         """Items per summary label in a year (kpi.rules.grading.summary_labels, counted_label:
