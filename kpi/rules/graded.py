@@ -9,9 +9,10 @@ the sentences are still written only when shown (describe_grade, describe_rate).
 
 The per-row rules of kpi.rules.rates and kpi.rules.grading stay the definition: grade_plan gives
 exactly what they give (tests/test_graded_parity.py runs both over every sample plan and rule).
-Rows the columns do not cover are graded by those functions one by one: qualitative indicators
-(their 実績 are words) and rules whose labels use different measures (mixed rules), whose top-down
-passing-over of labels carries a per-row list of labels left unjudged.
+The rates, the band each value holds (per label, on the label's own measure for a mixed rule) and
+the item's worst grade come from columns; the records are then assembled per row. Qualitative
+indicators (their 実績 are words, matched against the rule's text grades) are graded one by one by
+grade_text_year, and an item graded by the average of points by item_grade.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from threading import Lock
 
 import numpy as np
 
-from kpi.rules.grading import (Grade, GradingRule, grade_gap, grade_indicator_year, grade_text_year, item_grade,
+from kpi.rules.grading import (Grade, GradingRule, Unjudged, grade_gap, grade_text_year, item_grade,
                                worst_grade)
 from kpi.rules.lagging import Series, series_of
 from kpi.rules.model import Item, PlanData, YearValue
@@ -224,36 +225,38 @@ def _grades(rule: GradingRule, row_ind, row_yv, achievements, progresses, change
         manual = grade_text_year(rule, actual_words=None)  # the one 'manual' grade, for words and numbers alike
         return [manual] * n
     out: list[Grade | None] = [None] * n
+    change, change_code = change_cols
+    by_measure: dict[str, tuple[list, list, str]] = {}
+
+    def measure_rates(measure: str) -> tuple[list, list, str]:
+        """Per row, the rate a measure reads (None where the rule has none) and the code of why none
+        (_measure_rate: a measure it does not name reads as the baseline comparison)."""
+        if measure not in by_measure:
+            if measure == "achievement":
+                by_measure[measure] = (achievements, has_t.tolist(), "no_target")
+            elif measure == "progress":
+                by_measure[measure] = (progresses, has_g.tolist(), "no_goal")
+            else:
+                has = (has_t | has_f).tolist()
+                ch_v, ch_c = change.tolist(), change_code.tolist()
+                by_measure[measure] = ([Rate("change", ch_v[r] if not ch_c[r] else None, actuals[r], None, baselines[r],
+                                             direction=directions[r], missing=_CHANGE_MISSING[ch_c[r]])
+                                        if has[r] else None for r in range(n)], has, "no_target_set")
+        return by_measure[measure]
+
+    def values_of(rates: list, has: list) -> np.ndarray:
+        return np.array([rates[r].value if has[r] and rates[r].value is not None else np.nan for r in range(n)],
+                        dtype=np.float64)
+
+    bands = rule.computed_bands
+    states = {c: rule.state_for(c) for c in ("no_actual", "not_measurable", "no_target")}
+    rate_measure = rule.measure
     if rule.mixed:
-        # Labels on different measures, passed over top-down: the scalar rule per row.
-        for r in range(n):
-            if not qualitative[r]:
-                ind, yv = row_ind[r], row_yv[r]
-                out[r] = grade_indicator_year(rule, actual=yv.actual, target=yv.target, direction=ind.direction,
-                                              baseline=ind.baseline, final_target=ind.final_target)
+        _mixed_grades(rule, out, qualitative, actuals, measure_rates, values_of, states)
     else:
-        measure = rule.measures[0]
-        change, change_code = change_cols
-        if measure == "achievement":
-            has_rate, no_rate_why = has_t, "no_target"
-        elif measure == "progress":
-            has_rate, no_rate_why = has_g, "no_goal"
-        else:
-            has_rate, no_rate_why = has_t | has_f, "no_target_set"
-        has_rate = has_rate.tolist()
-        no_rate = Grade(None, no_rate_why, None, "ungraded", state=rule.state_for("no_target"), condition="no_target")
-        if measure == "baseline":
-            ch_v, ch_c = change.tolist(), change_code.tolist()
-            rates = [Rate("change", ch_v[r] if not ch_c[r] else None, actuals[r], None, baselines[r],
-                          direction=directions[r], missing=_CHANGE_MISSING[ch_c[r]]) if has_rate[r] else None
-                     for r in range(n)]
-        else:
-            rates = achievements if measure == "achievement" else progresses
-        values = np.array([np.nan if rt is None or rt.value is None else rt.value for rt in rates], dtype=np.float64)
-        choice = _band_choice(rule, values).tolist()
-        bands = rule.computed_bands
-        states = {c: rule.state_for(c) for c in ("no_actual", "not_measurable")}
-        rate_measure = rule.measure
+        rates, has_rate, no_rate_why = measure_rates(rule.measures[0])
+        no_rate = Grade(None, no_rate_why, None, "ungraded", state=states["no_target"], condition="no_target")
+        choice = _band_choice(rule, values_of(rates, has_rate)).tolist()
         for r in range(n):
             if qualitative[r]:
                 continue
@@ -268,11 +271,64 @@ def _grades(rule: GradingRule, row_ind, row_yv, achievements, progresses, change
             elif not bands:
                 out[r] = Grade(rule.default_label, "default_only", rt, measure=rate_measure)
             else:
-                out[r] = Grade(rule.default_label, "below", rt, band=bands[-1], measure=rate_measure)
+                out[r] = Grade(rule.default_label, "below", rt, band=bands[-1], measure=rule.measure)
     for r in range(n):
         if qualitative[r]:
             out[r] = grade_text_year(rule, actual_words=row_yv[r].actual_words)
     return out  # type: ignore[return-value]
+
+
+def _mixed_grades(rule: GradingRule, out: list, qualitative: list, actuals: list, measure_rates, values_of,
+                  states: dict) -> None:
+    """_grade_mixed for every row: each label on its own measure, checked top-down. Whether each
+    label's value exists and holds is a column per label; the labels passed over (Unjudged) are
+    then listed per row."""
+    bands = rule.computed_bands
+    measures = [b.measure_of(rule.measure) for b in bands]
+    columns = [measure_rates(m) for m in measures]
+    valid, holds = [], []
+    for b, (rates, has, _why) in zip(bands, columns):
+        values = values_of(rates, has)
+        ok = ~np.isnan(values)
+        with np.errstate(invalid="ignore"):
+            low = values > b.min_rate + 1e-12 if b.strict else values >= b.min_rate - 1e-12
+            if b.max_rate is not None:
+                low &= values <= b.max_rate + 1e-12
+        valid.append(ok.tolist())
+        holds.append((ok & low).tolist())
+    distinct = [measure_rates(m) for m in dict.fromkeys(measures)]
+    for r in range(len(out)):
+        if qualitative[r]:
+            continue
+        passed: list[Unjudged] = []
+        last = None
+        grade = None
+        for i, b in enumerate(bands):
+            rates, has, why = columns[i]
+            if not valid[i][r]:
+                rt = rates[r] if has[r] else None
+                passed.append(Unjudged(b.label, measures[i], why if rt is None else "", rt))
+                continue
+            if holds[i][r]:
+                grade = Grade(b.label, "band", rates[r], band=b, measure=rule.measure, unjudged=tuple(passed))
+                break
+            last = i
+        if grade is None:
+            if last is None:
+                if not any(has[r] for _rates, has, _why in distinct):
+                    cond = "no_target"
+                else:
+                    cond = "no_actual" if actuals[r] is None else "not_measurable"
+                grade = Grade(None, "no_measure", None, "ungraded", state=states[cond], condition=cond,
+                              unjudged=tuple(passed))
+            elif passed:
+                # それ以外 means 'none of the above'; a label left unjudged may have held, so no grade.
+                cond = "no_actual" if actuals[r] is None else "not_measurable"
+                grade = Grade(None, "unjudged_below", columns[last][0][r], "ungraded", state=states[cond],
+                              condition=cond, band=bands[last], measure=rule.measure, unjudged=tuple(passed))
+            else:
+                grade = Grade(rule.default_label, "below", columns[last][0][r], band=bands[last], measure=rule.measure)
+        out[r] = grade
 
 
 # One graded plan per plan object and rule: the frame keeps one plan object per (data version,
