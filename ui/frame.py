@@ -106,10 +106,11 @@ def _assessment(path: str, version: int, plan_id: int, fy: int, day: date) -> Pl
 def assessed(ctx: "Context") -> Assessor:
     """The selected plan's assessment as of a fiscal year: one per (data version, plan, year, day).
 
-    Assessing is the costly part of a page (about 2 ms per item). The result is plain data with
-    no display style in it, so every view of a run, the pack and every session share one frozen
-    PlanResult, and switching 和暦/西暦 only writes the sentences again. A write bumps the data
-    version, so the next run assesses afresh; nothing needs clearing.
+    The result is plain data with no display style in it, so every view of a run, the pack and
+    every session share one frozen PlanResult, and switching 和暦/西暦 only writes the sentences
+    again. Every year's result shares the plan's one graded table (kpi.rules.graded, kept with the
+    shown plan object of this data version), so the year before costs only its lagging step. A
+    write bumps the data version, so the next run assesses afresh; nothing needs clearing.
     """
     path, version, plan_id, day = ctx.store.target, ctx.version, ctx.plan_id, today()
     return lambda fy: _assessment(path, version, plan_id, fy, day)

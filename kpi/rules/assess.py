@@ -9,12 +9,14 @@ describe_reason, describe_pace) when it shows them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from typing import Callable
 
 from kpi.rules.fiscal import fiscal_year_of
 from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year,
                                grade_text_year, item_grade, summary_labels)
+from kpi.rules.graded import graded
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
 from kpi.rules.rates import Rate, achievement_rate, progress_rate
@@ -68,10 +70,14 @@ class ItemResult:
         return self.year(self.as_of_fy)
 
     def indicator_year(self, name: str, fy: int) -> IndicatorYearResult | None:
+        return self._by_indicator_year.get((name, fy))
+
+    @cached_property  # a slide or an item page looks up every indicator in every year
+    def _by_indicator_year(self) -> dict[tuple[str, int], IndicatorYearResult]:
+        out: dict[tuple[str, int], IndicatorYearResult] = {}
         for r in self.indicator_years:
-            if r.indicator == name and r.fiscal_year == fy:
-                return r
-        return None
+            out.setdefault((r.indicator, r.fiscal_year), r)
+        return out
 
 
 @dataclass(frozen=True)
@@ -87,10 +93,14 @@ class PlanResult:
         return tuple(r for r in self.items if r.lagging)
 
     def item(self, item_no: str) -> ItemResult | None:
+        return self._by_item_no.get(item_no)
+
+    @cached_property
+    def _by_item_no(self) -> dict[str, ItemResult]:
+        out: dict[str, ItemResult] = {}
         for r in self.items:
-            if r.item.item_no == item_no:
-                return r
-        return None
+            out.setdefault(r.item.item_no, r)
+        return out
 
     def grade_counts(self, fy: int | None = None) -> dict[str, int]:
         """Items per summary label in a year (kpi.rules.grading.summary_labels, counted_label:
@@ -184,12 +194,20 @@ def default_as_of(data: PlanData, today: date) -> int:
 
 def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None,
                 today: date | None = None) -> PlanResult:
-    """The plan's rules applied to every item, as of a fiscal year (by default the latest reported one)."""
+    """The plan's rules applied to every item, as of a fiscal year (by default the latest reported one).
+
+    Gives what assess_item gives for each item (tests/test_graded_parity.py holds them equal)."""
     today = today or date.today()
     as_of = as_of_fy if as_of_fy is not None else default_as_of(data, today)
-    years_t = tuple(sorted(set(data.data_years) | set(data.plan.years)))
-    items = tuple(assess_item(rule, it, as_of_fy=as_of, today=today, years=years_t, plan_end_fy=data.plan.end_fy)
-                  for it in data.items)
+    # The grades of every year come from the plan's one graded table (kpi.rules.graded, shared by
+    # every as-of year); only the lagging reasons depend on the year the plan is shown as of.
+    table = graded(data, rule)
+    end_fy = data.plan.end_fy
+    items = tuple(ItemResult(g.item, as_of, g.indicator_years, g.years,
+                             lagging_reasons(rule, as_of_fy=as_of, today=today, indicators=g.item.indicators,
+                                             item_grades=g.item_grades, self_grades=g.self_grades,
+                                             first_half=g.first_half, plan_end_fy=end_fy, series=g.series))
+                  for g in table.items)
     return PlanResult(data.plan, rule, as_of, items, today)
 
 

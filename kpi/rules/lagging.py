@@ -16,6 +16,7 @@ year before the chosen one are stale and ignored (RECENT_YEARS).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 from datetime import date
 from typing import Mapping, Sequence
@@ -96,6 +97,14 @@ class Signals:
     self_grades: Mapping[int, str]  # the department's 年度 grade per fiscal year
     first_half: Mapping[int, str]  # the 上半期 entry per fiscal year
     plan_end_fy: int | None = None
+    # The indicators' Series, in the same order, when the plan keeps them (kpi.rules.graded).
+    kept_series: Sequence[Series] | None = None
+
+    @property
+    def series(self) -> Sequence[Series]:
+        if self.kept_series is None:
+            object.__setattr__(self, "kept_series", tuple(series_of(i, self.plan_end_fy) for i in self.indicators))
+        return self.kept_series  # type: ignore[return-value]
 
     @property
     def recent(self) -> range:
@@ -218,12 +227,11 @@ class ActualMissing(LagRule):
 
     def check(self, rule: GradingRule, s: Signals) -> list[LagReason]:
         out = []
-        for ind in s.indicators:
-            missing = [y.fiscal_year for y in ind.years
-                       if y.fiscal_year <= s.as_of_fy and y.target is not None and y.actual is None
-                       and fiscal_year_has_ended(y.fiscal_year, s.today, rule.actual_grace_months)]
+        for ser in s.series:
+            missing = tuple(fy for fy in ser.unreported
+                            if fy <= s.as_of_fy and fiscal_year_has_ended(fy, s.today, rule.actual_grace_months))
             if missing:
-                out.append(LagReason(self.code, indicator=ind.name, years=tuple(sorted(missing))))
+                out.append(LagReason(self.code, indicator=ser.indicator.name, years=missing))
         return out
 
     def detail(self, reason: LagReason, style: Style) -> str:
@@ -243,10 +251,10 @@ class PaceShort(LagRule):
 
     def check(self, rule: GradingRule, s: Signals) -> list[LagReason]:
         out = []
-        for ind in s.indicators:
-            p = pace_to_goal(ind, as_of_fy=s.as_of_fy, plan_end_fy=s.plan_end_fy)
+        for ser in s.series:
+            p = pace_to_goal(ser.indicator, as_of_fy=s.as_of_fy, plan_end_fy=s.plan_end_fy, series=ser)
             if p is not None and not p.reachable:
-                out.append(LagReason(self.code, indicator=ind.name, years=(p.last_fy, p.goal_fy), pace=p))
+                out.append(LagReason(self.code, indicator=ser.indicator.name, years=(p.last_fy, p.goal_fy), pace=p))
         return out
 
     def detail(self, reason: LagReason, style: Style) -> str:
@@ -262,11 +270,11 @@ class BelowTarget(LagRule):
 
     def check(self, rule: GradingRule, s: Signals) -> list[LagReason]:
         out = []
-        for ind in s.indicators:
-            below = _below_target(ind, s.as_of_fy)
+        for ser in s.series:
+            below = ser.below_to(s.as_of_fy)
             if below:
-                out.append(LagReason(self.code, lagging=False, indicator=ind.name, years=tuple(b[0] for b in below),
-                                     below=tuple(below), direction=ind.direction))
+                out.append(LagReason(self.code, lagging=False, indicator=ser.indicator.name,
+                                     years=tuple(b[0] for b in below), below=below, direction=ser.indicator.direction))
         return out
 
     def detail(self, reason: LagReason, style: Style) -> str:
@@ -283,28 +291,53 @@ LAG_RULES_BY_CODE: dict[str, LagRule] = {r.code: r for r in LAG_RULES}
 CAUSES: tuple[LagRule, ...] = tuple(r for r in LAG_RULES if r.cause)
 
 
-def pace_to_goal(ind: Indicator, *, as_of_fy: int, plan_end_fy: int | None = None) -> Pace | None:
-    """Project the trend to the final target (or the plan's last yearly target).
+@dataclass(frozen=True)
+class Series:
+    """What the per-indicator rules read from one indicator, in fiscal-year order. It does not
+    depend on the as-of year, so a plan keeps it once (kpi.rules.graded) and each as-of year only
+    cuts it at its year."""
 
-    The observed pace runs from the baseline (or the first actual) to the latest
-    actual up to as_of_fy. None when there is nothing left to project.
-    """
-    actuals = sorted((y.fiscal_year, y.actual) for y in ind.years
-                     if y.actual is not None and y.fiscal_year <= as_of_fy)
-    if not actuals:
-        return None
-    goal, goal_fy, kind = None, None, ""
+    indicator: Indicator
+    actuals: tuple[tuple[int, float], ...]  # (fiscal year, actual), sorted
+    unreported: tuple[int, ...]  # years with a target and no actual, sorted
+    below: tuple[tuple[int, float, float], ...]  # (fiscal year, actual, target) of the years worse than target
+    goal: tuple[float, int, str] | None  # (goal, its fiscal year, "final" / "last_target")
+
+    def actuals_to(self, as_of_fy: int) -> tuple[tuple[int, float], ...]:
+        return self.actuals[:bisect_right(self.actuals, as_of_fy, key=lambda a: a[0])]
+
+    def below_to(self, as_of_fy: int) -> tuple[tuple[int, float, float], ...]:
+        return self.below[:bisect_right(self.below, as_of_fy, key=lambda b: b[0])]
+
+
+def series_of(ind: Indicator, plan_end_fy: int | None = None) -> Series:
+    actuals = tuple(sorted((y.fiscal_year, y.actual) for y in ind.years if y.actual is not None))
+    unreported = tuple(sorted(y.fiscal_year for y in ind.years if y.target is not None and y.actual is None))
+    goal = None
     if ind.final_target is not None and ind.final_target_fy is not None:
-        goal, goal_fy, kind = ind.final_target, ind.final_target_fy, "final"
+        goal = (ind.final_target, ind.final_target_fy, "final")
     else:
         later = sorted((y.fiscal_year, y.target) for y in ind.years if y.target is not None)
         if plan_end_fy is not None:
             later = [t for t in later if t[0] <= plan_end_fy]
         if later:
-            goal_fy, goal = later[-1]
-            kind = "last_target"
-    if goal is None or goal_fy is None:
+            goal = (later[-1][1], later[-1][0], "last_target")
+    return Series(ind, actuals, unreported, tuple(_below_target(ind)), goal)
+
+
+def pace_to_goal(ind: Indicator, *, as_of_fy: int, plan_end_fy: int | None = None,
+                 series: Series | None = None) -> Pace | None:
+    """Project the trend to the final target (or the plan's last yearly target).
+
+    The observed pace runs from the baseline (or the first actual) to the latest
+    actual up to as_of_fy. None when there is nothing left to project. series: the indicator's
+    Series, when the plan keeps it (else read from the indicator).
+    """
+    s = series or series_of(ind, plan_end_fy)
+    actuals = s.actuals_to(as_of_fy)
+    if not actuals or s.goal is None:
         return None
+    goal, goal_fy, kind = s.goal
     last_fy, last = actuals[-1]
     if last_fy >= goal_fy:
         return None
@@ -343,10 +376,10 @@ def describe_pace(p: Pace, style: Style) -> str:
             f"（必要なペース 年 {nsign}{format_number(round(abs(p.needed_per_year), 2))}）")
 
 
-def _below_target(ind: Indicator, as_of_fy: int) -> list[tuple[int, float, float]]:
+def _below_target(ind: Indicator) -> list[tuple[int, float, float]]:
     out = []
     for y in sorted(ind.years, key=lambda y: y.fiscal_year):
-        if y.fiscal_year > as_of_fy or y.target is None or y.actual is None:
+        if y.target is None or y.actual is None:
             continue
         worse = y.actual > y.target if ind.direction == "lower" else y.actual < y.target
         if worse:
@@ -367,13 +400,15 @@ def lagging_reasons(rule: GradingRule, *, as_of_fy: int, today: date,
                     item_grades: Mapping[int, Grade],
                     self_grades: Mapping[int, str],
                     first_half: Mapping[int, str],
-                    plan_end_fy: int | None = None) -> tuple[LagReason, ...]:
+                    plan_end_fy: int | None = None,
+                    series: Sequence[Series] | None = None) -> tuple[LagReason, ...]:
     """Every reason an item lags as of a fiscal year (each rule of LAG_RULES checked in turn).
 
     item_grades: automatic item grade per fiscal year; self_grades: the department's 年度
-    grade per fiscal year; first_half: 上半期 entry per year.
+    grade per fiscal year; first_half: 上半期 entry per year; series: the indicators' Series
+    when the plan keeps them (series_of, same order), else read from the indicators.
     """
-    s = Signals(as_of_fy, today, indicators, item_grades, self_grades, first_half, plan_end_fy)
+    s = Signals(as_of_fy, today, indicators, item_grades, self_grades, first_half, plan_end_fy, series)
     return tuple(reason for r in LAG_RULES for reason in r.check(rule, s))
 
 
