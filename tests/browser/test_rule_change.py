@@ -60,8 +60,8 @@ class _Grid:
     """A data editor driven as a keyboard user drives it: one click on a known cell, then arrow keys,
     Enter to open a cell's editor and Enter to commit. The grid draws on a canvas, but it keeps an
     accessible table of the same cells (td#glide-cell-COL-ROW, aria-selected on the selected one):
-    every step waits there until the grid shows what it took, so a keystroke never lands in a grid
-    that is being redrawn by the rerun of the step before."""
+    every step waits there until the grid shows what it took, and then until the page shows the
+    rule the edit made (the rerun's output), before the next key is pressed."""
 
     def __init__(self, page, header: str):
         self.page = page
@@ -92,17 +92,18 @@ class _Grid:
         if self.cell(col, row).count() or row == 0:
             expect(self.cell(col, row)).to_have_attribute("aria-selected", "true", timeout=_WAIT)
 
-    def type(self, col: int, row: int, text: str) -> None:
-        """Type into a text or number cell and commit it; the cell then shows the text."""
+    def type(self, col: int, row: int, text: str, then: str) -> None:
+        """Type into a text or number cell and commit it; the cell then shows the text, and the page
+        the text `then`."""
         self.go(col, row)
         self.page.keyboard.press("Enter")  # on the empty last row, Enter adds a row and edits its cell
         editor = self.page.locator("#portal .gdg-input")
         editor.fill(text)
         editor.press("Enter")
         self.shows(col, row, text)
-        wait_idle(self.page)
+        self.page.get_by_text(then).first.wait_for()
 
-    def choose(self, col: int, row: int, option: str) -> None:
+    def choose(self, col: int, row: int, option: str, then: str) -> None:
         """Pick an option of a select cell by typing it: the list narrows to it, Enter takes it (and
         the grid has the keyboard again)."""
         self.go(col, row)
@@ -113,7 +114,7 @@ class _Grid:
         expect(listbox.get_by_role("option")).to_have_text([option], timeout=_WAIT)
         self.page.keyboard.press("Enter")
         self.shows(col, row, option)
-        wait_idle(self.page)
+        self.page.get_by_text(then).first.wait_for()
 
 
 def test_a_scheme_class_from_its_template_with_a_hand_only_label(rule_server, page):
@@ -129,12 +130,13 @@ def test_a_scheme_class_from_its_template_with_a_hand_only_label(rule_server, pa
     grid = _Grid(page, "しきい値（%以上）")
     grid.shows(3, 1, "基準値からの変化率")  # the grid is the template's (a new editor), not the stored rule's
     grid.start()
-    grid.type(4, 1, "50")  # B: beyond the baseline by more than 50 %
-    page.get_by_text("B（基準値を上回る）: 基準値からの変化率が+50%超のとき").wait_for()
-    grid.type(1, 4, "E")  # in the empty row under D
-    grid.choose(2, 4, "手動のみ")
-    grid.type(7, 4, "外部要因待ち")
-    page.get_by_text("E（外部要因待ち）: 自動では付けず、担当課・推進課が付けます（自己評価で選べます）").wait_for()
+    # B: beyond the baseline by more than 50 %
+    grid.type(4, 1, "50", "B（基準値を上回る）: 基準値からの変化率が+50%超のとき")
+    # a new row under D is computed until it is made hand-only, and the page says where it may not stand
+    grid.type(1, 4, "E", "5行目（E）: 「それ以外」より下に置けるのは「手動のみ」の区分です")
+    grid.choose(2, 4, "手動のみ", "E: 自動では付けず、担当課・推進課が付けます（自己評価で選べます）")
+    grid.type(7, 4, "外部要因待ち", "E（外部要因待ち）: 自動では付けず、担当課・推進課が付けます（自己評価で選べます）")
+    wait_idle(page)
     assert page.get_by_text("A（目標を達成）: 達成率が100%以上のとき").is_visible()
     assert page.get_by_text("B（基準値を上回る）: 基準値からの変化率が+50%超のとき").is_visible()
     shot(page, "rule_page_mixed_with_hand_only")
