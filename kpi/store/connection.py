@@ -112,7 +112,7 @@ class _Pin(threading.local):
     on = False  # pin_reads() was called on this thread and not undone
     cursor: duckdb.DuckDBPyConnection | None = None  # the open read transaction, begun by the first read
     lent = False  # a read is using the cursor: a read inside it takes a cursor of its own
-    memo: dict | None = None  # what pinned_memo kept for this transaction's snapshot
+    snapshot: int | None = None  # the DuckLake snapshot id the open transaction reads
 
 
 class Connection:
@@ -125,6 +125,9 @@ class Connection:
         self.target = str(path)  # what --db / KPI_DB said: a file path or a 'ducklake:…' target
         self._columns: dict[str, list[tuple[str, str]]] = {}
         self._pin = _Pin()
+        # Small reads every page run makes (the data version, whether accounts exist), by the catalog
+        # snapshot they were read at: (snapshot id, {key: value}), shared by the server's threads.
+        self._by_snapshot: tuple[int, dict] = (-1, {})
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -253,23 +256,37 @@ class Connection:
         self._end_pinned()
         self._pin.on = False
 
-    def _pinned_memo(self, key: str, read):
-        """read(), kept while this thread's pinned transaction lasts: within one snapshot it cannot
-        change (a write by this thread ends the transaction), so a run asks the catalog once."""
+    def _snapshot_memo(self, key: str, read):
+        """read(), kept by the catalog snapshot of this thread's pinned transaction.
+
+        A snapshot never changes (every commit on any server makes a new one), so what was read at
+        it holds for every later run that finds the same snapshot: a warm page run asks the catalog
+        for its snapshot id (one round trip) instead of scanning a table per read (each scan fetches
+        the table's file list). Without a pin (a file store, the CLI) read() runs as it is."""
         pin = self._pin
-        if not pin.on:
+        if not pin.on or pin.lent:
             return read()
-        if pin.cursor is not None and pin.memo is not None and key in pin.memo:
-            return pin.memo[key]
+        snap = self._pinned_snapshot()
+        kept, memo = self._by_snapshot
+        if kept == snap and key in memo:
+            return memo[key]
         value = read()
-        if pin.cursor is not None:  # the read above began (or used) the pinned transaction
-            if pin.memo is None:
-                pin.memo = {}
-            pin.memo[key] = value
+        if pin.snapshot == snap:  # read inside the same transaction, so at that snapshot
+            if kept != snap:
+                self._by_snapshot = kept, memo = snap, {}
+            memo[key] = value
         return value
 
+    def _pinned_snapshot(self) -> int:
+        """The snapshot id of this thread's pinned transaction (begun here when there is none yet)."""
+        pin = self._pin
+        if pin.snapshot is None:
+            with self._read() as cur:
+                pin.snapshot = int(cur.execute(f"SELECT id FROM {self._catalog}.current_snapshot()").fetchone()[0])
+        return pin.snapshot
+
     def _end_pinned(self) -> None:
-        self._pin.memo = None
+        self._pin.snapshot = None
         cur, self._pin.cursor = self._pin.cursor, None
         if cur is not None:
             try:
