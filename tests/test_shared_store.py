@@ -113,6 +113,41 @@ def test_a_lost_race_is_retried_and_told_plainly_when_it_keeps_losing(shared_tar
     assert "もう一度" in err.value.hint and "何も書き込んでいません" in err.value.message
 
 
+def _page_run(store: Store, steps) -> list:
+    """One page run as Streamlit makes it: a script thread of its own that starts with the frame's
+    pin_reads(); returns what each step gave."""
+    out: list = []
+
+    def run():
+        store.pin_reads()
+        out.extend(step() for step in steps)
+    t = threading.Thread(target=run)
+    t.start()
+    t.join()
+    return out
+
+
+def test_a_page_run_reads_one_snapshot_and_the_next_run_sees_what_other_servers_wrote(shared_target, pg, tmp_path):
+    """Issue 17: a page run on the shared store asks the catalog for its snapshot once, not per query."""
+    a, b = Store.open(shared_target), Store.open(shared_target)
+    seen = lambda: (a.data_version(), [p.name for p in a.plans()])  # noqa: E731
+    land = lambda store, name: lambda: commit(store, [prepare(store, small_plan(  # noqa: E731
+        tmp_path / f"{name}.xlsx", name, 120), today=TODAY)], "テスト")
+    before, _b_wrote, during = _page_run(a, [seen, land(b, "計画B"), seen])
+    assert before == during == (0, [])  # server B's upload lands mid-run: this run shows one version
+    assert _page_run(a, [seen]) == [(1, ["計画B"])]  # the next run has it
+    # This server's own write in a run is seen by the rest of that run (the upload page's result).
+    _a_wrote, after = _page_run(a, [land(a, "計画A"), seen])
+    assert after == (2, ["計画B", "計画A"])
+    # A run's transaction ends with its thread: no catalog connection is left open in a transaction.
+    r = subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(pg.port), "-U", pg.user, "-d", "postgres", "-Atc",
+                        "SELECT count(*) FROM pg_stat_activity WHERE state LIKE 'idle in transaction%'"],
+                       capture_output=True, text=True, timeout=60)
+    assert r.stdout.strip() == "0", r.stderr
+    a.close()
+    b.close()
+
+
 def test_history_and_undo_across_processes(shared_target, tmp_path):
     a, b = Store.open(shared_target), Store.open(shared_target)
     first = commit(a, [prepare(a, small_plan(tmp_path / "v1.xlsx", "履歴計画", 120), today=TODAY)], "サーバーA")

@@ -384,6 +384,9 @@ def page(file: str, *, plan: bool = False) -> Page:
     from ui import navigation, sign_in
     st.set_page_config(page_title="計画進捗ダッシュボード", page_icon=":material/monitoring:", layout="wide")
     store = get_store()
+    # Every read of this run, the frame's and the page's, from one snapshot of a shared store (one
+    # catalog check per run instead of one per query); the next run reads afresh.
+    store.pin_reads()
     # A shared store whose server is down raises StoreUnavailable from any query of the frame: the
     # page says so with a retry button, and the next run works once the server is back.
     try:

@@ -4,11 +4,16 @@ driver errors turned into messages for people (the password of a connection stri
 Threads: one Store (one DuckDB connection) is shared; every query and every transaction runs on its
 own cursor(), as DuckDB requires across threads. Only kpi/store uses cursor() and transaction():
 every other module calls the store's named reads and writes.
+
+A page run on a shared catalog reads through one transaction (pin_reads): DuckLake asks PostgreSQL
+for the catalog's latest snapshot once per transaction, a round trip that cost about 10 ms on every
+query when each read was a transaction of its own.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
@@ -102,6 +107,14 @@ def _sql_literal(text: str) -> str:
     return text.replace("'", "''")
 
 
+class _Pin(threading.local):
+    """One thread's pinned reads (Connection.pin_reads); each thread sees its own attributes."""
+    on = False  # pin_reads() was called on this thread and not undone
+    cursor: duckdb.DuckDBPyConnection | None = None  # the open read transaction, begun by the first read
+    lent = False  # a read is using the cursor: a read inside it takes a cursor of its own
+    snapshot: int | None = None  # the DuckLake snapshot id the open transaction reads
+
+
 class Connection:
     """The connection part of the Store (kpi/store/store.py): open, cursors, transactions, housekeeping."""
 
@@ -111,6 +124,10 @@ class Connection:
         self._catalog: str | None = None
         self.target = str(path)  # what --db / KPI_DB said: a file path or a 'ducklake:…' target
         self._columns: dict[str, list[tuple[str, str]]] = {}
+        self._pin = _Pin()
+        # Small reads every page run makes (the data version, whether accounts exist), by the catalog
+        # snapshot they were read at: (snapshot id, {key: value}), shared by the server's threads.
+        self._by_snapshot: tuple[int, dict] = (-1, {})
 
     # ------------------------------------------------------------------ open
     @classmethod
@@ -216,7 +233,67 @@ class Connection:
         return self._catalog is not None
 
     def close(self) -> None:
+        self._end_pinned()
         self._con.close()
+
+    # ------------------------------------------------------------ pinned reads
+    def pin_reads(self) -> None:
+        """From now on this thread's reads share one read transaction, so one snapshot of the shared
+        catalog: a page run (ui.frame.page calls this first) pays DuckLake's snapshot check once,
+        not once per query, and every read of the run sees the same data version.
+
+        The transaction begins with the run's first read and ends when this thread pins again (the
+        next run on it), writes (the run's later reads see its own write), hits an error, or ends
+        (Streamlit runs each page run on a script thread of its own). So the next page run always
+        sees what other servers wrote meanwhile. A file store needs none of it: each query there
+        sees the latest data at no cost, and reads stay as they are.
+        """
+        self._end_pinned()
+        self._pin.on = self.is_shared
+
+    def unpin_reads(self) -> None:
+        """Back to one transaction per read on this thread (the end of pin_reads)."""
+        self._end_pinned()
+        self._pin.on = False
+
+    def _snapshot_memo(self, key: str, read):
+        """read(), kept by the catalog snapshot of this thread's pinned transaction.
+
+        A snapshot never changes (every commit on any server makes a new one), so what was read at
+        it holds for every later run that finds the same snapshot: a warm page run asks the catalog
+        for its snapshot id (one round trip) instead of scanning a table per read (each scan fetches
+        the table's file list). Without a pin (a file store, the CLI) read() runs as it is."""
+        pin = self._pin
+        if not pin.on or pin.lent:
+            return read()
+        snap = self._pinned_snapshot()
+        kept, memo = self._by_snapshot
+        if kept == snap and key in memo:
+            return memo[key]
+        value = read()
+        if pin.snapshot == snap:  # read inside the same transaction, so at that snapshot
+            if kept != snap:
+                self._by_snapshot = kept, memo = snap, {}
+            memo[key] = value
+        return value
+
+    def _pinned_snapshot(self) -> int:
+        """The snapshot id of this thread's pinned transaction (begun here when there is none yet)."""
+        pin = self._pin
+        if pin.snapshot is None:
+            with self._read() as cur:
+                pin.snapshot = int(cur.execute(f"SELECT id FROM {self._catalog}.current_snapshot()").fetchone()[0])
+        return pin.snapshot
+
+    def _end_pinned(self) -> None:
+        self._pin.snapshot = None
+        cur, self._pin.cursor = self._pin.cursor, None
+        if cur is not None:
+            try:
+                cur.execute("ROLLBACK")  # it only read: nothing to keep
+            except duckdb.Error:
+                pass
+            cur.close()
 
     def cursor(self) -> duckdb.DuckDBPyConnection:
         cur = self._con.cursor()
@@ -254,9 +331,31 @@ class Connection:
             raise
         finally:
             cur.close()
+            # A pinned read transaction began before this write and would not see it.
+            self._end_pinned()
 
     @contextmanager
     def _read(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        pin = self._pin
+        if pin.on and not pin.lent:
+            if pin.cursor is None:
+                cur = self.cursor()
+                try:
+                    cur.execute("BEGIN TRANSACTION")
+                except duckdb.Error as exc:
+                    cur.close()
+                    raise _wrap_duckdb(exc, self.path) from exc
+                pin.cursor = cur
+            pin.lent = True
+            try:
+                yield pin.cursor
+            except duckdb.Error as exc:
+                # A failed statement spoils a DuckDB transaction: the next read begins a new one.
+                self._end_pinned()
+                raise _wrap_duckdb(exc, self.path) from exc
+            finally:
+                pin.lent = False
+            return
         cur = self.cursor()
         try:
             yield cur

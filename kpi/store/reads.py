@@ -281,10 +281,13 @@ class PlanReads:
         Every write of data takes the next number inside its own transaction, whatever it writes
         (an import, an undo, settings, users, the public view, opinions, a restore), on whichever
         server it runs; so a cache keyed by this number is fresh on the next read everywhere. It
-        never goes backwards, not even through a restore."""
-        with self._read() as cur:
-            row = cur.execute("SELECT value FROM counters WHERE name = 'upload'").fetchone()
-        return int(row[0]) if row else 0
+        never goes backwards, not even through a restore. A page run on a shared store reads it once
+        per catalog snapshot (Connection._snapshot_memo), however often the frame asks."""
+        def read() -> int:
+            with self._read() as cur:
+                row = cur.execute("SELECT value FROM counters WHERE name = 'upload'").fetchone()
+            return int(row[0]) if row else 0
+        return self._snapshot_memo("data_version", read)
 
     def deletions(self, upload_ids: Iterable[int]) -> dict[int, int]:
         """How many rows each of these uploads deleted (an undo deletes what its upload inserted)."""

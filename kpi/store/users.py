@@ -99,8 +99,11 @@ class Accounts:
         return _row(r) if r else None
 
     def has_active_users(self) -> bool:
-        with self._read() as cur:
-            return bool(cur.execute("SELECT count(*) FROM users WHERE active").fetchone()[0])
+        """Whether sign-in is needed: asked by every page run (once per catalog snapshot on a shared store)."""
+        def read() -> bool:
+            with self._read() as cur:
+                return bool(cur.execute("SELECT count(*) FROM users WHERE active").fetchone()[0])
+        return self._snapshot_memo("has_active_users", read)
 
     # ----------------------------------------------------------------- writes
     def save_user(self, name: str, fields: dict[str, Any], meta: "UploadMeta",
