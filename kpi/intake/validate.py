@@ -382,6 +382,8 @@ def cross_file_problems(batches: list[Batch]) -> list[Problem]:
     Different values are an error (which file is right?); the same value twice is a warning.
     """
     out: list[Problem] = []
+    if len(batches) < 2:
+        return out  # within one file the importer reports a key twice, naming both rows
     seen: dict[tuple, tuple[Batch, dict]] = {}
     for batch in batches:
         for table in _ONCE_TABLES:
