@@ -81,6 +81,22 @@ def read_number(rep: Reporter, sheet: Sheet, row: int, col: int, what: str,
     return p
 
 
+def per_value(fn: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """fn of one cell value, worked out once per distinct value (by type and value: 1 and 1.0 are two)
+    for as long as the returned function lives, i.e. one sheet's parse. A 100,000-row column of
+    years, item numbers or indicator names holds a few hundred distinct values; fn must be pure."""
+    cache: dict[tuple[type, Any], Any] = {}
+
+    def get(v: Any) -> Any:
+        k = (v.__class__, v)
+        try:
+            return cache[k]
+        except KeyError:
+            out = cache[k] = fn(v)
+            return out
+    return get
+
+
 _ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*\.?\s*[0０]+(?![0-9０-９])")
 
 
