@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpi.errors import Problem
-from kpi.intake.cells import Reporter, per_value, read_number
+from kpi.intake.cells import Reporter, read_column, read_number
 from kpi.intake.keys import header_key as _key
 from kpi.intake.keys import item_number
 from kpi.intake.workbook import Sheet, Workbook, clean_text, column_letter, coord, tidy_text
@@ -176,17 +176,26 @@ def _item_no(v: Any) -> str | None:
 
 
 def _rows(t: _Table):
-    """The data rows below the header: blank rows and a header repeated for printing left out."""
+    return (r for r, _vals in _data_rows(t))
+
+
+def _data_rows(t: _Table):
+    """(row number, its values with '' as None) of the data rows below the header: blank rows and a
+    header repeated for printing left out."""
     width = t.sheet.max_col
     header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, width + 1)]
     first = header[0] if header else ""
     for r, vals in enumerate(t.sheet.rows[t.header_row:], start=t.header_row + 1):
-        vals = [None if v == "" else v for v in vals[:width]]
-        if all(v is None or (v.__class__ is str and not v.strip()) for v in vals):
-            continue
-        if _key(vals[0] if vals else None) == first and [_key(v) for v in vals] + [""] * (width - len(vals)) == header:
+        vals = vals[:width]
+        if "" in vals:
+            vals = [None if v == "" else v for v in vals]
+        v0 = vals[0] if vals else None
+        if v0 is None or v0.__class__ is str and not v0.strip():
+            if all(v is None or (v.__class__ is str and not v.strip()) for v in vals):
+                continue
+        if _key(v0) == first and [_key(v) for v in vals] + [""] * (width - len(vals)) == header:
             continue  # a header repeated for printing
-        yield r
+        yield r, vals
 
 
 def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度") -> int | None:
@@ -464,37 +473,39 @@ def _year_or_error(raw: Any) -> tuple[int | None, FiscalYearError | None]:
 
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
     """The 年度値 sheet, the biggest of a plan (a row per indicator and year): each column's distinct
-    values are read once (per_value), and only a cell that fails is spelt out with its sheet and cell."""
+    values are read once (read_column), and only a cell that fails is spelt out with its sheet and cell."""
     seen: dict[tuple[str, str, int], int] = {}
     marked = {(row["item_no"], row["indicator"]): row["qualitative"] for row in batch.table("indicators")
               if row.get("qualitative") is not None}
-    cols, rows = t.cols, t.sheet.rows
+    cols = t.cols
     c_no, c_name, c_fy = cols["no"], cols["indicator"], cols["fy"]
-    item_no = per_value(_item_no)
-    indicator = per_value(lambda v: tidy_text(_text_of(v)) if _text_of(v) else None)
-    year = per_value(_year_or_error)
-    words_of = per_value(text_words)
-    number = per_value(parse_number)
-    kinds = [(kind, cols[key], label, column_letter(cols[key])) for kind, key, label in
-             (("target", "target", "計画"), ("actual", "actual", "実績")) if key in cols]
+    data = list(_data_rows(t))
+    width = t.sheet.max_col
+    grid = [vals if len(vals) == width else vals + [None] * (width - len(vals)) for _r, vals in data]
+    columns: list[list[Any]] = [list(col) for col in zip(*grid)] if grid else [[] for _c in range(width)]
+    nos = read_column(columns[c_no - 1], _item_no)
+    names = read_column(columns[c_name - 1], lambda v: tidy_text(_text_of(v)) if _text_of(v) else None)
+    years = read_column(columns[c_fy - 1], _year_or_error)
+    kinds = []
+    for kind, key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
+        if key in cols:
+            raws = columns[cols[key] - 1]
+            kinds.append((kind, cols[key], label, column_letter(cols[key]), raws, read_column(raws, text_words),
+                          read_column(raws, parse_number)))
+    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * len(data)
+    had_values = "indicator_values" in batch.rows
     values = batch.rows.setdefault("indicator_values", [])
     where_file, where_sheet = rep.file, rep.sheet
 
-    def cell(row: list, c: int) -> Any:
-        v = row[c - 1] if c <= len(row) else None
-        return None if v == "" else v
-
-    for r in _rows(t):
-        row = rows[r - 1]
-        no = item_no(cell(row, c_no))
-        name = indicator(cell(row, c_name))
+    for i, (r, vals) in enumerate(data):
+        no, name = nos[i], names[i]
         if not no or not name:
             rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください",
                       code="missing_indicator")
             continue
-        raw_fy = cell(row, c_fy)
-        fy, bad_year = year(raw_fy)
+        fy, bad_year = years[i]
         if fy is None:
+            raw_fy = columns[c_fy - 1][i]
             if bad_year is not None:
                 rep.error(r, c_fy, f"年度「{clean_text(raw_fy)}」は年度として読めません",
                           bad_year.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
@@ -507,15 +518,14 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
                       "1つの年度は1行にまとめてください", code="duplicate")
             continue
         seen[key] = r
-        for kind, c, label, letter in kinds:
-            raw = cell(row, c)
-            words = words_of(raw)
-            if marked.get((no, name)) and words:
+        for kind, c, label, letter, _raws, words_col, numbers in kinds:
+            words = words_col[i]
+            if words and marked.get((no, name)):
                 batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
                           text_value=words, raw_text=words, **rep.where(r, c))
                 continue
-            p = number(raw)
-            if p.is_number:
+            p = numbers[i]
+            if p.kind == "number":
                 values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p.value,
                                "is_estimate": p.estimate, "raw_text": p.raw, "_words": words,
                                "_sheet": where_sheet, "_cell": f"{letter}{r}", "_file": where_file})
@@ -527,10 +537,12 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
                     batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
                               text_value=words, raw_text=words, _unless_qualitative=batch.problems[-1],
                               **rep.where(r, c))
-        note = _note(_cell(t, r, "note"))
+        note = notes[i]
         if note:
             batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
                       **rep.where(r, t.cols["note"]))
+    if not values and not had_values:
+        del batch.rows["indicator_values"]  # as if nothing was added (batch.add makes a table on its first row)
 
 
 _DASH_ONLY = frozenset("-―—‐–−ー─━－")
