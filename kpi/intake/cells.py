@@ -81,6 +81,18 @@ def read_number(rep: Reporter, sheet: Sheet, row: int, col: int, what: str,
     return p
 
 
+def read_column(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
+    """[fn(v) for v in values], with fn worked out once per distinct value (by type and value: 1 and
+    1.0 are two). A 100,000-row column of years, item numbers or indicator names holds a few hundred
+    distinct values; fn must be pure and its results shared (frozen, or never changed)."""
+    keys = list(zip(map(type, values), values))
+    try:
+        made = {k: fn(k[1]) for k in set(keys)}
+    except TypeError:  # an unhashable value (none that calamine gives): one by one
+        return [fn(v) for v in values]
+    return list(map(made.__getitem__, keys))
+
+
 _ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*\.?\s*[0０]+(?![0-9０-９])")
 
 

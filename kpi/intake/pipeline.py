@@ -26,7 +26,7 @@ from kpi.intake.validate import check_bounds, cross_file_problems, target_change
 from kpi.sanitize import safe_file_name
 from kpi.store.intake_reads import PlanContext, load_plan_context
 from kpi.store.journal import PLAN_FIELD_LABELS, Batch, ChangeSet
-from kpi.store.store import ApplyResult, Store, UploadMeta
+from kpi.store.store import ApplyResult, PreparedDiff, Store, UploadMeta
 
 Edits = Iterable[IndicatorEdit | Mapping[str, Any]]
 
@@ -46,6 +46,9 @@ class PreparedImport:
     same_file_before: str | None = None  # '取込番号 12（…）' when a file with these bytes was taken in
     # item No. → 取組名, the file's own else the stored plan's (a file of values names no item): the preview's 取組
     titles: dict[str, str] = field(default_factory=dict)
+    # The preview's diff with what writing it needs: commit() writes it without comparing again when
+    # nothing was written since (kpi.store.store.PreparedDiff).
+    prepared: PreparedDiff | None = field(default=None, repr=False)
 
     @property
     def errors(self) -> list[Problem]:
@@ -129,7 +132,8 @@ def prepare(store: Store, source: bytes | str | Path, file_name: str | None = No
         stored = ctx.existing(plan_row[0], "indicators") if plan_row else {}
         prep.directions = tuple(c for c in choices if (stored.get((c.item_no, c.indicator)) or {}).get(
             "direction_source") in (None, "inferred", "default"))
-        prep.changes = store.diff(batch, ctx)
+        prep.prepared = store.prepared_diff(batch, ctx)
+        prep.changes = prep.prepared.changes
         prep.titles = {**ctx.item_titles(batch.plan_name),
                        **{str(r["item_no"]): r["title"] for r in batch.table("items") if r.get("title")}}
         prep.problems += target_change_problems(batch, prep.changes)
@@ -284,4 +288,4 @@ def commit(store: Store, prepared: list[PreparedImport], actor: Actor | str, *, 
         if check is not None:
             check(changes, plan_id)
 
-    return store.apply_many(batches, metas, check=both)
+    return store.apply_many(batches, metas, check=both, prepared=[prep.prepared for prep in prepared])

@@ -36,6 +36,13 @@ def accept_text_values(batch: Batch, qualitative: set[tuple[str, str]]) -> None:
     def is_qualitative(key: tuple[str, str]) -> bool:
         return marks.get(key, key in qualitative)
 
+    if not marks and not qualitative and "indicator_values" in batch.rows:
+        # No 定性 indicator anywhere (most files): every refusal stands; one pass, no questions per row.
+        kept = [row for row in batch.rows["indicator_values"] if row.pop("_unless_qualitative", None) is None]
+        for row in kept:
+            row.pop("_words", None)
+        batch.rows["indicator_values"] = kept
+        return
     withdrawn: set[int] = set()
     kept = []
     for row in batch.table("indicator_values"):

@@ -215,40 +215,70 @@ def check_bounds(batch: Batch, wb=None) -> None:
     kpi.intake.pipeline.prepare on every batch of every layout, before anything is compared."""
     budget = [20]  # whole-sheet searches for a cell
     for table, rows in batch.rows.items():
-        for row in rows:
-            for field, v in row.items():
-                if field.startswith("_") or v is None or isinstance(v, bool):
-                    continue
-                why = None
-                if isinstance(v, str):
-                    if field not in _JSON_LISTS and len(v) <= MAX_ITEM_NO and not bad_character(v):
-                        continue  # the usual short value: nothing to look at twice
-                    texts = [v]
-                    if field in _JSON_LISTS:
-                        try:
-                            texts = [str(t) for t in json.loads(v)]
-                        except (ValueError, TypeError):
-                            texts = [v]
-                    for t in texts:
-                        why = text_problem(t, MAX_TITLE if field in _JSON_LISTS else _max_len(field))
-                        if why:
-                            cell = _cell_of(wb, row, lambda raw, t=t: _same_text(raw, t), budget)
-                            break
-                elif isinstance(v, (int, float)):
-                    if -MAX_ABS_NUMBER < v < MAX_ABS_NUMBER and field not in _YEAR_FIELDS:
-                        continue  # nan fails the comparison and is looked at below
-                    if field in _YEAR_FIELDS:
-                        if not (isinstance(v, int) and MIN_YEAR <= v <= MAX_YEAR):
-                            why, cell = f"年度として扱えません（{MIN_YEAR}〜{MAX_YEAR}年度）", row.get("_cell")
-                    else:
-                        why = number_problem(v)
-                        if why:
-                            cell = _cell_of(wb, row, lambda raw, v=v: _same_number(raw, v), budget)
-                if why:
-                    batch.problems.append(Problem(
-                        "error", f"{_subject(table, row)}{_label(table, row, field)}: {why}", row.get("_sheet"), cell,
-                        row.get("_file") or batch.source, _bound_hint(why), "out_of_bounds"))
+        for row, field in _to_look_at(rows):
+            v = row[field]
+            why = None
+            if isinstance(v, str):
+                texts = [v]
+                if field in _JSON_LISTS:
+                    try:
+                        texts = [str(t) for t in json.loads(v)]
+                    except (ValueError, TypeError):
+                        texts = [v]
+                for t in texts:
+                    why = text_problem(t, MAX_TITLE if field in _JSON_LISTS else _max_len(field))
+                    if why:
+                        cell = _cell_of(wb, row, lambda raw, t=t: _same_text(raw, t), budget)
+                        break
+            elif isinstance(v, (int, float)):
+                if field in _YEAR_FIELDS:
+                    if not (isinstance(v, int) and MIN_YEAR <= v <= MAX_YEAR):
+                        why, cell = f"年度として扱えません（{MIN_YEAR}〜{MAX_YEAR}年度）", row.get("_cell")
+                else:
+                    why = number_problem(v)
+                    if why:
+                        cell = _cell_of(wb, row, lambda raw, v=v: _same_number(raw, v), budget)
+            if why:
+                batch.problems.append(Problem(
+                    "error", f"{_subject(table, row)}{_label(table, row, field)}: {why}", row.get("_sheet"), cell,
+                    row.get("_file") or batch.source, _bound_hint(why), "out_of_bounds"))
     _check_plan_settings(batch)
+
+
+def _plain(field: str, v: Any) -> bool:
+    """A value check_bounds need not look at twice: none, a flag, the usual short text, a number of
+    ordinary size (nan fails the comparison), a year in range, a date."""
+    if v is None or isinstance(v, bool):
+        return True
+    if isinstance(v, str):
+        return field not in _JSON_LISTS and len(v) <= MAX_ITEM_NO and not bad_character(v)
+    if isinstance(v, (int, float)):
+        if field in _YEAR_FIELDS:
+            return isinstance(v, int) and MIN_YEAR <= v <= MAX_YEAR
+        return -MAX_ABS_NUMBER < v < MAX_ABS_NUMBER
+    return True  # dates and the like have no bounds here
+
+
+def _to_look_at(rows: list[dict]) -> list[tuple[dict, str]]:
+    """(row, field) of every public field whose value is not _plain, in row order and each row's field
+    order (the order its problems are told in). Column by column: each distinct value of a field is
+    judged once, so a 100,000-row table costs a pass per column, not a check per cell."""
+    found: list[tuple[int, int, dict, str]] = []
+    for field in set().union(*rows):
+        if field.startswith("_"):
+            continue
+        column = [row.get(field) for row in rows]
+        try:  # by type and value: 2016 and 2016.0 (or True and 1) are judged apart
+            bad = {k for k in set(zip(map(type, column), column)) if not _plain(field, k[1])}
+        except TypeError:  # an unhashable value: judged one by one
+            bad = None
+        if bad is not None and not bad:
+            continue
+        for i, v in enumerate(column):
+            if ((v.__class__, v) in bad if bad is not None else not _plain(field, v)) and field in rows[i]:
+                found.append((i, list(rows[i]).index(field), rows[i], field))
+    found.sort(key=lambda f: (f[0], f[1]))
+    return [(row, field) for _i, _pos, row, field in found]
 
 
 def _bound_hint(why: str) -> str:
@@ -382,6 +412,8 @@ def cross_file_problems(batches: list[Batch]) -> list[Problem]:
     Different values are an error (which file is right?); the same value twice is a warning.
     """
     out: list[Problem] = []
+    if len(batches) < 2:
+        return out  # within one file the importer reports a key twice, naming both rows
     seen: dict[tuple, tuple[Batch, dict]] = {}
     for batch in batches:
         for table in _ONCE_TABLES:

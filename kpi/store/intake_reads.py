@@ -30,6 +30,9 @@ class PlanContext(Held):
     _rules: dict[int, str | None]
     _fed: dict[str, frozenset[int]]
     layouts: tuple[tuple[str, str], ...] = ()  # the taught layouts (name, body), kpi/intake/layouts/profile.py
+    # The data version, read before any row: a write since changes it, so a diff made from these rows
+    # is still true at commit when the version is the same (Store.prepared_diff, apply_many).
+    version: int | None = None
     _existing: dict[tuple[int, str], dict[tuple, dict[str, Any]]] = field(default_factory=dict)
     _same_file: dict[str, str | None] = field(default_factory=dict)
     _made: dict[str, Any] = field(default_factory=dict)
@@ -98,6 +101,7 @@ class PlanContext(Held):
 
 def load_plan_context(store: Store) -> PlanContext:
     """The plans, their rules, which layouts fed them and the taught layouts: one read for a whole upload."""
+    version = store.data_version()
     with store._read() as cur:
         rows = cur.execute(f"SELECT {_INFO_COLS}, grading_rule, {PLAN_ROW_COLS} FROM plans ORDER BY plan_id").fetchall()
         fed_rows = cur.execute("SELECT DISTINCT layout, plan_id FROM uploads WHERE plan_id IS NOT NULL").fetchall()
@@ -112,6 +116,7 @@ def load_plan_context(store: Store) -> PlanContext:
         _rules={r[0]: r[n] for r in rows},
         _fed={k: frozenset(v) for k, v in fed.items()},
         layouts=tuple(store.layout_profiles()),
+        version=version,
     )
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
@@ -35,7 +36,7 @@ from kpi.store.reads import PlanReads, rule_of  # noqa: F401 (intake_reads takes
 from kpi.store.schema import MIGRATIONS, Migrations
 from kpi.store.users import Accounts
 
-__all__ = ["Store", "UploadMeta", "UploadRecord", "RevertResult", "ApplyResult", "natural_key", "redact",
+__all__ = ["Store", "PreparedDiff", "UploadMeta", "UploadRecord", "RevertResult", "ApplyResult", "natural_key", "redact",
            "resolve_db_path", "resolve_target", "DEFAULT_DB_PATH", "PROJECT_ROOT", "MIGRATIONS", "_sql_literal",
            "_wrap_duckdb"]
 
@@ -201,6 +202,13 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
             cs, _plan_id, _ops = self._diff(cur, batch)
         return cs
 
+    def prepared_diff(self, batch: Batch, held: "Held") -> "PreparedDiff":
+        """diff() against what held read, kept with what the write needs, so that apply_many writes it
+        without comparing again when nothing was written since held read the data version (a
+        100,000-row file's diff costs seconds); when something was, the write compares again."""
+        cs, plan_id, ops = self._diff(None, batch, held)
+        return PreparedDiff(batch, _batch_shape(batch), getattr(held, "version", None), cs, plan_id, ops)
+
     def _existing(self, cur: duckdb.DuckDBPyConnection, table: str, plan_id: int) -> dict[tuple, dict[str, Any]]:
         spec = TABLES[table]
         cols = list(spec.key) + list(spec.fields) + list(spec.carry) + list(spec.insert_only)
@@ -305,6 +313,46 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         finally:
             cur.unregister("_kpi_rows")
 
+    def _insert_logged(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], plan_id: int,
+                       upload_id: int, seq: int) -> bool:
+        """Insert a table's new rows (the diff's full rows) and their change_log entries ('insert', the
+        key and the row as JSON, seq, seq + 1, …) from one Arrow table, the JSON made by DuckDB: one
+        statement each, however many rows. False, and nothing written, when a row is not the plain
+        form this needs (a value Arrow would not take as its column's type, a key beyond the table's
+        columns, a timestamp, which Python writes as ISO text): the caller then logs them one by one."""
+        if not rows:
+            return True
+        spec = TABLES[table]
+        names = list(spec.key + spec.fields + spec.carry + spec.insert_only)
+        types = dict(self.columns(table))
+        if any(types.get(c) not in _ARROW_TYPES or types[c] == "TIMESTAMP" for c in names):
+            return False
+        n = len(names)
+        if any(len(r) != n for r in rows):
+            return False  # a row merged from two of the batch carries its provenance keys too
+        try:
+            columns = list(zip(*map(operator.itemgetter(*names), rows))) if n > 1 else \
+                [[r[names[0]] for r in rows]]
+            arrays = [pa.array(list(col), type=_ARROW_TYPES[types[c]]) for c, col in zip(names, columns)]
+        except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            return False
+        arrays.append(pa.array(range(seq, seq + len(rows)), type=pa.int64()))
+        tbl = pa.Table.from_arrays(arrays, names=names + ["_kpi_seq"])
+
+        def as_json(cols: list[str]) -> str:
+            # sorted as json.dumps(sort_keys=True) writes them (kpi.store.store._dumps)
+            return "to_json(struct_pack(" + ", ".join(f"{c} := {c}" for c in sorted(cols)) + "))"
+        cur.register("_kpi_rows", tbl)
+        try:
+            cur.execute(f"INSERT INTO {table} (plan_id, upload_id, {', '.join(names)}) "
+                        f"SELECT ?, ?, {', '.join(names)} FROM _kpi_rows", [plan_id, upload_id])
+            cur.execute("INSERT INTO change_log (upload_id, seq, table_name, plan_id, key_json, action, old_json, "
+                        f"new_json) SELECT ?, _kpi_seq, ?, ?, {as_json(list(spec.key))}, 'insert', NULL, "
+                        f"{as_json(names[len(spec.key):])} FROM _kpi_rows", [upload_id, table, plan_id])
+        finally:
+            cur.unregister("_kpi_rows")
+        return True
+
     def _update_rows(self, cur: duckdb.DuckDBPyConnection, table: str, plan_id: int, upload_id: int,
                      updates: list[tuple[tuple, dict, dict, dict]]) -> None:
         if not updates:
@@ -341,16 +389,34 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         return self.apply_many([batch], [meta], check=check)[0]
 
     def apply_many(self, batches: list[Batch], metas: list[UploadMeta],
-                   check: Callable[[ChangeSet, int | None], None] | None = None) -> list[ApplyResult]:
-        """Write several batches (one upload record each) in a single transaction: all or nothing."""
+                   check: Callable[[ChangeSet, int | None], None] | None = None,
+                   prepared: "list[PreparedDiff | None] | None" = None) -> list[ApplyResult]:
+        """Write several batches (one upload record each) in a single transaction: all or nothing.
+
+        prepared: the preview's diff of each batch (Store.prepared_diff), written as it is when the
+        data version inside this transaction is still the one it was compared at, the batch is the
+        same object with the same rows, and no earlier batch of this write went into the same plan;
+        otherwise the batch is compared again here, as without it."""
         from kpi.errors import ImportRefused
         for batch in batches:
             if batch.errors:
                 raise ImportRefused(batch.problems)
+        prepared = list(prepared or [])
+        prepared += [None] * (len(batches) - len(prepared))
 
         def write() -> list[ApplyResult]:
             with self.transaction() as cur:
-                return [self._apply_in(cur, batch, meta, check) for batch, meta in zip(batches, metas)]
+                version = _counter(cur, "upload") if any(p is not None for p in prepared) else None
+                written: set[str] = set()
+                out = []
+                for batch, meta, prep in zip(batches, metas, prepared):
+                    name = normalize_plan_name(batch.plan_name)
+                    if prep is not None and not prep.fits(batch, version) or name in written:
+                        prep = None
+                    res = self._apply_in(cur, batch, meta, check, prep)
+                    written |= {name, normalize_plan_name(res.changes.plan_name)}
+                    out.append(res)
+                return out
         return self.retrying(write)
 
     def retrying(self, write: Callable[[], Any], attempts: int = 6) -> Any:
@@ -384,8 +450,12 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         return self.retrying(lambda: _revert(self, upload_id, meta, check))
 
     def _apply_in(self, cur: duckdb.DuckDBPyConnection, batch: Batch, meta: UploadMeta,
-                  check: Callable[[ChangeSet, int | None], None] | None) -> ApplyResult:
-        cs, plan_id, ops = self._diff(cur, batch)
+                  check: Callable[[ChangeSet, int | None], None] | None,
+                  prepared: "PreparedDiff | None" = None) -> ApplyResult:
+        if prepared is not None:
+            cs, plan_id, ops = prepared.changes, prepared.plan_id, prepared.ops
+        else:
+            cs, plan_id, ops = self._diff(cur, batch)
         if check is not None:
             check(cs, plan_id)
         if cs.is_empty:
@@ -407,24 +477,34 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
             log.append({"table_name": "plans", "key": {"name": cs.plan_name}, "action": "update",
                         "old": {f: o for f, (o, _n) in cs.plan_changes.items()},
                         "new": {f: n for f, (_o, n) in cs.plan_changes.items()}})
+        for i, e in enumerate(log):  # the plan's own row
+            e["seq"] = i
+        seq = len(log)
         for table in TABLE_ORDER:
             if table not in ops:
                 continue
             spec = TABLES[table]
-            ins = [{**r, "plan_id": plan_id, "upload_id": upload_id} for r in ops[table]["insert"]]
-            self._insert_rows(cur, table, ins)
-            for r in ops[table]["insert"]:
-                log.append({"table_name": table, "key": {k: r.get(k) for k in spec.key}, "action": "insert",
-                            "old": None, "new": {k: v for k, v in r.items() if k not in spec.key}})
+            inserted = ops[table]["insert"]
+            if self._insert_logged(cur, table, inserted, plan_id, upload_id, seq):
+                seq += len(inserted)
+            else:
+                ins = [{**r, "plan_id": plan_id, "upload_id": upload_id} for r in inserted]
+                self._insert_rows(cur, table, ins)
+                for r in inserted:
+                    log.append({"seq": seq, "table_name": table, "key": {k: r.get(k) for k in spec.key},
+                                "action": "insert", "old": None,
+                                "new": {k: v for k, v in r.items() if k not in spec.key}})
+                    seq += 1
             self._update_rows(cur, table, plan_id, upload_id, ops[table]["update"])
             for key, old, new, _existing in ops[table]["update"]:
-                log.append({"table_name": table, "key": dict(zip(spec.key, key)), "action": "update",
+                log.append({"seq": seq, "table_name": table, "key": dict(zip(spec.key, key)), "action": "update",
                             "old": old, "new": new})
+                seq += 1
         self._insert_rows(cur, "change_log", [
-            {"upload_id": upload_id, "seq": i, "table_name": e["table_name"], "plan_id": plan_id,
+            {"upload_id": upload_id, "seq": e["seq"], "table_name": e["table_name"], "plan_id": plan_id,
              "key_json": _dumps(e["key"]), "action": e["action"], "old_json": _dumps(e["old"]),
              "new_json": _dumps(e["new"])}
-            for i, e in enumerate(log)])
+            for e in log])
         self._insert_rows(cur, "uploads", [{
             "upload_id": upload_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
             "file_name": meta.file_name, "sha256": meta.sha256, "layout": meta.layout or batch.layout,
@@ -434,12 +514,42 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         return ApplyResult(upload_id, cs, plan_id)
 
 
+@dataclass(frozen=True)
+class PreparedDiff:
+    """A batch's diff as the preview computed it (Store.prepared_diff), for Store.apply_many to write."""
+
+    batch: Batch
+    shape: tuple
+    version: int | None  # the data version the compared rows were read at (None: unknown, never reused)
+    changes: ChangeSet
+    plan_id: int | None
+    ops: dict[str, dict[str, list]]
+
+    def fits(self, batch: Batch, version: int | None) -> bool:
+        return (self.version is not None and self.version == version and batch is self.batch
+                and _batch_shape(batch) == self.shape)
+
+
+def _batch_shape(batch: Batch) -> tuple:
+    """What would show a batch changed after its diff (rows added or dropped, other plan settings);
+    a prepared batch is not edited in place (commit copies one it adds to: kpi.cycle.submissions)."""
+    return (batch.plan_name, repr(sorted(batch.plan.items())),
+            tuple(sorted((t, len(rows)) for t, rows in batch.rows.items())))
+
+
+def _counter(cur: duckdb.DuckDBPyConnection, name: str) -> int:
+    row = cur.execute("SELECT value FROM counters WHERE name = ?", [name]).fetchone()
+    return int(row[0]) if row else 0
+
+
 # A plan as the diff compares it: plan_id, then PLAN_ROW_COLS.
 PLAN_ROW_COLS = f"name, {', '.join(PLAN_FIELDS)}"
 
 
 class Held:
     """What a diff compares with, when it was read beforehand (kpi.store.intake_reads.PlanContext)."""
+
+    version: int | None = None  # the data version read before any of the rows
 
     def plan_row(self, name: str) -> tuple | None:  # (plan_id, name, *PLAN_FIELDS) or None
         raise NotImplementedError

@@ -14,14 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 from kpi.errors import Problem
-from kpi.intake.cells import Reporter, read_number
+from kpi.intake.cells import Reporter, read_column, read_number
 from kpi.intake.keys import header_key as _key
 from kpi.intake.keys import item_number
-from kpi.intake.workbook import Sheet, Workbook, clean_text, coord, tidy_text
+from kpi.intake.workbook import Sheet, Workbook, clean_text, column_letter, coord, tidy_text
 from kpi.rules.departments import parse_departments
 from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
 from kpi.rules.fiscal import FiscalYearError, parse_fiscal_year
 from kpi.rules.grading import PRESETS, GradingRule
+from kpi.rules.numbers import parse_number
 from kpi.rules.model import STAGES, STATUS_MARKS, STATUSES
 from kpi.rules.plan_names import normalize_plan_name
 from kpi.rules.rates import DIRECTION_LABELS
@@ -160,7 +161,10 @@ def _cell(t: _Table, r: int, key: str) -> Any:
 
 
 def _text(t: _Table, r: int, key: str) -> str | None:
-    v = _cell(t, r, key)
+    return _text_of(_cell(t, r, key))
+
+
+def _text_of(v: Any) -> str | None:
     if v is None:
         return None
     s = str(v).strip()
@@ -172,14 +176,26 @@ def _item_no(v: Any) -> str | None:
 
 
 def _rows(t: _Table):
-    header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, t.sheet.max_col + 1)]
-    for r in range(t.header_row + 1, t.sheet.max_row + 1):
-        vals = [t.sheet.raw(r, c) for c in range(1, t.sheet.max_col + 1)]
-        if all(v is None or str(v).strip() == "" for v in vals):
-            continue
-        if _key(vals[0]) == header[0] and [_key(v) for v in vals] == header:
+    return (r for r, _vals in _data_rows(t))
+
+
+def _data_rows(t: _Table):
+    """(row number, its values with '' as None) of the data rows below the header: blank rows and a
+    header repeated for printing left out."""
+    width = t.sheet.max_col
+    header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, width + 1)]
+    first = header[0] if header else ""
+    for r, vals in enumerate(t.sheet.rows[t.header_row:], start=t.header_row + 1):
+        vals = vals[:width]
+        if "" in vals:
+            vals = [None if v == "" else v for v in vals]
+        v0 = vals[0] if vals else None
+        if v0 is None or v0.__class__ is str and not v0.strip():
+            if all(v is None or (v.__class__ is str and not v.strip()) for v in vals):
+                continue
+        if _key(v0) == first and [_key(v) for v in vals] + [""] * (width - len(vals)) == header:
             continue  # a header repeated for printing
-        yield r
+        yield r, vals
 
 
 def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度") -> int | None:
@@ -445,42 +461,74 @@ def _baseline_decides(row: dict) -> bool:
     return base is not None and final is not None and base != final
 
 
+def _year_or_error(raw: Any) -> tuple[int | None, FiscalYearError | None]:
+    """_year without the report: the year of a non-blank cell, or why it is none."""
+    if raw is None or str(raw).strip() == "":
+        return None, None
+    try:
+        return parse_fiscal_year(raw), None
+    except FiscalYearError as exc:
+        return None, exc
+
+
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
+    """The 年度値 sheet, the biggest of a plan (a row per indicator and year): each column's distinct
+    values are read once (read_column), and only a cell that fails is spelt out with its sheet and cell."""
     seen: dict[tuple[str, str, int], int] = {}
     marked = {(row["item_no"], row["indicator"]): row["qualitative"] for row in batch.table("indicators")
               if row.get("qualitative") is not None}
-    for r in _rows(t):
-        no = _item_no(_cell(t, r, "no"))
-        name = _text(t, r, "indicator")
+    cols = t.cols
+    c_no, c_name, c_fy = cols["no"], cols["indicator"], cols["fy"]
+    data = list(_data_rows(t))
+    width = t.sheet.max_col
+    grid = [vals if len(vals) == width else vals + [None] * (width - len(vals)) for _r, vals in data]
+    columns: list[list[Any]] = [list(col) for col in zip(*grid)] if grid else [[] for _c in range(width)]
+    nos = read_column(columns[c_no - 1], _item_no)
+    names = read_column(columns[c_name - 1], lambda v: tidy_text(_text_of(v)) if _text_of(v) else None)
+    years = read_column(columns[c_fy - 1], _year_or_error)
+    kinds = []
+    for kind, key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
+        if key in cols:
+            raws = columns[cols[key] - 1]
+            kinds.append((kind, cols[key], label, column_letter(cols[key]), raws, read_column(raws, text_words),
+                          read_column(raws, parse_number)))
+    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * len(data)
+    had_values = "indicator_values" in batch.rows
+    values = batch.rows.setdefault("indicator_values", [])
+    where_file, where_sheet = rep.file, rep.sheet
+
+    for i, (r, vals) in enumerate(data):
+        no, name = nos[i], names[i]
         if not no or not name:
-            rep.error(r, t.cols["no"] if not no else t.cols["indicator"], "No. と指標名は必ず記入してください",
+            rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください",
                       code="missing_indicator")
             continue
-        name = tidy_text(name)
-        fy = _year(rep, t, r)
+        fy, bad_year = years[i]
         if fy is None:
-            if _cell(t, r, "fy") is None:
-                rep.error(r, t.cols["fy"], "年度が空欄です", code="bad_year")
+            raw_fy = columns[c_fy - 1][i]
+            if bad_year is not None:
+                rep.error(r, c_fy, f"年度「{clean_text(raw_fy)}」は年度として読めません",
+                          bad_year.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
+            elif raw_fy is None:
+                rep.error(r, c_fy, "年度が空欄です", code="bad_year")
             continue
         key = (no, name, fy)
         if key in seen:
-            rep.error(r, t.cols["fy"], f"No.{no}「{name}」の{fy}年度が2回あります（{seen[key]}行目と重複）",
+            rep.error(r, c_fy, f"No.{no}「{name}」の{fy}年度が2回あります（{seen[key]}行目と重複）",
                       "1つの年度は1行にまとめてください", code="duplicate")
             continue
         seen[key] = r
-        for kind, col_key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
-            if col_key not in t.cols:
-                continue
-            c = t.cols[col_key]
-            words = text_words(t.sheet.raw(r, c))
-            if marked.get((no, name)) and words:
+        for kind, c, label, letter, _raws, words_col, numbers in kinds:
+            words = words_col[i]
+            if words and marked.get((no, name)):
                 batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
                           text_value=words, raw_text=words, **rep.where(r, c))
                 continue
-            p = read_number(rep, t.sheet, r, c, f"「{name}」{fy}年度の{label}", allow_text=True)
-            if p.is_number:
-                batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind, value=p.value,
-                          is_estimate=p.estimate, raw_text=p.raw, _words=words, **rep.where(r, c))
+            p = numbers[i]
+            if p.kind == "number":
+                values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p.value,
+                               "is_estimate": p.estimate, "raw_text": p.raw, "_words": words,
+                               "_sheet": where_sheet, "_cell": f"{letter}{r}", "_file": where_file})
             elif p.kind == "text":
                 # An error as for any number cell, unless the plan has the indicator as 定性 (a department
                 # sheet does not carry the 指標 sheet): kpi.intake.text_values decides once the plan is known.
@@ -489,10 +537,12 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
                     batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
                               text_value=words, raw_text=words, _unless_qualitative=batch.problems[-1],
                               **rep.where(r, c))
-        note = _note(_cell(t, r, "note"))
+        note = notes[i]
         if note:
             batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
                       **rep.where(r, t.cols["note"]))
+    if not values and not had_values:
+        del batch.rows["indicator_values"]  # as if nothing was added (batch.add makes a table on its first row)
 
 
 _DASH_ONLY = frozenset("-―—‐–−ー─━－")
