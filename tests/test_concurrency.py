@@ -183,3 +183,39 @@ def test_two_browser_sessions_upload_to_one_store(app_env, tmp_path):
     finally:
         s.close()
     shutil.rmtree(tmp_path / "backups", ignore_errors=True)
+
+
+def _logged_actual(store: Store, upload_id: int, item_no: str, fy: int) -> tuple:
+    """(before, after) of the 実績 the change log records for an item's year in one upload."""
+    for e in store.change_log(upload_id):
+        if e["table"] == "indicator_values" and e["key"].get("item_no") == item_no \
+                and e["key"].get("fiscal_year") == fy and e["key"].get("kind") == "actual":
+            return ((e["old"] or {}).get("value"), (e["new"] or {}).get("value"))
+    return (None, None)
+
+
+def test_a_preview_left_open_while_someone_else_uploads_is_compared_again_at_commit(plan_store, tmp_path):
+    """The preview's diff is written as shown when nothing changed since; when another upload landed
+    meanwhile, the commit compares the file again with what is stored now (issue 17: the diff is
+    reused only while the data version is the same)."""
+    mine = prepare(plan_store, department_plan(tmp_path / "mine.xlsx", actual={(1, 2022): 111}, only=[1]),
+                   today=TODAY)
+    assert mine.changes.summary() == prepare(plan_store, tmp_path / "mine.xlsx", today=TODAY).changes.summary()
+    # someone else's upload lands while this preview is open: the same value, now 222
+    commit(plan_store, [prepare(plan_store, department_plan(tmp_path / "theirs.xlsx", actual={(1, 2022): 222},
+                                                            only=[1]), today=TODAY)], ADMIN)
+    (res,) = commit(plan_store, [mine], KYODO)
+    assert values(plan_store)[("1", 2022)] == 111
+    assert _logged_actual(plan_store, res.upload_id, "1", 2022) == (222, 111)  # against what was stored then
+    consistent(plan_store)
+    # nothing written since the preview: what the preview showed is what lands
+    again = prepare(plan_store, department_plan(tmp_path / "again.xlsx", actual={(1, 2022): 333}, only=[1]),
+                    today=TODAY)
+    (res2,) = commit(plan_store, [again], KYODO)
+    assert values(plan_store)[("1", 2022)] == 333
+    assert _logged_actual(plan_store, res2.upload_id, "1", 2022) == (111, 333)
+    assert len(again.changes.updates) == 1 and res2.changes is again.changes  # the preview's diff, not a second one
+    from kpi.intake import history
+    history.undo(plan_store, res2.upload_id, "管理者")  # the log written from the preview's diff undoes exactly
+    assert values(plan_store)[("1", 2022)] == 111
+    consistent(plan_store)
