@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from conftest import NIIGATA, NIIGATA_PLAN, ROOT, TODAY
+import re
+
+import pytest
+from conftest import NIIGATA, NIIGATA_PLAN, ROOT, SAMPLES, TODAY
 from helpers import edited_copy, sql
 from streamlit.testing.v1 import AppTest
 
@@ -175,3 +178,47 @@ def test_a_widget_rerun_keeps_the_review_and_a_write_elsewhere_renews_it(app_env
     at.run()
     assert not at.exception, at.exception
     assert len(runs) == 2 and "変更はありません。同じ内容がすでに登録されています" in texts(at)
+
+
+# The three sample layouts the browser no longer uploads (tests/browser/test_upload.py keeps the
+# progress sheet and the action list): the same checks, through the same page. Their stored values
+# are read back cell by cell in tests/test_samples_cli.py.
+@pytest.mark.parametrize("name", ["kodaira_sousei_progress_h29.xlsx", "tomisato_kyodo_progress.xlsx",
+                                  "kodaira_kyodo_guideline_tables.xlsx"])
+def test_sample_upload_as_a_new_plan_then_its_items_on_the_home_page(app_env, tmp_path, name):
+    plan = f"取込テスト {name.removesuffix('.xlsx')}"
+    s = Store.open(tmp_path / "expect.duckdb")
+    try:
+        prep = prepare(s, SAMPLES / name, plan_name=plan, today=TODAY)
+        assert prep.batch is not None, prep.problems
+        n_items, layout = len({r["item_no"] for r in prep.batch.table("items")}), prep.layout_label
+    finally:
+        s.close()
+    at = open_page("pages/upload.py")
+    at.selectbox(key="upload_plan").set_value("__new__")
+    at.run()
+    at.text_input(key="upload_new_plan").set_value(plan)
+    at.run()
+    upload(at, SAMPLES / name)
+    assert f"**様式**　{layout}" in texts(at) and f"{plan}（新しい計画）" in texts(at)
+    assert int({m.label: m.value for m in at.metric}["新規"]) > 0
+    assert len(at.dataframe[0].value) > 0  # the preview table
+    for box in at.checkbox:
+        if box.label.startswith("注意 ") and box.label.endswith("件を確認しました。このまま取り込みます"):
+            box.check()
+            at.run()
+    button(at, "取り込む").click()
+    at.run()
+    assert not at.exception, at.exception
+    assert re.search(r"取り込みました（取込番号 \d+", texts(at)), texts(at)
+
+    store = Store.open(app_env)
+    try:
+        plan_id = store.plan_by_name(plan).plan_id
+    finally:
+        store.close()
+    home = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    home.session_state["plan_id"] = plan_id
+    home.run()
+    assert not home.exception, home.exception
+    assert int({m.label: m.value for m in home.metric}["取組数"]) == n_items

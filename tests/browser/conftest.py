@@ -59,9 +59,41 @@ def server(tmp_path_factory):
     s.stop()
 
 
+# Put into every document a context opens (before Streamlit's own script): when the script's run state
+# (stApp's data-test-script-state) last changed and a run last started, and when the page last sent
+# the server a message or took a person's input. wait_idle reads them instead of sleeping: a click's
+# rerun has not started until the server answers, and Streamlit's running indicator shows only 500 ms
+# into a run.
+_WATCH = """(() => {
+  const w = window.__kpiWatch = {change: performance.now(), start: 0, sent: 0, input: 0};
+  const send = WebSocket.prototype.send;
+  WebSocket.prototype.send = function (...a) { w.sent = performance.now(); return send.apply(this, a); };
+  for (const ev of ['pointerdown', 'keydown', 'input', 'change'])
+    window.addEventListener(ev, () => { w.input = performance.now(); }, true);
+  let last = null;
+  new MutationObserver(() => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    const state = app && app.getAttribute('data-test-script-state');
+    if (state !== last) {
+      last = state;
+      w.change = performance.now();
+      if (state === 'running') w.start = w.change;
+    }
+  }).observe(document, {subtree: true, childList: true, attributes: true,
+                        attributeFilter: ['data-test-script-state']});
+})()"""
+
+
+def new_context(browser, **kw):
+    """A browser context as the tests use it: a desktop window in Japanese, watched for wait_idle."""
+    ctx = browser.new_context(**{"viewport": {"width": 1400, "height": 1000}, "locale": "ja-JP", **kw})
+    ctx.add_init_script(_WATCH)
+    return ctx
+
+
 @pytest.fixture
 def page(browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    ctx = new_context(browser)
     pg = ctx.new_page()
     pg.set_default_timeout(30_000)
     yield pg
@@ -89,15 +121,36 @@ _RENDERED = """() => {
 MENU = '[data-testid="stSidebar"] .st-key-menu'
 
 
+# Idle: the script is not running and has not been asked to (nothing sent or typed since the last
+# run started, or that long ago without an answer: a click that reruns nothing), the page is drawn
+# (_RENDERED), and all has been still for QUIET ms (a finished run can be followed at once by
+# another: st.rerun, switch_page, a data editor reporting its state).
+_IDLE = """([quiet, grace]) => {
+  const w = window.__kpiWatch;
+  const app = document.querySelector('[data-testid="stApp"]');
+  if (!w || !app) return false;
+  if (app.getAttribute('data-test-connection-state') !== 'CONNECTED') return false;
+  if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+  const now = performance.now();
+  const asked = Math.max(w.sent, w.input);
+  if (asked > w.start && now - asked < grace) return false;
+  if (now - Math.max(w.change, w.sent) < quiet) return false;
+  return (%s)();
+}""" % _RENDERED
+QUIET_MS = 400
+GRACE_MS = 1500
+
+
 def wait_idle(page) -> None:
     """Wait until Streamlit has finished running the script and drawing its charts and tables."""
     page.wait_for_selector('[data-testid="stApp"]')
-    page.wait_for_timeout(300)  # a rerun may start just after an interaction
-    # Twice: a finished run can trigger a follow-up rerun (st.rerun, switch_page, a data editor
-    # reporting its state), and Streamlit shows its running indicator only after 500 ms.
-    for _ in range(2):
-        page.wait_for_function(_RENDERED, timeout=90_000, polling=200)
-        page.wait_for_timeout(700)
+    if not page.evaluate("() => !!window.__kpiWatch"):  # a context not made by new_context: sleep instead
+        page.wait_for_timeout(300)  # a rerun may start just after an interaction
+        for _ in range(2):
+            page.wait_for_function(_RENDERED, timeout=90_000, polling=200)
+            page.wait_for_timeout(700)
+        return
+    page.wait_for_function(_IDLE, arg=[QUIET_MS, GRACE_MS], timeout=90_000, polling=100)
 
 
 def shot(page, name: str) -> Path:

@@ -15,7 +15,7 @@ import pytest
 from conftest import NIIGATA_PLAN
 from helpers import sql
 
-from browser.conftest import MENU, Server, shot, wait_idle
+from browser.conftest import MENU, Server, new_context, shot, wait_idle
 from kpi.access import auth
 from kpi.access.permissions import LOCAL_ADMIN
 from kpi.store.store import Store
@@ -124,7 +124,7 @@ def test_sign_in_survives_a_reload_and_an_opened_link_until_signed_out(access_se
 
 
 def test_a_cookie_kept_after_signing_out_is_refused_by_the_server(access_server, browser):
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    ctx = new_context(browser)
     try:
         page = ctx.new_page()
         page.set_default_timeout(30_000)
@@ -155,7 +155,7 @@ def test_expired_and_forged_cookies_are_refused(access_server, browser, kind):
         message = "正しくありません"
     else:
         value, message = "kanri", "正しくありません"
-    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    ctx = new_context(browser)
     try:
         ctx.add_cookies([{"name": auth.SESSION_COOKIE, "value": value, "url": access_server.url}])
         page = ctx.new_page()
@@ -202,8 +202,7 @@ def test_a_strangers_wrong_passwords_do_not_stop_the_administrator(access_server
     # Two browsers on two addresses (the server takes X-Forwarded-For from a trusted proxy only;
     # this machine is one by default, FORWARDED_ALLOW_IPS), the same name.
     def browser_at(address):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP",
-                                  extra_http_headers={"X-Forwarded-For": address})
+        ctx = new_context(browser, extra_http_headers={"X-Forwarded-For": address})
         page = ctx.new_page()
         page.set_default_timeout(30_000)
         page.goto(access_server.url)

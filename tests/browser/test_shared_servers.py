@@ -15,7 +15,7 @@ import sys
 
 import pytest
 
-from browser.conftest import Server, shot, wait_idle
+from browser.conftest import Server, new_context, shot, wait_idle
 from conftest import ROOT, _demo_db
 from pgcluster import PgCluster
 from test_shared_store import small_plan
@@ -86,7 +86,7 @@ def test_uploads_confirmed_at_once_on_two_servers_both_land_and_both_servers_sho
     a, b = servers
     pages = {}
     for key, server in (("A", a), ("B", b)):
-        ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+        ctx = new_context(browser)
         pages[key] = ctx.new_page()
         pages[key].set_default_timeout(60_000)
     before_b = plan_options_on_home(b, pages["B"])
