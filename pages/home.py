@@ -25,7 +25,7 @@ def metric_row(headlines) -> None:
 st.title(frame.md(ov.plan_name), anchor=False)
 st.caption(f"{ov.as_of_label}までの状況　評価基準: {frame.md(ov.rule_text)}")
 # issue 20: the call's progress ('14 / 22 課 提出済、3 課 期限切れ'), when the plan has a call
-cycle_line = frame.store_view(ctx.store, cycle_progress, plan_id=ctx.plan_id, today=clock.today())
+cycle_line = frame.store_view(ctx.store, cycle_progress, version=ctx.version, plan_id=ctx.plan_id, today=clock.today())
 if cycle_line:
     st.info(frame.md(cycle_line), icon=":material/assignment:")
 metric_row(view.headlines)

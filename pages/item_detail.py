@@ -78,7 +78,7 @@ for i, (ind, table) in enumerate(zip(view.indicators, detail.indicator_tables)):
     tables.show(table, f"ind_{i}", column_config={"評価の根拠": st.column_config.TextColumn(width="large")})
 
 # issue 20: a revised target keeps the original (当初 and 修正 side by side, kpi.cycle.revisions)
-revised = frame.store_view(ctx.store, item_revisions, plan_id=ctx.plan_id, item_no=item_no, style=ctx.style)
+revised = frame.store_view(ctx.store, item_revisions, version=ctx.version, plan_id=ctx.plan_id, item_no=item_no, style=ctx.style)
 if revised:
     st.subheader("目標の修正（当初・修正）", anchor=False)
     st.dataframe(pd.DataFrame(list(revised)), hide_index=True, width="stretch", key="item_revisions")

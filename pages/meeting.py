@@ -20,7 +20,7 @@ ctx = frame.plan_page(__file__)
 
 state = st.session_state
 opts = presenter.options()
-recorded = load_opinions(ctx.store, ctx.plan_id)
+recorded = frame.store_view(ctx.store, load_opinions, version=ctx.version, plan_id=ctx.plan_id)
 CHART_TEXT = 20  # px: chart ticks, legends and labels read from the back of the room (at least 18)
 # The chart's share of the screen's height (CSS below), and its height on a 1366×768 screen.
 CHART_VH = 50  # the CSS below says 50vh: a literal, so no text from data ever reaches st.html
@@ -36,7 +36,8 @@ def _settings() -> None:
 def _slides():
     # Kept until the data or a choice changes: every slide change reruns this page.
     return frame.view(ctx, meeting_slides, sort=opts["sort"], pick=opts["pick"], lagging_only=opts["lagging_only"],
-                      opinions=recorded, meeting=opts["meeting"], narratives=ctx.extras.narratives)
+                      meeting=opts["meeting"],
+                      read=dict(opinions=recorded, narratives=ctx.extras.narratives))
 
 
 def _go(i: int) -> None:

@@ -19,7 +19,7 @@ from ui import frame, presenter
 
 ctx = frame.plan_page(__file__)
 
-recorded = load_opinions(ctx.store, ctx.plan_id)
+recorded = frame.store_view(ctx.store, load_opinions, version=ctx.version, plan_id=ctx.plan_id)
 
 st.title("会議資料", anchor=False)
 st.caption("推進委員会に配る資料です。概要（評価の内訳と前年度からの増減、遅れている取組）のあと、取組ごとに"
@@ -31,10 +31,10 @@ opts = presenter.choose("pk", ctx, recorded, order_label="取組の順番", pick
                         meeting_label="会議（これより前の会議の委員意見を載せます）")
 sort, pick, lagging_only, meeting = opts["sort"], opts["pick"], opts["lagging_only"], opts["meeting"]
 
-deck = frame.view(ctx, build_deck, sort=sort, pick=pick, lagging_only=lagging_only, opinions=recorded, meeting=meeting,
-                  narratives=ctx.extras.narratives)
+deck = frame.view(ctx, build_deck, sort=sort, pick=pick, lagging_only=lagging_only, meeting=meeting,
+                  read=dict(opinions=recorded, narratives=ctx.extras.narratives))
 # issue 20: the status board of the year's call and the revised targets, as the pack's appendix
-deck = replace(deck, appendix=frame.store_view(ctx.store, cycle_appendix, plan_id=ctx.plan_id, today=clock.today(),
+deck = replace(deck, appendix=frame.store_view(ctx.store, cycle_appendix, version=ctx.version, plan_id=ctx.plan_id, today=clock.today(),
                                                style=ctx.style))
 printed = pages(deck)
 st.markdown(f"**{frame.md(deck.title)}**　{deck.as_of_label}までの状況"

@@ -116,37 +116,45 @@ def assessed(ctx: "Context") -> Assessor:
     return lambda fy: _assessment(path, version, plan_id, fy, day)
 
 
-@st.cache_data(show_spinner="集計しています…", max_entries=128)
+# Views and figures are kept as resources, not st.cache_data: a cached datum is unpickled afresh on
+# every run (about 0.2 s for the meeting deck at prefecture scale), while a view is a frozen result
+# that the pages only read, so every run and session can share the one object.
+@st.cache_resource(show_spinner="集計しています…", max_entries=128)
 def _view(path: str, version: int, plan_id: int, module: str, name: str, fy: int, style: str, day: date,
-          options: tuple, _fn, _assessed: Assessor):
+          options: tuple, _fn, _assessed: Assessor, _read: dict):
     return _fn(_shown_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
-               style=style, assessed=_assessed, **dict(options))
+               style=style, assessed=_assessed, **dict(options), **_read)
 
 
 def _options(options: dict) -> tuple:
     return tuple(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in options.items()))
 
 
-def view(ctx: "Context", fn, **options):
-    """fn(data, rule, as_of_fy=, today=, style=, assessed=, **options) for the selected plan, kept until the data changes.
+def view(ctx: "Context", fn, *, read: dict | None = None, **options):
+    """fn(data, rule, as_of_fy=, today=, style=, assessed=, **options, **read) for the selected plan, kept until the data changes.
 
     Widgets rerun the page on every click, so the frozen view is cached by the data version and
     the choices that shaped it (fn is named by its module and name in the key); the assessment it
-    is made from is the shared one (assessed).
+    is made from is the shared one (assessed). read: arguments read from the store for this plan
+    at this run's data version (opinions, narratives): the version and plan already name them, so
+    they are passed without being hashed into the key (hashing a plan's narratives costs more
+    than the view).
     """
     return _view(ctx.store.target, ctx.version, ctx.plan_id, fn.__module__, fn.__name__, ctx.fy, ctx.style,
-                 today(), _options(options), fn, assessed(ctx))
+                 today(), _options(options), fn, assessed(ctx), read or {})
 
 
-@st.cache_data(show_spinner=False, max_entries=128)
+@st.cache_resource(show_spinner=False, max_entries=128)
 def _store_view(path: str, version: int, module: str, name: str, options: tuple, _fn):
     return _fn(_open_store(path), **dict(options))
 
 
-def store_view(store: Store, fn, **options):
+def store_view(store: Store, fn, *, version: int | None = None, **options):
     """fn(store, **options) — a read that does not depend on the chosen plan (the upload list,
-    one upload's changes) — kept until the next write, like view()."""
-    return _store_view(store.target, data_version(store), fn.__module__, fn.__name__, _options(options), fn)
+    one upload's changes) — kept until the next write, like view(); version: the data version this
+    run already read (Context.version), to save the query."""
+    return _store_view(store.target, data_version(store) if version is None else version, fn.__module__,
+                       fn.__name__, _options(options), fn)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
@@ -230,10 +238,10 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
                            key=key or f"problems_csv_{'_'.join(files)}_{s.total}")
 
 
-def sidebar(store: Store) -> tuple[PlanData | None, GradingRule | None, int | None]:
+def sidebar(store: Store, version: int | None = None) -> tuple[PlanData | None, GradingRule | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
     from kpi.access.permissions import no_plan_message, visible_plans
-    version = data_version(store)
+    version = data_version(store) if version is None else version
     every = plans(store, version)
     actor = current_user()
     shown = visible_plans(actor, every)
@@ -305,12 +313,12 @@ class Context:
         return load_extras(self.store, self.plan_id, self.version)
 
 
-def context(store: Store | None = None) -> Context | None:
+def context(store: Store | None = None, version: int | None = None) -> Context | None:
     """The selected plan and year, or None with a notice why there is none (read by page(plan=True))."""
     store = store or get_store()
     from kpi.access.permissions import no_plan_message, readable_plan
     from kpi.errors import PermissionDenied
-    version = data_version(store)
+    version = data_version(store) if version is None else version
     every = plans(store, version)
     actor = current_user()
     plan_id = st.session_state.get("plan_id")
@@ -396,9 +404,12 @@ def page(file: str, *, plan: bool = False) -> Page:
         navigation.draw_menu(actor)
         with st.sidebar:
             st.markdown("### 計画進捗ダッシュボード")
-        sidebar(store)
+        # One data version per run for the pickers and the page's caches (each read is a query, a
+        # round trip on a shared store); a page that writes reads it afresh (data_version).
+        version = data_version(store)
+        sidebar(store, version)
         sign_in.user_box(store, actor, mode)
-        return Page(store, actor, context(store) if plan else None)
+        return Page(store, actor, context(store, version) if plan else None)
     except StoreUnavailable as exc:
         show_error(exc)
         st.stop()
