@@ -9,7 +9,8 @@ starts with the frame call (ui.frame.page) that draws the sign-in, the menu and 
 ホーム under its bare address, as it always has: this file runs pages/home.py, frame call and all.
 """
 
-import runpy
 from pathlib import Path
 
-runpy.run_path(str(Path(__file__).resolve().parent / "pages" / "home.py"), run_name="__main__")
+from ui.navigation import run_as_script
+
+run_as_script(Path(__file__).resolve().parent / "pages" / "home.py")

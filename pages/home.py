@@ -82,14 +82,15 @@ else:
 st.subheader(f"遅れている取組（{len(ov.lagging)}件）", anchor=False)
 if not ov.lagging:
     st.success("遅れている取組はありません。")
-for row in ov.lagging[:30]:
+LAG_PAGE = 10
+for row in components.paged(ov.lagging, "home_lag_page", LAG_PAGE):
     with st.expander(f"⚠ No.{frame.md(row.item_no)}　{frame.md(row.title)}　—　{frame.md(row.reason_titles)}", expanded=len(ov.lagging) <= 3):
         components.lag_details(row.department, row.auto_grade, row.self_grade, row.reasons, row.last_comment)
         if st.button("取組の詳細を見る", key=f"go_{row.item_no}"):
             st.session_state["item_no"] = row.item_no
             st.switch_page("pages/item_detail.py")
-if len(ov.lagging) > 30:
-    st.caption(f"ほか {len(ov.lagging) - 30} 件は「遅れている取組」のページで絞り込んで確認できます。")
+if len(ov.lagging) > LAG_PAGE:
+    st.caption("「遅れている取組」のページでは、理由・担当課・評価で絞り込めます。")
 if ov.lagging:
     tables.download(view.tables["lagging"], "lagging", "遅れている取組の一覧をCSVでダウンロード")
 

@@ -35,13 +35,7 @@ if not view.total:
 st.markdown(f"**{view.total}件中 {len(view.entries)}件**を表示")
 tables.download(view.table, "lagging", "表示中の一覧をCSVでダウンロード")
 
-pages = max(1, -(-len(view.entries) // PAGE_SIZE))
-page = 1
-if pages > 1:
-    if st.session_state.get("lag_page", 1) > pages:
-        st.session_state["lag_page"] = 1
-    page = st.selectbox("ページ", list(range(1, pages + 1)), format_func=lambda p: f"{p} / {pages}", key="lag_page")
-for e in view.entries[(page - 1) * PAGE_SIZE: page * PAGE_SIZE]:
+for e in components.paged(view.entries, "lag_page", PAGE_SIZE):
     row = e.row
     with st.container(border=True):
         head, button = st.columns([5, 1], vertical_alignment="center")

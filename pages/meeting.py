@@ -14,7 +14,7 @@ import streamlit as st
 from kpi.outputs.meeting import item_sub, meeting_slides
 from kpi.outputs.opinions import load_opinions
 from kpi.rules.fiscal import format_fiscal_year
-from ui import charts, frame, presenter
+from ui import charts, components, frame, presenter
 
 ctx = frame.plan_page(__file__)
 
@@ -25,6 +25,7 @@ CHART_TEXT = 20  # px: chart ticks, legends and labels read from the back of the
 # The chart's share of the screen's height (CSS below), and its height on a 1366×768 screen.
 CHART_VH = 50  # the CSS below says 50vh: a literal, so no text from data ever reaches st.html
 SMALLEST_PX = int(768 * CHART_VH / 100)
+LIST_PAGE = 50  # slide titles listed a page at a time before presenting
 
 
 def _settings() -> None:
@@ -67,7 +68,7 @@ def _summary(deck, sc) -> None:
     with left:
         st.subheader(f"{deck.as_of_label}の評価（{sm.graded_by}）", anchor=False)
         if any(sm.grade_counts.values()):
-            st.plotly_chart(charts.grade_mix_chart(sm.grade_counts, ctx.rule, height=90, text_size=CHART_TEXT), key="meet_mix",
+            st.plotly_chart(frame.figure(ctx, "meet_mix", _mix_chart, sm.grade_counts, **_deck_key()), key="meet_mix",
                             config={"displayModeBar": False})
         prev = sm.previous_label or "前年度"
         _table(pd.DataFrame([{"評価": g.label, "意味": g.meaning, "取組数": g.count,
@@ -122,10 +123,23 @@ def _head(sc) -> None:
         st.markdown(f"**{frame.md(sub)}**")
 
 
+def _deck_key() -> dict:
+    """The choices that shape the deck, for the key of a figure drawn from it (ui.frame.figure)."""
+    return dict(sort=opts["sort"], pick=opts["pick"], lagging_only=opts["lagging_only"], meeting=opts["meeting"])
+
+
+def _mix_chart(counts):
+    return charts.grade_mix_chart(counts, ctx.rule, height=90, text_size=CHART_TEXT)
+
+
+def _indicator_chart(view):
+    return charts.indicator_chart(view, ctx.style, height=SMALLEST_PX, text_size=CHART_TEXT, smallest_px=SMALLEST_PX)
+
+
 def _chart(p, key: str) -> None:
+    # Built once per screen of this deck (a slide change reruns the page), as the other pages' figures.
     with st.container(key=f"mt_chart_{key}"):
-        st.plotly_chart(charts.indicator_chart(p.view, ctx.style, height=SMALLEST_PX, text_size=CHART_TEXT,
-                                               smallest_px=SMALLEST_PX),
+        st.plotly_chart(frame.figure(ctx, "meet_chart", _indicator_chart, p.view, screen=i, **_deck_key()),
                         key=f"meet_chart_{key}", height="stretch", config={"displayModeBar": False})
 
 
@@ -260,7 +274,8 @@ if not state.get("meeting_on"):
     st.markdown(f"**スライド {len(slides.screens)} 枚**（取組 {len(slides.deck.items)} 件）")
     if not slides.deck.items:
         st.info("条件に合う取組がありません。概要のスライドだけを表示します。")
-    st.text("\n".join(f"{i + 1}. {_title(sc)}" for i, sc in enumerate(slides.screens)))
+    listed = list(enumerate(slides.screens, start=1))  # a prefecture plan's deck runs to hundreds of screens
+    st.text("\n".join(f"{k}. {_title(sc)}" for k, sc in components.paged(listed, "mt_list_page", LIST_PAGE)))
     st.button("スライドを開始", type="primary", icon=":material/slideshow:", on_click=_present, args=(True,),
               key="mt_start")
     st.page_link("pages/pack.py", label="同じスライドを PowerPoint・PDF でダウンロード（会議資料）",

@@ -15,7 +15,7 @@ from kpi.outputs.pack import FORMATS, file_stem, pack_file
 from kpi.outputs.pack.appendix import cycle_appendix
 from kpi.outputs.pack.layout import pages
 from kpi.outputs.pack.slides import build_deck
-from ui import frame, presenter
+from ui import components, frame, presenter
 
 ctx = frame.plan_page(__file__)
 
@@ -59,5 +59,6 @@ st.caption("Excel には グレード一覧・遅れ一覧・指標の年度値�
            "グラフは画像で、どの環境でも同じに見えます。")
 
 with st.expander(f"ページの一覧（{len(printed)} 枚）"):
-    st.text("\n".join(f"{i}. {p.title}" for i, p in enumerate(printed, start=1)))
+    numbered = list(enumerate(printed, start=1))  # hundreds of pages for a prefecture plan: 50 at a time
+    st.text("\n".join(f"{i}. {p.title}" for i, p in components.paged(numbered, "pk_list_page", 50)))
 st.page_link("pages/meeting.py", label="会議モードで映す", icon=":material/slideshow:")

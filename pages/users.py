@@ -7,8 +7,9 @@ import streamlit as st
 from kpi.access import auth
 from kpi.access.permissions import ROLE_LABELS, ROLES
 from kpi.errors import KpiError
-from ui import frame
+from ui import components, frame
 
+PLANS_PAGE = 30
 store, actor, _ = frame.page(__file__)
 view = auth.users_view(store, actor, frame.oidc_configured())
 
@@ -102,9 +103,14 @@ st.subheader("公開設定（サインインなしで閲覧できる計画）", 
 st.caption("公開にした計画は、サインインしていない人も閲覧できます（書き込みはできません）。"
            "ユーザーが1人もいない間は、すべての計画をだれでも操作できます。")
 if view.plans:
+    # A prefecture's 180 plans are 180 checkboxes: one page of them at a time (saving changes the
+    # plans on the page shown, and leaves the others as they are).
+    shown = components.paged(view.plans, "_public_page", PLANS_PAGE)
+    if len(shown) < len(view.plans):
+        st.caption(f"全 {len(view.plans):,} 計画を {PLANS_PAGE} 件ずつ表示しています。保存するのは表示中のページの設定です。")
     with st.form("public_plans"):
         wanted = {p.plan_id: st.checkbox(frame.md(p.name), value=p.public, key=f"_public_{p.plan_id}")
-                  for p in view.plans}
+                  for p in shown}
         publish = st.form_submit_button("公開設定を保存")
     if publish:
         try:

@@ -19,6 +19,31 @@ from kpi.vocabulary import UNGRADED as UNGRADED_LABEL
 FONT = "Noto Sans CJK JP, Hiragino Sans, Yu Gothic, Meiryo, sans-serif"
 
 
+class Drawn(go.Figure):
+    """A finished figure that is sent many times (ui.frame.figure keeps one per selection): its dict
+    is made once. st.plotly_chart reads a figure through to_dict(), which deep-copies every
+    property and base64-encodes the arrays on every send (about 20 ms on ホーム's heatmap at
+    prefecture scale); what it then writes is the same JSON. The figure must not change once drawn
+    (a cached figure is shared by every session anyway)."""
+
+    def to_dict(self) -> dict:
+        spec = self.__dict__.get("_drawn")
+        if spec is None:
+            spec = super().to_dict()
+            for trace in spec["data"]:
+                trace.pop("uid", None)  # plotly.io.to_json drops it from its copy
+            self.__dict__["_drawn"] = spec
+        # New outer containers: the caller may pop keys from each trace (to_json drops "uid").
+        return {**spec, "data": [dict(t) for t in spec["data"]]}
+
+
+def drawn(fig: go.Figure) -> Drawn:
+    """The same figure, as a Drawn one (its dict made now, once), without building it again."""
+    fig.__class__ = Drawn
+    fig.to_dict()
+    return fig
+
+
 def grade_colors(rule: GradingRule) -> dict[str, str]:
     """Best grade blue, worst vermillion, the rest in between; '未評価' grey (kpi/views/colors.py)."""
     return scheme_colors(rule.labels)

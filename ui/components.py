@@ -23,6 +23,21 @@ def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequ
         st.caption(f"最新のコメント: {frame.md(last_comment)}")
 
 
+def paged(rows: Sequence, key: str, size: int, where=st) -> Sequence:
+    """The rows of the page chosen in a 「ページ」 picker (size rows a page; no picker for one page).
+
+    Every element a run draws is built, hashed and sent, closed expanders too; a long list shows
+    one page of it, and the rest is a click away."""
+    pages = max(1, -(-len(rows) // size))
+    if pages == 1:
+        return rows
+    if st.session_state.get(key, 1) not in range(1, pages + 1):
+        st.session_state[key] = 1  # a shorter list since (another plan, year or filter)
+    page = where.selectbox("ページ", list(range(1, pages + 1)), format_func=lambda p: f"{p} / {pages}", key=key,
+                           help=f"{len(rows):,} 件を {size} 件ずつ表示します")
+    return rows[(page - 1) * size: page * size]
+
+
 def go_to_item(titles: dict[str, str], key: str) -> None:
     """Pick one of the listed items and open its detail page."""
     c1, c2 = st.columns([4, 1], vertical_alignment="bottom")

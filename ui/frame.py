@@ -32,7 +32,7 @@ def get_store() -> Store:
     """The one DuckDB connection of this server process (each query takes its own cursor); a page
     gets it from its frame call (page()), which also runs the sign-in gate."""
     try:
-        return _open_store(resolve_target())
+        return _open_store(path=resolve_target())
     except KpiError as exc:
         show_error(exc)
         st.stop()
@@ -49,7 +49,7 @@ def _shown_plan(path: str, version: int, plan_id: int) -> PlanData:
     """The plan as the pages show it (issue 20, kpi.cycle.shown): values awaiting review marked 未確定
     or hidden, and graded against the original targets, as the plan's cycle settings say."""
     from kpi.cycle.shown import as_shown
-    return as_shown(_open_store(path), _load_plan(path, version, plan_id))
+    return as_shown(_open_store(path=path), _load_plan(path=path, version=version, plan_id=plan_id))
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -62,6 +62,8 @@ def _rule(path: str, version: int, plan_id: int) -> GradingRule:
     return _open_store(path).rule(plan_id)
 
 
+# Cached functions are called with keywords: Streamlit names each positional argument through
+# inspect.signature on every call (about 0.3 ms each, a few ms per run).
 # The plan model, the plans, the rules and the extras are immutable (frozen dataclasses): they are
 # kept once per process as resources and shared by sessions instead of being copied on every run.
 
@@ -79,16 +81,16 @@ def data_version(store: Store) -> int:
 
 
 def load_plan(store: Store, plan_id: int, version: int | None = None) -> PlanData:
-    return _load_plan(store.target, data_version(store) if version is None else version, plan_id)
+    return _load_plan(path=store.target, version=data_version(store) if version is None else version, plan_id=plan_id)
 
 
 def plans(store: Store, version: int | None = None):
     """Every plan (PlanInfo), cached by data version (on a shared store each query is a round trip)."""
-    return _plans(store.target, data_version(store) if version is None else version)
+    return _plans(path=store.target, version=data_version(store) if version is None else version)
 
 
 def rule(store: Store, plan_id: int, version: int | None = None) -> GradingRule:
-    return _rule(store.target, data_version(store) if version is None else version, plan_id)
+    return _rule(path=store.target, version=data_version(store) if version is None else version, plan_id=plan_id)
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
@@ -122,7 +124,8 @@ def assessed(ctx: "Context") -> Assessor:
 @st.cache_resource(show_spinner="集計しています…", max_entries=128)
 def _view(path: str, version: int, plan_id: int, module: str, name: str, fy: int, style: str, day: date,
           options: tuple, _fn, _assessed: Assessor, _read: dict):
-    return _fn(_shown_plan(path, version, plan_id), _rule(path, version, plan_id), as_of_fy=fy, today=day,
+    return _fn(_shown_plan(path=path, version=version, plan_id=plan_id), _rule(path=path, version=version, plan_id=plan_id),
+               as_of_fy=fy, today=day,
                style=style, assessed=_assessed, **dict(options), **_read)
 
 
@@ -140,8 +143,9 @@ def view(ctx: "Context", fn, *, read: dict | None = None, **options):
     they are passed without being hashed into the key (hashing a plan's narratives costs more
     than the view).
     """
-    return _view(ctx.store.target, ctx.version, ctx.plan_id, fn.__module__, fn.__name__, ctx.fy, ctx.style,
-                 today(), _options(options), fn, assessed(ctx), read or {})
+    return _view(path=ctx.store.target, version=ctx.version, plan_id=ctx.plan_id, module=fn.__module__,
+                 name=fn.__name__, fy=ctx.fy, style=ctx.style, day=today(), options=_options(options), _fn=fn,
+                 _assessed=assessed(ctx), _read=read or {})
 
 
 @st.cache_resource(show_spinner=False, max_entries=128)
@@ -153,14 +157,15 @@ def store_view(store: Store, fn, *, version: int | None = None, **options):
     """fn(store, **options) — a read that does not depend on the chosen plan (the upload list,
     one upload's changes) — kept until the next write, like view(); version: the data version this
     run already read (Context.version), to save the query."""
-    return _store_view(store.target, data_version(store) if version is None else version, fn.__module__,
-                       fn.__name__, _options(options), fn)
+    return _store_view(path=store.target, version=data_version(store) if version is None else version,
+                       module=fn.__module__, name=fn.__name__, options=_options(options), _fn=fn)
 
 
 @st.cache_resource(show_spinner=False, max_entries=256)
 def _figure(path: str, version: int, plan_id: int, fy: int, style: str, day: date, name: str, shape: tuple,
             _build, _args: tuple):
-    return _build(*_args)
+    from ui.charts import drawn
+    return drawn(_build(*_args))
 
 
 def figure(ctx: "Context", name: str, build, *args, **shape):
@@ -169,15 +174,16 @@ def figure(ctx: "Context", name: str, build, *args, **shape):
     Building a figure costs more than the cached view it draws (plotly validates every
     property), so it is kept beside the view. name and shape (the widget choices the figure
     depends on) make the key; args come from the cached view of the same key and are not
-    hashed. st.plotly_chart only reads the figure, so sessions can share one object.
+    hashed. st.plotly_chart only reads the figure, so sessions can share one object; its dict
+    is made once (ui.charts.Drawn), not on every send.
     """
-    return _figure(ctx.store.target, ctx.version, ctx.plan_id, ctx.fy, ctx.style, today(), name, _options(shape),
-                   build, args)
+    return _figure(path=ctx.store.target, version=ctx.version, plan_id=ctx.plan_id, fy=ctx.fy, style=ctx.style,
+                   day=today(), name=name, shape=_options(shape), _build=build, _args=args)
 
 
 def load_extras(store: Store, plan_id: int, version: int | None = None):
     """Schedules, narratives, plan notes and status marks (kpi.views.extras.PlanExtras), cached like load_plan."""
-    return _load_extras(store.target, data_version(store) if version is None else version, plan_id)
+    return _load_extras(path=store.target, version=data_version(store) if version is None else version, plan_id=plan_id)
 
 
 def today() -> date:
@@ -330,7 +336,7 @@ def context(store: Store | None = None, version: int | None = None) -> Context |
     except PermissionDenied as exc:
         st.info(exc.message)
         return None
-    data = _shown_plan(store.target, version, plan_id)
+    data = _shown_plan(path=store.target, version=version, plan_id=plan_id)
     fy = st.session_state.get(f"fy_{plan_id}") or default_as_of(data, today())
     plan_rule = rule(store, plan_id, version)
     # Stored records the readers had to stand in for (an unreadable rule, a value that is not a

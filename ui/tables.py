@@ -7,8 +7,10 @@ that Excel would run as a formula are written as text (kpi.outputs.xlsx.csv_text
 from __future__ import annotations
 
 import re
+import weakref
 
 import pandas as pd
+import pyarrow as pa
 import streamlit as st
 
 from kpi.outputs.export import to_csv
@@ -23,6 +25,32 @@ def file_name(table: Table) -> str:
 
 def frame(table: Table) -> pd.DataFrame:
     return pd.DataFrame(list(table.rows), columns=list(table.columns))
+
+
+# A table's Arrow form, kept while the table lives. Views are cached (ui.frame.view), so a warm run
+# draws the same Table objects again; converting rows → pandas → Arrow was most of a table's cost
+# on every run (about 5 ms for a few hundred rows). Keyed by identity: hashing the rows would cost
+# as much as converting them.
+_ARROW: dict[int, tuple[weakref.ref, object]] = {}
+
+
+def _forget(key: int):
+    return lambda _ref: _ARROW.pop(key, None)
+
+
+def arrow(table: Table):
+    """The table as st.dataframe takes it: a pyarrow Table, or the DataFrame when Arrow refuses a
+    column (mixed numbers and text), which st.dataframe then converts as it always did."""
+    hit = _ARROW.get(id(table))
+    if hit is not None and hit[0]() is table:
+        return hit[1]
+    df = frame(table)
+    try:
+        data = pa.Table.from_pandas(df, preserve_index=False)
+    except (pa.ArrowInvalid, pa.ArrowTypeError, pa.ArrowNotImplementedError):
+        data = df
+    _ARROW[id(table)] = (weakref.ref(table, _forget(id(table))), data)
+    return data
 
 
 def download(table: Table, key: str, label: str = "CSVでダウンロード") -> None:
@@ -45,6 +73,6 @@ def show(table: Table, key: str, *, height: int | str = "auto", column_config: d
         st.table(df.set_index(df.columns[0]))
         download(table, key)
         return
-    st.dataframe(frame(table), hide_index=True, width="stretch", height=height, column_config=column_config,
+    st.dataframe(arrow(table), hide_index=True, width="stretch", height=height, column_config=column_config,
                  key=f"tbl_{key}")
     download(table, key)
