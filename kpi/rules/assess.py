@@ -15,7 +15,7 @@ from typing import Callable
 
 from kpi.rules.fiscal import fiscal_year_of
 from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year,
-                               grade_text_year, item_grade, summary_labels)
+                               grade_text_year, item_grade, no_year_target_grade, summary_labels)
 from kpi.rules.graded import graded
 from kpi.rules.lagging import LagReason, is_lagging, lagging_reasons
 from kpi.rules.model import Indicator, Item, PlanData, PlanInfo
@@ -142,13 +142,8 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
     ind_years: list[IndicatorYearResult] = []
     auto_by_year: dict[int, Grade] = {}
     year_results: list[ItemYearResult] = []
-    self_by_year: dict[int, str] = {}
-    half_by_year: dict[int, str] = {}
-    for e in item.evaluations:
-        if e.stage == YEAR and e.grade:
-            self_by_year[e.fiscal_year] = e.grade
-        if e.stage == FIRST_HALF and e.grade:
-            half_by_year[e.fiscal_year] = e.grade
+    self_by_year = item.grades_by_year(YEAR)
+    half_by_year = item.grades_by_year(FIRST_HALF)
     for fy in years:
         named = []
         for ind in item.indicators:
@@ -157,8 +152,7 @@ def assess_item(rule: GradingRule, item: Item, *, as_of_fy: int, today: date, ye
                 ind_years.append(r)
             if r.target is not None or r.grade.graded or ind.has_words(fy):
                 named.append((ind.name, r.grade))
-        auto = item_grade(rule, named) if named else Grade(None, "no_year_target", None, "ungraded",
-                                                           state=rule.state_for("no_target"), condition="no_target")
+        auto = item_grade(rule, named) if named else no_year_target_grade(rule)
         auto_by_year[fy] = auto
         sg = self_by_year.get(fy)
         year_results.append(ItemYearResult(fy, auto, sg, grade_gap(rule, sg, auto)))

@@ -24,7 +24,7 @@ from threading import Lock
 import numpy as np
 
 from kpi.rules.grading import (Grade, GradingRule, Unjudged, grade_gap, grade_text_year, item_grade,
-                               worst_grade)
+                               no_year_target_grade, worst_grade)
 from kpi.rules.lagging import Series, series_of
 from kpi.rules.model import Item, PlanData, YearValue
 from kpi.rules.rates import Rate
@@ -160,8 +160,7 @@ def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
                   | np.array([ind.qualitative and bool(yv.target_words or yv.actual_words)
                               for ind, yv in zip(row_ind, row_yv)], dtype=bool)).tolist()
 
-    no_year_target = Grade(None, "no_year_target", None, "ungraded", state=rule.state_for("no_target"),
-                           condition="no_target")
+    no_year_target = no_year_target_grade(rule)
     grade_item = _item_grader(rule)
     records = [IndicatorYearResult(ind.name, yv.fiscal_year, yv.target, yv.actual, bool(yv.target_estimate),
                                    bool(yv.actual_estimate), achievements[r], progresses[r], grades[r],
@@ -169,13 +168,8 @@ def grade_plan(data: PlanData, rule: GradingRule) -> GradedPlan:
                for r, (ind, yv) in enumerate(zip(row_ind, row_yv))]
     items = []
     for it, item_spans in zip(data.items, spans):
-        self_by_year: dict[int, str] = {}
-        half_by_year: dict[int, str] = {}
-        for e in it.evaluations:
-            if e.stage == YEAR and e.grade:
-                self_by_year[e.fiscal_year] = e.grade
-            if e.stage == FIRST_HALF and e.grade:
-                half_by_year[e.fiscal_year] = e.grade
+        self_by_year = it.grades_by_year(YEAR)
+        half_by_year = it.grades_by_year(FIRST_HALF)
         auto_by_year: dict[int, Grade] = {}
         year_results = []
         for fy, (lo, hi) in zip(years_t, item_spans):

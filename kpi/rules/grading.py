@@ -835,6 +835,12 @@ def points(rule: GradingRule) -> dict[str, int]:
     return {label: len(labels) - i for i, label in enumerate(labels)}
 
 
+def no_year_target_grade(rule: GradingRule) -> Grade:
+    """An item with no indicator that has a plan value (or words) this year: not graded, in the
+    plan's own word for a missing target when it names one."""
+    return Grade(None, "no_year_target", None, "ungraded", state=rule.state_for("no_target"), condition="no_target")
+
+
 def item_grade(rule: GradingRule, named: Sequence[tuple[str, Grade]]) -> Grade:
     """An item's grade from its indicators' grades, as the plan says (GradingRule.item_grade)."""
     if rule.item_grade == "manual":

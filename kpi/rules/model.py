@@ -116,6 +116,10 @@ class Item:
                 return e
         return None
 
+    def grades_by_year(self, stage: str) -> dict[int, str]:
+        """The grades given at a stage (年度 or 上半期), by fiscal year; a later record of a year wins."""
+        return {e.fiscal_year: e.grade for e in self.evaluations if e.stage == stage and e.grade}
+
     def latest_evaluation(self, stage: str, up_to: int) -> Evaluation | None:
         found = [e for e in self.evaluations if e.stage == stage and e.fiscal_year <= up_to and (e.grade or e.status_text)]
         return max(found, key=lambda e: e.fiscal_year) if found else None
