@@ -160,3 +160,21 @@ def test_era_toggle_reaches_every_page(app_env):
     assert "2018年度の状況" in text_of(at)
     at = open_page("pages/plan.py", niigata(), era="seireki")
     assert "2015年度〜2018年度（4年間）" in text_of(at)
+
+
+def test_home_lists_every_lagging_item_ten_to_a_page(synthetic_env):
+    """Home shows the lagging items ten at a time; the 「ページ」 picker reaches every one of them, the
+    last page included (before, only the first 30 were listed)."""
+    at = open_page("pages/home.py", next(iter(plans().values())))
+    heading = [s.value for s in at.subheader if s.value.startswith("遅れている取組（")][0]
+    n = int(heading.removeprefix("遅れている取組（").removesuffix("件）"))
+    assert n > 30
+    lagging = lambda: [e.label for e in at.expander if e.label.startswith("⚠ No.")]  # noqa: E731
+    first = lagging()
+    assert len(first) == 10
+    picker = at.selectbox(key="home_lag_page")
+    last = picker.options[-1]
+    assert last == f"{-(-n // 10)} / {-(-n // 10)}"
+    picker.set_value(len(picker.options)).run()  # the page number itself (AppTest's options are the shown texts)
+    shown = lagging()
+    assert len(shown) == n - 10 * (len(picker.options) - 1) and not set(shown) & set(first)
