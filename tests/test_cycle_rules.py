@@ -177,6 +177,10 @@ REVISION_CASES = [
      [_chg(1, "indicator_values", V24, {"value": 100.0}, {"value": 120.0}),
       _chg(2, "indicator_values", V24, {"value": 120.0}, {"value": 100.0})], []),
     ("an actual is no target", [_chg(1, "indicator_values", {**V24, "kind": "actual"}, {"value": 1.0}, {"value": 2.0})], []),
+    ("a qualitative target in words",  # 把握 → 検討: the words are the plan of a 定性 indicator
+     [_chg(1, "indicator_values", V24, {"text_value": "把握"}, {"text_value": "検討"}, "方針の変更")],
+     [("text_value", 2024, "把握", "検討", "当初 「把握」 → 修正 「検討」（2025-06-01 推進 一郎: 方針の変更）")]),
+    ("first words are no revision", [_chg(1, "indicator_values", V24, {"text_value": None}, {"text_value": "把握"})], []),
     ("final target", [_chg(1, "indicators", IND, {"final_target": 50.0}, {"final_target": 60.0}, "")],
      [("final_target", None, 50.0, 60.0, "当初 50 → 修正 60（2025-06-01 推進 一郎: 理由の記録なし）")]),
 ]

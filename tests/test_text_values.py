@@ -23,7 +23,7 @@ from kpi.intake.text_values import accept_text_values
 from kpi.rules.assess import assess_plan
 from kpi.rules.grading import (DEFAULT_RULE, PRESETS, Band, Grade, GradingRule, counted_label, grade_text_year,
                                item_grade)
-from kpi.rules.model import Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.rules.model import Department, Indicator, Item, PlanData, PlanInfo, YearValue
 from kpi.rules.rule_form import check_rule, form_of, rule_from_form
 from kpi.vocabulary import UNGRADED
 
@@ -230,10 +230,16 @@ def test_words_are_stored_shown_as_changes_and_undone(store, tmp_path):
     assert [c.describe() for c in prep.changes.updates] == ["変更 年度値 No.1 協働指針の改定 2023年度 計画（値: 検討 → 改定）"]
     assert [p.message for p in prep.problems if p.code == "target_changed"] == [
         "No.1「協働指針の改定」令和5年度（2023年度）の計画が「検討」→「改定」に変わります（一度決めた目標の変更です）"]
-    (res,) = commit(store, [prep], "協働推進課", backup=False)
+    (res,) = commit(store, [prep], "協働推進課", note="指針の方針を変更", backup=False)
     assert (2023, "target", None, "改定") in _words(store)
+    # 目標の修正 lists the words' change as it lists a number's (当初 → 修正, who and why)
+    from kpi.cycle.revisions import revisions_of
+    plan_id = store.plan_by_name("協働推進計画").plan_id
+    assert [(r.label(), r.text().split("（")[0]) for r in revisions_of(store, plan_id)] == [
+        ("協働指針の改定 令和5年度の計画（文章）", "当初 「検討」 → 修正 「改定」")]
     history.undo(store, res.upload_id, "管理者")
     assert (2023, "target", None, "検討") in _words(store)
+    assert revisions_of(store, plan_id) == ()
 
 
 def test_text_for_a_numeric_indicator_is_refused_naming_the_cell_and_nothing_is_written(store, tmp_path):
@@ -341,3 +347,29 @@ def test_the_decks_list_row_says_the_years_words():
     deck = build_deck(_plan(GUIDE), TEXT_RULE, as_of_fy=2023, today=TODAY)
     rows = [r for sec in deck.sections for r in sec.rows]
     assert any("計画「検討」→実績「検討中」（令和5年度）" in cell for r in rows for cell in r), rows
+
+
+# ------------------------------------------------------------------ words count as reported
+@pytest.mark.parametrize("year, unreported", [
+    (YearValue(2022, target_words="把握"), True),  # a plan in words and no 実績 yet
+    (YearValue(2022, target_words="把握", actual_words="実施"), False),
+    (YearValue(2022, actual_words="実施"), False),
+    (YearValue(2022), False),  # nothing planned, nothing asked for
+])
+def test_a_qualitative_target_without_an_actual_is_unreported(year, unreported):
+    from kpi.cycle.reminders import missing_for
+    from kpi.rules.lagging import series_of
+    from kpi.views.departments import missing_reports
+    from datetime import date
+    words = Indicator("協働指針の改定", qualitative=True, years=(year,))
+    data = PlanData(PlanInfo(1, "定性計画", start_fy=2021, end_fy=2023),
+                    (Item("1", "協働の推進", departments=(Department("企画課", True),), indicators=(words,)),))
+    assert (series_of(words).unreported == (2022,)) is unreported
+    reported = missing_reports(data, TEXT_RULE, {"1"}, 2022, date(2023, 5, 1))
+    assert [(m.what, m.detail, m.overdue) for m in reported] == (
+        [("実績", "協働指針の改定: 令和4年度の計画値はあるが実績がない（年度終了後も未報告）", True)] if unreported else [])
+    asked = [line for m in missing_for(data, "企画課", 2022, ("年度",)) for line in m.lines
+             if line.startswith("協働指針の改定")]
+    assert asked == (["協働指針の改定: 令和4年度の実績が未記入（計画 「把握」）"] if unreported else [])
+    lagging = assess_plan(data, TEXT_RULE, as_of_fy=2022, today=date(2023, 5, 1)).items[0]
+    assert ("actual_missing" in {r.code for r in lagging.reasons}) is unreported

@@ -45,11 +45,12 @@ def missing_for(data: PlanData, department: str, fiscal_year: int, stages: Seque
             for ind in it.indicators:
                 yv = ind.year(fiscal_year)
                 unit = ind.unit or ""
-                if yv is None or (yv.target is None and yv.actual is None):
+                if yv is None or not (yv.has_target or yv.has_actual):
                     if ind.has_target:
                         lines.append(f"{ind.name}: {fy}の計画値・実績が未記入")
-                elif yv.actual is None:
-                    lines.append(f"{ind.name}: {fy}の実績が未記入（計画 {format_number(yv.target)}{unit}）")
+                elif not yv.has_actual:
+                    planned = f"「{yv.target_words}」" if yv.target is None else f"{format_number(yv.target)}{unit}"
+                    lines.append(f"{ind.name}: {fy}の実績が未記入（計画 {planned}）")
                 elif yv.actual_estimate:
                     lines.append(f"{ind.name}: {fy}の実績が見込みのまま（{format_number(yv.actual)}{unit}）")
         for stage in stages:

@@ -18,7 +18,7 @@ from kpi.rules.numbers import format_number
 from kpi.store import cycle as db
 from kpi.store.store import Store
 
-FIELD_WHAT = {"value": "計画値", "final_target": "最終目標", "final_target_fy": "最終目標の年度"}
+FIELD_WHAT = {"value": "計画値", "text_value": "計画（文章）", "final_target": "最終目標", "final_target_fy": "最終目標の年度"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +36,7 @@ class Revision:
     item_no: str
     indicator: str
     fiscal_year: int | None  # the year of a 計画値; None for a final target
-    field: str  # value / final_target / final_target_fy
+    field: str  # value / text_value (a qualitative 計画 in words) / final_target / final_target_fy
     steps: tuple[Step, ...]  # oldest first
 
     @property
@@ -60,6 +60,8 @@ class Revision:
             return "（空）"
         if self.field == "final_target_fy":
             return format_fiscal_year(int(v), style)
+        if self.field == "text_value":
+            return f"「{v}」"
         return format_number(float(v)) if isinstance(v, (int, float)) else str(v)
 
     def label(self, style: Style = "wareki") -> str:
@@ -82,7 +84,7 @@ def revisions_from(rows: Iterable[dict]) -> tuple[Revision, ...]:
     for r in rows:
         key = r["key"]
         if r["table"] == "indicator_values":
-            fields = ["value"] if key.get("kind") == "target" else []
+            fields = ["value", "text_value"] if key.get("kind") == "target" else []
             where = (str(key.get("item_no")), key.get("indicator"), key.get("fiscal_year"))
         else:
             fields = ["final_target", "final_target_fy"]
@@ -118,6 +120,14 @@ def for_item(revisions: Sequence[Revision], item_no: str) -> tuple[Revision, ...
     return tuple(r for r in revisions if r.item_no == str(item_no))
 
 
+def _original_year(y, item_no: str, indicator: str, by_key: dict) -> Any:
+    if (item_no, indicator, y.fiscal_year, "value") in by_key:
+        y = replace(y, target=by_key[(item_no, indicator, y.fiscal_year, "value")], target_text=None)
+    if (item_no, indicator, y.fiscal_year, "text_value") in by_key:
+        y = replace(y, target_words=by_key[(item_no, indicator, y.fiscal_year, "text_value")])
+    return y
+
+
 def with_original_targets(data: PlanData, revisions: Sequence[Revision]) -> PlanData:
     """The plan as it would be graded against the original targets (the plan setting 当初の目標)."""
     if not revisions:
@@ -127,8 +137,7 @@ def with_original_targets(data: PlanData, revisions: Sequence[Revision]) -> Plan
     for it in data.items:
         inds = []
         for ind in it.indicators:
-            years = tuple(replace(y, target=by_key[(it.item_no, ind.name, y.fiscal_year, "value")], target_text=None)
-                          if (it.item_no, ind.name, y.fiscal_year, "value") in by_key else y for y in ind.years)
+            years = tuple(_original_year(y, it.item_no, ind.name, by_key) for y in ind.years)
             changes: dict[str, Any] = {"years": years}
             for f in ("final_target", "final_target_fy"):
                 if (it.item_no, ind.name, None, f) in by_key:

@@ -312,7 +312,7 @@ class Series:
 
 def series_of(ind: Indicator, plan_end_fy: int | None = None) -> Series:
     actuals = tuple(sorted((y.fiscal_year, y.actual) for y in ind.years if y.actual is not None))
-    unreported = tuple(sorted(y.fiscal_year for y in ind.years if y.target is not None and y.actual is None))
+    unreported = tuple(sorted(y.fiscal_year for y in ind.years if y.has_target and not y.has_actual))
     goal = None
     if ind.final_target is not None and ind.final_target_fy is not None:
         goal = (ind.final_target, ind.final_target_fy, "final")

@@ -29,6 +29,16 @@ class YearValue:
     target_words: str | None = None
     actual_words: str | None = None
 
+    # A 計画 or 実績 is there when it is a number or, for a qualitative indicator, words: 把握 with no
+    # 実績 is as unreported as 100 with none.
+    @property
+    def has_target(self) -> bool:
+        return self.target is not None or bool(self.target_words)
+
+    @property
+    def has_actual(self) -> bool:
+        return self.actual is not None or bool(self.actual_words)
+
 
 @dataclass(frozen=True)
 class Indicator:

@@ -96,7 +96,7 @@ def missing_reports(data: PlanData, rule: GradingRule, item_nos: set[str], fy: i
             continue
         for ind in it.indicators:
             yv = ind.year(fy)
-            if yv is not None and yv.target is not None and yv.actual is None:
+            if yv is not None and yv.has_target and not yv.has_actual:
                 due = fiscal_year_has_ended(fy, today, rule.actual_grace_months)
                 out.append(Missing(it.item_no, it.title, "実績",
                                    f"{ind.name}: {fy_text}の計画値はあるが実績がない"
