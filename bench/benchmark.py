@@ -51,6 +51,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 PY = sys.executable
 REFERENCE = BENCH / "reference_page.py"
+FRAME_FLOOR = BENCH / "frame_floor.py"
 README = BENCH / "README.md"
 TODAY = date(2026, 11, 23)
 CHROMIUM = os.environ.get("KPI_CHROMIUM", "/usr/bin/chromium")
@@ -197,13 +198,38 @@ def _child_pages(db: str, plan_id: int, repeat: int, only: list[str] | None) -> 
             return at
         return make
 
-    out = {"reference": measure(reference)}
+    def floor():
+        at = AppTest.from_file(str(FRAME_FLOOR), default_timeout=600)
+        at.run()
+        return at
+
+    out = {"parts": _cold_parts(plan_id, repeat), "reference": measure(reference), "frame_floor": measure(floor)}
     for path, _title in admin_pages():
         if only and path not in only:
             continue
         out[path] = measure(page(path))
         print(f"    {path}: {out[path]}", file=sys.stderr, flush=True)
     return out
+
+
+def _cold_parts(plan_id: int, repeat: int) -> dict:
+    """What a cold page pays before it draws anything: the first plan read from the store
+    (Store.load_plan) and graded (kpi.rules.assess.assess_plan, column-wise), median of repeat runs."""
+    from kpi.rules.assess import assess_plan
+    from kpi.store.store import Store
+    store = Store.open(os.environ["KPI_DB"], data_path=os.environ.get("KPI_DATA_PATH"))
+    try:
+        load, grade = [], []
+        for _ in range(repeat):
+            t0 = time.perf_counter()
+            data = store.load_plan(plan_id)
+            t1 = time.perf_counter()
+            assess_plan(data, store.rule(plan_id), today=TODAY)
+            load.append(t1 - t0)
+            grade.append(time.perf_counter() - t1)
+        return {"load_plan": statistics.median(load), "assess": statistics.median(grade)}
+    finally:
+        store.close()
 
 
 def run_pages(target: Target, plan_id: int, repeat: int, only: list[str] | None) -> dict:
@@ -232,6 +258,19 @@ def _child_read(book: str) -> None:
         wb.get_sheet_by_name(name).to_python()
 
 
+def _child_touch(book: str) -> None:
+    """The floor of any per-cell check in Python: calamine's read, then one look at every cell."""
+    from python_calamine import CalamineWorkbook
+    wb = CalamineWorkbook.from_path(book)
+    n = 0
+    for name in wb.sheet_names:
+        for row in wb.get_sheet_by_name(name).to_python():
+            for v in row:
+                if v.__class__ is str and v:
+                    n += 1
+    print(n)
+
+
 def _wall(cmd: list[str], env: dict[str, str]) -> float:
     t0 = time.perf_counter()
     subprocess.run(cmd, cwd=ROOT, env={**os.environ, **env}, check=True, stdout=subprocess.DEVNULL)
@@ -242,16 +281,19 @@ def run_imports(target: Target, books, repeat: int) -> dict:
     out = {}
     for label, big, one in (("進捗管理シート 300枚", books.progress, books.progress_one),
                             ("標準様式 10万行", books.canonical, books.canonical_one)):
-        times: dict[str, list[float]] = {"import_big": [], "import_one": [], "read_big": [], "read_one": []}
+        times: dict[str, list[float]] = {"import_big": [], "import_one": [], "read_big": [], "read_one": [],
+                                         "touch_big": [], "touch_one": []}
         for k in range(repeat):
             for name, book in (("big", big), ("one", one)):
                 db = target.scratch(f"{name}{k}")
                 times[f"import_{name}"].append(_wall([PY, str(Path(__file__)), "_import", str(book), db],
                                                      {**target.env, **target.import_env}))
                 times[f"read_{name}"].append(_wall([PY, str(Path(__file__)), "_read", str(book)], {}))
+                times[f"touch_{name}"].append(_wall([PY, str(Path(__file__)), "_touch", str(book)], {}))
         med = {k: statistics.median(v) for k, v in times.items()}
         out[label] = {**med, "import_extra": med["import_big"] - med["import_one"],
-                      "read_extra": med["read_big"] - med["read_one"]}
+                      "read_extra": med["read_big"] - med["read_one"],
+                      "touch_extra": med["touch_big"] - med["touch_one"]}
         print(f"  import {label}: {out[label]}", flush=True)
     return out
 
@@ -355,7 +397,17 @@ def table(results: dict[str, dict], scale: str, counts: dict[str, int], quick: b
     if "pages" in first:
         for kind in ("warm", "cold"):
             row(f"基準ページ（{kind}）", [(ms(r["pages"]["reference"].get(kind)), "1.00×") for r in results.values()])
-        for path in [p for p in first["pages"] if p != "reference"]:
+        for kind in ("warm", "cold"):  # the floor of a frame like ours: Streamlit's parts only
+            row(f"枠の床 `bench/frame_floor.py`（{kind}）",
+                [(ms(r["pages"].get("frame_floor", {}).get(kind)),
+                  _ratio(r["pages"].get("frame_floor", {}).get(kind), r["pages"]["reference"].get(kind), None))
+                 for r in results.values()])
+        for part, name in (("load_plan", "計画1件を読む `Store.load_plan`"), ("assess", "計画1件を評価 `assess_plan`")):
+            row(f"cold の内訳: {name}",
+                [(ms(r["pages"].get("parts", {}).get(part)),
+                  _ratio(r["pages"].get("parts", {}).get(part), r["pages"]["reference"].get("cold"), None))
+                 for r in results.values()])
+        for path in [p for p in first["pages"] if p not in ("reference", "frame_floor", "parts")]:
             for kind in ("warm", "cold"):
                 cells = []
                 for r in results.values():
@@ -374,6 +426,10 @@ def table(results: dict[str, dict], scale: str, counts: dict[str, int], quick: b
         for book in first["imports"]:
             row(f"{book}: calamine で読むだけ（増分）",
                 [(ms(r["imports"][book]["read_extra"]), "1.00×") for r in results.values()])
+            row(f"{book}: 読んで全セルを1回見るだけ（Python の床、増分）",
+                [(ms(r["imports"][book].get("touch_extra")),
+                  _ratio(r["imports"][book].get("touch_extra"), r["imports"][book]["read_extra"], None))
+                 for r in results.values()])
             row(f"{book}: 取込（prepare + commit、増分）",
                 [(ms(r["imports"][book]["import_extra"]),
                   _ratio(r["imports"][book]["import_extra"], r["imports"][book]["read_extra"], LIMITS["import"]))
@@ -414,6 +470,8 @@ def main() -> None:
             _child_import(*args)
         elif cmd == "_read":
             _child_read(*args)
+        elif cmd == "_touch":
+            _child_touch(*args)
         return
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--db", help="store to measure (file path or 'ducklake:…'; default: a file under --work, "
