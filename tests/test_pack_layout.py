@@ -16,6 +16,14 @@ from kpi.rules.grading import PRESETS
     ("abcdefghij", 3, ["abcde", "fghij"]),  # half-width letters are 0.6 em
     ("あいうえ、お", 4, ["あいうえ、", "お"]),  # no line starts with 、
     ("一行目\n二行目", 10, ["一行目", "二行目"]),
+    # a number moves to the next line whole, not '2,0' / '94人'
+    ("参加者数 2,094人", 6, ["参加者数 ", "2,094人"]),
+    ("参加者数 2,094人", 8, ["参加者数 2,094", "人"]),
+    ("ごみ量 480g/人日", 6, ["ごみ量 ", "480g/人日"]),
+    ("実績/計画: 55/66", 8, ["実績/計画: ", "55/66"]),
+    ("事業数 25事業", 3.5, ["事業数", "25事業"]),  # no line starts with the space between
+    ("目標: 12345678901234", 5, ["目標: ", "12345678", "901234"]),  # longer than a line: broken as before
+
     ("", 5, [""]),
 ])
 def test_wrap(text, width, lines):

@@ -50,16 +50,33 @@ def text_width(text: str) -> float:
 _NO_LINE_START = set("、。，．・：；？！）」』】〕｝〉》ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ,.)]}%")
 
 
+def _in_word(ch: str) -> bool:
+    """A character of a number or a Latin word (2,094 / 4.5 / 48/50 / km): a line does not break inside one."""
+    return ch.isascii() and (ch.isalnum() or ch in ",./")
+
+
 def wrap(text: str, width_em: float) -> list[str]:
-    """Lines of at most width_em; Japanese breaks between any characters (not before 、。）)."""
+    """Lines of at most width_em; Japanese breaks between any characters (not before 、。）), a number
+    or a Latin word only where it is longer than a line ('2,0' / '94人' would misread the number)."""
     out: list[str] = []
     for para in (text or "").replace("\r\n", "\n").split("\n"):
         line, w = "", 0.0
         for ch in para:
             cw = char_width(ch)
             if line and w + cw > width_em and ch not in _NO_LINE_START:
-                out.append(line)
-                line, w = "", 0.0
+                start = len(line)
+                if _in_word(ch):
+                    while start > 0 and _in_word(line[start - 1]):
+                        start -= 1
+                word = line[start:]
+                if 0 < start and text_width(word) + cw <= width_em:
+                    out.append(line[:start])
+                    line, w = word, text_width(word)
+                else:
+                    out.append(line)
+                    line, w = "", 0.0
+                if not line and ch == " ":  # the space between two words ends a line; the next starts with the word
+                    continue
             line += ch
             w += cw
         out.append(line)
