@@ -45,6 +45,24 @@ def test_passwords_are_salted_argon2_hashes_never_plain_text(users):
     assert PW not in dump
 
 
+def test_a_server_pays_for_an_argon2_hash_only_when_someone_signs_in():
+    """An Argon2 hash holds 64 MB while it runs: importing the sign-in code (every page does) must
+    not make one, or every server's peak memory grows by that much whether anybody signs in or not."""
+    probe = ("import re\n"
+             "def peak():\n"
+             "    return int(re.search(r'VmHWM:\\s+(\\d+)', open('/proc/self/status').read()).group(1)) // 1024\n"
+             "import argon2, kpi.store.store\n"
+             "before = peak()\n"
+             "from kpi.access import auth\n"
+             "imported = peak()\n"
+             "assert not auth.verify_password(None, 'x')\n"
+             "print(imported - before, peak() - before)\n")
+    out = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True)
+    on_import, on_sign_in = map(int, out.stdout.split())
+    assert on_import < 20, f"importing kpi.access.auth raised the peak by {on_import} MB"
+    assert on_sign_in >= 40  # the unknown name's check still runs the full hash (as long as a wrong password)
+
+
 # ------------------------------------------------------------- user table
 def test_users_and_their_roles(users):
     got = {u.name: (u.role, u.departments, u.active) for u in auth.list_users(users)}

@@ -21,6 +21,7 @@ sign-in is kept across reloads by a signed, expiring cookie (issue_session / res
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import hmac
 import json
@@ -53,8 +54,14 @@ MAX_WAIT_SECONDS = 15 * 60
 FAILURES_FORGOTTEN_AFTER = 24 * 3600  # a mistyped password last week does not count today
 
 _hasher = PasswordHasher()
-# Checked when the name is unknown, so that a wrong name takes as long as a wrong password.
-_DUMMY_HASH = _hasher.hash("kpi-dashboard-no-such-user")
+
+
+@functools.cache
+def _dummy_hash() -> str:
+    """Checked when the name is unknown, so that a wrong name takes as long as a wrong password.
+    Made on the first sign-in, not on import: an Argon2 hash takes 64 MB for its moment (memory-hard
+    by design), which every server would otherwise pay at start, signed-in users or not."""
+    return _hasher.hash("kpi-dashboard-no-such-user")
 
 
 class AuthError(KpiError):
@@ -94,7 +101,7 @@ def hash_password(password: str) -> str:
 
 def verify_password(stored_hash: str | None, password: str) -> bool:
     try:
-        return _hasher.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+        return _hasher.verify(stored_hash or _dummy_hash(), password) and stored_hash is not None
     except (VerifyMismatchError, VerificationError, InvalidHashError):
         return False
 
