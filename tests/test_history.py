@@ -131,6 +131,9 @@ def test_change_sentences(niigata_store, tmp_path):
     lines = history.changes_of(niigata_store, niigata_store.uploads()[0].upload_id)
     assert lines[0] == f"新規 計画「{NIIGATA_PLAN}」"
     assert "新規 年度値 No.28 まちづくりセンター数 2016年度 実績: 48" in lines
+    # a long upload: the first ones, then how many more (the page shows 500)
+    first = history.changes_of(niigata_store, niigata_store.uploads()[0].upload_id, limit=5)
+    assert first[:5] == lines[:5] and first[5] == f"ほか {len(lines) - 5} 件" and len(first) == 6
 
 
 def test_cli_history_and_undo(tmp_path):

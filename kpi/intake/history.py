@@ -147,10 +147,10 @@ def describe_entry(e: dict[str, Any], style: Style = "seireki") -> str:
 
 def changes_of(store: Store, upload_id: int, limit: int = 500, style: Style = "seireki") -> tuple[str, ...]:
     """What one upload changed, as sentences (at most limit, then how many more)."""
-    log = store.change_log(upload_id)
+    log = store.change_log(upload_id, limit=limit + 1)
     lines = [describe_entry(e, style) for e in log[:limit]]
     if len(log) > limit:
-        lines.append(f"ほか {len(log) - limit} 件")
+        lines.append(f"ほか {store.change_count(upload_id) - limit} 件")
     return tuple(lines)
 
 

@@ -146,13 +146,20 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
             rows = cur.execute(sql, params).fetchall()
         return [UploadRecord(*r) for r in rows]
 
-    def change_log(self, upload_id: int) -> list[dict[str, Any]]:
+    def change_log(self, upload_id: int, limit: int | None = None) -> list[dict[str, Any]]:
+        """An upload's changes in order; with limit, only the first ones (a page shows 500 of an
+        upload's 10,000 without decoding the rest)."""
         with self._read() as cur:
             rows = cur.execute(
                 "SELECT seq, table_name, plan_id, key_json, action, old_json, new_json FROM change_log "
-                "WHERE upload_id = ? ORDER BY seq", [upload_id]).fetchall()
+                "WHERE upload_id = ? ORDER BY seq" + (" LIMIT ?" if limit is not None else ""),
+                [upload_id] + ([int(limit)] if limit is not None else [])).fetchall()
         return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
                  "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
+
+    def change_count(self, upload_id: int) -> int:
+        with self._read() as cur:
+            return cur.execute("SELECT count(*) FROM change_log WHERE upload_id = ?", [upload_id]).fetchone()[0]
 
     # ------------------------------------------------------------ layout profiles
     def layout_profiles(self) -> list[tuple[str, str]]:
