@@ -3,7 +3,8 @@
 import streamlit as st
 
 from kpi.access.permissions import no_plan_message, upload_hint
-from kpi.outputs.department_sheet import blank_template, department_sheet, department_sheet_label, departments_of
+from kpi.outputs.department_sheet import (XLSX_MIME, blank_template, blank_template_name, department_sheet,
+                                          department_sheet_label, departments_of)
 from kpi.outputs.readable import export as export_table
 from kpi.outputs.readable import name_of
 from kpi.sanitize import safe_file_name
@@ -38,10 +39,10 @@ else:
                        icon=":material/download:", key="dl_prefill")
 
 st.subheader("空のテンプレート", anchor=False)
-tpl = blank_template()
 st.caption("新しい計画を登録するときの標準様式です（計画・取組・指標・年度値・評価。書き方は「記入方法」シート）。")
-st.download_button("空のテンプレートをダウンロード", tpl.data, tpl.file_name, tpl.mime, icon=":material/download:",
-                   key="dl_template")
+# Made on the first press (then kept by the process): building it imports most of openpyxl.
+st.download_button("空のテンプレートをダウンロード", lambda: blank_template().data, blank_template_name(),
+                   XLSX_MIME, on_click="ignore", icon=":material/download:", key="dl_template")
 
 st.subheader("データの書き出し", anchor=False)
 c1, c2, c3, c4 = st.columns(4)

@@ -294,11 +294,16 @@ def _year_ranges(years: list[int]) -> str:
     return "、".join(format_fiscal_year(r[0]) + (f"〜{format_fiscal_year(r[-1])}" if len(r) > 1 else "") for r in runs)
 
 
+def blank_template_name(plan_name: str = "") -> str:
+    return safe_file_name(f"標準テンプレート{('_' + plan_name) if plan_name else ''}.xlsx")
+
+
 @lru_cache(maxsize=8)  # the same bytes every time: made once per process
 def blank_template(plan_name: str = "") -> Download:
-    return Download(safe_file_name(f"標準テンプレート{('_' + plan_name) if plan_name else ''}.xlsx"),
-                    write_template(plan_name=plan_name), XLSX_MIME, "計画・取組・指標・年度値・評価の空の様式")
+    return Download(blank_template_name(plan_name), write_template(plan_name=plan_name), XLSX_MIME,
+                    "計画・取組・指標・年度値・評価の空の様式")
 
 
 __all__ = ["Download", "department_sheet", "department_sheet_label", "sheet_for", "sheet_years", "blank_template",
+           "blank_template_name",
            "departments_of", "INPUT_COLOR"]

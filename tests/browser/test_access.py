@@ -194,6 +194,13 @@ def test_the_public_visitor_exports_all_plans_and_gets_the_public_one_only(acces
     rows = list(csv.DictReader(io.StringIO(data)))
     assert rows and {r["plan"] for r in rows} == {NIIGATA_PLAN}
     assert PRIVATE not in data
+    # the blank template is made when its button is pressed, and is the standard template
+    with page.expect_download(timeout=60_000) as dl:
+        page.get_by_role("button", name="空のテンプレートをダウンロード").click()
+    assert dl.value.suggested_filename == "標準テンプレート.xlsx"
+    from openpyxl import load_workbook
+    book = load_workbook(io.BytesIO(open(dl.value.path(), "rb").read()))
+    assert {"計画", "取組", "指標", "年度値", "記入方法"} <= set(book.sheetnames)
     text = page.locator('[data-testid="stApp"]').inner_text()
     assert "「データ取込」から" not in text  # a visitor is not told to upload
 
