@@ -6,7 +6,7 @@ import streamlit as st
 
 from kpi.rules.numbers import format_number
 from kpi.views.cycle import item_revisions
-from kpi.views.item import item_detail_view
+from kpi.views.item import item_detail_of
 from ui import charts, components, frame, tables
 
 ctx = frame.plan_page(__file__)
@@ -21,8 +21,8 @@ if st.session_state.get("item_no") not in nos:
     st.session_state["item_no"] = nos[0]
 item_no = st.selectbox("取組", nos, format_func=lambda n: f"No.{n}　{titles[n]}", key="item_no")
 
-detail = item_detail_view(ctx.data, ctx.extras, ctx.rule, item_no, as_of_fy=ctx.fy, today=frame.today(),
-                          style=ctx.style, assessed=frame.assessed(ctx), kinds=st.session_state.get("item_kinds", ()))
+detail = frame.view(ctx, item_detail_of, item_no=item_no, kinds=st.session_state.get("item_kinds", ()),
+                    read=dict(extras=ctx.extras))
 if detail is None:
     st.stop()
 view = detail.view

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from kpi.views.qualitative import qualitative_view
+from kpi.views.qualitative import qualitative_of
 from ui import charts, frame, tables
 
 SHOWN = 50
@@ -10,9 +10,8 @@ SHOWN = 50
 ctx = frame.plan_page(__file__)
 
 year_choice = st.session_state.get("qual_year", "all")
-view = qualitative_view(ctx.data, ctx.extras, as_of_fy=ctx.fy, style=ctx.style,
-                        query=st.session_state.get("qual_query", ""),
-                        year=None if year_choice == "all" else year_choice)
+view = frame.view(ctx, qualitative_of, query=st.session_state.get("qual_query", ""),
+                  year=None if year_choice == "all" else year_choice, read=dict(extras=ctx.extras))
 top_level = ctx.data.plan.level_names[0] if ctx.data.plan.level_names else "体系"
 
 st.title("進捗状況・実施状況", anchor=False)

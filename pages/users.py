@@ -11,7 +11,8 @@ from ui import components, frame
 
 PLANS_PAGE = 30
 store, actor, _ = frame.page(__file__)
-view = auth.users_view(store, actor, frame.oidc_configured())
+# Kept until the next write (every change of a user or of the public view bumps the data version).
+view = frame.store_view(store, auth.users_view, actor=actor, oidc_configured=frame.oidc_configured())
 
 st.title("ユーザーと公開設定", anchor=False)
 if not view.allowed:

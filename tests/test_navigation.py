@@ -4,6 +4,7 @@ sign-in gate per rerun)."""
 
 from __future__ import annotations
 
+import ast
 import re
 import tomllib
 
@@ -32,6 +33,17 @@ def test_every_page_file_is_in_the_menu_and_every_menu_entry_has_its_file():
 def test_streamlits_own_page_list_is_off():
     config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
     assert config["client"]["showSidebarNavigation"] is False
+
+
+def test_no_page_uses_magic_so_it_can_stay_off():
+    """Magic is off (.streamlit/config.toml): a bare expression in a page would silently show nothing."""
+    from streamlit.runtime.scriptrunner import magic
+    config = tomllib.loads((ROOT / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["runner"]["magicEnabled"] is False
+    for path in [ROOT / "app.py", *sorted((ROOT / "pages").glob("*.py"))]:
+        tree = magic.add_magic(path.read_text(encoding="utf-8"), str(path))
+        shown = [n.lineno for n in ast.walk(tree) if isinstance(n, ast.Name) and n.id == magic.MAGIC_MODULE_NAME]
+        assert not shown, f"{path.name}: lines {shown} would be written to the page by magic"
 
 
 @pytest.mark.parametrize("actor, hidden", [

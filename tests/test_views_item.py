@@ -47,3 +47,12 @@ def test_schedule_grid_and_narratives_from_the_sheets():
     assert d.schedule.rows == (("センターの活性化", "実施", "", "→"), ("研修等の啓発活動", "実施", "→", ""))
     assert d.narratives == () and d.status is None
     assert item_detail_view(data, extras, DEFAULT_RULE, "999", today=TODAY) is None
+
+
+def test_the_detail_in_the_frames_calling_order_is_the_same_detail(niigata_store):
+    """The page asks for it through ui.frame.view (kept by data version): the same detail as asked directly."""
+    from kpi.views.item import item_detail_of
+    pid = niigata_store.plan_by_name(NIIGATA_PLAN).plan_id
+    data, extras, rule = niigata_store.load_plan(pid), load_extras(niigata_store, pid), niigata_store.rule(pid)
+    got = item_detail_of(data, rule, item_no="28", extras=extras, today=TODAY, style="wareki", assessed=None)
+    assert got == no28(niigata_store)

@@ -108,3 +108,11 @@ def test_plan_view_explains_when_an_item_counts_as_lagging():
     text = plan_view(PLAN, EXTRAS, DEFAULT_RULE).lagging_text
     assert "自動評価がB未満" in text and "「進捗に遅れあり」" in text and "実績が未報告（年度終了後も）" in text
     assert plan_view(PLAN, EXTRAS, DEFAULT_RULE, style="seireki").milestones[0].when == "2004年度"
+
+
+def test_the_view_in_the_frames_calling_order_is_the_same_view():
+    """The page asks for it through ui.frame.view, which also passes the rule, the day and the assessment."""
+    from kpi.views.qualitative import qualitative_of
+    got = qualitative_of(PLAN, DEFAULT_RULE, extras=EXTRAS, as_of_fy=2017, style="wareki", query="講座", year=2017,
+                         today=None, assessed=None)
+    assert got == qualitative_view(PLAN, EXTRAS, as_of_fy=2017, style="wareki", query="講座", year=2017)

@@ -13,12 +13,14 @@ from ui import frame
 def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequence[ShownReason],
                 last_comment: str = "") -> None:
     """A lagging item's grades, every reason (● causes, ・ supporting facts) and its last comment."""
-    st.markdown(f"**担当課**　{frame.md(department or '―')}　　**自動評価**　{frame.md(auto_grade or '―')}"
-                f"　　**自己評価**　{frame.md(self_grade or '―')}")
-    # One block for all reasons: a page lists up to 30 lagging items, and every element costs a round trip.
+    text = (f"**担当課**　{frame.md(department or '―')}　　**自動評価**　{frame.md(auto_grade or '―')}"
+            f"　　**自己評価**　{frame.md(self_grade or '―')}")
+    # One block for the grades and all reasons (a paragraph each): a page lists ten lagging items a
+    # time, and every element is built, hashed and sent on every run.
     if reasons:
-        st.markdown("  \n".join(f"{'●' if r.lagging else '・'} **{frame.md(r.title)}**：{frame.md(r.detail)}"
-                                 for r in reasons))
+        text += "\n\n" + "  \n".join(f"{'●' if r.lagging else '・'} **{frame.md(r.title)}**：{frame.md(r.detail)}"
+                                        for r in reasons)
+    st.markdown(text)
     if last_comment:
         st.caption(f"最新のコメント: {frame.md(last_comment)}")
 

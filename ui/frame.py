@@ -70,7 +70,8 @@ def _rule(path: str, version: int, plan_id: int) -> GradingRule:
 
 def clear_data_caches() -> None:
     """Forget everything cached per data version (what a write makes stale), but keep the connection."""
-    for fn in (_load_plan, _shown_plan, _plans, _rule, _load_extras, _view, _store_view, _assessment, _figure):
+    for fn in (_load_plan, _shown_plan, _plans, _rule, _load_extras, _view, _store_view, _assessment, _figure,
+               _sign_in_mode):
         fn.clear()
 
 
@@ -78,6 +79,21 @@ def data_version(store: Store) -> int:
     """The store's upload counter: every write (uploads, undo, rule and user changes) bumps it, on
     whichever server it happens, so caches keyed by it are fresh on the next run everywhere."""
     return store.data_version()
+
+
+@st.cache_resource(show_spinner=False, max_entries=16)
+def _sign_in_mode(path: str, version: int) -> str:
+    from kpi.access import auth
+    return auth.sign_in_mode(_open_store(path), oidc_configured=False)
+
+
+def sign_in_mode(store: Store, oidc: bool, version: int | None = None) -> str:
+    """kpi.access.auth.sign_in_mode, kept by data version: every change of users bumps it, so the
+    sign-in gate of a page run does not ask the store whether anyone is registered (a query a run)."""
+    if oidc or version is None:
+        from kpi.access import auth
+        return auth.sign_in_mode(store, oidc)
+    return _sign_in_mode(path=store.target, version=version)
 
 
 def load_plan(store: Store, plan_id: int, version: int | None = None) -> PlanData:
@@ -404,15 +420,15 @@ def page(file: str, *, plan: bool = False) -> Page:
     # A shared store whose server is down raises StoreUnavailable from any query of the frame: the
     # page says so with a retry button, and the next run works once the server is back.
     try:
-        actor, mode = sign_in.gate(store)
+        # One data version per run for the sign-in gate, the pickers and the page's caches (each read
+        # is a query, a round trip on a shared store); a page that writes reads it afresh (data_version).
+        version = data_version(store)
+        actor, mode = sign_in.gate(store, version)
         if not navigation.may_open(actor, navigation.entry(file)):
             navigation.go_home()
         navigation.draw_menu(actor)
         with st.sidebar:
             st.markdown("### 計画進捗ダッシュボード")
-        # One data version per run for the pickers and the page's caches (each read is a query, a
-        # round trip on a shared store); a page that writes reads it afresh (data_version).
-        version = data_version(store)
         sidebar(store, version)
         sign_in.user_box(store, actor, mode)
         return Page(store, actor, context(store, version) if plan else None)

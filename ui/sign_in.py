@@ -22,14 +22,22 @@ _AUTH_COOKIE_CHECKED = "_auth_cookie_checked"  # this session has looked at its 
 _AUTH_COOKIE_CODE = "_auth_cookie_code"  # a new cookie waits for the page to fetch it (session_route)
 _AUTH_CLEAR_COOKIE = "_auth_clear_cookie"  # the browser's cookie is to be cleared (signed out, refused)
 _AUTH_NOTICE = "_auth_notice"  # why a remembered sign-in was refused, shown above the form
+_AUTH_OIDC = "_auth_oidc"  # whether an OIDC provider is configured (oidc_configured), read once
 
 
 def oidc_configured() -> bool:
-    """An OIDC provider is set up in .streamlit/secrets.toml ([auth] section) for st.login."""
-    try:
-        return bool(st.secrets.get("auth"))
-    except Exception:  # no secrets file at all
-        return False
+    """An OIDC provider is set up in .streamlit/secrets.toml ([auth] section) for st.login.
+
+    Read once per session (every page run asks): Streamlit sets up st.login from the secrets when the
+    server starts, so a session never sees them change in a way that matters."""
+    known = st.session_state.get(_AUTH_OIDC)
+    if known is None:
+        try:
+            known = bool(st.secrets.get("auth"))
+        except Exception:  # no secrets file at all
+            known = False
+        st.session_state[_AUTH_OIDC] = known
+    return known
 
 
 def client_address() -> str:
@@ -45,18 +53,19 @@ def client_address() -> str:
         return "local"
 
 
-def gate(store: Store) -> tuple[Actor, str]:
+def gate(store: Store, version: int | None = None) -> tuple[Actor, str]:
     """Decide who uses this session before the page draws anything; show the sign-in form and stop
     if nobody. Returns the actor and the sign-in mode (kpi.access.auth.sign_in_mode).
 
     The user is read again from the database on every run, so disabling a user or changing a role
     takes effect at once. A password sign-in survives a reload or a newly opened link through its
     cookie (kpi.access.auth sessions), checked once per page load. The form is drawn on the page the
-    link named, so the same page opens once someone has signed in.
+    link named, so the same page opens once someone has signed in. version: the data version this run
+    already read (ui.frame.page), which names the sign-in mode without asking the store again.
     """
     from kpi.access import auth
     from kpi.access.permissions import LOCAL_ADMIN, PUBLIC_VISITOR
-    mode = auth.sign_in_mode(store, oidc_configured())
+    mode = frame.sign_in_mode(store, oidc_configured(), version)
     actor = None
     if mode == "local":
         # Tests and embedded uses may preset a lesser actor; with sign-in off everyone is admin anyway.

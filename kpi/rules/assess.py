@@ -168,13 +168,7 @@ def default_as_of(data: PlanData, today: date) -> int:
     A plan reported in words (statuses, no numbers) is shown as of its latest status: headed with the
     current year it would show the 平成29年度 statuses under a 令和元年度 heading (issue 18)."""
     current = fiscal_year_of(today)
-    reported = set()
-    for it in data.items:
-        for ind in it.indicators:
-            reported.update(y.fiscal_year for y in ind.years if y.actual is not None or y.actual_words)
-        reported.update(e.fiscal_year for e in it.evaluations if e.stage == YEAR)
-        reported.update(fy for fy, _s, _n in it.statuses if fy is not None)
-    candidates = [fy for fy in reported if fy <= current]
+    candidates = [fy for fy in data.reported_years if fy <= current]
     if candidates:
         return max(candidates)
     # Nothing reported yet: the current year, kept inside the plan period.

@@ -7,7 +7,7 @@ from functools import cached_property
 from typing import Literal
 
 from kpi.rules.rates import Direction
-from kpi.vocabulary import STAGES, STATUS_MARKS, STATUSES
+from kpi.vocabulary import STAGES, STATUS_MARKS, STATUSES, YEAR
 
 __all__ = ["STAGES", "STATUSES", "STATUS_MARKS", "Department", "Evaluation", "Indicator", "Item", "PlanData",
            "PlanInfo", "Stage", "YearValue"]  # the words are kpi.vocabulary's, named here for the layouts
@@ -186,3 +186,14 @@ class PlanData:
                 ys.update(y.fiscal_year for y in ind.years)
             ys.update(e.fiscal_year for e in it.evaluations)
         return tuple(sorted(ys))
+
+    @cached_property  # asked on every page run (the frame's default year): computed once per plan
+    def reported_years(self) -> frozenset[int]:
+        """Every fiscal year with an actual (a number or words), a year-end evaluation or a dated status."""
+        ys: set[int] = set()
+        for it in self.items:
+            for ind in it.indicators:
+                ys.update(y.fiscal_year for y in ind.years if y.actual is not None or y.actual_words)
+            ys.update(e.fiscal_year for e in it.evaluations if e.stage == YEAR)
+            ys.update(fy for fy, _s, _n in it.statuses if fy is not None)
+        return frozenset(ys)

@@ -39,6 +39,15 @@ def _schedule(extras: PlanExtras, item_no: str, style: Style) -> Table:
                  tuple((a, *(marks.get(y, "") for y in years)) for a, marks in acts.items()))
 
 
+def item_detail_of(data: PlanData, rule: GradingRule, *, item_no: str, extras: PlanExtras,
+                   as_of_fy: int | None = None, today: date | None = None, style: Style = "wareki",
+                   assessed: Assessor | None = None, kinds: Iterable[str] = ()) -> ItemDetail | None:
+    """item_detail_view in the order ui.frame.view calls a view in (the plan and its rule first), so the
+    page keeps one detail per item and choice instead of building it, and its tables, on every run."""
+    return item_detail_view(data, extras, rule, item_no, as_of_fy=as_of_fy, today=today, style=style,
+                            assessed=assessed, kinds=kinds)
+
+
 def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,
                      as_of_fy: int | None = None, today: date | None = None, style: Style = "wareki",
                      assessed: Assessor | None = None, kinds: Iterable[str] = ()) -> ItemDetail | None:

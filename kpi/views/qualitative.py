@@ -116,6 +116,14 @@ def status_as_of(item: Item, fy: int | None) -> tuple[int | None, str, str | Non
     return undated[-1] if undated else None
 
 
+def qualitative_of(data: PlanData, _rule: object, *, extras: PlanExtras, as_of_fy: int | None = None,
+                   style: Style = "wareki", query: str = "", year: int | None = None, **_shared) -> QualitativeView:
+    """qualitative_view as ui.frame.view calls a view (the plan and its rule first; the grading rule,
+    day and assessment it also passes are not used), so the page keeps one view per choice instead
+    of building it, and its tables, on every run."""
+    return qualitative_view(data, extras, as_of_fy=as_of_fy, style=style, query=query, year=year)
+
+
 def qualitative_view(data: PlanData, extras: PlanExtras, *, as_of_fy: int | None = None, style: Style = "wareki",
                      query: str = "", year: int | None = None) -> QualitativeView:
     rows = []
