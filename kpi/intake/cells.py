@@ -86,6 +86,15 @@ def read_column(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
     """[fn(v) for v in values], with fn worked out once per distinct value (by type and value: 1 and
     1.0 are two). A 100,000-row column of years, item numbers or indicator names holds a few hundred
     distinct values; fn must be pure and its results shared (frozen, or never changed)."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1 or kinds <= {str, type(None)}:
+        # one type (or text and blanks, which never compare equal): the values are keys as they are,
+        # without a (type, value) pair per cell
+        try:
+            made = {v: fn(v) for v in set(values)}
+        except TypeError:
+            return [fn(v) for v in values]
+        return list(map(made.__getitem__, values))
     keys = list(zip(map(type, values), values))
     try:
         made = {k: fn(k[1]) for k in set(keys)}
