@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Callable
 
 from kpi.errors import FiscalYearError, Problem
@@ -85,6 +86,15 @@ def read_column(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
     """[fn(v) for v in values], with fn worked out once per distinct value (by type and value: 1 and
     1.0 are two). A 100,000-row column of years, item numbers or indicator names holds a few hundred
     distinct values; fn must be pure and its results shared (frozen, or never changed)."""
+    kinds = set(map(type, values))
+    if len(kinds) == 1 or kinds <= {str, type(None)}:
+        # one type (or text and blanks, which never compare equal): the values are keys as they are,
+        # without a (type, value) pair per cell
+        try:
+            made = {v: fn(v) for v in set(values)}
+        except TypeError:
+            return [fn(v) for v in values]
+        return list(map(made.__getitem__, values))
     keys = list(zip(map(type, values), values))
     try:
         made = {k: fn(k[1]) for k in set(keys)}
@@ -98,6 +108,13 @@ _ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*
 
 def years_in(text: str, default_era: str | None = None) -> list[int]:
     """Fiscal years mentioned in a header; an impossible one ('令和0年度') is skipped, not raised."""
+    if type(text) is str:
+        # each of 300 item sheets repeats the same year headers
+        return list(_years_in_text(text, default_era))
+    return _years_in(text, default_era)
+
+
+def _years_in(text: Any, default_era: str | None) -> list[int]:
     try:
         return [f.year for f in find_fiscal_years(text, default_era)]
     except FiscalYearError:
@@ -105,6 +122,11 @@ def years_in(text: str, default_era: str | None = None) -> list[int]:
             return [f.year for f in find_fiscal_years(_ERA_ZERO_RE.sub(" ", str(text)), default_era)]
         except FiscalYearError:
             return []
+
+
+@lru_cache(maxsize=1 << 14)
+def _years_in_text(text: str, default_era: str | None) -> tuple[int, ...]:
+    return tuple(_years_in(text, default_era))
 
 
 _UNIT_BY_SUFFIX = (("者数", "人"), ("人数", "人"), ("件数", "件"), ("回数", "回"), ("団体数", "団体"), ("率", "%"))

@@ -268,14 +268,25 @@ def _to_look_at(rows: list[dict]) -> list[tuple[dict, str]]:
         if field.startswith("_"):
             continue
         column = [row.get(field) for row in rows]
-        try:  # by type and value: 2016 and 2016.0 (or True and 1) are judged apart
-            bad = {k for k in set(zip(map(type, column), column)) if not _plain(field, k[1])}
+        kinds = set(map(type, column))
+        # one type (or text and blanks): the values themselves; else by type and value, as 2016 and
+        # 2016.0 (or True and 1) are judged apart
+        by_value = len(kinds) == 1 or kinds <= {str, type(None)}
+        try:
+            if by_value:
+                bad = {v for v in set(column) if not _plain(field, v)}
+            else:
+                bad = {k for k in set(zip(map(type, column), column)) if not _plain(field, k[1])}
         except TypeError:  # an unhashable value: judged one by one
             bad = None
         if bad is not None and not bad:
             continue
         for i, v in enumerate(column):
-            if ((v.__class__, v) in bad if bad is not None else not _plain(field, v)) and field in rows[i]:
+            if bad is None:
+                hit = not _plain(field, v)
+            else:
+                hit = (v in bad) if by_value else ((v.__class__, v) in bad)
+            if hit and field in rows[i]:
                 found.append((i, list(rows[i]).index(field), rows[i], field))
     found.sort(key=lambda f: (f[0], f[1]))
     return [(row, field) for _i, _pos, row, field in found]

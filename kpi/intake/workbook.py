@@ -12,6 +12,7 @@ import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any, Iterator
 
@@ -39,12 +40,25 @@ def strip_invisible(text: str) -> str:
     return _INVISIBLE.sub("", text)
 
 
+_SPACE_RUN = re.compile(r"\s+")
+
+
+def _clean(s: str) -> str:
+    return _SPACE_RUN.sub(" ", unicodedata.normalize("NFKC", s)).strip()
+
+
+# The parsers ask for the same labels and values again and again (a 300-sheet book: ~280,000 times);
+# only text is kept, as equal numbers can print differently (0.0 and -0.0).
+_clean_str = lru_cache(maxsize=1 << 16)(_clean)
+
+
 def clean_text(v: Any) -> str:
     """Cell text for matching: NFKC, no line breaks or repeated spaces."""
     if v is None:
         return ""
-    s = unicodedata.normalize("NFKC", str(v))
-    return re.sub(r"\s+", " ", s).strip()
+    if type(v) is str:
+        return _clean_str(v)
+    return _clean(str(v))
 
 
 def tidy_text(v: Any) -> str:
@@ -53,7 +67,7 @@ def tidy_text(v: Any) -> str:
         return ""
     if isinstance(v, float) and v.is_integer():
         return str(int(v))
-    return re.sub(r"\s+", " ", str(v)).strip()
+    return _SPACE_RUN.sub(" ", str(v)).strip()
 
 
 @dataclass
@@ -83,12 +97,12 @@ class Sheet:
 
     def raw(self, row: int, col: int) -> Any:
         """The value stored in exactly this cell ('' and None both mean empty)."""
-        if row < 1 or col < 1 or row > len(self.rows):
+        if row < 1 or col < 1:
             return None
-        r = self.rows[row - 1]
-        if col > len(r):
+        try:
+            v = self.rows[row - 1][col - 1]
+        except IndexError:
             return None
-        v = r[col - 1]
         return None if v == "" else v
 
     def value(self, row: int, col: int) -> Any:

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import operator
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Callable
@@ -338,9 +337,9 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         if any(len(r) != n for r in rows):
             return False  # a row merged from two of the batch carries its provenance keys too
         try:
-            columns = list(zip(*map(operator.itemgetter(*names), rows))) if n > 1 else \
-                [[r[names[0]] for r in rows]]
-            arrays = [pa.array(list(col), type=_ARROW_TYPES[types[c]]) for c, col in zip(names, columns)]
+            # a list per column straight from the rows (no row tuples to transpose): a KeyError still
+            # says a row lacks a column, as the length check cannot
+            arrays = [pa.array([r[c] for r in rows], type=_ARROW_TYPES[types[c]]) for c in names]
         except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             return False
         arrays.append(pa.array(range(seq, seq + len(rows)), type=pa.int64()))

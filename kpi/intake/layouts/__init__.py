@@ -31,7 +31,14 @@ class Layout:
 
 
 def _sheetwise(detect_sheet: Callable) -> Callable[[Workbook], float]:
-    return lambda wb: max((detect_sheet(s) for s in wb.sheets), default=0.0)
+    def detect(wb: Workbook) -> float:
+        best = 0.0
+        for s in wb.sheets:
+            best = max(best, detect_sheet(s))
+            if best >= 1.0:
+                break  # no sheet can score more: a 300-sheet book need not be scored 300 times
+        return best
+    return detect
 
 
 LAYOUTS: list[Layout] = [
@@ -87,7 +94,12 @@ def detect_layout(wb: Workbook, profiles: Sequence[Profile] = ()) -> Layout:
                 f"「{wb.file_name}」は登録した様式「{profile.name}」に似ていますが、見出しが一致しません",
                 hint="列や行が挿入・削除されたか、見出しが変わっています。様式を登録し直してください",
                 problems=mismatch_problems(profile, wb, near))
-    scored = sorted(((lay.detect(wb), i, lay) for i, lay in enumerate(LAYOUTS)), key=lambda t: (-t[0], t[1]))
+    scored = []
+    for i, lay in enumerate(LAYOUTS):
+        scored.append((lay.detect(wb), i, lay))
+        if scored[-1][0] >= 1.0:
+            break  # scores end at 1 and a tie goes to the earlier layout: none after this one can win
+    scored.sort(key=lambda t: (-t[0], t[1]))
     if not scored or scored[0][0] < MIN_SCORE:
         names = "、".join(f"「{s.name}」" for s in wb.sheets[:5])
         raise BadWorkbook(
