@@ -151,8 +151,8 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         with self._read() as cur:
             rows = cur.execute(
                 "SELECT seq, table_name, plan_id, key_json, action, old_json, new_json FROM change_log "
-                "WHERE upload_id = ? ORDER BY seq" + (" LIMIT ?" if limit is not None else ""),
-                [upload_id] + ([int(limit)] if limit is not None else [])).fetchall()
+                "WHERE upload_id = ? ORDER BY seq LIMIT ?",  # LIMIT NULL: every change
+                [upload_id, None if limit is None else int(limit)]).fetchall()
         return [{"seq": r[0], "table": r[1], "plan_id": r[2], "key": json.loads(r[3]), "action": r[4],
                  "old": json.loads(r[5]) if r[5] else None, "new": json.loads(r[6]) if r[6] else None} for r in rows]
 
