@@ -56,3 +56,35 @@ def test_the_detail_in_the_frames_calling_order_is_the_same_detail(niigata_store
     data, extras, rule = niigata_store.load_plan(pid), load_extras(niigata_store, pid), niigata_store.rule(pid)
     got = item_detail_of(data, rule, item_no="28", extras=extras, today=TODAY, style="wareki", assessed=None)
     assert got == no28(niigata_store)
+
+
+def test_the_page_view_assesses_the_item_alone_and_gives_what_the_shared_assessment_gives(demo_copy, synthetic_db,
+                                                                                          tmp_path):
+    """item_detail_of (the page's cached view) grades one item, not the plan (issue 17, cold pages):
+    every item of the demo plans and of the large synthetic plan, as of every year with data, is
+    the same as from the plan's shared assessment."""
+    import shutil
+
+    from kpi.cycle.shown import as_shown
+    from kpi.rules.assess import assessor
+    from kpi.store.store import Store
+    from kpi.views.item import item_detail_of
+
+    shutil.copy(synthetic_db, tmp_path / "s.duckdb")
+    checked = 0
+    for path in (demo_copy, tmp_path / "s.duckdb"):
+        s = Store.open(path)
+        try:
+            for info in s.plans():
+                data, rule, extras = as_shown(s, s.load_plan(info.plan_id)), s.rule(info.plan_id), load_extras(s, info.plan_id)
+                for fy in sorted(set(data.data_years))[-2:]:
+                    shared = assessor(data, rule, today=TODAY)
+                    for it in data.items:
+                        alone = item_detail_of(data, rule, item_no=it.item_no, extras=extras, as_of_fy=fy, today=TODAY,
+                                            assessed=shared)
+                        assert alone == item_detail_view(data, extras, rule, it.item_no, as_of_fy=fy, today=TODAY,
+                                                         assessed=shared), (info.name, fy, it.item_no)
+                        checked += 1
+        finally:
+            s.close()
+    assert checked > 300

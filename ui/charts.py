@@ -70,23 +70,29 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         inside = label_inside(tops, lines, top, share) if positive else [False] * len(tops)
         return ["inside" if i else "outside" for i in inside]
 
-    fig = go.Figure()
-    fig.add_bar(
+    # The figure is made in one construction (traces, then the layout with its lines and labels):
+    # plotly's add_hline, add_annotation and update_layout each walk its update machinery, which
+    # cost more than the chart's data (issue 17: the item page draws one chart per indicator).
+    traces = [go.Bar(
         x=x, y=[p.target for p in pts], name="計画",
         marker=dict(color="#FFFFFF", line=dict(color="#555555", width=1.5),
                     pattern=dict(shape=["/" if p.target_estimate else "" for p in pts], fgcolor="#555555", solidity=0.25)),
         text=[format_number(p.target) + ("（見込み）" if p.target_estimate else "") if p.target is not None else ""
               for p in pts],
         textposition=where([p.target for p in pts]), insidetextanchor="end", cliponaxis=False,
-        insidetextfont=dict(color="#1A1A1A"), hovertemplate="%{x} 計画 %{y:,}<extra></extra>")
-    fig.add_bar(
+        insidetextfont=dict(color="#1A1A1A"), hovertemplate="%{x} 計画 %{y:,}<extra></extra>"), go.Bar(
         x=x, y=[p.actual for p in pts], name="実績",
         marker=dict(color="#0072B2", line=dict(color="#0072B2", width=1.5),
                     pattern=dict(shape=["x" if p.actual_estimate else "" for p in pts], fgcolor="#FFFFFF", solidity=0.25)),
         text=[(format_number(p.actual) + ("（見込み）" if p.actual_estimate else "") + (f" {esc(p.grade)}" if p.grade else ""))
               if p.actual is not None else ("未報告" if p.due and p.target is not None else "") for p in pts],
         textposition=where([p.actual for p in pts]), insidetextanchor="end", cliponaxis=False,
-        insidetextfont=dict(color="#FFFFFF"), hovertemplate="%{x} 実績 %{y:,}<extra></extra>")
+        insidetextfont=dict(color="#FFFFFF"), hovertemplate="%{x} 実績 %{y:,}<extra></extra>")]
+    shapes: list[dict] = []
+
+    def hline(y: float, line: dict) -> None:  # what fig.add_hline(y=y, line=line) adds
+        shapes.append(dict(line=line, type="line", x0=0, x1=1, xref="x domain", y0=y, y1=y, yref="y"))
+
     side: list[tuple[float, str, str]] = []  # (height, label, colour) written in the right margin
     if view.baseline is not None:
         label = f"基準値 {format_number(view.baseline)}"
@@ -95,28 +101,28 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         if view.baseline_fy is not None and view.baseline_fy not in {p.fiscal_year for p in pts}:
             # The baseline at its own year, so the series reads from where the plan started (its value
             # is written beside the plot with the other lines', not over the axis).
-            fig.add_scatter(x=[format_fiscal_year_short(view.baseline_fy, style)], y=[view.baseline], name="基準値",
-                            mode="markers", cliponaxis=False, marker=dict(symbol="diamond", size=13, color="#009E73"),
-                            hovertemplate=f"{label}<extra></extra>")
-            fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=1.5))
+            traces.append(go.Scatter(x=[format_fiscal_year_short(view.baseline_fy, style)], y=[view.baseline],
+                                     name="基準値", mode="markers", cliponaxis=False,
+                                     marker=dict(symbol="diamond", size=13, color="#009E73"),
+                                     hovertemplate=f"{label}<extra></extra>"))
+            hline(view.baseline, dict(color="#009E73", dash="dot", width=1.5))
         else:
-            fig.add_hline(y=view.baseline, line=dict(color="#009E73", dash="dot", width=2))
+            hline(view.baseline, dict(color="#009E73", dash="dot", width=2))
         side.append((view.baseline, f"基準値<br>{format_number(view.baseline)}"
                      + ("<br>（見込み）" if view.baseline_estimated else ""), "#00734F"))
     if view.final_target is not None:
         when = f"（{format_fiscal_year_short(view.final_target_fy, style)}）" if view.final_target_fy else ""
-        fig.add_hline(y=view.final_target, line=dict(color="#D55E00", dash="dash", width=2))
+        hline(view.final_target, dict(color="#D55E00", dash="dash", width=2))
         side.append((view.final_target, f"最終目標<br>{format_number(view.final_target)}{when}", "#B34700"))
     tallest = max((t.count("<br>") + 1 for _y, t, _c in side), default=1)
     shifts = side_label_shifts([y for y, _t, _c in side], top, plot_px, text_size * 1.3 * tallest)
-    for (y, text, color), shift in zip(side, shifts):
-        fig.add_annotation(xref="paper", x=1, xanchor="left", xshift=6, y=y, yref="y", yanchor="middle",
-                           yshift=shift, text=text, showarrow=False, align="left",
-                           font=dict(color=color, size=text_size))
+    notes = [dict(xref="paper", x=1, xanchor="left", xshift=6, y=y, yref="y", yanchor="middle", yshift=shift, text=text,
+                  showarrow=False, align="left", font=dict(color=color, size=text_size))
+             for (y, text, color), shift in zip(side, shifts)]
     if view.trend and len(view.trend) > 1:
-        fig.add_scatter(x=[format_fiscal_year_short(fy, style) for fy, _v in view.trend], y=[v for _fy, v in view.trend],
-                        mode="lines+markers", name="これまでのペースでの見込み",
-                        line=dict(color="#CC79A7", dash="dash", width=2), marker=dict(symbol="diamond"))
+        traces.append(go.Scatter(x=[format_fiscal_year_short(fy, style) for fy, _v in view.trend],
+                                 y=[v for _fy, v in view.trend], mode="lines+markers", name="これまでのペースでの見込み",
+                                 line=dict(color="#CC79A7", dash="dash", width=2), marker=dict(symbol="diamond")))
     title = esc(view.name) + (f"（{esc(view.unit)}）" if view.unit else "")
     step = whole_step(values)
     yaxis = dict(gridcolor="#E5E5E5", rangemode="tozero", tickfont=dict(size=text_size))
@@ -124,14 +130,14 @@ def indicator_chart(view: IndicatorView, style: Style = "wareki", height: int = 
         yaxis["range"] = [0, top]
     if step is not None:  # counted in whole units: no 0.5 ticks
         yaxis.update(tick0=0, dtick=step, tickformat=",d")
-    fig.update_layout(
+    return go.Figure(data=traces, layout=dict(
         title=dict(text=title, font=dict(size=text_size + 3)), barmode="group", height=height,
         font=dict(family=FONT, size=text_size, color="#1A1A1A"),
         legend=dict(orientation="h", yref="container", y=0, yanchor="bottom", font=dict(size=text_size)),
         margin=margin, plot_bgcolor="#FFFFFF", yaxis=yaxis,
         xaxis=dict(type="category", categoryorder="array", categoryarray=_year_axis(view, style),
-                   tickfont=dict(size=text_size)))
-    return fig
+                   tickfont=dict(size=text_size)), **(dict(shapes=shapes) if shapes else {}),
+        **(dict(annotations=notes) if notes else {})))
 
 
 def _year_axis(view: IndicatorView, style: Style) -> list[str]:

@@ -172,31 +172,44 @@ class PlanReads:
             no = item_no if len(item_no) <= 20 else f"{item_no[:20]}…"
             return f"No.{no}「{ind}」" + (f"{fy}年度の" if fy is not None else "の")
 
-        vals = [(i, n, fy, k, number(v, where(i, n, fy) + ("計画" if k == "target" else "実績")), e, raw, words)
-                for i, n, fy, k, v, e, raw, words in vals]
+        # One pass over the values, checked inline: a plan has thousands, and a call, a message
+        # and a dict per value were most of the cost of opening a plan at prefecture scale.
+        # A year's slot: target (value, estimate, raw, words), actual (the same), note.
+        values: dict[tuple[str, str], dict[int, list]] = {}
+        for i, n, fy, k, v, e, raw, words in vals:
+            if v is not None and not -MAX_ABS_NUMBER < v < MAX_ABS_NUMBER:  # also nan and inf
+                v = number(v, where(i, n, fy) + ("計画" if k == "target" else "実績"))
+            years_of = values.get((i, n))
+            if years_of is None:
+                years_of = values[(i, n)] = {}
+            slot = years_of.get(fy)
+            if slot is None:
+                slot = years_of[fy] = [None, False, None, None, None, False, None, None, None]
+            if k == "target":
+                slot[0:4] = v, bool(e), raw, words
+            elif k == "actual":
+                slot[4:8] = v, bool(e), raw, words
         inds = [(*r[:6], number(r[6], where(r[0], r[1]) + "基準値"), *r[7:9],
                  number(r[9], where(r[0], r[1]) + "最終目標"), *r[10:]) for r in inds]
         by_item_depts: dict[str, list[Department]] = {}
         for item_no, dept, is_main, role in depts:
             by_item_depts.setdefault(item_no, []).append(Department(dept, bool(is_main), role or "担当"))
-        values: dict[tuple[str, str], dict[int, dict[str, Any]]] = {}
-        for item_no, ind, fy, kind, value, est, raw, words in vals:
-            slot = values.setdefault((item_no, ind), {}).setdefault(fy, {})
-            slot[kind] = (value, bool(est), raw, words)
         for item_no, ind, fy, note in notes:
-            values.setdefault((item_no, ind), {}).setdefault(fy, {})["note"] = note
+            years_of = values.setdefault((item_no, ind), {})
+            slot = years_of.get(fy)
+            if slot is None:
+                slot = years_of[fy] = [None, False, None, None, None, False, None, None, None]
+            slot[8] = note
         by_item_inds: dict[str, list[Indicator]] = {}
         for r in inds:
             item_no, name = r[0], r[1]
-            years = []
-            for fy, kinds in sorted(values.get((item_no, name), {}).items()):
-                t = kinds.get("target", (None, False, None, None))
-                a = kinds.get("actual", (None, False, None, None))
-                years.append(YearValue(fy, t[0], a[0], t[1], a[1], t[2], a[2], kinds.get("note"), t[3], a[3]))
+            years_of = values.get((item_no, name))
+            years = tuple(YearValue(fy, s[0], s[4], s[1], s[5], s[2], s[6], s[8], s[3], s[7])
+                          for fy, s in sorted(years_of.items())) if years_of else ()
             by_item_inds.setdefault(item_no, []).append(Indicator(
                 name=name, unit=r[2] or "", direction=r[3] or "higher", direction_source=r[4] or "default",
                 cumulative=bool(r[5]), baseline=r[6], baseline_fy=r[7], baseline_estimated=bool(r[8]),
-                final_target=r[9], final_target_fy=r[10], final_target_text=r[11], years=tuple(years),
+                final_target=r[9], final_target_fy=r[10], final_target_text=r[11], years=years,
                 sort=r[12] or 0, kind=r[13] or "", qualitative=bool(r[14])))
         by_item_evals: dict[str, list[Evaluation]] = {}
         for item_no, fy, stage, grade, st, iss, nxt in evals:

@@ -10,15 +10,17 @@ switching 和暦/西暦 writes the words again, it never assesses the plan again
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from datetime import date
 from typing import Iterable
 
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
-from kpi.rules.grading import GradingRule, auto_shown, counted_label
+from kpi.rules.grading import Grade, GradingRule, auto_shown, counted_label
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
+from kpi.rules.rates import Rate
 from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, UNCONFIRMED, UNGRADED, YEAR, direction_label
 
 
@@ -213,16 +215,31 @@ class YearPoint:
     actual: float | None
     target_estimate: bool
     actual_estimate: bool
-    achievement: str  # explanation
-    progress: str
+    achievement_rate: Rate
+    progress_rate: Rate
     grade: str
-    grade_reason: str
+    graded: Grade
     due: bool = True  # the year is over (plus the plan's grace): a missing actual is overdue
     note: str = ""  # the 備考 the department wrote for the year
     # A qualitative indicator's 計画/実績 in words (把握 → 実施); '' for numbers. What a table or a
     # slide shows in place of the number.
     target_words: str = ""
     actual_words: str = ""
+
+    # The sentences are written when first read: a deck or a sheet builds every point of a plan
+    # (thousands at prefecture scale), and most of them are never shown (issue 17, cold pages).
+    @cached_property
+    def achievement(self) -> str:
+        """The achievement rate with its formula and numbers (kpi.rules.rates.describe_rate)."""
+        return self.achievement_rate.explanation
+
+    @cached_property
+    def progress(self) -> str:
+        return self.progress_rate.explanation
+
+    @cached_property
+    def grade_reason(self) -> str:
+        return self.graded.reason
 
 
 @dataclass(frozen=True)
@@ -277,9 +294,8 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
         due = today is None or fiscal_year_has_ended(fy, today, grace_months)
         yv = ind.year(fy)
         pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
-                             r.actual_estimate, r.achievement.explanation, r.progress.explanation,
-                             r.grade.label or "", r.grade.reason, due, (yv.note if yv else None) or "",
-                             r.target_words or "", r.actual_words or ""))
+                             r.actual_estimate, r.achievement, r.progress, r.grade.label or "", r.grade, due,
+                             (yv.note if yv else None) or "", r.target_words or "", r.actual_words or ""))
     pace = pace_to_goal(ind, as_of_fy=as_of, plan_end_fy=plan_end)
     trend: tuple[tuple[int, float], ...] = ()
     if pace is not None:

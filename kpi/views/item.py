@@ -43,9 +43,12 @@ def item_detail_of(data: PlanData, rule: GradingRule, *, item_no: str, extras: P
                    as_of_fy: int | None = None, today: date | None = None, style: Style = "wareki",
                    assessed: Assessor | None = None, kinds: Iterable[str] = ()) -> ItemDetail | None:
     """item_detail_view in the order ui.frame.view calls a view in (the plan and its rule first), so the
-    page keeps one detail per item and choice instead of building it, and its tables, on every run."""
-    return item_detail_view(data, extras, rule, item_no, as_of_fy=as_of_fy, today=today, style=style,
-                            assessed=assessed, kinds=kinds)
+    page keeps one detail per item and choice instead of building it, and its tables, on every run.
+
+    The item is assessed alone, not taken from the shared plan assessment (assessed is not used):
+    its grades and reasons do not depend on the other items (tests/test_views_item.py holds the two
+    equal), and right after an import the page waits for one item's grades, not the whole plan's."""
+    return item_detail_view(data, extras, rule, item_no, as_of_fy=as_of_fy, today=today, style=style, kinds=kinds)
 
 
 def item_detail_view(data: PlanData, extras: PlanExtras, rule: GradingRule, item_no: str, *,

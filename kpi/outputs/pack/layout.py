@@ -38,13 +38,25 @@ LIST_TOP, LIST_BOTTOM = 1.5, HEIGHT_IN - 0.5
 LIST_SECTION_H = 0.34  # a section's heading above its table, when a page holds several sections
 LIST_GAP = 0.15
 
+class _Widths(dict):
+    """A character's width, looked up once per character: the meeting's screens and the deck's
+    pages measure every text of a prefecture plan's deck (about 100 000 characters)."""
+
+    def __missing__(self, ch: str) -> float:
+        w = self[ch] = 1.0 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 0.6
+        return w
+
+
+_WIDTHS = _Widths()
+
+
 def char_width(ch: str) -> float:
     """Width in em: full-width (CJK, full-width forms) 1, others 0.6."""
-    return 1.0 if unicodedata.east_asian_width(ch) in ("W", "F", "A") else 0.6
+    return _WIDTHS[ch]
 
 
 def text_width(text: str) -> float:
-    return sum(char_width(c) for c in text)
+    return sum(map(_WIDTHS.__getitem__, text))
 
 
 _NO_LINE_START = set("、。，．・：；？！）」』】〕｝〉》ー々ぁぃぅぇぉっゃゅょァィゥェォッャュョ,.)]}%")
@@ -60,9 +72,12 @@ def wrap(text: str, width_em: float) -> list[str]:
     or a Latin word only where it is longer than a line ('2,0' / '94人' would misread the number)."""
     out: list[str] = []
     for para in (text or "").replace("\r\n", "\n").split("\n"):
+        if len(para) <= width_em:  # no character is wider than 1 em: it fits, there is no break to find
+            out.append(para)
+            continue
         line, w = "", 0.0
         for ch in para:
-            cw = char_width(ch)
+            cw = _WIDTHS[ch]
             if line and w + cw > width_em and ch not in _NO_LINE_START:
                 start = len(line)
                 if _in_word(ch):
