@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from playwright.sync_api import expect
 from conftest import ROOT
 
 from browser.conftest import serve_copy, shot, wait_idle
@@ -69,7 +70,8 @@ def test_ofunato_mapped_by_hand_on_the_page(teach_server, page):
     page.get_by_role("button", name="様式として保存する").click()
     wait_idle(page)
     page.get_by_text("様式「大船渡市事務事業評価」を保存しました").wait_for()
-    assert page.get_by_text("登録した様式「大船渡市事務事業評価」").first.is_visible()
+    # the book is read again with the saved layout; on a loaded machine its preview comes later
+    expect(page.get_by_text("登録した様式「大船渡市事務事業評価」").first).to_be_visible(timeout=60_000)
     accept = page.get_by_text(re.compile(r"注意 \d+ 件を確認しました"))
     accept.click()
     wait_idle(page)
@@ -82,7 +84,7 @@ def test_ofunato_mapped_by_hand_on_the_page(teach_server, page):
     page.locator('input[type="file"]').set_input_files(str(OFUNATO))
     wait_idle(page)
     page.get_by_text("変更はありません。同じ内容がすでに登録されています。").wait_for()
-    assert page.get_by_text("登録した様式「大船渡市事務事業評価」").first.is_visible()
+    expect(page.get_by_text("登録した様式「大船渡市事務事業評価」").first).to_be_visible(timeout=60_000)
     shot(page, "teach_ofunato_again")
     server.stop()
 
