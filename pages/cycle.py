@@ -27,7 +27,8 @@ if ctx is None:
 if actor.public_only:
     st.info("照会と提出は、サインインした職員だけが使えます。")
     st.stop()
-view = cycle_view(store, actor, ctx.plan_id, clock.today())
+# Kept until the next write (every step of the cycle is one): the board reads some fifteen tables.
+view = frame.store_view(store, cycle_view, version=ctx.version, actor=actor, plan_id=ctx.plan_id, today=clock.today())
 
 st.title("照会と提出", anchor=False)
 st.caption("推進課が担当課に照会し（期限・依頼内容）、提出を確認または差し戻し、確定すると、その年度の値と評価は変更できなくなります。")
