@@ -180,7 +180,13 @@ def _child_pages(db: str, plan_id: int, repeat: int, only: list[str] | None) -> 
             cold.append(time.perf_counter() - t0)
         if at.exception:
             return {"error": str(at.exception[0].message)[:300]}
-        return {"warm": statistics.median(warm), "cold": statistics.median(cold)}
+        return {"warm": statistics.median(warm), "cold": statistics.median(cold), "elements": elements(at._tree)}
+
+    def elements(node) -> int:
+        """What a run sends, in elements (the leaves of the page's tree): Streamlit's cost per run
+        grows with it whatever the page computes."""
+        children = getattr(node, "children", None) or {}
+        return (0 if children else 1) + sum(elements(c) for c in children.values())
 
     def reference():
         at = AppTest.from_file(str(REFERENCE), default_timeout=600)
@@ -394,11 +400,16 @@ def table(results: dict[str, dict], scale: str, counts: dict[str, int], quick: b
 
     ms = lambda s: f"{s * 1000:,.0f} ms" if s is not None else "―"  # noqa: E731
     titles = dict(admin_pages())
+    def sent(d: dict) -> str:
+        return f"、部品 {d['elements']}" if d.get("elements") else ""
+
     if "pages" in first:
         for kind in ("warm", "cold"):
-            row(f"基準ページ（{kind}）", [(ms(r["pages"]["reference"].get(kind)), "1.00×") for r in results.values()])
+            shown = sent(first["pages"]["reference"]) if kind == "warm" else ""
+            row(f"基準ページ（{kind}{shown}）", [(ms(r["pages"]["reference"].get(kind)), "1.00×") for r in results.values()])
         for kind in ("warm", "cold"):  # the floor of a frame like ours: Streamlit's parts only
-            row(f"枠の床 `bench/frame_floor.py`（{kind}）",
+            floor = first["pages"].get("frame_floor", {})
+            row(f"枠の床 `bench/frame_floor.py`（{kind}{sent(floor) if kind == 'warm' else ''}）",
                 [(ms(r["pages"].get("frame_floor", {}).get(kind)),
                   _ratio(r["pages"].get("frame_floor", {}).get(kind), r["pages"]["reference"].get(kind), None))
                  for r in results.values()])
@@ -421,7 +432,8 @@ def table(results: dict[str, dict], scale: str, counts: dict[str, int], quick: b
                             # a second store (the shared one) is also measured against the file store
                             text += f"; ファイル比 {_ratio(pg.get(kind), on_file.get(kind), LIMITS['shared'])}"
                         cells.append((ms(pg.get(kind)), text))
-                row(f"{titles.get(path, path)} `{path}`（{kind}）", cells)
+                shown = sent(first["pages"].get(path, {})) if kind == "warm" else ""
+                row(f"{titles.get(path, path)} `{path}`（{kind}{shown}）", cells)
     if "imports" in first:
         for book in first["imports"]:
             row(f"{book}: calamine で読むだけ（増分）",

@@ -206,7 +206,10 @@ def _wrap(text: str, n: int) -> str:
 
 
 def heatmap_chart(hm, rule: GradingRule, height_per_row: int = 26) -> go.Figure:
-    """Items × fiscal years, each cell coloured by its grade with the grade written in it."""
+    """Items × fiscal years, each cell coloured by its grade with the grade written in it.
+
+    Made in one construction (issue 17): plotly validates every property each time a trace is
+    added or the layout updated, and a prefecture plan's 600 cells made that most of a cold home."""
     colors = grade_colors(rule)
     present = [label for row in hm.rows for label in row.labels if label]
     order = list(rule.labels) + [l for l in dict.fromkeys(present) if l not in rule.labels]
@@ -219,56 +222,55 @@ def heatmap_chart(hm, rule: GradingRule, height_per_row: int = 26) -> go.Figure:
     ys = [f"No.{esc(r.item_no)} {esc(_short(r.title, 18))}" for r in hm.rows]
     xs = [esc(x) for x in hm.year_labels]
     z = [[index.get(l, n - 1) if l else n - 1 for l in r.labels] for r in hm.rows]
-    fig = go.Figure(go.Heatmap(
-        x=xs, y=ys, z=z, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False, xgap=2, ygap=2,
-        customdata=[[esc(h) for h in r.hovers] for r in hm.rows], hovertemplate="%{customdata}<extra></extra>"))
+    cells = dict(type="heatmap", x=xs, y=ys, z=z, zmin=-0.5, zmax=n - 0.5, colorscale=scale, showscale=False, xgap=2,
+                 ygap=2, customdata=[[esc(h) for h in r.hovers] for r in hm.rows],
+                 hovertemplate="%{customdata}<extra></extra>")
     tx, ty, tt, tc = [], [], [], []
     for y, r in zip(ys, hm.rows):
         for x, label in zip(xs, r.labels):
             if label:
                 tx.append(x), ty.append(y), tt.append(esc(label)), tc.append(text_color(colors.get(label, UNGRADED)))
-    fig.add_scatter(x=tx, y=ty, text=tt, mode="text", textfont=dict(color=tc, size=13), hoverinfo="skip",
-                    showlegend=False)
-    for label in rule.labels:  # a legend that names each colour (the letters are in the cells too)
-        meaning = rule.meaning(label)
-        fig.add_scatter(x=[xs[0]] if xs else [], y=[ys[0]] if ys else [], mode="markers",
-                        name=esc(f"{label} {meaning}".strip()), hoverinfo="skip",
-                        marker=dict(symbol="square", size=0.1, color=colors[label]))
-    fig.update_layout(
+    letters = dict(type="scatter", x=tx, y=ty, text=tt, mode="text", textfont=dict(color=tc, size=13),
+                   hoverinfo="skip", showlegend=False)
+    # a legend that names each colour (the letters are in the cells too)
+    legend = [dict(type="scatter", x=[xs[0]] if xs else [], y=[ys[0]] if ys else [], mode="markers",
+                   name=esc(f"{label} {rule.meaning(label)}".strip()), hoverinfo="skip",
+                   marker=dict(symbol="square", size=0.1, color=colors[label])) for label in rule.labels]
+    layout = dict(
         height=max(200, 130 + height_per_row * len(hm.rows)), font=dict(family=FONT, size=12),
         margin=dict(l=10, r=10, t=80, b=10), plot_bgcolor="#FFFFFF",
         legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, itemclick=False, itemsizing="constant",
                     itemdoubleclick=False, title=dict(text=esc(hm.basis_label) + "：")),
         xaxis=dict(type="category", side="top", showgrid=False, fixedrange=True, categoryorder="array",
-                   categoryarray=xs, range=[-0.5, len(xs) - 0.5]),
+                   categoryarray=xs, range=[-0.5, len(xs) - 0.5], tickfont=dict(size=13)),
         yaxis=dict(type="category", showgrid=False, fixedrange=True, automargin=True, categoryorder="array",
                    categoryarray=ys, range=[len(ys) - 0.5, -0.5]))
-    fig.update_xaxes(tickfont=dict(size=13))
-    return fig
+    return go.Figure(data=[cells, letters, *legend], layout=layout)
 
 
 def area_mix_chart(areas, rule: GradingRule, height_per_area: int = 44) -> go.Figure:
-    """One stacked bar per policy area: how many items got each grade."""
+    """One stacked bar per policy area: how many items got each grade (one construction, as the heat map)."""
     colors = grade_colors(rule)
     ys = ["<br>".join(esc(part) for part in _wrap(a.area, 22).split("<br>")) for a in areas]
-    fig = go.Figure()
+    bars = []
     for label in list(rule.labels) + [UNGRADED_LABEL]:
         xs = [a.counts.get(label, 0) for a in areas]
         if not any(xs):
             continue
         c = colors.get(label, UNGRADED)
         shown = esc(label)
-        fig.add_bar(y=ys, x=xs, name=shown, orientation="h", marker_color=c,
-                    text=[f"{shown} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
-                    textfont=dict(color=text_color(c), size=13), hovertemplate=f"%{{y}}<br>{shown}: %{{x}}件<extra></extra>")
-    fig.update_layout(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
-                      font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
-                      legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
-                      plot_bgcolor="#FFFFFF",
-                      xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d",
-                                 dtick=_count_tick(max((a.items for a in areas), default=1))),
-                      yaxis=dict(autorange="reversed", automargin=True))
-    return fig
+        bars.append(dict(type="bar", y=ys, x=xs, name=shown, orientation="h", marker=dict(color=c),
+                         text=[f"{shown} {v}" if v else "" for v in xs], textposition="inside",
+                         insidetextanchor="middle", textfont=dict(color=text_color(c), size=13),
+                         hovertemplate=f"%{{y}}<br>{shown}: %{{x}}件<extra></extra>"))
+    layout = dict(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
+                  font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
+                  legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
+                  plot_bgcolor="#FFFFFF",
+                  xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d",
+                             dtick=_count_tick(max((a.items for a in areas), default=1))),
+                  yaxis=dict(autorange="reversed", automargin=True))
+    return go.Figure(data=bars, layout=layout)
 
 
 def hierarchy_chart(hv, rule: GradingRule, height: int = 560) -> go.Figure:
