@@ -27,7 +27,8 @@ else:
     years = list(range(plan.start_fy, plan.end_fy + 1)) if plan.start_fy and plan.end_fy else []
     years = sorted(set(years) | set(ctx.data.data_years) | {ctx.fy})
     c1, c2 = st.columns(2)
-    dept = c1.selectbox("担当課", [ALL, *departments_of(store, ctx.plan_id)], key="dl_dept",
+    depts = frame.store_view(store, departments_of, version=ctx.version, plan_id=ctx.plan_id)  # a scan on a shared store
+    dept = c1.selectbox("担当課", [ALL, *depts], key="dl_dept",
                         format_func=lambda d: "すべての担当課" if d == ALL else d)
     fy = c2.selectbox("報告する年度", years, index=years.index(ctx.fy), format_func=frame.fy_label, key="dl_fy")
     chosen = None if dept == ALL else dept
