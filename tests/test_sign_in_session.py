@@ -122,3 +122,16 @@ def test_a_cookie_before_any_key_exists_is_refused_and_makes_no_key(users):
     with pytest.raises(auth.SessionRefused):
         auth.resume_session(users, other, now=NOW)
     assert sql(users, "SELECT count(*) FROM auth_state") == [(0,)]  # a stranger's cookie writes nothing
+
+
+@pytest.mark.parametrize("code", ["_starts-with-underscore", "has__two_underscores", "ends_", "-_-_-_", "plain"])
+def test_the_cookie_components_key_is_one_streamlit_accepts_whatever_the_code(code):
+    """A sign-in code is secrets.token_urlsafe, so '_' may be anywhere in it; Streamlit refuses a
+    component key holding its event delimiter '__' (the sign-in then failed with an error)."""
+    from streamlit.components.v2.bidi_component.main import EVENT_DELIM
+
+    from ui.sign_in import cookie_key
+    for method in ("POST", "DELETE"):
+        key = cookie_key(method, code)
+        assert EVENT_DELIM not in key and not key.endswith("_"), key
+    assert cookie_key("POST", code) != cookie_key("POST", code + "x")  # one key per code

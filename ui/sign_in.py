@@ -7,6 +7,8 @@ stays open as the local administrator (first run, a desktop install).
 
 from __future__ import annotations
 
+import hashlib
+
 import streamlit as st
 
 from kpi.access.permissions import Actor
@@ -174,7 +176,14 @@ def _cookie_script() -> None:
         _cookie_call = st.components.v2.component("kpi_session_cookie", js=_COOKIE_JS)
     # The code is good once, for a minute, and only sets a cookie for the browser that sends it.
     _cookie_call(data={"path": path, "method": method, "header": session_route.HEADER, "value": value},
-                 key=f"kpi_session_cookie_{method}_{value[:12]}", height=0)
+                 key=cookie_key(method, value), height=0)
+
+
+def cookie_key(method: str, value: str) -> str:
+    """The cookie component's key, one per change. Streamlit refuses a component key with '__' in it,
+    and a code (secrets.token_urlsafe) may hold '_' anywhere: so the key is a digest of the code,
+    never the code itself (one sign-in in some 30 failed before)."""
+    return f"kpi_session_cookie_{method}_{hashlib.sha256(value.encode()).hexdigest()[:16]}"
 
 
 def _sign_in_form(store: Store, mode: str) -> None:
