@@ -93,7 +93,9 @@ def test_two_uploads_inside_one_moment_both_land_the_loser_written_again(plan_st
     for t in threads:
         t.join(60)
     assert sorted(o[0] for o in outcomes) == ["landed", "landed"], outcomes  # nobody had to press again
-    assert len(checks) == 3  # the two overlapped: one transaction was refused at COMMIT and written again
+    # the two overlapped: one transaction was refused at COMMIT and written again (on a loaded machine
+    # its second try can meet the winner's checkpoint and be written a third time: still one upload each)
+    assert len(checks) >= 3 and len(set(checks)) == 2
     after = values(plan_store)
     assert after == {**before, ("1", 2022): 101, ("2", 2022): 202}  # nothing lost
     assert len(plan_store.uploads()) == 3  # the refused attempt left no record
