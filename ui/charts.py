@@ -248,29 +248,30 @@ def heatmap_chart(hm, rule: GradingRule, height_per_row: int = 26) -> go.Figure:
     return go.Figure(data=[cells, letters, *legend], layout=layout)
 
 
-def area_mix_chart(areas, rule: GradingRule, height_per_area: int = 44) -> go.Figure:
-    """One stacked bar per policy area: how many items got each grade (one construction, as the heat map)."""
-    colors = grade_colors(rule)
+def _area_bars(areas, series, total: int, height_per_area: int) -> go.Figure:
+    """One stacked bar per policy area, in one construction (plotly validates every property on each
+    add_bar and update_layout). series: (name in the legend and bar, name in the hover, colour,
+    the count per area); a series with no item anywhere is left out."""
     ys = ["<br>".join(esc(part) for part in _wrap(a.area, 22).split("<br>")) for a in areas]
-    bars = []
-    for label in list(rule.labels) + [UNGRADED_LABEL]:
-        xs = [a.counts.get(label, 0) for a in areas]
-        if not any(xs):
-            continue
-        c = colors.get(label, UNGRADED)
-        shown = esc(label)
-        bars.append(dict(type="bar", y=ys, x=xs, name=shown, orientation="h", marker=dict(color=c),
-                         text=[f"{shown} {v}" if v else "" for v in xs], textposition="inside",
-                         insidetextanchor="middle", textfont=dict(color=text_color(c), size=13),
-                         hovertemplate=f"%{{y}}<br>{shown}: %{{x}}件<extra></extra>"))
+    bars = [dict(type="bar", y=ys, x=xs, name=name, orientation="h", marker=dict(color=c),
+                 text=[f"{name} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
+                 textfont=dict(color=text_color(c), size=13), hovertemplate=f"%{{y}}<br>{hover}: %{{x}}件<extra></extra>")
+            for name, hover, c, xs in series if any(xs)]
     layout = dict(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
                   font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
                   legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
                   plot_bgcolor="#FFFFFF",
-                  xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d",
-                             dtick=_count_tick(max((a.items for a in areas), default=1))),
+                  xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d", dtick=_count_tick(total)),
                   yaxis=dict(autorange="reversed", automargin=True))
     return go.Figure(data=bars, layout=layout)
+
+
+def area_mix_chart(areas, rule: GradingRule, height_per_area: int = 44) -> go.Figure:
+    """One stacked bar per policy area: how many items got each grade."""
+    colors = grade_colors(rule)
+    series = [(esc(label), esc(label), colors.get(label, UNGRADED), [a.counts.get(label, 0) for a in areas])
+              for label in list(rule.labels) + [UNGRADED_LABEL]]
+    return _area_bars(areas, series, max((a.items for a in areas), default=1), height_per_area)
 
 
 def hierarchy_chart(hv, rule: GradingRule, height: int = 560) -> go.Figure:
@@ -309,24 +310,6 @@ STATUS_MARK_TEXT: dict[str, str] = {"完了": "✓", "完了の目途": "◇", "
 
 def status_chart(areas, statuses: tuple[str, ...], height_per_area: int = 44) -> go.Figure:
     """Per top-level node, how many items are done, nearly done, under way or not started."""
-    ys = ["<br>".join(esc(part) for part in _wrap(a.area, 22).split("<br>")) for a in areas]
-    fig = go.Figure()
-    for status in statuses:
-        xs = [a.counts.get(status, 0) for a in areas]
-        if not any(xs):
-            continue
-        c = STATUS_COLORS.get(status, UNGRADED)
-        mark = STATUS_MARK_TEXT.get(status, "")
-        name = esc(f"{mark} {status}".strip())
-        fig.add_bar(y=ys, x=xs, name=name, orientation="h", marker_color=c,
-                    text=[f"{name} {v}" if v else "" for v in xs], textposition="inside", insidetextanchor="middle",
-                    textfont=dict(color=text_color(c), size=13),
-                    hovertemplate=f"%{{y}}<br>{esc(status)}: %{{x}}件<extra></extra>")
-    fig.update_layout(barmode="stack", height=max(180, 100 + height_per_area * len(areas)),
-                      font=dict(family=FONT, size=12), margin=dict(l=10, r=10, t=40, b=30),
-                      legend=dict(orientation="h", yref="container", y=1, yanchor="top", x=0, traceorder="normal"),
-                      plot_bgcolor="#FFFFFF",
-                      xaxis=dict(title=dict(text="取組数"), gridcolor="#E5E5E5", tickformat="d",
-                                 dtick=_count_tick(max((a.total for a in areas), default=1))),
-                      yaxis=dict(autorange="reversed", automargin=True))
-    return fig
+    series = [(esc(f"{STATUS_MARK_TEXT.get(status, '')} {status}".strip()), esc(status),
+               STATUS_COLORS.get(status, UNGRADED), [a.counts.get(status, 0) for a in areas]) for status in statuses]
+    return _area_bars(areas, series, max((a.total for a in areas), default=1), height_per_area)
