@@ -136,3 +136,51 @@ def test_load_plan_equals_the_row_by_row_build_with_stray_rows(demo_copy):
         assert {1997, 1998, 1999} <= years
     finally:
         s.close()
+
+
+# ------------------------------------------------------------ Store.plan_years
+# The frame's year picker reads a plan's years without the plan (Store.plan_years): the same years
+# as the plan load_plan builds, stray and unbounded rows included.
+def _years_as_load_plan(s: Store, plan_id: int) -> tuple[tuple[int, ...], frozenset[int]]:
+    data = s.load_plan(plan_id)
+    return data.data_years, data.reported_years
+
+
+def test_plan_years_equal_the_loaded_plans_years_on_the_demo_and_synthetic_plans(demo_copy, synthetic_db, tmp_path):
+    shutil.copy(synthetic_db, tmp_path / "s.duckdb")
+    for path in (demo_copy, tmp_path / "s.duckdb"):
+        s = Store.open(path)
+        try:
+            for info in s.plans():
+                assert tuple(s.plan_years(info.plan_id)) == _years_as_load_plan(s, info.plan_id), info.name
+        finally:
+            s.close()
+
+
+def test_plan_years_equal_the_loaded_plans_years_with_stray_rows(demo_copy):
+    s = Store.open(demo_copy)
+    try:
+        pid = s.plans()[0].plan_id
+        item, ind = sql(s, "SELECT item_no, indicator FROM indicators WHERE plan_id = ? ORDER BY item_no, sort LIMIT 1",
+                        [pid])[0]
+        before = s.plan_years(pid)
+        with s.transaction() as cur:
+            cur.execute("INSERT INTO value_notes VALUES (?, ?, ?, 1999, '備考だけの年', 0)", [pid, item, ind])
+            cur.execute("INSERT INTO value_notes VALUES (?, ?, 'どこにもない指標', 1990, '宙に浮いた備考', 0)", [pid, item])
+            cur.execute("INSERT INTO indicator_values VALUES (?, ?, 'どこにもない指標', 1991, 'actual', 5, false, '5', 0, NULL)",
+                        [pid, item])
+            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1998, 'actual', 'inf'::DOUBLE, true, 'x', 0, NULL)",
+                        [pid, item, ind])
+            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1996, 'actual', 'nan'::DOUBLE, false, NULL, 0, NULL)",
+                        [pid, item, ind])
+            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1995, 'actual', NULL, false, NULL, 0, '実施')",
+                        [pid, item, ind])
+            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1997, 'target', 3, false, NULL, 0, NULL)",
+                        [pid, item, ind])
+        after = s.plan_years(pid)
+        assert tuple(after) == _years_as_load_plan(s, pid)
+        assert {1995, 1996, 1997, 1998, 1999} <= set(after.data_years) and not {1990, 1991} & set(after.data_years)
+        # words are an actual; an unbounded number, a target or a note is not
+        assert after.reported_years - before.reported_years == {1995}
+    finally:
+        s.close()

@@ -178,3 +178,22 @@ def test_home_lists_every_lagging_item_ten_to_a_page(synthetic_env):
     picker.set_value(len(picker.options)).run()  # the page number itself (AppTest's options are the shown texts)
     shown = lagging()
     assert len(shown) == n - 10 * (len(picker.options) - 1) and not set(shown) & set(first)
+
+
+@pytest.mark.parametrize("page", ["pages/upload.py", "pages/history.py", "pages/users.py"])
+def test_a_page_without_plan_data_offers_the_plans_years_without_opening_the_plan(app_env, monkeypatch, page):
+    """データ取込, 取込履歴 and ユーザー show no plan data: their year picker offers the same years and the
+    same default year as ホーム, and the plan itself (its values, items and grades) is never read."""
+    from kpi.store.reads import PlanReads
+    from ui import frame
+    pid = plans()[NIIGATA_PLAN]
+    home = open_page("pages/home.py", pid)
+    home_years = home.selectbox(key=f"fy_{pid}")
+    frame.clear_data_caches()  # as after an upload: nothing of the plan kept
+    reads = []
+    real = PlanReads.load_plan
+    monkeypatch.setattr(PlanReads, "load_plan", lambda self, plan_id: reads.append(plan_id) or real(self, plan_id))
+    at = open_page(page, pid)
+    years = at.selectbox(key=f"fy_{pid}")
+    assert (years.options, years.value) == (home_years.options, home_years.value)
+    assert reads == []

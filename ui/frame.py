@@ -12,7 +12,7 @@ import streamlit as st
 from kpi.access.permissions import Actor
 from kpi.errors import KpiError, Problem, StoreUnavailable
 from kpi.intake.demo import ensure_demo
-from kpi.rules.assess import Assessor, PlanResult, assess_plan, default_as_of
+from kpi.rules.assess import Assessor, PlanResult, assess_plan, default_as_of, latest_reported
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
@@ -53,6 +53,11 @@ def _shown_plan(path: str, version: int, plan_id: int) -> PlanData:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
+def _plan_years(path: str, version: int, plan_id: int):
+    return _open_store(path).plan_years(plan_id)
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
 def _plans(path: str, version: int):
     return _open_store(path).plans()
 
@@ -70,7 +75,7 @@ def _rule(path: str, version: int, plan_id: int) -> GradingRule:
 
 def clear_data_caches() -> None:
     """Forget everything cached per data version (what a write makes stale), but keep the connection."""
-    for fn in (_load_plan, _shown_plan, _plans, _rule, _load_extras, _view, _store_view, _assessment, _figure,
+    for fn in (_load_plan, _shown_plan, _plan_years, _plans, _rule, _load_extras, _view, _store_view, _assessment, _figure,
                _sign_in_mode):
         fn.clear()
 
@@ -260,8 +265,11 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
                            key=key or f"problems_csv_{'_'.join(files)}_{s.total}")
 
 
-def sidebar(store: Store, version: int | None = None) -> tuple[PlanData | None, GradingRule | None, int | None]:
-    """Plan and fiscal-year pickers shared by every page; returns the chosen plan's data."""
+def sidebar(store: Store, version: int | None = None) -> tuple[int | None, int | None]:
+    """Plan and fiscal-year pickers shared by every page; returns the chosen plan's id and year.
+
+    The years come from Store.plan_years, not from the plan: a page that shows no plan data does
+    not open the plan (its values, items and grades) only to draw the picker."""
     from kpi.access.permissions import no_plan_message, visible_plans
     version = data_version(store) if version is None else version
     every = plans(store, version)
@@ -271,7 +279,7 @@ def sidebar(store: Store, version: int | None = None) -> tuple[PlanData | None, 
         st.caption("表示する計画と年度")
         if not shown:
             st.info(no_plan_message(actor, any_plan=bool(every)))
-            return None, None, None
+            return None, None
         ids = [p.plan_id for p in shown]
         names = {p.plan_id: p.name for p in shown}
         # In Streamlit's pages/ mode a widget belongs to its page (the page is part of its id), so the
@@ -288,11 +296,11 @@ def sidebar(store: Store, version: int | None = None) -> tuple[PlanData | None, 
             st.session_state["plan_id"] = ids[0]
         plan_id = st.selectbox("計画", ids, format_func=lambda i: names[i], key="plan_id")
         if plan_id is None:
-            return None, None, None
-        data = load_plan(store, plan_id, version)
-        plan_rule = rule(store, plan_id, version)
-        years = sorted(set(data.plan.years) | set(data.data_years))
-        default = default_as_of(data, today())
+            return None, None
+        info = next(p for p in shown if p.plan_id == plan_id)
+        held = _plan_years(path=store.target, version=version, plan_id=plan_id)
+        years = sorted(set(info.years) | set(held.data_years))
+        default = latest_reported(info, held.reported_years, today())
         if years and default not in years:
             years.append(default)
             years.sort()
@@ -304,12 +312,12 @@ def sidebar(store: Store, version: int | None = None) -> tuple[PlanData | None, 
         if st.session_state.get("era") not in ERA_OPTIONS:
             st.session_state["era"] = "wareki"
         st.radio("年度の表示", list(ERA_OPTIONS), format_func=ERA_OPTIONS.get, key="era", horizontal=True)
-        if data.plan.municipality or data.plan.start_fy:
-            period = (f"{fy_label(data.plan.start_fy)}〜{fy_label(data.plan.end_fy)}"
-                      if data.plan.start_fy and data.plan.end_fy else "")
-            st.caption(f"{md(data.plan.municipality)}　{md(data.plan.kind)}　計画期間 {period}")
+        if info.municipality or info.start_fy:
+            period = (f"{fy_label(info.start_fy)}〜{fy_label(info.end_fy)}"
+                      if info.start_fy and info.end_fy else "")
+            st.caption(f"{md(info.municipality)}　{md(info.kind)}　計画期間 {period}")
     st.session_state["fy"] = fy
-    return data, plan_rule, fy
+    return plan_id, fy
 
 
 def _carry_over(*keys: str) -> None:

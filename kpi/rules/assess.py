@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cached_property
 from datetime import date
-from typing import Callable
+from typing import Callable, Iterable
 
 from kpi.rules.fiscal import fiscal_year_of
 from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year,
@@ -167,16 +167,22 @@ def default_as_of(data: PlanData, today: date) -> int:
 
     A plan reported in words (statuses, no numbers) is shown as of its latest status: headed with the
     current year it would show the 平成29年度 statuses under a 令和元年度 heading (issue 18)."""
+    return latest_reported(data.plan, data.reported_years, today)
+
+
+def latest_reported(plan: PlanInfo, reported_years: Iterable[int], today: date) -> int:
+    """default_as_of from the plan's period and its reported years alone (the frame's year picker
+    reads them without the plan: Store.plan_years)."""
     current = fiscal_year_of(today)
-    candidates = [fy for fy in data.reported_years if fy <= current]
+    candidates = [fy for fy in reported_years if fy <= current]
     if candidates:
         return max(candidates)
     # Nothing reported yet: the current year, kept inside the plan period.
     fy = current
-    if data.plan.end_fy is not None:
-        fy = min(fy, data.plan.end_fy)
-    if data.plan.start_fy is not None:
-        fy = max(fy, data.plan.start_fy)
+    if plan.end_fy is not None:
+        fy = min(fy, plan.end_fy)
+    if plan.start_fy is not None:
+        fy = max(fy, plan.start_fy)
     return fy
 
 

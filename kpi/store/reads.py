@@ -16,6 +16,7 @@ from kpi.errors import NotFound
 from kpi.rules.bounds import MAX_ABS_NUMBER
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import Department, Evaluation, Indicator, Item, PlanData, PlanInfo, YearValue
+from kpi.vocabulary import YEAR
 
 if TYPE_CHECKING:
     pass
@@ -65,6 +66,13 @@ class OpinionRow(NamedTuple):
     opinion: str | None
     response: str | None
     response_department: str | None
+
+
+class PlanYears(NamedTuple):
+    """The fiscal years of a plan's records, read without the plan itself (the frame's year picker on
+    every page): PlanData.data_years and PlanData.reported_years of the plan load_plan reads."""
+    data_years: tuple[int, ...]
+    reported_years: frozenset[int]
 
 
 class PlanReads:
@@ -229,6 +237,32 @@ class PlanReads:
         from kpi.store.store import natural_key
         out.sort(key=lambda it: (it.sort, natural_key(it.item_no)))
         return PlanData(info, tuple(out), tuple(tuple(json.loads(n[0])) for n in nodes), tuple(notices))
+
+    def plan_years(self, plan_id: int) -> PlanYears:
+        """PlanYears of the plan, in one query: the records load_plan would attach (values and notes of
+        the items' indicators, the items' evaluations and dated statuses), a value that load_plan reads
+        as missing (not a finite number in bounds) not counted as an actual. A page that shows no
+        plan data (データ取込, 取込履歴, ユーザー) still has the year picker, and opening the plan
+        only for its years cost more than the rest of such a page after an upload."""
+        with self._read() as cur:
+            rows = cur.execute(
+                "WITH its AS (SELECT item_no FROM items WHERE plan_id = $p), "
+                "ind AS (SELECT i.item_no, i.indicator FROM indicators i JOIN its USING (item_no) WHERE i.plan_id = $p) "
+                "SELECT fiscal_year, bool_or(in_data), bool_or(reported) FROM ("
+                " SELECT v.fiscal_year, TRUE AS in_data, v.kind = 'actual' AND ("
+                "  (v.value IS NOT NULL AND isfinite(v.value) AND v.value > -$m AND v.value < $m)"
+                "  OR coalesce(v.text_value, '') <> '') AS reported"
+                " FROM indicator_values v JOIN ind USING (item_no, indicator) WHERE v.plan_id = $p"
+                " UNION ALL SELECT n.fiscal_year, TRUE, FALSE"
+                " FROM value_notes n JOIN ind USING (item_no, indicator) WHERE n.plan_id = $p"
+                " UNION ALL SELECT e.fiscal_year, TRUE, e.stage = $year"
+                " FROM evaluations e JOIN its USING (item_no) WHERE e.plan_id = $p"
+                " UNION ALL SELECT s.fiscal_year, FALSE, TRUE"
+                " FROM item_status s JOIN its USING (item_no) WHERE s.plan_id = $p AND s.fiscal_year IS NOT NULL"
+                ") GROUP BY fiscal_year",
+                {"p": plan_id, "m": MAX_ABS_NUMBER, "year": YEAR}).fetchall()
+        return PlanYears(tuple(sorted(fy for fy, in_data, _r in rows if in_data)),
+                         frozenset(fy for fy, _d, reported in rows if reported))
 
     def item_departments(self, plan_id: int | None, item_no: str) -> set[str]:
         if plan_id is None:
