@@ -338,6 +338,37 @@ def _open(browser, url: str, wait_chart: bool) -> float:
         ctx.close()
 
 
+def _main_thread(browser, url: str) -> dict:
+    """The browser's own work for one fresh tab up to the first drawn chart, from chromium's sampling
+    profiler (CDP Profiler): milliseconds the page's main thread ran JavaScript, layout and GC
+    (everything but idle), and of that the plotly chart bundle's share (loading plotly.js, drawing)."""
+    ctx = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="ja-JP")
+    try:
+        pg = ctx.new_page()
+        pg.set_default_timeout(180_000)
+        cdp = ctx.new_cdp_session(pg)
+        cdp.send("Profiler.enable")
+        cdp.send("Profiler.setSamplingInterval", {"interval": 500})
+        cdp.send("Profiler.start")
+        t0 = time.perf_counter()
+        pg.goto(url)
+        pg.wait_for_selector(".js-plotly-plot .main-svg", state="attached")
+        wall = time.perf_counter() - t0  # this tab's own first chart (the profiler slows it a little)
+        prof = cdp.send("Profiler.stop")["profile"]
+    finally:
+        ctx.close()
+    frames = {n["id"]: n["callFrame"] for n in prof["nodes"]}
+    busy = plotly = 0.0
+    for sample, us in zip(prof["samples"], prof["timeDeltas"]):
+        f = frames[sample]
+        if f["functionName"] == "(idle)":
+            continue
+        busy += us
+        if "PlotlyChart" in f["url"]:
+            plotly += us
+    return {"busy": busy / 1e6, "plotly": plotly / 1e6, "wall": wall}
+
+
 def run_servers(target: Target, repeat: int) -> dict:
     from playwright.sync_api import sync_playwright
     out: dict = {}
@@ -348,6 +379,7 @@ def run_servers(target: Target, repeat: int) -> dict:
             try:
                 _open(browser, ref.url, wait_chart=False)  # warm
                 out["ref_chart"] = statistics.median(_open(browser, ref.url, True) for _ in range(repeat))
+                out["ref_main"] = _main_thread(browser, ref.url)
                 out["ref_rss"] = ref.peak_rss_mb()
             finally:
                 ref.stop()
@@ -358,6 +390,7 @@ def run_servers(target: Target, repeat: int) -> dict:
                     out["page_load"][path] = _open(browser, f"{app.url}/{url_path(path)}", wait_chart=False)
                 out["rss"] = app.peak_rss_mb()
                 out["chart"] = statistics.median(_open(browser, app.url, True) for _ in range(repeat))
+                out["main"] = _main_thread(browser, app.url)
                 out["rss"] = app.peak_rss_mb()
             finally:
                 app.stop()
@@ -456,6 +489,13 @@ def table(results: dict[str, dict], scale: str, counts: dict[str, int], quick: b
         row("ブラウザ: ホームの最初のグラフ",
             [(ms(r["servers"]["chart"]), _ratio(r["servers"]["chart"], r["servers"]["ref_chart"], LIMITS["chart"]))
              for r in results.values()])
+        for key, name in (("ref_main", "基準ページ"), ("main", "ホーム")):  # the floor: the browser's own work
+            for part, what in (("busy", "描くまでにブラウザが働いた時間（JavaScript・レイアウト・GC）"),
+                               ("plotly", "うち plotly（plotly.js の読み込みと描画）")):
+                row(f"ブラウザの床: {name}、{what}",
+                    [(ms(r["servers"].get(key, {}).get(part)),
+                      _ratio(r["servers"].get(key, {}).get(part), r["servers"].get("ref_main", {}).get("busy"), None))
+                     for r in results.values()])
     data = ", ".join(f"{k} {v:,}" for k, v in counts.items())
     note = "（--quick: 回数を減らした確認用）" if quick else ""
     return (f"規模: **{scale}**{note} — {data}\n\n"
