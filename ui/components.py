@@ -12,7 +12,7 @@ from ui import frame
 
 def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequence[ShownReason],
                 last_comment: str = "") -> None:
-    """A lagging item's grades, every reason (● causes, ・ supporting facts) and its last comment."""
+    """A lagging item's grades, every reason (● causes, ・ supporting facts) and its last comment, in one block."""
     text = (f"**担当課**　{frame.md(department or '―')}　　**自動評価**　{frame.md(auto_grade or '―')}"
             f"　　**自己評価**　{frame.md(self_grade or '―')}")
     # One block for the grades and all reasons (a paragraph each): a page lists ten lagging items a
@@ -20,9 +20,9 @@ def lag_details(department: str, auto_grade: str, self_grade: str, reasons: Sequ
     if reasons:
         text += "\n\n" + "  \n".join(f"{'●' if r.lagging else '・'} **{frame.md(r.title)}**：{frame.md(r.detail)}"
                                         for r in reasons)
+    if last_comment:  # in the same block, small and grey as a caption: one element less per item
+        text += f"\n\n:gray[:small[最新のコメント: {frame.md(last_comment)}]]"
     st.markdown(text)
-    if last_comment:
-        st.caption(f"最新のコメント: {frame.md(last_comment)}")
 
 
 def paged(rows: Sequence, key: str, size: int, where=st) -> Sequence:
