@@ -14,6 +14,7 @@ from datetime import date
 from typing import Callable, Iterable
 
 from kpi.rules.fiscal import fiscal_year_of
+from kpi.rules.frozen import quick_init
 from kpi.rules.grading import (Grade, GradeGap, GradingRule, counted_label, grade_gap, grade_indicator_year,
                                grade_text_year, item_grade, no_year_target_grade, summary_labels)
 from kpi.rules.graded import graded
@@ -23,6 +24,7 @@ from kpi.rules.rates import Rate, achievement_rate, progress_rate
 from kpi.vocabulary import FIRST_HALF, UNGRADED, YEAR
 
 
+@quick_init
 @dataclass(frozen=True)
 class IndicatorYearResult:
     indicator: str
@@ -39,6 +41,7 @@ class IndicatorYearResult:
     actual_words: str | None = None
 
 
+@quick_init
 @dataclass(frozen=True)
 class ItemYearResult:
     fiscal_year: int
@@ -47,6 +50,7 @@ class ItemYearResult:
     gap: GradeGap
 
 
+@quick_init
 @dataclass(frozen=True)
 class ItemResult:
     item: Item

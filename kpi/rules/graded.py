@@ -23,6 +23,7 @@ from threading import Lock
 
 import numpy as np
 
+from kpi.rules.frozen import quick_init
 from kpi.rules.grading import (Grade, GradingRule, Unjudged, grade_gap, grade_text_year, item_grade,
                                no_year_target_grade, worst_grade)
 from kpi.rules.lagging import Series, series_of
@@ -36,6 +37,7 @@ _PROG_MISSING = ("", "no_baseline", "no_goal", "no_actual", "same_goal", "overfl
 _CHANGE_MISSING = ("", "no_baseline", "no_actual", "zero_baseline", "overflow")
 
 
+@quick_init
 @dataclass(frozen=True)
 class GradedItem:
     """One item's grades in every year of the plan: what each as-of year's ItemResult shares."""

@@ -16,6 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from functools import cached_property
 from typing import Literal, Sequence
 
+from kpi.rules.frozen import quick_init
 from kpi.rules.numbers import format_number, format_percent
 from kpi.rules.rates import Direction, Rate, achievement_rate, change_from_baseline, progress_rate
 from kpi.vocabulary import (UNGRADED, UNGRADED_HAND_HEADLINE, UNGRADED_HAND_MEANING, UNGRADED_HEADLINE,
@@ -562,6 +563,7 @@ class Unjudged:
         return GRADE_WHYS.get(self.why) or self.why
 
 
+@quick_init
 @dataclass(frozen=True)
 class Grade:
     """A grade as data: the label, the code of why (`why`) and the numbers behind it.

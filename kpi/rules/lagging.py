@@ -22,6 +22,7 @@ from datetime import date
 from typing import Mapping, Sequence
 
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
+from kpi.rules.frozen import quick_init
 from kpi.rules.grading import DEFAULT_RULE, Grade, GradingRule, describe_grade, normalize_label
 from kpi.rules.model import Indicator
 from kpi.rules.numbers import format_number
@@ -61,6 +62,7 @@ class Pace:
         return self.last_actual <= self.goal if self.direction == "lower" else self.last_actual >= self.goal
 
 
+@quick_init
 @dataclass(frozen=True)
 class LagReason:
     """One reason found for one item, as data: its code and the facts its sentence is made of."""
@@ -291,6 +293,7 @@ LAG_RULES_BY_CODE: dict[str, LagRule] = {r.code: r for r in LAG_RULES}
 CAUSES: tuple[LagRule, ...] = tuple(r for r in LAG_RULES if r.cause)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Series:
     """What the per-indicator rules read from one indicator, in fiscal-year order. It does not

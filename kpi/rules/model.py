@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
+from kpi.rules.frozen import quick_init
 from kpi.rules.rates import Direction
 from kpi.vocabulary import STAGES, STATUS_MARKS, STATUSES, YEAR
 
@@ -15,6 +16,7 @@ __all__ = ["STAGES", "STATUSES", "STATUS_MARKS", "Department", "Evaluation", "In
 Stage = Literal["上半期", "年度", "中間", "計画期間"]
 
 
+@quick_init
 @dataclass(frozen=True)
 class YearValue:
     fiscal_year: int
@@ -40,6 +42,7 @@ class YearValue:
         return self.actual is not None or bool(self.actual_words)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Indicator:
     name: str
@@ -75,6 +78,7 @@ class Indicator:
         return self.qualitative and y is not None and bool(y.target_words or y.actual_words)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Evaluation:
     fiscal_year: int
@@ -85,6 +89,7 @@ class Evaluation:
     next_text: str | None = None  # the next period's direction (平成29年度以降…)
 
 
+@quick_init
 @dataclass(frozen=True)
 class Department:
     name: str
@@ -92,6 +97,7 @@ class Department:
     role: str = "担当"  # 担当 / 関連
 
 
+@quick_init
 @dataclass(frozen=True)
 class Item:
     item_no: str

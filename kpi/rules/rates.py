@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 from typing import Literal
 
+from kpi.rules.frozen import quick_init
 from kpi.rules.numbers import format_number, format_percent
 from kpi.vocabulary import DIRECTION_LABELS
 
@@ -42,6 +43,7 @@ _MISSING: dict[str, str] = {
 }
 
 
+@quick_init
 @dataclass(frozen=True)
 class Rate:
     """A computed rate (a fraction: 1.057 = 105.7%) with its operands, or the code of why there is none."""
