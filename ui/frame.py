@@ -265,11 +265,12 @@ def show_problems(problems: Iterable[Problem], *, key: str | None = None) -> Non
                            key=key or f"problems_csv_{'_'.join(files)}_{s.total}")
 
 
-def sidebar(store: Store, version: int | None = None) -> tuple[int | None, int | None]:
+def sidebar(store: Store, version: int | None = None, *, plan_page: bool = True) -> tuple[int | None, int | None]:
     """Plan and fiscal-year pickers shared by every page; returns the chosen plan's id and year.
 
-    The years come from Store.plan_years, not from the plan: a page that shows no plan data does
-    not open the plan (its values, items and grades) only to draw the picker."""
+    A page about the plan (plan_page) reads the years from the plan it opens anyway; a page that
+    shows no plan data reads them alone (Store.plan_years) instead of opening the plan (its values,
+    items and grades) only to draw the picker."""
     from kpi.access.permissions import no_plan_message, visible_plans
     version = data_version(store) if version is None else version
     every = plans(store, version)
@@ -298,9 +299,13 @@ def sidebar(store: Store, version: int | None = None) -> tuple[int | None, int |
         if plan_id is None:
             return None, None
         info = next(p for p in shown if p.plan_id == plan_id)
-        held = _plan_years(path=store.target, version=version, plan_id=plan_id)
-        years = sorted(set(info.years) | set(held.data_years))
-        default = latest_reported(info, held.reported_years, today())
+        if plan_page:
+            data = load_plan(store, plan_id, version)
+            data_years, reported = data.data_years, data.reported_years
+        else:
+            data_years, reported = _plan_years(path=store.target, version=version, plan_id=plan_id)
+        years = sorted(set(info.years) | set(data_years))
+        default = latest_reported(info, reported, today())
         if years and default not in years:
             years.append(default)
             years.sort()
@@ -437,7 +442,7 @@ def page(file: str, *, plan: bool = False) -> Page:
         navigation.draw_menu(actor)
         with st.sidebar:
             st.markdown("### 計画進捗ダッシュボード")
-        sidebar(store, version)
+        sidebar(store, version, plan_page=plan)
         sign_in.user_box(store, actor, mode)
         return Page(store, actor, context(store, version) if plan else None)
     except StoreUnavailable as exc:
