@@ -85,17 +85,16 @@ if revised:
 
 if view.evaluations:
     st.subheader("評価とコメント", anchor=False)
+    # One block per evaluation (a heading, the texts, their labels small and grey as captions): an
+    # item of a ten-year plan has twenty, and each element is built and sent on every run.
     for e in view.evaluations:
-        with st.container(border=True):
-            st.markdown(f"**{frame.fy_label(e.fiscal_year)}　{frame.md(e.stage)}**　評価: **{frame.md(e.grade or '―')}**")
-            if e.status_text:
-                st.markdown(frame.md(e.status_text))
-            if e.issues_text:
-                st.caption("課題・今後の方針")
-                st.markdown(frame.md(e.issues_text))
-            if e.next_text:
-                st.caption("次期の方向")
-                st.markdown(frame.md(e.next_text))
+        parts = [f"**{frame.fy_label(e.fiscal_year)}　{frame.md(e.stage)}**　評価: **{frame.md(e.grade or '―')}**"]
+        if e.status_text:
+            parts.append(frame.md(e.status_text))
+        for label, text in (("課題・今後の方針", e.issues_text), ("次期の方向", e.next_text)):
+            if text:
+                parts.append(f":gray[:small[{label}]]  \n{frame.md(text)}")
+        st.container(border=True).markdown("\n\n".join(parts))
 
 if detail.schedule.rows:
     st.subheader("工程（年度ごとの予定）", anchor=False)
@@ -105,13 +104,11 @@ if detail.schedule.rows:
 if detail.narratives:
     st.subheader("年度ごとの実施状況", anchor=False)
     for label, text in detail.narratives:
-        with st.container(border=True):
-            st.markdown(f"**{frame.md(label)}**")
-            st.markdown(frame.md(text))
+        st.container(border=True).markdown(f"**{frame.md(label)}**\n\n{frame.md(text)}")
 
 with st.expander("取組の内容"):
-    for label, text in (("現状と課題", view.current_issues), ("目的", view.purpose), ("取組の内容", view.content),
-                        ("見込まれる効果", view.effect), ("目標（文章）", view.qualitative_target)):
-        if text:
-            st.markdown(f"**{label}**")
-            st.markdown(frame.md(text))
+    texts = [f"**{label}**\n\n{frame.md(text)}" for label, text in (
+        ("現状と課題", view.current_issues), ("目的", view.purpose), ("取組の内容", view.content),
+        ("見込まれる効果", view.effect), ("目標（文章）", view.qualitative_target)) if text]
+    if texts:
+        st.markdown("\n\n".join(texts))
