@@ -112,23 +112,30 @@ def test_load_plan_equals_the_row_by_row_build_on_the_synthetic_plan(synthetic_d
         s.close()
 
 
+def _add_stray_rows(s: Store, pid: int, orphan_fy: int = 2020) -> tuple[str, str]:
+    """A note without a value, a note and a value of an indicator that does not exist (in orphan_fy),
+    unbounded values and a value of another kind, on the plan's first indicator (item, indicator)."""
+    item, ind = sql(s, "SELECT item_no, indicator FROM indicators WHERE plan_id = ? ORDER BY item_no, sort LIMIT 1",
+                    [pid])[0]
+    with s.transaction() as cur:
+        cur.execute("INSERT INTO value_notes VALUES (?, ?, ?, 1999, '備考だけの年', 0)", [pid, item, ind])
+        cur.execute("INSERT INTO value_notes VALUES (?, ?, 'どこにもない指標', ?, '宙に浮いた備考', 0)", [pid, item, orphan_fy])
+        cur.execute("INSERT INTO indicator_values VALUES (?, ?, 'どこにもない指標', ?, 'actual', 5, false, '5', 0, NULL)",
+                    [pid, item, orphan_fy])
+        cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1998, 'actual', 'inf'::DOUBLE, true, 'x', 0, NULL)",
+                    [pid, item, ind])
+        cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1998, 'target', 1e308, false, NULL, 0, NULL)",
+                    [pid, item, ind])
+        cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1997, 'other', 3, false, NULL, 0, NULL)",
+                    [pid, item, ind])
+    return item, ind
+
+
 def test_load_plan_equals_the_row_by_row_build_with_stray_rows(demo_copy):
     s = Store.open(demo_copy)
     try:
         pid = s.plans()[0].plan_id
-        item, ind = sql(s, "SELECT item_no, indicator FROM indicators WHERE plan_id = ? ORDER BY item_no, sort LIMIT 1",
-                        [pid])[0]
-        with s.transaction() as cur:
-            cur.execute("INSERT INTO value_notes VALUES (?, ?, ?, 1999, '備考だけの年', 0)", [pid, item, ind])
-            cur.execute("INSERT INTO value_notes VALUES (?, ?, 'どこにもない指標', 2020, '宙に浮いた備考', 0)", [pid, item])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, 'どこにもない指標', 2020, 'actual', 5, false, '5', 0, NULL)",
-                        [pid, item])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1998, 'actual', 'inf'::DOUBLE, true, 'x', 0, NULL)",
-                        [pid, item, ind])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1998, 'target', 1e308, false, NULL, 0, NULL)",
-                        [pid, item, ind])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1997, 'other', 3, false, NULL, 0, NULL)",
-                        [pid, item, ind])
+        item, _ind = _add_stray_rows(s, pid)
         new, old = s.load_plan(pid), reference_load_plan(s, pid)
         assert new == old
         assert len(new.notices) == 2
@@ -161,26 +168,17 @@ def test_plan_years_equal_the_loaded_plans_years_with_stray_rows(demo_copy):
     s = Store.open(demo_copy)
     try:
         pid = s.plans()[0].plan_id
-        item, ind = sql(s, "SELECT item_no, indicator FROM indicators WHERE plan_id = ? ORDER BY item_no, sort LIMIT 1",
-                        [pid])[0]
         before = s.plan_years(pid)
+        item, ind = _add_stray_rows(s, pid, orphan_fy=1990)
         with s.transaction() as cur:
-            cur.execute("INSERT INTO value_notes VALUES (?, ?, ?, 1999, '備考だけの年', 0)", [pid, item, ind])
-            cur.execute("INSERT INTO value_notes VALUES (?, ?, 'どこにもない指標', 1990, '宙に浮いた備考', 0)", [pid, item])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, 'どこにもない指標', 1991, 'actual', 5, false, '5', 0, NULL)",
-                        [pid, item])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1998, 'actual', 'inf'::DOUBLE, true, 'x', 0, NULL)",
-                        [pid, item, ind])
             cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1996, 'actual', 'nan'::DOUBLE, false, NULL, 0, NULL)",
                         [pid, item, ind])
             cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1995, 'actual', NULL, false, NULL, 0, '実施')",
                         [pid, item, ind])
-            cur.execute("INSERT INTO indicator_values VALUES (?, ?, ?, 1997, 'target', 3, false, NULL, 0, NULL)",
-                        [pid, item, ind])
         after = s.plan_years(pid)
         assert tuple(after) == _years_as_load_plan(s, pid)
-        assert {1995, 1996, 1997, 1998, 1999} <= set(after.data_years) and not {1990, 1991} & set(after.data_years)
-        # words are an actual; an unbounded number, a target or a note is not
+        assert {1995, 1996, 1997, 1998, 1999} <= set(after.data_years) and 1990 not in after.data_years
+        # words are an actual; an unbounded number, another kind or a note is not
         assert after.reported_years - before.reported_years == {1995}
     finally:
         s.close()
