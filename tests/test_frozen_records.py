@@ -9,6 +9,8 @@ import pickle
 
 import pytest
 
+from kpi.outputs.meeting import Screen
+from kpi.outputs.pack.slides import Comment, GradeRow, IndicatorPanel, ItemSlide, LagEntry, NumbersTable
 from kpi.rules.assess import IndicatorYearResult, ItemResult, ItemYearResult
 from kpi.rules.frozen import quick_init
 from kpi.rules.graded import GradedItem
@@ -16,9 +18,11 @@ from kpi.rules.grading import Grade
 from kpi.rules.lagging import LagReason, Series
 from kpi.rules.model import Department, Evaluation, Indicator, Item, YearValue
 from kpi.rules.rates import Rate
+from kpi.views.common import GapRow, IndicatorView, ItemView, LaggingRow, YearPoint
 
 RECORDS = (YearValue, Indicator, Evaluation, Department, Item, Rate, Grade, IndicatorYearResult, ItemYearResult,
-           ItemResult, Series, LagReason, GradedItem)
+           ItemResult, Series, LagReason, GradedItem, LaggingRow, GapRow, YearPoint, IndicatorView, ItemView, GradeRow,
+           LagEntry, NumbersTable, IndicatorPanel, Comment, ItemSlide, Screen)
 
 
 # Fields whose __post_init__ reads them as numbers.

@@ -25,6 +25,7 @@ from kpi.outputs.opinions import Meeting, Opinion
 from kpi.outputs.pack.layout import LAG_ROWS_FIRST, LAG_ROWS_MORE, wrap
 from kpi.outputs.pack.slides import Comment, Deck, IndicatorPanel, ItemSlide, SummarySlide, build_deck
 from kpi.rules.assess import Assessor, assessment
+from kpi.rules.frozen import quick_init
 from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
@@ -64,6 +65,7 @@ def shown_auto_reason(it: ItemSlide) -> str:
     return it.auto_reason
 
 
+@quick_init
 @dataclass(frozen=True)
 class Screen:
     """One projected screen. kind: summary / two_axis / lagging / item / indicator / notes."""

@@ -17,6 +17,7 @@ from typing import Iterable
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
+from kpi.rules.frozen import quick_init
 from kpi.rules.grading import Grade, GradingRule, auto_shown, counted_label
 from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
@@ -34,6 +35,7 @@ class Headline:
     changed: bool = True  # False when the delta is zero (shown without an arrow)
 
 
+@quick_init
 @dataclass(frozen=True)
 class LaggingRow:
     item_no: str
@@ -51,6 +53,7 @@ class LaggingRow:
         return "、".join(dict.fromkeys(r.title for r in self.reasons if r.lagging))
 
 
+@quick_init
 @dataclass(frozen=True)
 class GapRow:
     item_no: str
@@ -207,6 +210,7 @@ def kinds_text(data: PlanData) -> str:
     return f"（{'・'.join(f'{k} {n}件' for k, n in counts.items() if n)}）"
 
 
+@quick_init
 @dataclass(frozen=True)
 class YearPoint:
     fiscal_year: int
@@ -242,6 +246,7 @@ class YearPoint:
         return self.graded.reason
 
 
+@quick_init
 @dataclass(frozen=True)
 class IndicatorView:
     name: str
@@ -263,6 +268,7 @@ class IndicatorView:
     qualitative: bool = False  # 定性: points carry words (target_words/actual_words), no rates, no chart
 
 
+@quick_init
 @dataclass(frozen=True)
 class ItemView:
     item_no: str

@@ -17,6 +17,7 @@ from typing import Sequence
 from kpi.outputs.opinions import Meeting, Opinion, earlier, for_item
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment, previous_assessment
 from kpi.rules.fiscal import Style, format_fiscal_year
+from kpi.rules.frozen import quick_init
 from kpi.rules.grading import GradingRule, summary_labels, ungraded_meaning
 from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
@@ -34,6 +35,7 @@ SORTS: dict[str, str] = {
 TABLE_YEARS = 5  # years in an item's numbers table (the chart shows them all)
 
 
+@quick_init
 @dataclass(frozen=True)
 class GradeRow:
     label: str
@@ -43,6 +45,7 @@ class GradeRow:
     change: str  # '+1', '−2', '±0'; '' when there is no previous year
 
 
+@quick_init
 @dataclass(frozen=True)
 class LagEntry:
     item_no: str
@@ -73,6 +76,7 @@ class SummarySlide:
         return {g.label: g.count for g in self.grades}
 
 
+@quick_init
 @dataclass(frozen=True)
 class NumbersTable:
     """Years across, 計画 / 実績 / 達成率 / 評価 down, as the departments' sheets lay them out."""
@@ -87,6 +91,7 @@ class NumbersTable:
         raise KeyError(label)
 
 
+@quick_init
 @dataclass(frozen=True)
 class IndicatorPanel:
     name: str
@@ -103,6 +108,7 @@ class IndicatorPanel:
         return self.name + (f"（{self.unit}）" if self.unit else "")
 
 
+@quick_init
 @dataclass(frozen=True)
 class Comment:
     heading: str
@@ -112,6 +118,7 @@ class Comment:
     narrative: bool = False  # the 実施状況 in words (no evaluation comment was written)
 
 
+@quick_init
 @dataclass(frozen=True)
 class ItemSlide:
     item_no: str
