@@ -30,7 +30,7 @@ from kpi.rules.plan_names import normalize_plan_name
 from kpi.store.connection import (DEFAULT_DB_PATH, PROJECT_ROOT, Connection, _sql_literal, _wrap_duckdb, redact,
                                   resolve_db_path, resolve_target)
 from kpi.store.copies import Copies
-from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
+from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeRows, ChangeSet, NewRows
 from kpi.store.reads import PlanReads, rule_of  # noqa: F401 (intake_reads takes it from here)
 from kpi.store.schema import MIGRATIONS, Migrations
 from kpi.store.users import Accounts
@@ -127,6 +127,53 @@ def _protect(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> 
         if _DIRECTION_RANK.get(incoming.get("direction_source"), -1) < _DIRECTION_RANK.get(existing.get("direction_source"), -1):
             incoming = {k: v for k, v in incoming.items() if k not in ("direction", "direction_source")}
     return incoming
+
+
+def _columns_fit() -> bool:
+    """Whether a table with nothing stored is diffed as columns (NewRows); the parity test
+    (tests/test_import_columns.py) turns it off to compare with the row-by-row diff."""
+    return True
+
+
+def _diff_rows(table: str, rows: list[dict[str, Any]], existing: dict[tuple, dict[str, Any]]
+               ) -> tuple[list[Change], dict[str, list]]:
+    """One table's diff row by row: its changes in order (unchanged, inserts, updates) and what the write needs."""
+    spec = TABLES[table]
+    changes: list[Change] = []
+    inserts: dict[tuple, dict[str, Any]] = {}
+    updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in spec.key)
+        if key in inserts:  # same key twice in one batch: later values fill in
+            inserts[key].update({k: v for k, v in row.items() if v is not None})
+            continue
+        cur_row = existing.get(key)
+        if cur_row is None:
+            full = {c: row.get(c) for c in spec.key + spec.fields + spec.carry + spec.insert_only}
+            inserts[key] = full
+            continue
+        if key in updates:
+            cur_row = {**cur_row, **updates[key][1]}
+        incoming = {f: row[f] for f in spec.fields if row.get(f) is not None}
+        incoming = _protect(table, cur_row, incoming)
+        changed = {f: v for f, v in incoming.items() if not _same(cur_row.get(f), v)}
+        if changed:
+            for c in spec.carry:
+                if row.get(c) is not None:
+                    changed[c] = row[c]
+            old = {f: cur_row.get(f) for f in changed}
+            if key in updates:
+                old = {**{f: cur_row.get(f) for f in changed}, **updates[key][0]}
+                changed = {**updates[key][1], **changed}
+            updates[key] = (old, changed)
+        elif key not in updates:
+            changes.append(Change(table, key, "unchanged", None, {}))
+    for key, full in inserts.items():
+        changes.append(Change(table, key, "insert", None, full))
+    for key, (old, new) in updates.items():
+        changes.append(Change(table, key, "update", old, new))
+    return changes, {"insert": list(inserts.values()),
+                     "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
 
 
 class Store(Connection, Migrations, PlanReads, Accounts, Copies):
@@ -244,54 +291,26 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
                 v = max(old, v)
             if not _same(old, v):
                 plan_changes[f] = (old, v)
-        changes: list[Change] = []
-        ops: dict[str, dict[str, list]] = {}
+        parts: list[tuple[Change, ...] | NewRows] = []
+        ops: dict[str, dict[str, Any]] = {}
         for table in TABLE_ORDER:
             rows = batch.table(table)
             if not rows:
                 continue
-            spec = TABLES[table]
             if plan_id is None:
                 existing = {}
             elif held is not None:
                 existing = held.existing(plan_id, table)
             else:
                 existing = self._existing(cur, table, plan_id)
-            inserts: dict[tuple, dict[str, Any]] = {}
-            updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
-            for row in rows:
-                key = tuple(row.get(k) for k in spec.key)
-                if key in inserts:  # same key twice in one batch: later values fill in
-                    inserts[key].update({k: v for k, v in row.items() if v is not None})
-                    continue
-                cur_row = existing.get(key)
-                if cur_row is None:
-                    full = {c: row.get(c) for c in spec.key + spec.fields + spec.carry + spec.insert_only}
-                    inserts[key] = full
-                    continue
-                if key in updates:
-                    cur_row = {**cur_row, **updates[key][1]}
-                incoming = {f: row[f] for f in spec.fields if row.get(f) is not None}
-                incoming = _protect(table, cur_row, incoming)
-                changed = {f: v for f, v in incoming.items() if not _same(cur_row.get(f), v)}
-                if changed:
-                    for c in spec.carry:
-                        if row.get(c) is not None:
-                            changed[c] = row[c]
-                    old = {f: cur_row.get(f) for f in changed}
-                    if key in updates:
-                        old = {**{f: cur_row.get(f) for f in changed}, **updates[key][0]}
-                        changed = {**updates[key][1], **changed}
-                    updates[key] = (old, changed)
-                elif key not in updates:
-                    changes.append(Change(table, key, "unchanged", None, {}))
-            for key, full in inserts.items():
-                changes.append(Change(table, key, "insert", None, full))
-            for key, (old, new) in updates.items():
-                changes.append(Change(table, key, "update", old, new))
-            ops[table] = {"insert": list(inserts.values()),
-                          "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
-        cs = ChangeSet(plan_name, plan_id is None, plan_changes, tuple(changes))
+            new = NewRows.of(table, rows) if not existing and _columns_fit() else None
+            if new is not None:  # nothing to compare with: every row is new, kept as columns
+                parts.append(new)
+                ops[table] = {"insert": new, "update": []}
+                continue
+            changes, ops[table] = _diff_rows(table, rows, existing)
+            parts.append(tuple(changes))
+        cs = ChangeSet(plan_name, plan_id is None, plan_changes, ChangeRows(parts))
         return cs, plan_id, ops
 
     # ----------------------------------------------------------------- write
@@ -319,28 +338,36 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         finally:
             cur.unregister("_kpi_rows")
 
-    def _insert_logged(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], plan_id: int,
-                       upload_id: int, seq: int) -> bool:
-        """Insert a table's new rows (the diff's full rows) and their change_log entries ('insert', the
-        key and the row as JSON, seq, seq + 1, …) from one Arrow table, the JSON made by DuckDB: one
-        statement each, however many rows. False, and nothing written, when a row is not the plain
-        form this needs (a value Arrow would not take as its column's type, a key beyond the table's
-        columns, a timestamp, which Python writes as ISO text): the caller then logs them one by one."""
-        if not rows:
+    def _insert_logged(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]] | NewRows,
+                       plan_id: int, upload_id: int, seq: int) -> bool:
+        """Insert a table's new rows (the diff's full rows, or its NewRows columns) and their change_log
+        entries ('insert', the key and the row as JSON, seq, seq + 1, …) from one Arrow table, the JSON
+        made by DuckDB: one statement each, however many rows. False, and nothing written, when a row is
+        not the plain form this needs (a value Arrow would not take as its column's type, a key beyond
+        the table's columns, a timestamp, which Python writes as ISO text): the caller then logs them
+        one by one."""
+        if not len(rows):
             return True
         spec = TABLES[table]
         names = list(spec.key + spec.fields + spec.carry + spec.insert_only)
         types = dict(self.columns(table))
         if any(types.get(c) not in _ARROW_TYPES or types[c] == "TIMESTAMP" for c in names):
             return False
-        n = len(names)
-        if any(len(r) != n for r in rows):
-            return False  # a row merged from two of the batch carries its provenance keys too
+        if isinstance(rows, NewRows):
+            columns = rows.columns  # the same names, in the same order
+        else:
+            n = len(names)
+            if any(len(r) != n for r in rows):
+                return False  # a row merged from two of the batch carries its provenance keys too
+            try:
+                # a list per column straight from the rows (no row tuples to transpose): a KeyError still
+                # says a row lacks a column, as the length check cannot
+                columns = [[r[c] for r in rows] for c in names]
+            except KeyError:
+                return False
         try:
-            # a list per column straight from the rows (no row tuples to transpose): a KeyError still
-            # says a row lacks a column, as the length check cannot
-            arrays = [pa.array([r[c] for r in rows], type=_ARROW_TYPES[types[c]]) for c in names]
-        except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            arrays = [pa.array(col, type=_ARROW_TYPES[types[c]]) for c, col in zip(names, columns)]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             return False
         arrays.append(pa.array(range(seq, seq + len(rows)), type=pa.int64()))
         tbl = pa.Table.from_arrays(arrays, names=names + ["_kpi_seq"])
@@ -494,6 +521,8 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
             if self._insert_logged(cur, table, inserted, plan_id, upload_id, seq):
                 seq += len(inserted)
             else:
+                if isinstance(inserted, NewRows):
+                    inserted = inserted.rows()
                 ins = [{**r, "plan_id": plan_id, "upload_id": upload_id} for r in inserted]
                 self._insert_rows(cur, table, ins)
                 for r in inserted:
@@ -514,8 +543,8 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         self._insert_rows(cur, "uploads", [{
             "upload_id": upload_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
             "file_name": meta.file_name, "sha256": meta.sha256, "layout": meta.layout or batch.layout,
-            "plan_id": plan_id, "plan_name": cs.plan_name, "n_insert": len(cs.inserts),
-            "n_update": cs.n_updates, "n_unchanged": len(cs.unchanged), "note": meta.note,
+            "plan_id": plan_id, "plan_name": cs.plan_name, "n_insert": cs.n_inserts,
+            "n_update": cs.n_updates, "n_unchanged": cs.n_unchanged, "note": meta.note,
             "status": "applied"}])
         return ApplyResult(upload_id, cs, plan_id)
 
