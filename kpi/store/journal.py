@@ -160,6 +160,8 @@ class NewRows:
     these columns (Store._insert_new) without a dict or a Change per row; the Change objects are made
     only when something looks at them (a preview), each the same as the row-by-row diff made."""
 
+    action = "insert"
+
     def __init__(self, table: str, names: tuple[str, ...], columns: list[list[Any]], keys: list[tuple]):
         self.table = table
         self.names = names  # TableSpec key, fields, carry, insert_only: the diff's full row
@@ -182,6 +184,11 @@ class NewRows:
     def __len__(self) -> int:
         return len(self.keys)
 
+    def only(self, at: list[int]) -> "NewRows":
+        """The rows at those positions (in that order)."""
+        return NewRows(self.table, self.names, [[col[i] for i in at] for col in self.columns],
+                       [self.keys[i] for i in at])
+
     def rows(self) -> list[dict[str, Any]]:
         """The full rows as the row-by-row diff makes them ({column: value or None})."""
         names = self.names
@@ -194,12 +201,35 @@ class NewRows:
         return self._changes
 
 
+class SameRows:
+    """A table's rows that change nothing, by key: their Change objects made when first looked at."""
+
+    action = "unchanged"
+
+    def __init__(self, table: str, keys: list[tuple]):
+        self.table = table
+        self.keys = keys
+        self._changes: tuple[Change, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def changes(self) -> tuple[Change, ...]:
+        if self._changes is None:
+            table = self.table
+            self._changes = tuple(Change(table, key, "unchanged", None, {}) for key in self.keys)
+        return self._changes
+
+
+Part = "tuple[Change, ...] | NewRows | SameRows"
+
+
 class ChangeRows(Sequence):
     """A diff's changes in their order (table by table: unchanged, inserts, updates), as parts: Change
-    objects, or a table's new rows as columns (NewRows) that become Change objects when first looked
-    at. Counting them (ChangeSet.n_inserts, is_empty, the upload record) looks at none."""
+    objects, or rows of one action kept by key (NewRows, SameRows) that become Change objects when
+    first looked at. Counting them (ChangeSet.n_inserts, is_empty, the upload record) looks at none."""
 
-    def __init__(self, parts: list[tuple[Change, ...] | NewRows]):
+    def __init__(self, parts: list[Part]):
         self._parts = parts
         self._all: tuple[Change, ...] | None = None
 
@@ -232,16 +262,16 @@ class ChangeRows(Sequence):
 
     def of(self, action: str) -> tuple[Change, ...]:
         """The changes of one action, in order, making Change objects only of the parts that can hold it."""
-        return tuple(c for part in self._parts if not (isinstance(part, NewRows) and action != "insert")
+        return tuple(c for part in self._parts if getattr(part, "action", action) == action
                      for c in _part_changes(part) if c.action == action)
 
     def n_of(self, action: str) -> int:
-        return sum(len(part) if isinstance(part, NewRows) else sum(1 for c in part if c.action == action)
-                   for part in self._parts if not (isinstance(part, NewRows) and action != "insert"))
+        return sum(sum(1 for c in part if c.action == action) if isinstance(part, tuple) else len(part)
+                   for part in self._parts if getattr(part, "action", action) == action)
 
 
-def _part_changes(part: tuple[Change, ...] | NewRows) -> tuple[Change, ...]:
-    return part.changes() if isinstance(part, NewRows) else part
+def _part_changes(part: Part) -> tuple[Change, ...]:
+    return part if isinstance(part, tuple) else part.changes()
 
 
 @dataclass(frozen=True)

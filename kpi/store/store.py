@@ -30,7 +30,7 @@ from kpi.rules.plan_names import normalize_plan_name
 from kpi.store.connection import (DEFAULT_DB_PATH, PROJECT_ROOT, Connection, _sql_literal, _wrap_duckdb, redact,
                                   resolve_db_path, resolve_target)
 from kpi.store.copies import Copies
-from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeRows, ChangeSet, NewRows
+from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeRows, ChangeSet, NewRows, SameRows
 from kpi.store.reads import PlanReads, rule_of  # noqa: F401 (intake_reads takes it from here)
 from kpi.store.schema import MIGRATIONS, Migrations
 from kpi.store.users import Accounts
@@ -176,6 +176,39 @@ def _diff_rows(table: str, rows: list[dict[str, Any]], existing: dict[tuple, dic
                      "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
 
 
+def _diff_columns(table: str, rows: list[dict[str, Any]], new: NewRows, existing: dict[tuple, dict[str, Any]]
+                  ) -> tuple[list, dict[str, Any]]:
+    """_diff_rows of a table whose keys are each once in the batch, with rows stored: a row whose every
+    compared field equals the stored one exactly is unchanged without _same and _protect (equal values
+    are always _same; a re-import is mostly such rows), one whose key is not stored is new; only the
+    rest go row by row. The same changes in the same order (unchanged, inserts, updates)."""
+    spec = TABLES[table]
+    fields = spec.fields
+    at = {c: i for i, c in enumerate(new.names)}
+    incoming = zip(*[new.columns[at[f]] for f in fields])
+    held = existing.get
+    stored_at: list[int] = []  # rows whose key is stored, in order: unchanged unless in `other`
+    other: list[int] = []
+    inserted: list[int] = []
+    for i, (key, vals) in enumerate(zip(new.keys, incoming)):
+        cur_row = held(key)
+        if cur_row is None:
+            inserted.append(i)
+            continue
+        stored_at.append(i)
+        if vals != tuple(map(cur_row.get, fields)):
+            other.append(i)
+    changes, ops = _diff_rows(table, [rows[i] for i in other], existing)
+    differ = {c.key for c in changes if c.action != "unchanged"}
+    keys = new.keys
+    parts: list = [SameRows(table, [keys[i] for i in stored_at if keys[i] not in differ])]
+    if inserted:
+        ops["insert"] = new.only(inserted)
+        parts.append(ops["insert"])
+    parts.append(tuple(c for c in changes if c.action == "update"))
+    return parts, ops
+
+
 class Store(Connection, Migrations, PlanReads, Accounts, Copies):
     def uploads(self, limit: int | None = None, plan_id: int | None = None) -> list[UploadRecord]:
         sql = ("SELECT upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
@@ -303,13 +336,16 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
                 existing = held.existing(plan_id, table)
             else:
                 existing = self._existing(cur, table, plan_id)
-            new = NewRows.of(table, rows) if not existing and _columns_fit() else None
-            if new is not None:  # nothing to compare with: every row is new, kept as columns
+            new = NewRows.of(table, rows) if _columns_fit() else None
+            if new is None:  # a key twice in the batch (or the parity test): row by row
+                changes, ops[table] = _diff_rows(table, rows, existing)
+                parts.append(tuple(changes))
+            elif not existing:  # nothing to compare with: every row is new, kept as columns
                 parts.append(new)
                 ops[table] = {"insert": new, "update": []}
-                continue
-            changes, ops[table] = _diff_rows(table, rows, existing)
-            parts.append(tuple(changes))
+            else:
+                found, ops[table] = _diff_columns(table, rows, new, existing)
+                parts.extend(found)
         cs = ChangeSet(plan_name, plan_id is None, plan_changes, ChangeRows(parts))
         return cs, plan_id, ops
 
