@@ -130,7 +130,7 @@ def _protect(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> 
 
 
 def _columns_fit() -> bool:
-    """Whether a table with nothing stored is diffed as columns (NewRows); the parity test
+    """Whether a table's rows are diffed as columns (NewRows, _diff_columns); the parity test
     (tests/test_import_columns.py) turns it off to compare with the row-by-row diff."""
     return True
 
@@ -324,7 +324,7 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
                 v = max(old, v)
             if not _same(old, v):
                 plan_changes[f] = (old, v)
-        parts: list[tuple[Change, ...] | NewRows] = []
+        parts: list = []  # ChangeRows' parts, table by table
         ops: dict[str, dict[str, Any]] = {}
         for table in TABLE_ORDER:
             rows = batch.table(table)
@@ -650,9 +650,19 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
         now = datetime.now()
         log: list[dict[str, Any]] = []
         deleted = restored = 0
-        for e in reversed(entries):  # children before parents, the plan row last
+        backwards = entries[::-1]  # children before parents, the plan row last
+        skip_to = 0
+        for at, e in enumerate(backwards):
+            if at < skip_to:
+                continue
             table, key, plan_id = e["table"], e["key"], e["plan_id"]
             types = dict(store.columns(table))
+            run = _insert_run(backwards, at) if _bulk_undo() else 0
+            if run > 1 and all(types.get(k) in _KEY_TYPES for k in TABLES[table].key):  # an import's new rows of one table: deleted at once, not a statement per row
+                log += _delete_inserted(cur, table, types, backwards[at:at + run])
+                deleted += run
+                skip_to = at + run
+                continue
             if table == "plans":
                 where, params = "plan_id = ?", [plan_id]
             elif table in ("layout_profiles", "mail_settings"):  # not a plan's: kept by its name alone
@@ -691,6 +701,55 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
         cur.execute("UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
                     [now, meta.user, upload_id])
     return RevertResult(new_id, upload_id, deleted, restored)
+
+
+# Key types an Arrow column matches as CAST(? AS type) does (a timestamp key, written as ISO text, is not one).
+_KEY_TYPES = ("VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE")
+
+
+def _bulk_undo() -> bool:
+    """Whether _revert deletes a run of inserted rows at once; the parity test
+    (tests/test_import_columns.py) turns it off to compare with a statement per row."""
+    return True
+
+
+def _insert_run(backwards: list[dict[str, Any]], at: int) -> int:
+    """How many entries from `at` on are 'insert's of one plan table (of TABLES, with a plan), one after another."""
+    first = backwards[at]
+    table, plan_id = first["table"], first["plan_id"]
+    if first["action"] != "insert" or table not in TABLES or plan_id is None:
+        return 0
+    end = at
+    while end < len(backwards) and backwards[end]["action"] == "insert" and backwards[end]["table"] == table \
+            and backwards[end]["plan_id"] == plan_id:
+        end += 1
+    return end - at
+
+
+def _delete_inserted(cur: duckdb.DuckDBPyConnection, table: str, types: dict[str, str],
+                     run: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """What _revert does for each of these 'insert' entries (the row as it is now kept in the undo's
+    log, then deleted), for all of them in two statements: the keys as one Arrow table, matched as
+    the row-by-row statement matches them (plan_id =, each key IS NOT DISTINCT FROM its value cast
+    to the column's type). The entries' keys are distinct (one entry per row of an upload)."""
+    spec = TABLES[table]
+    cols = [c for c in types if c not in ("upload_id",)]
+    arrays = [pa.array(range(len(run)), type=pa.int64()), pa.array([e["plan_id"] for e in run], type=pa.int64())]
+    arrays += [_arrow_column([e["key"].get(k) for e in run], types[k]) for k in spec.key]
+    keys = pa.Table.from_arrays(arrays, names=["_kpi_pos", "_kpi_plan"] + [f"_kpi_{k}" for k in spec.key])
+    on = " AND ".join(["t.plan_id = u._kpi_plan"] + [f"t.{k} IS NOT DISTINCT FROM u._kpi_{k}" for k in spec.key])
+    cur.register("_kpi_keys", keys)
+    try:
+        found = cur.execute(f"SELECT u._kpi_pos, {', '.join('t.' + c for c in cols)} FROM {table} AS t "
+                            f"JOIN _kpi_keys AS u ON {on}").fetchall()
+        cur.execute(f"DELETE FROM {table} AS t USING _kpi_keys AS u WHERE {on}")
+    finally:
+        cur.unregister("_kpi_keys")
+    now: dict[int, tuple] = {}
+    for r in found:
+        now.setdefault(r[0], r[1:])
+    return [{"table_name": table, "key": e["key"], "action": "delete",
+             "old": dict(zip(cols, now[i])) if i in now else None, "new": None} for i, e in enumerate(run)]
 
 
 _UPLOAD_COLS = ("upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
