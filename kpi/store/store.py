@@ -648,7 +648,8 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             check(rec, entries, later)
         new_id = store._next_id(cur, "upload")
         now = datetime.now()
-        log: list[dict[str, Any]] = []
+        log: list[dict[str, Any]] = []  # what the undo changed, in order, each with its seq
+        logged = 0  # entries in the undo's log so far (those _delete_inserted wrote itself too)
         deleted = restored = 0
         backwards = entries[::-1]  # children before parents, the plan row last
         skip_to = 0
@@ -658,8 +659,11 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             table, key, plan_id = e["table"], e["key"], e["plan_id"]
             types = dict(store.columns(table))
             run = _insert_run(backwards, at) if _bulk_undo() else 0
-            if run > 1 and all(types.get(k) in _KEY_TYPES for k in TABLES[table].key):  # an import's new rows of one table: deleted at once, not a statement per row
-                log += _delete_inserted(cur, table, types, backwards[at:at + run])
+            if run > 1 and all(types.get(k) in _KEY_TYPES for k in TABLES[table].key):
+                # an import's new rows of one table: deleted at once, not a statement per row
+                log += _delete_inserted(cur, table, types, backwards[at:at + run], upload_id, new_id, rec.plan_id,
+                                        logged)
+                logged += run
                 deleted += run
                 skip_to = at + run
                 continue
@@ -678,7 +682,8 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             if e["action"] == "insert":
                 cur.execute(f"DELETE FROM {table} WHERE {where}", params)
                 deleted += 1
-                log.append({"table_name": table, "key": key, "action": "delete",
+                logged += 1
+                log.append({"seq": logged - 1, "table_name": table, "key": key, "action": "delete",
                             "old": dict(zip(cols, current)) if current else None, "new": None})
             elif e["action"] == "update" and e["old"]:
                 fields = [f for f in e["old"] if f in types]
@@ -686,13 +691,14 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
                 cur.execute(f"UPDATE {table} SET {sets}, upload_id = ? WHERE {where}",
                             [e["old"][f] for f in fields] + [new_id] + params)
                 restored += 1
+                logged += 1
                 now_vals = dict(zip(cols, current)) if current else {}
-                log.append({"table_name": table, "key": key, "action": "update",
+                log.append({"seq": logged - 1, "table_name": table, "key": key, "action": "update",
                             "old": {f: now_vals.get(f) for f in fields}, "new": {f: e["old"][f] for f in fields}})
         store._insert_rows(cur, "change_log", [
-            {"upload_id": new_id, "seq": i, "table_name": e["table_name"], "plan_id": rec.plan_id,
+            {"upload_id": new_id, "seq": e["seq"], "table_name": e["table_name"], "plan_id": rec.plan_id,
              "key_json": _dumps(e["key"]), "action": e["action"], "old_json": _dumps(e["old"]),
-             "new_json": _dumps(e["new"])} for i, e in enumerate(log)])
+             "new_json": _dumps(e["new"])} for e in log])
         store._insert_rows(cur, "uploads", [{
             "upload_id": new_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
             "file_name": rec.file_name, "sha256": None, "layout": rec.layout, "plan_id": rec.plan_id,
@@ -726,29 +732,44 @@ def _insert_run(backwards: list[dict[str, Any]], at: int) -> int:
     return end - at
 
 
-def _delete_inserted(cur: duckdb.DuckDBPyConnection, table: str, types: dict[str, str],
-                     run: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """What _revert does for each of these 'insert' entries (the row as it is now kept in the undo's
-    log, then deleted), for all of them in two statements: the keys as one Arrow table, matched as
-    the row-by-row statement matches them (plan_id =, each key IS NOT DISTINCT FROM its value cast
-    to the column's type). The entries' keys are distinct (one entry per row of an upload)."""
+def _delete_inserted(cur: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], run: list[dict[str, Any]],
+                     undone: int, upload_id: int, plan_id: int | None, seq: int) -> list[dict[str, Any]]:
+    """What _revert does for each of these 'insert' entries of the upload `undone` (the row as it is now
+    kept in the undo's log, seq, seq + 1, …, then deleted), for all of them in a few statements: the
+    keys as one Arrow table, matched as the row-by-row statement matches them (plan_id =, each key IS
+    NOT DISTINCT FROM its value cast to the column's type). The entries' keys are distinct (one entry
+    per row of an upload). A table of plain columns has its log written by DuckDB (the JSON as
+    Store._insert_logged writes it; the key as the undone upload logged it), and [] is returned; a
+    table with a timestamp (which Python writes as ISO text) gets its entries back, for the caller."""
     spec = TABLES[table]
     cols = [c for c in types if c not in ("upload_id",)]
-    arrays = [pa.array(range(len(run)), type=pa.int64()), pa.array([e["plan_id"] for e in run], type=pa.int64())]
+    arrays = [pa.array(range(len(run)), type=pa.int64()), pa.array([e["seq"] for e in run], type=pa.int64()),
+              pa.array([e["plan_id"] for e in run], type=pa.int64())]
     arrays += [_arrow_column([e["key"].get(k) for e in run], types[k]) for k in spec.key]
-    keys = pa.Table.from_arrays(arrays, names=["_kpi_pos", "_kpi_plan"] + [f"_kpi_{k}" for k in spec.key])
-    on = " AND ".join(["t.plan_id = u._kpi_plan"] + [f"t.{k} IS NOT DISTINCT FROM u._kpi_{k}" for k in spec.key])
+    keys = pa.Table.from_arrays(arrays, names=["_kpi_pos", "_kpi_seq", "_kpi_plan"] + [f"_kpi_key_{k}" for k in spec.key])
+    on = " AND ".join(["t.plan_id = u._kpi_plan"] + [f"t.{k} IS NOT DISTINCT FROM u._kpi_key_{k}" for k in spec.key])
+    in_sql = all(types[c] in _KEY_TYPES for c in cols)
     cur.register("_kpi_keys", keys)
     try:
-        found = cur.execute(f"SELECT u._kpi_pos, {', '.join('t.' + c for c in cols)} FROM {table} AS t "
-                            f"JOIN _kpi_keys AS u ON {on}").fetchall()
+        if in_sql:
+            row = "to_json(struct_pack(" + ", ".join(f"{c} := t.{c}" for c in sorted(cols)) + "))"
+            cur.execute("INSERT INTO change_log (upload_id, seq, table_name, plan_id, key_json, action, old_json, "
+                        f"new_json) SELECT ?, ? + u._kpi_pos, ?, ?, c.key_json, 'delete', "
+                        f"CASE WHEN t.plan_id IS NULL THEN NULL ELSE {row} END, NULL FROM _kpi_keys AS u "
+                        "JOIN change_log AS c ON c.upload_id = ? AND c.seq = u._kpi_seq "
+                        f"LEFT JOIN {table} AS t ON {on}", [upload_id, seq, table, plan_id, undone])
+        else:
+            found = cur.execute(f"SELECT u._kpi_pos, {', '.join('t.' + c for c in cols)} FROM {table} AS t "
+                                f"JOIN _kpi_keys AS u ON {on}").fetchall()
         cur.execute(f"DELETE FROM {table} AS t USING _kpi_keys AS u WHERE {on}")
     finally:
         cur.unregister("_kpi_keys")
+    if in_sql:
+        return []
     now: dict[int, tuple] = {}
     for r in found:
         now.setdefault(r[0], r[1:])
-    return [{"table_name": table, "key": e["key"], "action": "delete",
+    return [{"seq": seq + i, "table_name": table, "key": e["key"], "action": "delete",
              "old": dict(zip(cols, now[i])) if i in now else None, "new": None} for i, e in enumerate(run)]
 
 
