@@ -155,10 +155,11 @@ CYCLE_ACTION_LABELS: dict[str, str] = {"submit": "提出", "confirm": "確認", 
 
 
 class NewRows:
-    """A table's rows that are all new (none stored under their keys, no key twice in the batch), kept
-    as the diff read them: one list per column. A 100,000-row file into an empty plan is written from
-    these columns (Store._insert_new) without a dict or a Change per row; the Change objects are made
-    only when something looks at them (a preview), each the same as the row-by-row diff made."""
+    """A table's rows as the diff read them, one list per column (NewRows.of: the whole batch table,
+    before the diff splits it); in a diff, rows that are all new (none stored under their keys, no key
+    twice in the batch). A 100,000-row file into an empty plan is written from these columns
+    (Store._insert_logged) without a dict or a Change per row; the Change objects are made only when
+    something looks at them (a preview), each the same as the row-by-row diff made."""
 
     action = "insert"
 
