@@ -128,7 +128,7 @@ def cmd_import(args) -> int:
         if res.upload_id is None:
             print(f"{prep.file_name}: 変更はありません（同じ内容が登録済みです）")
         else:
-            print(f"{prep.file_name}: 取り込みました（取込番号 {res.upload_id}、新規 {len(res.changes.inserts)} 件、"
+            print(f"{prep.file_name}: 取り込みました（取込番号 {res.upload_id}、新規 {res.changes.n_inserts} 件、"
                   f"変更 {res.changes.n_updates} 件）")
     return 0
 

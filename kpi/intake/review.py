@@ -273,8 +273,8 @@ def review_upload(store: Store, files: list[tuple[str, bytes]], *, plan_name: st
             plan_name=prep.batch.plan_name if prep.batch is not None else None,
             plan_is_new=bool(cs and cs.plan_is_new), problems=tuple(prep.problems),
             rows=preview_rows(cs, style=style, titles=prep.titles) if cs is not None else (),
-            n_insert=len(cs.inserts) if cs else 0, n_update=cs.n_updates if cs else 0,
-            n_unchanged=len(cs.unchanged) if cs else 0,
+            n_insert=cs.n_inserts if cs else 0, n_update=cs.n_updates if cs else 0,
+            n_unchanged=cs.n_unchanged if cs else 0,
             text_indicators=prep.text_indicators, same_file_before=prep.same_file_before,
             teachable=bool(prep.layout) and prep.layout != "canonical" and not prep.layout.startswith(KEY_PREFIX),
             directions=prep.directions))

@@ -12,7 +12,8 @@ value already stored (a blank cell is not a request to delete data).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from itertools import repeat
+from typing import Any, Iterator, Literal, Sequence
 
 from kpi.errors import Problem
 
@@ -153,35 +154,174 @@ SECTION_LABELS: dict[str, str] = {"milestone": "これまでの経過", "positio
 CYCLE_ACTION_LABELS: dict[str, str] = {"submit": "提出", "confirm": "確認", "return": "差し戻し", "remind": "催促"}
 
 
+class NewRows:
+    """A table's rows as the diff read them, one list per column (NewRows.of: the whole batch table,
+    before the diff splits it); in a diff, rows that are all new (none stored under their keys, no key
+    twice in the batch). A 100,000-row file into an empty plan is written from these columns
+    (Store._insert_logged) without a dict or a Change per row; the Change objects are made only when
+    something looks at them (a preview), each the same as the row-by-row diff made."""
+
+    action = "insert"
+
+    def __init__(self, table: str, names: tuple[str, ...], columns: list[list[Any]], keys: list[tuple]):
+        self.table = table
+        self.names = names  # TableSpec key, fields, carry, insert_only: the diff's full row
+        self.columns = columns
+        self.keys = keys
+        self._changes: tuple[Change, ...] | None = None
+
+    @classmethod
+    def of(cls, table: str, rows: list[dict[str, Any]]) -> "NewRows | None":
+        """The rows as columns, or None when a key comes twice (those rows merge: the row-by-row diff)."""
+        spec = TABLES[table]
+        names = spec.key + spec.fields + spec.carry + spec.insert_only
+        get = dict.get
+        columns = [list(map(get, rows, repeat(c))) for c in names]
+        keys = list(zip(*columns[:len(spec.key)]))
+        if len(set(keys)) != len(keys):
+            return None
+        return cls(table, names, columns, keys)
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def only(self, at: list[int]) -> "NewRows":
+        """The rows at those positions (in that order)."""
+        return NewRows(self.table, self.names, [[col[i] for i in at] for col in self.columns],
+                       [self.keys[i] for i in at])
+
+    def rows(self) -> list[dict[str, Any]]:
+        """The full rows as the row-by-row diff makes them ({column: value or None})."""
+        names = self.names
+        return [dict(zip(names, vals)) for vals in zip(*self.columns)]
+
+    def changes(self) -> tuple[Change, ...]:
+        if self._changes is None:
+            table = self.table
+            self._changes = tuple(Change(table, key, "insert", None, full) for key, full in zip(self.keys, self.rows()))
+        return self._changes
+
+
+class SameRows:
+    """A table's rows that change nothing, by key: their Change objects made when first looked at."""
+
+    action = "unchanged"
+
+    def __init__(self, table: str, keys: list[tuple]):
+        self.table = table
+        self.keys = keys
+        self._changes: tuple[Change, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.keys)
+
+    def changes(self) -> tuple[Change, ...]:
+        if self._changes is None:
+            table = self.table
+            self._changes = tuple(Change(table, key, "unchanged", None, {}) for key in self.keys)
+        return self._changes
+
+
+Part = "tuple[Change, ...] | NewRows | SameRows"
+
+
+class ChangeRows(Sequence):
+    """A diff's changes in their order (table by table: unchanged, inserts, updates), as parts: Change
+    objects, or rows of one action kept by key (NewRows, SameRows) that become Change objects when
+    first looked at. Counting them (ChangeSet.n_inserts, is_empty, the upload record) looks at none."""
+
+    def __init__(self, parts: list[Part]):
+        self._parts = parts
+        self._all: tuple[Change, ...] | None = None
+
+    def _tuple(self) -> tuple[Change, ...]:
+        if self._all is None:
+            self._all = tuple(c for part in self._parts for c in _part_changes(part))
+        return self._all
+
+    def __len__(self) -> int:
+        return sum(len(part) for part in self._parts)
+
+    def __getitem__(self, i):  # type: ignore[override]
+        return self._tuple()[i]
+
+    def __iter__(self) -> Iterator[Change]:
+        return iter(self._tuple())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (tuple, ChangeRows)):
+            return self._tuple() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __add__(self, other):
+        return self._tuple() + tuple(other)
+
+    def __repr__(self) -> str:
+        return repr(self._tuple())
+
+    def of(self, action: str) -> tuple[Change, ...]:
+        """The changes of one action, in order, making Change objects only of the parts that can hold it."""
+        return tuple(c for part in self._parts if getattr(part, "action", action) == action
+                     for c in _part_changes(part) if c.action == action)
+
+    def n_of(self, action: str) -> int:
+        return sum(sum(1 for c in part if c.action == action) if isinstance(part, tuple) else len(part)
+                   for part in self._parts if getattr(part, "action", action) == action)
+
+
+def _part_changes(part: Part) -> tuple[Change, ...]:
+    return part if isinstance(part, tuple) else part.changes()
+
+
 @dataclass(frozen=True)
 class ChangeSet:
     plan_name: str
     plan_is_new: bool
     plan_changes: dict[str, tuple[Any, Any]]  # field → (old, new)
-    changes: tuple[Change, ...]
+    changes: Sequence[Change]  # a tuple, or the store's diff's ChangeRows (Change objects made when looked at)
+
+    def _of(self, action: str) -> tuple[Change, ...]:
+        if isinstance(self.changes, ChangeRows):
+            return self.changes.of(action)
+        return tuple(c for c in self.changes if c.action == action)
+
+    def _count(self, action: str) -> int:
+        if isinstance(self.changes, ChangeRows):
+            return self.changes.n_of(action)
+        return sum(1 for c in self.changes if c.action == action)
 
     @property
     def inserts(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.action == "insert")
+        return self._of("insert")
 
     @property
     def updates(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.action == "update")
+        return self._of("update")
 
     @property
     def unchanged(self) -> tuple[Change, ...]:
-        return tuple(c for c in self.changes if c.action == "unchanged")
+        return self._of("unchanged")
+
+    @property
+    def n_inserts(self) -> int:
+        return self._count("insert")
+
+    @property
+    def n_unchanged(self) -> int:
+        return self._count("unchanged")
 
     @property
     def is_empty(self) -> bool:
-        return not self.plan_is_new and not self.plan_changes and not self.inserts and not self.updates
+        return not self.plan_is_new and not self.plan_changes and not self.n_inserts and not self._count("update")
 
     @property
     def n_updates(self) -> int:
         """Changed rows plus changed settings of an existing plan (評価方式, 階層名 …): a file that
         changes only the plan's rule changes something and must not say 変更 0 件."""
-        return len(self.updates) + (0 if self.plan_is_new else len(self.plan_changes))
+        return self._count("update") + (0 if self.plan_is_new else len(self.plan_changes))
 
     def summary(self) -> str:
         return (f"計画「{self.plan_name}」{'（新規）' if self.plan_is_new else ''}: "
-                f"新規 {len(self.inserts)} 件、変更 {self.n_updates} 件、変更なし {len(self.unchanged)} 件")
+                f"新規 {self.n_inserts} 件、変更 {self.n_updates} 件、変更なし {self.n_unchanged} 件")

@@ -30,7 +30,7 @@ from kpi.rules.plan_names import normalize_plan_name
 from kpi.store.connection import (DEFAULT_DB_PATH, PROJECT_ROOT, Connection, _sql_literal, _wrap_duckdb, redact,
                                   resolve_db_path, resolve_target)
 from kpi.store.copies import Copies
-from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeSet
+from kpi.store.journal import PLAN_FIELDS, TABLE_ORDER, TABLES, Batch, Change, ChangeRows, ChangeSet, NewRows, SameRows
 from kpi.store.reads import PlanReads, rule_of  # noqa: F401 (intake_reads takes it from here)
 from kpi.store.schema import MIGRATIONS, Migrations
 from kpi.store.users import Accounts
@@ -127,6 +127,86 @@ def _protect(table: str, existing: dict[str, Any], incoming: dict[str, Any]) -> 
         if _DIRECTION_RANK.get(incoming.get("direction_source"), -1) < _DIRECTION_RANK.get(existing.get("direction_source"), -1):
             incoming = {k: v for k, v in incoming.items() if k not in ("direction", "direction_source")}
     return incoming
+
+
+def _columns_fit() -> bool:
+    """Whether a table's rows are diffed as columns (NewRows, _diff_columns); the parity test
+    (tests/test_import_columns.py) turns it off to compare with the row-by-row diff."""
+    return True
+
+
+def _diff_rows(table: str, rows: list[dict[str, Any]], existing: dict[tuple, dict[str, Any]]
+               ) -> tuple[list[Change], dict[str, list]]:
+    """One table's diff row by row: its changes in order (unchanged, inserts, updates) and what the write needs."""
+    spec = TABLES[table]
+    changes: list[Change] = []
+    inserts: dict[tuple, dict[str, Any]] = {}
+    updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
+    for row in rows:
+        key = tuple(row.get(k) for k in spec.key)
+        if key in inserts:  # same key twice in one batch: later values fill in
+            inserts[key].update({k: v for k, v in row.items() if v is not None})
+            continue
+        cur_row = existing.get(key)
+        if cur_row is None:
+            full = {c: row.get(c) for c in spec.key + spec.fields + spec.carry + spec.insert_only}
+            inserts[key] = full
+            continue
+        if key in updates:
+            cur_row = {**cur_row, **updates[key][1]}
+        incoming = {f: row[f] for f in spec.fields if row.get(f) is not None}
+        incoming = _protect(table, cur_row, incoming)
+        changed = {f: v for f, v in incoming.items() if not _same(cur_row.get(f), v)}
+        if changed:
+            for c in spec.carry:
+                if row.get(c) is not None:
+                    changed[c] = row[c]
+            old = {f: cur_row.get(f) for f in changed}
+            if key in updates:
+                old = {**{f: cur_row.get(f) for f in changed}, **updates[key][0]}
+                changed = {**updates[key][1], **changed}
+            updates[key] = (old, changed)
+        elif key not in updates:
+            changes.append(Change(table, key, "unchanged", None, {}))
+    for key, full in inserts.items():
+        changes.append(Change(table, key, "insert", None, full))
+    for key, (old, new) in updates.items():
+        changes.append(Change(table, key, "update", old, new))
+    return changes, {"insert": list(inserts.values()),
+                     "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
+
+
+def _diff_columns(table: str, rows: list[dict[str, Any]], new: NewRows, existing: dict[tuple, dict[str, Any]]
+                  ) -> tuple[list, dict[str, Any]]:
+    """_diff_rows of a table whose keys are each once in the batch, with rows stored: a row whose every
+    compared field equals the stored one exactly is unchanged without _same and _protect (equal values
+    are always _same; a re-import is mostly such rows), one whose key is not stored is new; only the
+    rest go row by row. The same changes in the same order (unchanged, inserts, updates)."""
+    spec = TABLES[table]
+    fields = spec.fields
+    at = {c: i for i, c in enumerate(new.names)}
+    incoming = zip(*[new.columns[at[f]] for f in fields])
+    held = existing.get
+    stored_at: list[int] = []  # rows whose key is stored, in order: unchanged unless in `other`
+    other: list[int] = []
+    inserted: list[int] = []
+    for i, (key, vals) in enumerate(zip(new.keys, incoming)):
+        cur_row = held(key)
+        if cur_row is None:
+            inserted.append(i)
+            continue
+        stored_at.append(i)
+        if vals != tuple(map(cur_row.get, fields)):
+            other.append(i)
+    changes, ops = _diff_rows(table, [rows[i] for i in other], existing)
+    differ = {c.key for c in changes if c.action != "unchanged"}
+    keys = new.keys
+    parts: list = [SameRows(table, [keys[i] for i in stored_at if keys[i] not in differ])]
+    if inserted:
+        ops["insert"] = new.only(inserted)
+        parts.append(ops["insert"])
+    parts.append(tuple(c for c in changes if c.action == "update"))
+    return parts, ops
 
 
 class Store(Connection, Migrations, PlanReads, Accounts, Copies):
@@ -244,54 +324,29 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
                 v = max(old, v)
             if not _same(old, v):
                 plan_changes[f] = (old, v)
-        changes: list[Change] = []
-        ops: dict[str, dict[str, list]] = {}
+        parts: list = []  # ChangeRows' parts, table by table
+        ops: dict[str, dict[str, Any]] = {}
         for table in TABLE_ORDER:
             rows = batch.table(table)
             if not rows:
                 continue
-            spec = TABLES[table]
             if plan_id is None:
                 existing = {}
             elif held is not None:
                 existing = held.existing(plan_id, table)
             else:
                 existing = self._existing(cur, table, plan_id)
-            inserts: dict[tuple, dict[str, Any]] = {}
-            updates: dict[tuple, tuple[dict[str, Any], dict[str, Any]]] = {}
-            for row in rows:
-                key = tuple(row.get(k) for k in spec.key)
-                if key in inserts:  # same key twice in one batch: later values fill in
-                    inserts[key].update({k: v for k, v in row.items() if v is not None})
-                    continue
-                cur_row = existing.get(key)
-                if cur_row is None:
-                    full = {c: row.get(c) for c in spec.key + spec.fields + spec.carry + spec.insert_only}
-                    inserts[key] = full
-                    continue
-                if key in updates:
-                    cur_row = {**cur_row, **updates[key][1]}
-                incoming = {f: row[f] for f in spec.fields if row.get(f) is not None}
-                incoming = _protect(table, cur_row, incoming)
-                changed = {f: v for f, v in incoming.items() if not _same(cur_row.get(f), v)}
-                if changed:
-                    for c in spec.carry:
-                        if row.get(c) is not None:
-                            changed[c] = row[c]
-                    old = {f: cur_row.get(f) for f in changed}
-                    if key in updates:
-                        old = {**{f: cur_row.get(f) for f in changed}, **updates[key][0]}
-                        changed = {**updates[key][1], **changed}
-                    updates[key] = (old, changed)
-                elif key not in updates:
-                    changes.append(Change(table, key, "unchanged", None, {}))
-            for key, full in inserts.items():
-                changes.append(Change(table, key, "insert", None, full))
-            for key, (old, new) in updates.items():
-                changes.append(Change(table, key, "update", old, new))
-            ops[table] = {"insert": list(inserts.values()),
-                          "update": [(key, old, new, existing[key]) for key, (old, new) in updates.items()]}
-        cs = ChangeSet(plan_name, plan_id is None, plan_changes, tuple(changes))
+            new = NewRows.of(table, rows) if _columns_fit() else None
+            if new is None:  # a key twice in the batch (or the parity test): row by row
+                changes, ops[table] = _diff_rows(table, rows, existing)
+                parts.append(tuple(changes))
+            elif not existing:  # nothing to compare with: every row is new, kept as columns
+                parts.append(new)
+                ops[table] = {"insert": new, "update": []}
+            else:
+                found, ops[table] = _diff_columns(table, rows, new, existing)
+                parts.extend(found)
+        cs = ChangeSet(plan_name, plan_id is None, plan_changes, ChangeRows(parts))
         return cs, plan_id, ops
 
     # ----------------------------------------------------------------- write
@@ -319,28 +374,36 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         finally:
             cur.unregister("_kpi_rows")
 
-    def _insert_logged(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]], plan_id: int,
-                       upload_id: int, seq: int) -> bool:
-        """Insert a table's new rows (the diff's full rows) and their change_log entries ('insert', the
-        key and the row as JSON, seq, seq + 1, …) from one Arrow table, the JSON made by DuckDB: one
-        statement each, however many rows. False, and nothing written, when a row is not the plain
-        form this needs (a value Arrow would not take as its column's type, a key beyond the table's
-        columns, a timestamp, which Python writes as ISO text): the caller then logs them one by one."""
-        if not rows:
+    def _insert_logged(self, cur: duckdb.DuckDBPyConnection, table: str, rows: list[dict[str, Any]] | NewRows,
+                       plan_id: int, upload_id: int, seq: int) -> bool:
+        """Insert a table's new rows (the diff's full rows, or its NewRows columns) and their change_log
+        entries ('insert', the key and the row as JSON, seq, seq + 1, …) from one Arrow table, the JSON
+        made by DuckDB: one statement each, however many rows. False, and nothing written, when a row is
+        not the plain form this needs (a value Arrow would not take as its column's type, a key beyond
+        the table's columns, a timestamp, which Python writes as ISO text): the caller then logs them
+        one by one."""
+        if not len(rows):
             return True
         spec = TABLES[table]
         names = list(spec.key + spec.fields + spec.carry + spec.insert_only)
         types = dict(self.columns(table))
         if any(types.get(c) not in _ARROW_TYPES or types[c] == "TIMESTAMP" for c in names):
             return False
-        n = len(names)
-        if any(len(r) != n for r in rows):
-            return False  # a row merged from two of the batch carries its provenance keys too
+        if isinstance(rows, NewRows):
+            columns = rows.columns  # the same names, in the same order
+        else:
+            n = len(names)
+            if any(len(r) != n for r in rows):
+                return False  # a row merged from two of the batch carries its provenance keys too
+            try:
+                # a list per column straight from the rows (no row tuples to transpose): a KeyError still
+                # says a row lacks a column, as the length check cannot
+                columns = [[r[c] for r in rows] for c in names]
+            except KeyError:
+                return False
         try:
-            # a list per column straight from the rows (no row tuples to transpose): a KeyError still
-            # says a row lacks a column, as the length check cannot
-            arrays = [pa.array([r[c] for r in rows], type=_ARROW_TYPES[types[c]]) for c in names]
-        except (KeyError, pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+            arrays = [pa.array(col, type=_ARROW_TYPES[types[c]]) for c, col in zip(names, columns)]
+        except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
             return False
         arrays.append(pa.array(range(seq, seq + len(rows)), type=pa.int64()))
         tbl = pa.Table.from_arrays(arrays, names=names + ["_kpi_seq"])
@@ -494,6 +557,8 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
             if self._insert_logged(cur, table, inserted, plan_id, upload_id, seq):
                 seq += len(inserted)
             else:
+                if isinstance(inserted, NewRows):
+                    inserted = inserted.rows()
                 ins = [{**r, "plan_id": plan_id, "upload_id": upload_id} for r in inserted]
                 self._insert_rows(cur, table, ins)
                 for r in inserted:
@@ -514,8 +579,8 @@ class Store(Connection, Migrations, PlanReads, Accounts, Copies):
         self._insert_rows(cur, "uploads", [{
             "upload_id": upload_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
             "file_name": meta.file_name, "sha256": meta.sha256, "layout": meta.layout or batch.layout,
-            "plan_id": plan_id, "plan_name": cs.plan_name, "n_insert": len(cs.inserts),
-            "n_update": cs.n_updates, "n_unchanged": len(cs.unchanged), "note": meta.note,
+            "plan_id": plan_id, "plan_name": cs.plan_name, "n_insert": cs.n_inserts,
+            "n_update": cs.n_updates, "n_unchanged": cs.n_unchanged, "note": meta.note,
             "status": "applied"}])
         return ApplyResult(upload_id, cs, plan_id)
 
@@ -583,11 +648,25 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             check(rec, entries, later)
         new_id = store._next_id(cur, "upload")
         now = datetime.now()
-        log: list[dict[str, Any]] = []
+        log: list[dict[str, Any]] = []  # what the undo changed, in order, each with its seq
+        logged = 0  # entries in the undo's log so far (those _delete_inserted wrote itself too)
         deleted = restored = 0
-        for e in reversed(entries):  # children before parents, the plan row last
+        backwards = entries[::-1]  # children before parents, the plan row last
+        skip_to = 0
+        for at, e in enumerate(backwards):
+            if at < skip_to:
+                continue
             table, key, plan_id = e["table"], e["key"], e["plan_id"]
             types = dict(store.columns(table))
+            run = _insert_run(backwards, at) if _bulk_undo() else 0
+            if run > 1 and all(types.get(k) in _KEY_TYPES for k in TABLES[table].key):
+                # an import's new rows of one table: deleted at once, not a statement per row
+                log += _delete_inserted(cur, table, types, backwards[at:at + run], upload_id, new_id, rec.plan_id,
+                                        logged)
+                logged += run
+                deleted += run
+                skip_to = at + run
+                continue
             if table == "plans":
                 where, params = "plan_id = ?", [plan_id]
             elif table in ("layout_profiles", "mail_settings"):  # not a plan's: kept by its name alone
@@ -603,7 +682,8 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
             if e["action"] == "insert":
                 cur.execute(f"DELETE FROM {table} WHERE {where}", params)
                 deleted += 1
-                log.append({"table_name": table, "key": key, "action": "delete",
+                logged += 1
+                log.append({"seq": logged - 1, "table_name": table, "key": key, "action": "delete",
                             "old": dict(zip(cols, current)) if current else None, "new": None})
             elif e["action"] == "update" and e["old"]:
                 fields = [f for f in e["old"] if f in types]
@@ -611,13 +691,14 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
                 cur.execute(f"UPDATE {table} SET {sets}, upload_id = ? WHERE {where}",
                             [e["old"][f] for f in fields] + [new_id] + params)
                 restored += 1
+                logged += 1
                 now_vals = dict(zip(cols, current)) if current else {}
-                log.append({"table_name": table, "key": key, "action": "update",
+                log.append({"seq": logged - 1, "table_name": table, "key": key, "action": "update",
                             "old": {f: now_vals.get(f) for f in fields}, "new": {f: e["old"][f] for f in fields}})
         store._insert_rows(cur, "change_log", [
-            {"upload_id": new_id, "seq": i, "table_name": e["table_name"], "plan_id": rec.plan_id,
+            {"upload_id": new_id, "seq": e["seq"], "table_name": e["table_name"], "plan_id": rec.plan_id,
              "key_json": _dumps(e["key"]), "action": e["action"], "old_json": _dumps(e["old"]),
-             "new_json": _dumps(e["new"])} for i, e in enumerate(log)])
+             "new_json": _dumps(e["new"])} for e in log])
         store._insert_rows(cur, "uploads", [{
             "upload_id": new_id, "kind": meta.kind, "uploaded_by": meta.user, "uploaded_at": now,
             "file_name": rec.file_name, "sha256": None, "layout": rec.layout, "plan_id": rec.plan_id,
@@ -626,6 +707,70 @@ def _revert(store: "Store", upload_id: int, meta: UploadMeta, check: RevertCheck
         cur.execute("UPDATE uploads SET status = 'undone', undone_at = ?, undone_by = ? WHERE upload_id = ?",
                     [now, meta.user, upload_id])
     return RevertResult(new_id, upload_id, deleted, restored)
+
+
+# Key types an Arrow column matches as CAST(? AS type) does (a timestamp key, written as ISO text, is not one).
+_KEY_TYPES = ("VARCHAR", "INTEGER", "BIGINT", "DOUBLE", "BOOLEAN", "DATE")
+
+
+def _bulk_undo() -> bool:
+    """Whether _revert deletes a run of inserted rows at once; the parity test
+    (tests/test_import_columns.py) turns it off to compare with a statement per row."""
+    return True
+
+
+def _insert_run(backwards: list[dict[str, Any]], at: int) -> int:
+    """How many entries from `at` on are 'insert's of one plan table (of TABLES, with a plan), one after another."""
+    first = backwards[at]
+    table, plan_id = first["table"], first["plan_id"]
+    if first["action"] != "insert" or table not in TABLES or plan_id is None:
+        return 0
+    end = at
+    while end < len(backwards) and backwards[end]["action"] == "insert" and backwards[end]["table"] == table \
+            and backwards[end]["plan_id"] == plan_id:
+        end += 1
+    return end - at
+
+
+def _delete_inserted(cur: duckdb.DuckDBPyConnection, table: str, types: dict[str, str], run: list[dict[str, Any]],
+                     undone: int, upload_id: int, plan_id: int | None, seq: int) -> list[dict[str, Any]]:
+    """What _revert does for each of these 'insert' entries of the upload `undone` (the row as it is now
+    kept in the undo's log, seq, seq + 1, …, then deleted), for all of them in a few statements: the
+    keys as one Arrow table, matched as the row-by-row statement matches them (plan_id =, each key IS
+    NOT DISTINCT FROM its value cast to the column's type). The entries' keys are distinct (one entry
+    per row of an upload). A table of plain columns has its log written by DuckDB (the JSON as
+    Store._insert_logged writes it; the key as the undone upload logged it), and [] is returned; a
+    table with a timestamp (which Python writes as ISO text) gets its entries back, for the caller."""
+    spec = TABLES[table]
+    cols = [c for c in types if c not in ("upload_id",)]
+    arrays = [pa.array(range(len(run)), type=pa.int64()), pa.array([e["seq"] for e in run], type=pa.int64()),
+              pa.array([e["plan_id"] for e in run], type=pa.int64())]
+    arrays += [_arrow_column([e["key"].get(k) for e in run], types[k]) for k in spec.key]
+    keys = pa.Table.from_arrays(arrays, names=["_kpi_pos", "_kpi_seq", "_kpi_plan"] + [f"_kpi_key_{k}" for k in spec.key])
+    on = " AND ".join(["t.plan_id = u._kpi_plan"] + [f"t.{k} IS NOT DISTINCT FROM u._kpi_key_{k}" for k in spec.key])
+    in_sql = all(types[c] in _KEY_TYPES for c in cols)
+    cur.register("_kpi_keys", keys)
+    try:
+        if in_sql:
+            row = "to_json(struct_pack(" + ", ".join(f"{c} := t.{c}" for c in sorted(cols)) + "))"
+            cur.execute("INSERT INTO change_log (upload_id, seq, table_name, plan_id, key_json, action, old_json, "
+                        f"new_json) SELECT ?, ? + u._kpi_pos, ?, ?, c.key_json, 'delete', "
+                        f"CASE WHEN t.plan_id IS NULL THEN NULL ELSE {row} END, NULL FROM _kpi_keys AS u "
+                        "JOIN change_log AS c ON c.upload_id = ? AND c.seq = u._kpi_seq "
+                        f"LEFT JOIN {table} AS t ON {on}", [upload_id, seq, table, plan_id, undone])
+        else:
+            found = cur.execute(f"SELECT u._kpi_pos, {', '.join('t.' + c for c in cols)} FROM {table} AS t "
+                                f"JOIN _kpi_keys AS u ON {on}").fetchall()
+        cur.execute(f"DELETE FROM {table} AS t USING _kpi_keys AS u WHERE {on}")
+    finally:
+        cur.unregister("_kpi_keys")
+    if in_sql:
+        return []
+    now: dict[int, tuple] = {}
+    for r in found:
+        now.setdefault(r[0], r[1:])
+    return [{"seq": seq + i, "table_name": table, "key": e["key"], "action": "delete",
+             "old": dict(zip(cols, now[i])) if i in now else None, "new": None} for i, e in enumerate(run)]
 
 
 _UPLOAD_COLS = ("upload_id, kind, uploaded_by, uploaded_at, file_name, sha256, layout, plan_id, plan_name, "
