@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import compress
 from dataclasses import dataclass
 from typing import Any
 
 from kpi.errors import Problem
-from kpi.intake.cells import Reporter, read_column, read_number
+from kpi.intake.cells import Reporter, read_column, read_column_distinct, read_number
 from kpi.intake.keys import header_key as _key
 from kpi.intake.keys import item_number
 from kpi.intake.workbook import Sheet, Workbook, clean_text, column_letter, coord, tidy_text
@@ -176,26 +177,70 @@ def _item_no(v: Any) -> str | None:
 
 
 def _rows(t: _Table):
-    return (r for r, _vals in _data_rows(t))
+    return (i + 1 for i in _kept(t))
 
 
-def _data_rows(t: _Table):
-    """(row number, its values with '' as None) of the data rows below the header: blank rows and a
-    header repeated for printing left out."""
-    width = t.sheet.max_col
+def _blank(v: Any) -> bool:
+    return v is None or v.__class__ is str and not v.strip()
+
+
+def _kept(t: _Table) -> list[int]:
+    """The 0-based indexes into the sheet's rows of the data rows below the header: blank rows and a
+    header repeated for printing left out. Only a row whose first cell is blank or reads as the
+    header's first can be either, so the first column (each distinct value once) picks the few rows
+    looked at whole."""
+    rows, start, width = t.sheet.rows, t.header_row, t.sheet.max_col
     header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, width + 1)]
     first = header[0] if header else ""
-    for r, vals in enumerate(t.sheet.rows[t.header_row:], start=t.header_row + 1):
-        vals = vals[:width]
+    if not width:
+        return []
+    firsts = [row[0] if row else None for row in rows[start:]]
+    flags = read_column(firsts, lambda v: _blank(v) or _key(v) == first)
+    if True not in flags:
+        return list(range(start, len(rows)))
+    kept = []
+    at = start
+    for i in compress(range(start, len(rows)), flags):
+        kept.extend(range(at, i))
+        at = i + 1
+        vals = rows[i][:width]
         if "" in vals:
             vals = [None if v == "" else v for v in vals]
         v0 = vals[0] if vals else None
-        if v0 is None or v0.__class__ is str and not v0.strip():
-            if all(v is None or (v.__class__ is str and not v.strip()) for v in vals):
-                continue
+        if _blank(v0) and all(_blank(v) for v in vals):
+            continue
         if _key(v0) == first and [_key(v) for v in vals] + [""] * (width - len(vals)) == header:
             continue  # a header repeated for printing
-        yield r, vals
+        kept.append(i)
+    kept.extend(range(at, len(rows)))
+    return kept
+
+
+def _data_rows(t: _Table):
+    """(row number, its values with '' as None) of the data rows below the header (_kept)."""
+    width = t.sheet.max_col
+    rows = t.sheet.rows
+    for i in _kept(t):
+        vals = rows[i][:width]
+        if "" in vals:
+            vals = [None if v == "" else v for v in vals]
+        yield i + 1, vals
+
+
+def _data_columns(t: _Table) -> tuple[list[int], list[list[Any]]]:
+    """The data rows (_data_rows) as (their row numbers, each column of the sheet's width with '' as
+    None and a short row's missing cells as None)."""
+    width = t.sheet.max_col
+    rows = t.sheet.rows
+    kept = _kept(t)
+    picked = rows[t.header_row:] if len(kept) == len(rows) - t.header_row else [rows[i] for i in kept]
+    if set(map(len, picked)) - {width}:
+        picked = [vals if len(vals) == width else (vals + [None] * (width - len(vals)))[:width] for vals in picked]
+    columns: list[list[Any]] = [list(col) for col in zip(*picked)] if picked else [[] for _c in range(width)]
+    for col in columns:
+        if "" in col:
+            col[:] = [None if v == "" else v for v in col]
+    return [i + 1 for i in kept], columns
 
 
 def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度") -> int | None:
@@ -471,65 +516,103 @@ def _year_or_error(raw: Any) -> tuple[int | None, FiscalYearError | None]:
         return None, exc
 
 
+def _indicator_name(v: Any) -> str | None:
+    s = _text_of(v)
+    return tidy_text(s) if s else None
+
+
+def _year_of(v: Any) -> int | None:
+    return _year_or_error(v)[0]
+
+
+_INF = float("inf")
+
+
+def _value_cell(v: Any) -> tuple[str, float | None, bool, str, str | None]:
+    """A 計画/実績 cell as the reader takes it: (parse_number's kind, value, estimate, raw) and its
+    words (text_words). A float (what calamine gives for a number cell) is spelt out here: a column
+    of measured values may hold as many distinct values as rows."""
+    if v.__class__ is float and v == v and v != _INF and v != -_INF:
+        s = str(v)
+        return "number", v, False, s, (str(int(v)) if v.is_integer() else s)
+    p = parse_number(v)
+    return p.kind, p.value, p.estimate, p.raw, text_words(v)
+
+
 def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
-    """The 年度値 sheet, the biggest of a plan (a row per indicator and year): each column's distinct
-    values are read once (read_column), and only a cell that fails is spelt out with its sheet and cell."""
-    seen: dict[tuple[str, str, int], int] = {}
+    """The 年度値 sheet, the biggest of a plan (a row per indicator and year), read by column: each
+    column's distinct values are read once (read_column), the rows holding nothing but plain numbers
+    become rows of the batch a column at a time, and any other row (a blank No., a year that does not
+    read, a key twice, a text in a number cell, a 定性 indicator's words) is told one by one, in row
+    order, with its sheet and cell, as the row-by-row reading always did."""
     marked = {(row["item_no"], row["indicator"]): row["qualitative"] for row in batch.table("indicators")
               if row.get("qualitative") is not None}
     cols = t.cols
     c_no, c_name, c_fy = cols["no"], cols["indicator"], cols["fy"]
-    data = list(_data_rows(t))
-    width = t.sheet.max_col
-    grid = [vals if len(vals) == width else vals + [None] * (width - len(vals)) for _r, vals in data]
-    columns: list[list[Any]] = [list(col) for col in zip(*grid)] if grid else [[] for _c in range(width)]
+    rnums, columns = _data_columns(t)
+    n = len(rnums)
     nos = read_column(columns[c_no - 1], _item_no)
-    names = read_column(columns[c_name - 1], lambda v: tidy_text(_text_of(v)) if _text_of(v) else None)
-    years = read_column(columns[c_fy - 1], _year_or_error)
+    names = read_column(columns[c_name - 1], _indicator_name)
+    fys = read_column(columns[c_fy - 1], _year_of)
     kinds = []
+    odd: set[int] = set()
     for kind, key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
         if key in cols:
-            raws = columns[cols[key] - 1]
-            kinds.append((kind, cols[key], label, column_letter(cols[key]), raws, read_column(raws, text_words),
-                          read_column(raws, parse_number)))
-    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * len(data)
+            cells, distinct = read_column_distinct(columns[cols[key] - 1], _value_cell)
+            kinds.append((kind, cols[key], label, column_letter(cols[key]), cells))
+            if any(d[0] == "text" for d in distinct):
+                odd.update(i for i, cell in enumerate(cells) if cell[0] == "text")
+    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * n
     had_values = "indicator_values" in batch.rows
     values = batch.rows.setdefault("indicator_values", [])
     where_file, where_sheet = rep.file, rep.sheet
 
-    for i, (r, vals) in enumerate(data):
+    unkeyed: set[int] = set()
+    if None in nos or "" in nos or None in names or "" in names or None in fys:
+        unkeyed = {i for i, (no, name, fy) in enumerate(zip(nos, names, fys)) if not no or not name or fy is None}
+        odd |= unkeyed
+    keyed = [i for i in range(n) if i not in unkeyed] if unkeyed else range(n)
+    keys = [(nos[i], names[i], fys[i]) for i in keyed] if unkeyed else list(zip(nos, names, fys))
+    # first row of each key (a key told twice keeps its first row's number, as the message says)
+    seen = dict(zip(reversed(keys), (rnums[i] for i in reversed(keyed))))
+    if len(seen) < len(keys):
+        odd.update(i for i, key in zip(keyed, keys) if seen[key] != rnums[i])
+    if marked and any(marked.values()):
+        odd.update(i for i, key in enumerate(zip(nos, names)) if marked.get(key))
+
+    def one_by_one(i: int) -> None:
+        r = rnums[i]
         no, name = nos[i], names[i]
         if not no or not name:
             rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください",
                       code="missing_indicator")
-            continue
-        fy, bad_year = years[i]
+            return
+        fy = fys[i]
         if fy is None:
             raw_fy = columns[c_fy - 1][i]
+            bad_year = _year_or_error(raw_fy)[1]
             if bad_year is not None:
                 rep.error(r, c_fy, f"年度「{clean_text(raw_fy)}」は年度として読めません",
                           bad_year.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
             elif raw_fy is None:
                 rep.error(r, c_fy, "年度が空欄です", code="bad_year")
-            continue
+            return
         key = (no, name, fy)
-        if key in seen:
+        if seen[key] != r:
             rep.error(r, c_fy, f"No.{no}「{name}」の{fy}年度が2回あります（{seen[key]}行目と重複）",
                       "1つの年度は1行にまとめてください", code="duplicate")
-            continue
-        seen[key] = r
-        for kind, c, label, letter, _raws, words_col, numbers in kinds:
-            words = words_col[i]
+            return
+        for kind, c, label, letter, cells in kinds:
+            p_kind, p_value, p_estimate, p_raw, words = cells[i]
             if words and marked.get((no, name)):
                 batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
                           text_value=words, raw_text=words, **rep.where(r, c))
                 continue
-            p = numbers[i]
-            if p.kind == "number":
-                values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p.value,
-                               "is_estimate": p.estimate, "raw_text": p.raw, "_words": words,
+            if p_kind == "number":
+                values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p_value,
+                               "is_estimate": p_estimate, "raw_text": p_raw, "_words": words,
                                "_sheet": where_sheet, "_cell": f"{letter}{r}", "_file": where_file})
-            elif p.kind == "text":
+            elif p_kind == "text":
                 # An error as for any number cell, unless the plan has the indicator as 定性 (a department
                 # sheet does not carry the 指標 sheet): kpi.intake.text_values decides once the plan is known.
                 read_number(rep, t.sheet, r, c, f"「{name}」{fy}年度の{label}")
@@ -541,6 +624,39 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
         if note:
             batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
                       **rep.where(r, t.cols["note"]))
+
+    def plain(a: int, b: int) -> None:
+        """Rows a … b-1, every one with its key and nothing but numbers or blanks to read."""
+        whole = a == 0 and b == n
+        part = (lambda col: col) if whole else (lambda col: col[a:b])
+        no_s, name_s, fy_s, r_s = part(nos), part(names), part(fys), [str(r) for r in part(rnums)]
+        made = []
+        for kind, _c, _label, letter, cells in kinds:
+            made.append([{"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": v,
+                          "is_estimate": e, "raw_text": raw, "_words": w, "_sheet": where_sheet,
+                          "_cell": letter + r, "_file": where_file} if k == "number" else None
+                         for no, name, fy, r, (k, v, e, raw, w) in zip(no_s, name_s, fy_s, r_s, part(cells))])
+        if len(made) == 1:
+            values.extend(d for d in made[0] if d is not None)
+        elif made:
+            values.extend(d for row in zip(*made) for d in row if d is not None)
+        note_s = part(notes)
+        if any(note_s):
+            c_note = t.cols["note"]
+            letter = column_letter(c_note)
+            batch.rows.setdefault("value_notes", []).extend(
+                {"item_no": no, "indicator": name, "fiscal_year": fy, "note": note, "_sheet": where_sheet,
+                 "_cell": letter + r, "_file": where_file}
+                for no, name, fy, r, note in zip(no_s, name_s, fy_s, r_s, note_s) if note)
+
+    at = 0
+    for i in sorted(odd):
+        if at < i:
+            plain(at, i)
+        one_by_one(i)
+        at = i + 1
+    if at < n:
+        plain(at, n)
     if not values and not had_values:
         del batch.rows["indicator_values"]  # as if nothing was added (batch.add makes a table on its first row)
 

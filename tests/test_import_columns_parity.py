@@ -1,0 +1,293 @@
+"""The import reads its big sheets by column (issue 17): the parse side must give what the row-by-row
+reading it replaced gives, kept here as the reference — every batch row (its keys in their order),
+every problem (text, sheet, cell, in order), the plan — on every workbook in data/samples and
+../shared/samples, on the bench's books (written small here; KPI_BENCH_BOOKS names a folder of the
+full-size ones), and on made-up books with every kind of cell the column-wise reading treats apart."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+import kpi.intake.layouts.canonical as canonical
+from kpi.errors import BadWorkbook
+from kpi.intake.cells import Reporter, read_column, read_number
+from kpi.intake.layouts import detect_layout, parse_workbook, read_workbook
+from kpi.intake.layouts.canonical import (_Table, _item_no, _key, _note, _text_of, _year_or_error, clean_text,
+                                          text_words)
+from kpi.intake.text_values import accept_text_values
+from kpi.intake.validate import check_bounds, validate_batch
+from kpi.intake.workbook import Sheet, Workbook, column_letter, tidy_text
+from kpi.rules.numbers import parse_number
+from kpi.store.journal import Batch
+
+ROOT = Path(__file__).resolve().parent.parent
+TODAY = date(2026, 11, 23)
+
+
+# ------------------------------------------------------------------ the reference: the row-by-row reading
+
+def reference_data_rows(t: _Table):
+    width = t.sheet.max_col
+    header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, width + 1)]
+    first = header[0] if header else ""
+    for r, vals in enumerate(t.sheet.rows[t.header_row:], start=t.header_row + 1):
+        vals = vals[:width]
+        if "" in vals:
+            vals = [None if v == "" else v for v in vals]
+        v0 = vals[0] if vals else None
+        if v0 is None or v0.__class__ is str and not v0.strip():
+            if all(v is None or (v.__class__ is str and not v.strip()) for v in vals):
+                continue
+        if _key(v0) == first and [_key(v) for v in vals] + [""] * (width - len(vals)) == header:
+            continue
+        yield r, vals
+
+
+def reference_rows(t: _Table):
+    return (r for r, _vals in reference_data_rows(t))
+
+
+def reference_parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
+    seen: dict[tuple[str, str, int], int] = {}
+    marked = {(row["item_no"], row["indicator"]): row["qualitative"] for row in batch.table("indicators")
+              if row.get("qualitative") is not None}
+    cols = t.cols
+    c_no, c_name, c_fy = cols["no"], cols["indicator"], cols["fy"]
+    data = list(reference_data_rows(t))
+    width = t.sheet.max_col
+    grid = [vals if len(vals) == width else vals + [None] * (width - len(vals)) for _r, vals in data]
+    columns: list[list[Any]] = [list(col) for col in zip(*grid)] if grid else [[] for _c in range(width)]
+    nos = read_column(columns[c_no - 1], _item_no)
+    names = read_column(columns[c_name - 1], lambda v: tidy_text(_text_of(v)) if _text_of(v) else None)
+    years = read_column(columns[c_fy - 1], _year_or_error)
+    kinds = []
+    for kind, key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
+        if key in cols:
+            raws = columns[cols[key] - 1]
+            kinds.append((kind, cols[key], label, column_letter(cols[key]), raws, read_column(raws, text_words),
+                          read_column(raws, parse_number)))
+    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * len(data)
+    had_values = "indicator_values" in batch.rows
+    values = batch.rows.setdefault("indicator_values", [])
+    where_file, where_sheet = rep.file, rep.sheet
+    for i, (r, vals) in enumerate(data):
+        no, name = nos[i], names[i]
+        if not no or not name:
+            rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください", code="missing_indicator")
+            continue
+        fy, bad_year = years[i]
+        if fy is None:
+            raw_fy = columns[c_fy - 1][i]
+            if bad_year is not None:
+                rep.error(r, c_fy, f"年度「{clean_text(raw_fy)}」は年度として読めません",
+                          bad_year.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
+            elif raw_fy is None:
+                rep.error(r, c_fy, "年度が空欄です", code="bad_year")
+            continue
+        key = (no, name, fy)
+        if key in seen:
+            rep.error(r, c_fy, f"No.{no}「{name}」の{fy}年度が2回あります（{seen[key]}行目と重複）",
+                      "1つの年度は1行にまとめてください", code="duplicate")
+            continue
+        seen[key] = r
+        for kind, c, label, letter, _raws, words_col, numbers in kinds:
+            words = words_col[i]
+            if words and marked.get((no, name)):
+                batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
+                          text_value=words, raw_text=words, **rep.where(r, c))
+                continue
+            p = numbers[i]
+            if p.kind == "number":
+                values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p.value,
+                               "is_estimate": p.estimate, "raw_text": p.raw, "_words": words,
+                               "_sheet": where_sheet, "_cell": f"{letter}{r}", "_file": where_file})
+            elif p.kind == "text":
+                read_number(rep, t.sheet, r, c, f"「{name}」{fy}年度の{label}")
+                if marked.get((no, name)) is None:
+                    batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
+                              text_value=words, raw_text=words, _unless_qualitative=batch.problems[-1],
+                              **rep.where(r, c))
+        note = notes[i]
+        if note:
+            batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
+                      **rep.where(r, t.cols["note"]))
+    if not values and not had_values:
+        del batch.rows["indicator_values"]
+
+
+REFERENCE = {"_data_rows": reference_data_rows, "_rows": reference_rows, "_parse_values": reference_parse_values}
+
+
+# ------------------------------------------------------------------ the books
+
+def edge_books() -> list[Workbook]:
+    """Canonical books holding every kind of cell the column-wise reading treats apart."""
+    nan, inf = float("nan"), float("inf")
+    plan = Sheet("計画", [["項目", "内容"], ["計画名", "テスト計画"], ["評価方式", "A・B・C（達成率）"]])
+    items = Sheet("取組", [
+        ["体系1", "体系2", "No.", "取組名", "担当課", "目的"],
+        ["重点1", "施策1", 1.0, "取組 1", "企画課●、財政課", "  "],
+        ["重点1", "", 2, "取組2", "", ""],
+        ["", "", "", "", "", ""],
+        ["  ", None, None, "", "", "\u3000"],
+        ["体系1", "体系2", "No.", "取組名", "担当課", "目的"],
+        ["重点2", "施策3", "3", "取組3\n二行", "総務課", "目的です"],
+        ["重点2", "施策3", "3", "取組3", "総務課", ""],
+        ["重点2", "施策3", "", "名無し", "", ""],
+        ["重点2", "施策3", 4.0, "", "", ""],
+        ["重点2", "施策3", True, "真", "", ""],
+        [None, "施策9", 5.5, "取組5.5"],
+        ["重点3", "施策4", "No.6", "取組6", "", "x" * 50],
+    ])
+    inds = Sheet("指標", [
+        ["No.", "指標名", "単位", "方向", "累計", "基準年度", "基準値", "最終目標年度", "最終目標値", "最終目標（文章）", "定性"],
+        [1.0, "件数", "件", "", "", "2015", 100.0, "2025", 200.0, "", ""],
+        [1.0, "ごみ量", "t", "", "", "H27", 50.0, "R7", 40.0, "", ""],
+        [1.0, "件数", "件", "", "", "", "", "", "", "", ""],
+        [2.0, "満足度", "%", "高いほど良い", "○", "2015", "1,090", "2025", "930(見込み)", "", ""],
+        [2.0, "定性指標", "", "", "", "", "", "", "把握する", "", "○"],
+        [2.0, "数値指標", "", "", "", "", "", "", "", "", "×"],
+        [3.0, "方向変", "", "斜め", "はい?", "令和99年度x", "未集計", "", "", "", "??"],
+        ["", "名無しNo", "", "", "", "", "", "", "", "", ""],
+        [4.0, "", "", "", "", "", "", "", "", "", ""],
+        [4.0, "削減量", "", "", "", "", "", "", "", "文章目標", ""],
+        [5.5, "累計人数(累計)", "人", "", "", 2015, 10, 2025.0, 20, "", ""],
+        ["No.6", "年度だけ", "", "", "", "", "", "", "", "", ""],
+        [1.0, "大きい", "", "", "", 1800, 1e300, 2200, -1e300, "", ""],
+    ])
+    vals = Sheet("年度値", [
+        ["No.", "指標名", "年度", "計画", "実績", "備考"],
+        [1.0, "件数", 2016.0, 110.0, 105.0, ""],
+        [1.0, "件数", 2017, 120, 118.5, 5],
+        [1.0, "件数", "H30", "130", "930(見込み)", "メモ"],
+        [1.0, "件数", "R1", "1,090", "５１８", 5.0],
+        [1.0, "件数", "令和2年度", "―", "", "  "],
+        [1.0, "件数", "2021年度", "-", "集計中", None],
+        [1.0, "件数", 2016.0, 1.0, 2.0, ""],
+        [1.0, "件数", "", 1.0, 2.0, ""],
+        [1.0, "件数", "R99x", 1.0, 2.0, ""],
+        [1.0, "件数", None, "", "", ""],
+        ["", "件数", 2016, 1.0, 2.0, ""],
+        [1.0, "", 2016, 1.0, 2.0, ""],
+        [1.0, "件数", 2022, "未実施", "実施中", "テキスト"],
+        [1.0, "ごみ量", 2016, 49.0, nan, ""],
+        [1.0, "ごみ量", 2017, inf, -inf, ""],
+        [1.0, "ごみ量", 2018, True, False, ""],
+        [1.0, "ごみ量", 2019, 0.0, -0.0, ""],
+        [1.0, "ごみ量", 2020, datetime(2020, 4, 1), 1e300, ""],
+        [1.0, "ごみ量", 2021, 45.0, 1e20, "x" * 20],
+        [2.0, "定性指標", 2016, "把握", "実施", ""],
+        [2.0, "定性指標", 2017, 3.0, "", "n"],
+        [2.0, "定性指標", 2018, "―", "検討", ""],
+        [2.0, "数値指標", 2016, "文字", 3.0, ""],
+        [2.0, "数値指標", 2017, 4.0, 5.0, ""],
+        ["", "", "", "", "", ""],
+        ["No.", "指標名", "年度", "計画", "実績", "備考"],
+        [" ", None, "", "", "", ""],
+        [2.0, "満足度", 2016, "22.8%", "△5", ""],
+        [2.0, "満足度", 2017, "29（4）", "36 (うち新規1)", ""],
+        [2.0, "満足度", 2018, 1, 2],
+        [2.0, "満足度"],
+        [3.0, "方向変", 2016, 10.0, 20.0, ""],
+        [3.0, "方向変", 2017, 5.0, "", ""],
+        [9.0, "ない指標", 2016, 1.0, 1.0, ""],
+        [4.0, "削減量", "2016", 10.0, 9.0, ""],
+        [4.0, "削減量", "2017", 9.0, "", ""],
+        [5.5, "累計人数(累計)", 2016, "\u200b12", 11.0, ""],
+        [1.0, "件数\u3000", 2023, 5.0, 5.0, ""],
+        ["No.6", "年度だけ", 2030, 1.0, "", ""],
+        [1.0, "件数", 2027, 1.0, 1.0, ""],
+        [1.0, "大きい", 1800, 1e300, 2.0, ""],
+    ])
+    evals = Sheet("評価", [
+        ["No.", "年度", "段階", "評価", "取組の状況", "課題・今後の方針"],
+        [1.0, 2016, "年度", "A", "順調", ""],
+        [1.0, 2016, "年度", "B", "", ""],
+        [1.0, "R1", "上半期", "", "", ""],
+        [1.0, "xx", "年度", "A", "", ""],
+        [1.0, "", "年度", "A", "", ""],
+        ["", 2016, "年度", "A", "", ""],
+        [2.0, 2016, "謎", "A", "", ""],
+        [2.0, 2017, "最終評価", "Z", "", ""],
+    ])
+    sched = Sheet("工程", [["No.", "実施内容", "年度", "記号"], [1.0, "準備", 2016, "●"], [1.0, "", 2017, ""],
+                           [2.0, "実施", "bad", ""]])
+    status = Sheet("状況", [["No.", "年度", "状況", "説明"], [1.0, 2016, "✓", ""], [1.0, 2017, "謎", ""],
+                            [2.0, 2016, "実施中", "説明"]])
+    clean_vals = Sheet("年度値", [vals.rows[0]] + [
+        [float(1 + k % 3), "件数" if k % 2 else "ごみ量", 2016 + k % 7, float(k), float(k * 2) if k % 5 else "",
+         "" if k % 4 else "備考"] for k in range(60)])
+    return [
+        Workbook("edge.xlsx", "", [plan, items, inds, vals, evals, sched, status]),
+        Workbook("values_only.xlsx", "", [plan, Sheet("年度値", vals.rows)]),
+        Workbook("clean.xlsx", "", [plan, items, inds, clean_vals]),
+        Workbook("marked.xlsx", "", [plan, inds, Sheet("年度値", [vals.rows[0]] + [
+            [2.0, "定性指標", 2016 + k, "把握" if k % 2 else 5.0, "", ""] for k in range(5)])]),
+        Workbook("noheader.xlsx", "", [plan, Sheet("年度値", [["x", "y"], [1, 2]]), Sheet("取組", [])]),
+        Workbook("target_only.xlsx", "", [plan, inds, Sheet("年度値", [
+            ["No.", "指標名", "年度", "計画"], [1.0, "件数", 2016, 3.0], [1.0, "件数", 2017, "x"], [1.0, "件数", 2018, 4.0]])]),
+        Workbook("keys_only.xlsx", "", [plan, inds, Sheet("年度値", [
+            ["No.", "指標名", "年度", "備考"], [1.0, "件数", 2016, "a"], [1.0, "件数", 2016, "b"]])]),
+        Workbook("blank_values.xlsx", "", [plan, Sheet("年度値", [vals.rows[0], ["", "", "", "", "", ""]])]),
+    ]
+
+
+def _files() -> list[Path]:
+    found = sorted((ROOT / "data" / "samples").glob("*.xlsx"))
+    found += sorted((ROOT.parent / "shared" / "samples").glob("**/*.xlsx"))
+    if os.environ.get("KPI_BENCH_BOOKS"):
+        found += sorted(Path(os.environ["KPI_BENCH_BOOKS"]).glob("*.xlsx"))
+    return found
+
+
+@pytest.fixture(scope="module")
+def bench_books(tmp_path_factory) -> list[Path]:
+    from bench.generate import canonical_book, progress_book
+    out = tmp_path_factory.mktemp("books")
+    return [canonical_book(out / "canonical_3000.xlsx", rows=3000), progress_book(out / "progress_12.xlsx", sheets=12)]
+
+
+def _state(batch: Batch) -> str:
+    return repr(([(t, [list(r.items()) for r in rows]) for t, rows in batch.rows.items()], batch.problems,
+                 batch.plan, batch.plan_where, batch.plan_name))
+
+
+def _read(wb: Workbook, qualitative: set[tuple[str, str]]) -> tuple[str, ...]:
+    """What the parse side makes of a workbook: the batch as parsed, then as checked (prepare's order)."""
+    try:
+        layout = detect_layout(wb, [])
+    except BadWorkbook as exc:
+        return ("refused", exc.message)
+    batch = parse_workbook(wb, None, layout)
+    parsed = _state(batch)
+    accept_text_values(batch, qualitative)
+    check_bounds(batch, wb)
+    validate_batch(batch, None, TODAY)
+    return layout.key, parsed, _state(batch)
+
+
+def _same_as_reference(monkeypatch, wbs: list[Workbook]) -> None:
+    for wb in wbs:
+        for qualitative in (set(), {("1", "件数"), ("2", "数値指標")}):
+            new = _read(wb, qualitative)
+            with monkeypatch.context() as m:
+                for name, fn in REFERENCE.items():
+                    m.setattr(canonical, name, fn)
+                old = _read(wb, qualitative)
+            assert new == old, wb.file_name
+
+
+def test_made_up_books_read_as_row_by_row(monkeypatch):
+    books = edge_books()
+    _same_as_reference(monkeypatch, books)
+    problems = parse_workbook(books[0]).problems
+    assert len(problems) > 30 and {p.sheet for p in problems} >= {"取組", "指標", "年度値", "評価", "工程", "状況"}
+
+
+def test_sample_and_bench_books_read_as_row_by_row(monkeypatch, bench_books):
+    _same_as_reference(monkeypatch, [read_workbook(p) for p in _files() + bench_books])
