@@ -14,14 +14,15 @@ from typing import Any
 import pytest
 
 import kpi.intake.layouts.canonical as canonical
-from kpi.errors import BadWorkbook
+from kpi.errors import BadWorkbook, Problem
 from kpi.intake.cells import Reporter, read_column, read_number
 from kpi.intake.layouts import detect_layout, parse_workbook, read_workbook
-from kpi.intake.layouts.canonical import (_Table, _item_no, _key, _note, _text_of, _year_or_error, clean_text,
-                                          text_words)
+from kpi.intake.layouts.canonical import (DIRECTION_LABELS, _baseline_decides, _bool, _cell, _item_no, _key, _note,
+                                          _Table, _text, _text_of, _year, _year_or_error, clean_text, text_words)
 from kpi.intake.text_values import accept_text_values
 from kpi.intake.validate import check_bounds, validate_batch
 from kpi.intake.workbook import Sheet, Workbook, column_letter, tidy_text
+from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
 from kpi.rules.numbers import parse_number
 from kpi.store.journal import Batch
 
@@ -120,7 +121,88 @@ def reference_parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
         del batch.rows["indicator_values"]
 
 
-REFERENCE = {"_data_rows": reference_data_rows, "_rows": reference_rows, "_parse_values": reference_parse_values}
+def reference_parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[str, str]]) -> None:
+    sort_by_item: dict[str, int] = {}
+    for r in reference_rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        name = _text(t, r, "indicator")
+        if not no or not name:
+            rep.error(r, t.cols["no"] if not no else t.cols["indicator"],
+                      "No. と指標名は必ず記入してください", code="missing_indicator")
+            continue
+        name = tidy_text(name)
+        if (no, name) in seen:
+            rep.error(r, t.cols["indicator"], f"No.{no} の指標「{name}」が2回あります", code="duplicate")
+            continue
+        seen.add((no, name))
+        unit = _text(t, r, "unit") or ""
+        base = read_number(rep, t.sheet, r, t.cols["baseline"], f"指標「{name}」の基準値", unit) if "baseline" in t.cols else None
+        final = None
+        final_text = _text(t, r, "final_text")
+        if "final" in t.cols and _cell(t, r, "final") is not None:
+            fp = read_number(rep, t.sheet, r, t.cols["final"], f"指標「{name}」の最終目標値", unit, allow_text=True)
+            if fp.is_number:
+                final = fp
+            elif fp.kind == "text":
+                final_text = final_text or str(_cell(t, r, "final")).strip()
+        direction_raw = _cell(t, r, "direction")
+        explicit = parse_direction(direction_raw)
+        if direction_raw is not None and str(direction_raw).strip() and explicit is None:
+            rep.error(r, t.cols["direction"], f"方向「{clean_text(direction_raw)}」が分かりません",
+                      "「高いほど良い」か「低いほど良い」と書くか、空欄にしてください（空欄なら基準値と目標から判断します）",
+                      code="bad_direction")
+        decision = infer_direction(baseline=base.value if base and base.is_number else None,
+                                   final_target=final.value if final else None, name=name,
+                                   target_text=final_text or "", explicit=explicit)
+        cumulative = _bool(rep, t, r, "cumulative") if "cumulative" in t.cols else None
+        # Blank keeps what is stored (a sheet without the column says nothing); ○ marks it 定性, × numeric.
+        qualitative = _bool(rep, t, r, "qualitative") if "qualitative" in t.cols else None
+        sort_by_item[no] = sort_by_item.get(no, 0) + 1
+        row: dict[str, Any] = dict(item_no=no, indicator=name, unit=unit or None, direction=decision.direction,
+                                   direction_source=decision.source, _direction_reason=decision.reason,
+                                   cumulative=cumulative if cumulative is not None else is_cumulative_name(name),
+                                   final_target_text=final_text, qualitative=qualitative, sort=sort_by_item[no],
+                                   **rep.where(r, t.cols["indicator"]))
+        if base is not None and base.is_number:
+            row.update(baseline=base.value, baseline_estimated=base.estimate,
+                       baseline_fy=_year(rep, t, r, "baseline_fy", "基準年度"))
+        if final is not None:
+            row.update(final_target=final.value, final_target_fy=_year(rep, t, r, "final_fy", "最終目標年度"))
+        batch.add("indicators", **row)
+
+
+def reference_directions_from_values(batch: Batch, _targets=None) -> None:
+    """The directions nobody wrote, decided again with every number of the file (the yearly targets
+    come after the 指標 sheet), and said in the preview: 推定 with its reason, or a warning when
+    nothing decides (issue 16: 焼却量 with the final target below its yearly targets)."""
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
+    for v in batch.table("indicator_values"):
+        if v.get("kind") == "target" and v.get("value") is not None:
+            targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
+    for row in batch.table("indicators"):
+        if row.get("direction_source") not in ("inferred", "default") or row.get("qualitative"):
+            continue  # a 定性 indicator's words have no better direction to say
+        d = infer_direction(baseline=row.get("baseline"), final_target=row.get("final_target"),
+                            yearly_targets=targets.get((row["item_no"], row["indicator"]), ()),
+                            name=row["indicator"], target_text=row.get("final_target_text") or "")
+        row["direction"], row["direction_source"], row["_direction_reason"] = d.direction, d.source, d.reason
+        where = (row.get("_sheet"), row.get("_cell"), row.get("_file") or batch.source)
+        if d.source == "default":
+            batch.problems.append(Problem(
+                "warning", f"No.{row['item_no']}「{row['indicator']}」: 良い方向を数値からも指標名からも判断できないため、"
+                           "「高いほど良い」として達成率を計算します", *where,
+                "低いほど良い指標なら、指標シートの「方向」に「低いほど良い」と書いてください", "direction_unknown"))
+        elif not _baseline_decides(row):
+            # Baseline against final target is how a plan states its direction: taken silently as
+            # before (the preview's 方向の根拠 says 推定). Weaker evidence is said, to be checked.
+            batch.problems.append(Problem(
+                "warning", f"No.{row['item_no']}「{row['indicator']}」: 方向は「{DIRECTION_LABELS[d.direction]}」（推定: {d.reason}）",
+                *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
+
+
+REFERENCE = {"_data_rows": reference_data_rows, "_rows": reference_rows, "_parse_values": reference_parse_values,
+             "_parse_indicators": reference_parse_indicators,
+             "_directions_from_values": reference_directions_from_values}
 
 
 # ------------------------------------------------------------------ the books

@@ -20,7 +20,8 @@ from kpi.intake.keys import header_key as _key
 from kpi.intake.keys import item_number
 from kpi.intake.workbook import Sheet, Workbook, clean_text, column_letter, coord, tidy_text
 from kpi.rules.departments import parse_departments
-from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
+from kpi.rules.direction import (NO_EVIDENCE, DirectionDecision, infer_direction, is_cumulative_name,
+                                 parse_direction)
 from kpi.rules.fiscal import FiscalYearError, parse_fiscal_year
 from kpi.rules.grading import PRESETS, GradingRule
 from kpi.rules.numbers import parse_number
@@ -329,10 +330,11 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
         found = True
         _parse_indicators(t, Reporter(wb.file_name, t.sheet.name, batch), batch, indicators_in_file)
     t = _table(wb, SHEET_VALUES, batch)
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
     if t:
         found = True
-        _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
-    _directions_from_values(batch)
+        targets = _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    _directions_from_values(batch, targets)
     t = _table(wb, SHEET_EVALS, batch)
     if t:
         found = True
@@ -422,64 +424,122 @@ def _bool(rep: Reporter, t: _Table, r: int, key: str) -> bool | None:
     return None
 
 
+# A row whose direction _directions_from_values decides: its fields hold their place until then.
+_UNDECIDED = DirectionDecision("higher", "default", NO_EVIDENCE)
+
+
+def _flag(v: Any) -> bool | str | None:
+    """_bool's reading of a cell: True, False, None (blank) or 'bad'."""
+    if v is None:
+        return None
+    k = _key(v)
+    return True if k in _TRUE else False if k in _FALSE else "bad"
+
+
 def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[str, str]]) -> None:
+    """The 指標 sheet, by column: each column's distinct values read once, the rows then in order,
+    each problem told with its sheet and cell as the row-by-row reading did."""
     sort_by_item: dict[str, int] = {}
-    for r in _rows(t):
-        no = _item_no(_cell(t, r, "no"))
-        name = _text(t, r, "indicator")
+    cols = t.cols
+    rnums, columns = _data_columns(t)
+    n = len(rnums)
+
+    def column(key: str, fn=None) -> list[Any]:
+        if key not in cols:
+            return [None] * n
+        return read_column(columns[cols[key] - 1], fn) if fn else columns[cols[key] - 1]
+
+    nos, names, units = column("no", _item_no), column("indicator", _text_of), column("unit", _text_of)
+    final_texts, directions = column("final_text", _text_of), column("direction", parse_direction)
+    raw_bases, raw_finals, raw_directions = column("baseline"), column("final"), column("direction")
+    cumulatives, qualitatives = column("cumulative", _flag), column("qualitative", _flag)
+    base_years, final_years = column("baseline_fy", _year_or_error), column("final_fy", _year_or_error)
+    numbers: dict[tuple[type, Any, str], Any] = {}  # (type, cell, unit) → parse_number: a unit reads a cell anew
+
+    def number(raw: Any, unit: str) -> Any:
+        key = (raw.__class__, raw, unit)
+        try:
+            return numbers[key]
+        except KeyError:
+            got = numbers[key] = parse_number(raw, unit)
+            return got
+        except TypeError:
+            return parse_number(raw, unit)
+
+    def flag(i: int, key: str, got: list[Any]) -> bool | None:
+        if got[i] == "bad":
+            rep.error(rnums[i], cols[key], f"「{clean_text(column(key)[i])}」は「○」か空欄で書いてください", code="bad_flag")
+            return None
+        return got[i]
+
+    def year(i: int, key: str, what: str, got: list[Any]) -> int | None:
+        fy, exc = got[i] if key in cols else (None, None)
+        if exc is not None:
+            raw = column(key)[i]
+            rep.error(rnums[i], cols[key], f"{what}「{clean_text(raw)}」は年度として読めません",
+                      exc.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
+        return fy
+
+    c_no, c_name = cols["no"], cols["indicator"]
+    for i, r in enumerate(rnums):
+        no, name = nos[i], names[i]
         if not no or not name:
-            rep.error(r, t.cols["no"] if not no else t.cols["indicator"],
-                      "No. と指標名は必ず記入してください", code="missing_indicator")
+            rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください", code="missing_indicator")
             continue
         name = tidy_text(name)
         if (no, name) in seen:
-            rep.error(r, t.cols["indicator"], f"No.{no} の指標「{name}」が2回あります", code="duplicate")
+            rep.error(r, c_name, f"No.{no} の指標「{name}」が2回あります", code="duplicate")
             continue
         seen.add((no, name))
-        unit = _text(t, r, "unit") or ""
-        base = read_number(rep, t.sheet, r, t.cols["baseline"], f"指標「{name}」の基準値", unit) if "baseline" in t.cols else None
+        unit = units[i] or ""
+        base = None
+        if "baseline" in cols:
+            base = number(raw_bases[i], unit)
+            if base.kind == "text":
+                read_number(rep, t.sheet, r, cols["baseline"], f"指標「{name}」の基準値", unit)
         final = None
-        final_text = _text(t, r, "final_text")
-        if "final" in t.cols and _cell(t, r, "final") is not None:
-            fp = read_number(rep, t.sheet, r, t.cols["final"], f"指標「{name}」の最終目標値", unit, allow_text=True)
+        final_text = final_texts[i]
+        if raw_finals[i] is not None:
+            fp = number(raw_finals[i], unit)
             if fp.is_number:
                 final = fp
             elif fp.kind == "text":
-                final_text = final_text or str(_cell(t, r, "final")).strip()
-        direction_raw = _cell(t, r, "direction")
-        explicit = parse_direction(direction_raw)
+                final_text = final_text or str(raw_finals[i]).strip()
+        direction_raw = raw_directions[i]
+        explicit = directions[i]
         if direction_raw is not None and str(direction_raw).strip() and explicit is None:
-            rep.error(r, t.cols["direction"], f"方向「{clean_text(direction_raw)}」が分かりません",
+            rep.error(r, cols["direction"], f"方向「{clean_text(direction_raw)}」が分かりません",
                       "「高いほど良い」か「低いほど良い」と書くか、空欄にしてください（空欄なら基準値と目標から判断します）",
                       code="bad_direction")
-        decision = infer_direction(baseline=base.value if base and base.is_number else None,
-                                   final_target=final.value if final else None, name=name,
-                                   target_text=final_text or "", explicit=explicit)
-        cumulative = _bool(rep, t, r, "cumulative") if "cumulative" in t.cols else None
+        cumulative = flag(i, "cumulative", cumulatives) if "cumulative" in cols else None
         # Blank keeps what is stored (a sheet without the column says nothing); ○ marks it 定性, × numeric.
-        qualitative = _bool(rep, t, r, "qualitative") if "qualitative" in t.cols else None
+        qualitative = flag(i, "qualitative", qualitatives) if "qualitative" in cols else None
+        if explicit is None and not qualitative:
+            # decided again with the yearly targets (_directions_from_values), which always follows
+            decision = _UNDECIDED
+        else:
+            decision = infer_direction(baseline=base.value if base and base.is_number else None,
+                                       final_target=final.value if final else None, name=name,
+                                       target_text=final_text or "", explicit=explicit)
         sort_by_item[no] = sort_by_item.get(no, 0) + 1
         row: dict[str, Any] = dict(item_no=no, indicator=name, unit=unit or None, direction=decision.direction,
                                    direction_source=decision.source, _direction_reason=decision.reason,
                                    cumulative=cumulative if cumulative is not None else is_cumulative_name(name),
                                    final_target_text=final_text, qualitative=qualitative, sort=sort_by_item[no],
-                                   **rep.where(r, t.cols["indicator"]))
+                                   **rep.where(r, c_name))
         if base is not None and base.is_number:
             row.update(baseline=base.value, baseline_estimated=base.estimate,
-                       baseline_fy=_year(rep, t, r, "baseline_fy", "基準年度"))
+                       baseline_fy=year(i, "baseline_fy", "基準年度", base_years))
         if final is not None:
-            row.update(final_target=final.value, final_target_fy=_year(rep, t, r, "final_fy", "最終目標年度"))
+            row.update(final_target=final.value, final_target_fy=year(i, "final_fy", "最終目標年度", final_years))
         batch.add("indicators", **row)
 
 
-def _directions_from_values(batch: Batch) -> None:
+def _directions_from_values(batch: Batch, targets: dict[tuple[str, str], list[tuple[int, float]]]) -> None:
     """The directions nobody wrote, decided again with every number of the file (the yearly targets
-    come after the 指標 sheet), and said in the preview: 推定 with its reason, or a warning when
-    nothing decides (issue 16: 焼却量 with the final target below its yearly targets)."""
-    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for v in batch.table("indicator_values"):
-        if v.get("kind") == "target" and v.get("value") is not None:
-            targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
+    come after the 指標 sheet: targets, (No., indicator) → (year, value) of the 年度値 sheet's numbers),
+    and said in the preview: 推定 with its reason, or a warning when nothing decides (issue 16: 焼却量
+    with the final target below its yearly targets)."""
     for row in batch.table("indicators"):
         if row.get("direction_source") not in ("inferred", "default") or row.get("qualitative"):
             continue  # a 定性 indicator's words have no better direction to say
@@ -539,7 +599,7 @@ def _value_cell(v: Any) -> tuple[str, float | None, bool, str, str | None]:
     return p.kind, p.value, p.estimate, p.raw, text_words(v)
 
 
-def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
+def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> dict[tuple[str, str], list[tuple[int, float]]]:
     """The 年度値 sheet, the biggest of a plan (a row per indicator and year), read by column: each
     column's distinct values are read once (read_column), the rows holding nothing but plain numbers
     become rows of the batch a column at a time, and any other row (a blank No., a year that does not
@@ -566,6 +626,7 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
     had_values = "indicator_values" in batch.rows
     values = batch.rows.setdefault("indicator_values", [])
     where_file, where_sheet = rep.file, rep.sheet
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
 
     unkeyed: set[int] = set()
     if None in nos or "" in nos or None in names or "" in names or None in fys:
@@ -609,6 +670,8 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
                           text_value=words, raw_text=words, **rep.where(r, c))
                 continue
             if p_kind == "number":
+                if kind == "target":
+                    targets.setdefault((no, name), []).append((fy, p_value))
                 values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p_value,
                                "is_estimate": p_estimate, "raw_text": p_raw, "_words": words,
                                "_sheet": where_sheet, "_cell": f"{letter}{r}", "_file": where_file})
@@ -632,6 +695,10 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
         no_s, name_s, fy_s, r_s = part(nos), part(names), part(fys), [str(r) for r in part(rnums)]
         made = []
         for kind, _c, _label, letter, cells in kinds:
+            if kind == "target":
+                for no, name, fy, (k, v, _e, _raw, _w) in zip(no_s, name_s, fy_s, part(cells)):
+                    if k == "number":
+                        targets.setdefault((no, name), []).append((fy, v))
             made.append([{"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": v,
                           "is_estimate": e, "raw_text": raw, "_words": w, "_sheet": where_sheet,
                           "_cell": letter + r, "_file": where_file} if k == "number" else None
@@ -659,6 +726,7 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
         plain(at, n)
     if not values and not had_values:
         del batch.rows["indicator_values"]  # as if nothing was added (batch.add makes a table on its first row)
+    return targets
 
 
 _DASH_ONLY = frozenset("-―—‐–−ー─━－")
