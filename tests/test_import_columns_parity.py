@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import kpi.intake.layouts.canonical as canonical
+import kpi.intake.layouts.progress_sheet as progress_sheet
 from kpi.errors import BadWorkbook, Problem
 from kpi.intake.cells import Reporter, read_column, read_number
 from kpi.intake.layouts import detect_layout, parse_workbook, read_workbook
@@ -200,6 +201,25 @@ def reference_directions_from_values(batch: Batch, _targets=None) -> None:
                 *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
 
 
+def reference_find_label(sheet, predicate, *, rows=None, max_len=40):
+    for r, c, v in reference_iter_nonempty(sheet):
+        if rows is not None and r not in rows:
+            continue
+        if not sheet.is_merge_anchor_or_single(r, c):
+            continue
+        t = clean_text(v)
+        if len(t) <= max_len and predicate(t):
+            return r, c
+    return None
+
+
+def reference_iter_nonempty(self, max_row=None):
+    for ri, r in enumerate(self.rows if max_row is None else self.rows[:max_row], start=1):
+        for ci, v in enumerate(r, start=1):
+            if v not in (None, ""):
+                yield ri, ci, v
+
+
 REFERENCE = {"_data_rows": reference_data_rows, "_rows": reference_rows, "_parse_values": reference_parse_values,
              "_parse_indicators": reference_parse_indicators,
              "_directions_from_values": reference_directions_from_values}
@@ -360,6 +380,9 @@ def _same_as_reference(monkeypatch, wbs: list[Workbook]) -> None:
             with monkeypatch.context() as m:
                 for name, fn in REFERENCE.items():
                     m.setattr(canonical, name, fn)
+                m.setattr(progress_sheet, "find_label", reference_find_label)
+                m.setattr(Sheet, "iter_nonempty", reference_iter_nonempty)
+                m.setattr(progress_sheet, "_is_no_label", progress_sheet._is_no_label.__wrapped__)
                 old = _read(wb, qualitative)
             assert new == old, wb.file_name
 

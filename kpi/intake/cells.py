@@ -40,7 +40,8 @@ class Reporter:
 def find_label(sheet: Sheet, predicate: Callable[[str], bool], *, rows: range | None = None,
                max_len: int = 40) -> tuple[int, int] | None:
     """The first cell (top to bottom, left to right) whose short text satisfies predicate."""
-    for r, c, v in sheet.iter_nonempty():
+    cells = sheet.nonempty_in(rows) if rows is not None and rows.step == 1 else sheet.iter_nonempty()
+    for r, c, v in cells:
         if rows is not None and r not in rows:
             continue
         if not sheet.is_merge_anchor_or_single(r, c):

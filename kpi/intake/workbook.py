@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
+from itertools import islice, takewhile
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -77,6 +79,9 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 1-based r0, c0, r1, c1
     visible: bool = True
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
+    # (row, col, value) of every non-empty cell, made on the first whole-sheet look: a 進捗管理シート
+    # is searched a dozen times for its labels. The grid is never changed once read.
+    _cells: list[tuple[int, int, Any]] | None = field(default=None, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Computed once: parsers ask for it in every row loop.
@@ -128,7 +133,24 @@ class Sheet:
         return [self.text(row, c) for c in range(1, self.max_col + 1)]
 
     def iter_nonempty(self, max_row: int | None = None) -> Iterator[tuple[int, int, Any]]:
-        for ri, r in enumerate(self.rows if max_row is None else self.rows[:max_row], start=1):
+        if max_row is None:
+            return iter(self._nonempty())
+        return self._scan(self.rows[:max_row])
+
+    def nonempty_in(self, rows: range) -> Iterator[tuple[int, int, Any]]:
+        """iter_nonempty's cells of these rows (a step-1 range), without looking at the others."""
+        cells = self._nonempty()
+        at = bisect_left(cells, (rows.start, 0))
+        return takewhile(lambda cell: cell[0] < rows.stop, islice(cells, at, None))
+
+    def _nonempty(self) -> list[tuple[int, int, Any]]:
+        if self._cells is None:
+            self._cells = list(self._scan(self.rows))
+        return self._cells
+
+    @staticmethod
+    def _scan(rows: list[list[Any]]) -> Iterator[tuple[int, int, Any]]:
+        for ri, r in enumerate(rows, start=1):
             for ci, v in enumerate(r, start=1):
                 if v not in (None, ""):
                     yield ri, ci, v
