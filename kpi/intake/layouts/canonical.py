@@ -11,8 +11,9 @@ from __future__ import annotations
 import json
 import re
 from itertools import compress
+from operator import itemgetter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from kpi.errors import Problem
 from kpi.intake.cells import Reporter, read_column, read_column_distinct, read_number
@@ -185,17 +186,18 @@ def _blank(v: Any) -> bool:
     return v is None or v.__class__ is str and not v.strip()
 
 
-def _kept(t: _Table) -> list[int]:
+def _kept(t: _Table, firsts: Sequence[Any] | None = None) -> list[int]:
     """The 0-based indexes into the sheet's rows of the data rows below the header: blank rows and a
     header repeated for printing left out. Only a row whose first cell is blank or reads as the
-    header's first can be either, so the first column (each distinct value once) picks the few rows
-    looked at whole."""
+    header's first can be either, so the first column (firsts, when the caller has it: each row's
+    first cell) picks the few rows looked at whole, each of its distinct values judged once."""
     rows, start, width = t.sheet.rows, t.header_row, t.sheet.max_col
     header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, width + 1)]
     first = header[0] if header else ""
     if not width:
         return []
-    firsts = [row[0] if row else None for row in rows[start:]]
+    if firsts is None:
+        firsts = [row[0] if row else None for row in rows[start:]]
     flags = read_column(firsts, lambda v: _blank(v) or _key(v) == first)
     if True not in flags:
         return list(range(start, len(rows)))
@@ -228,19 +230,20 @@ def _data_rows(t: _Table):
         yield i + 1, vals
 
 
-def _data_columns(t: _Table) -> tuple[list[int], list[list[Any]]]:
+def _data_columns(t: _Table) -> tuple[list[int], list[Sequence[Any]]]:
     """The data rows (_data_rows) as (their row numbers, each column of the sheet's width with '' as
     None and a short row's missing cells as None)."""
     width = t.sheet.max_col
-    rows = t.sheet.rows
-    kept = _kept(t)
-    picked = rows[t.header_row:] if len(kept) == len(rows) - t.header_row else [rows[i] for i in kept]
-    if set(map(len, picked)) - {width}:
-        picked = [vals if len(vals) == width else (vals + [None] * (width - len(vals)))[:width] for vals in picked]
-    columns: list[list[Any]] = [list(col) for col in zip(*picked)] if picked else [[] for _c in range(width)]
-    for col in columns:
-        if "" in col:
-            col[:] = [None if v == "" else v for v in col]
+    below = t.sheet.rows[t.header_row:]
+    if set(map(len, below)) - {width}:
+        below = [vals if len(vals) == width else (vals + [None] * (width - len(vals)))[:width] for vals in below]
+    columns: list[Sequence[Any]] = list(zip(*below)) if below and width else [() for _c in range(width)]
+    kept = _kept(t, columns[0] if columns else ())
+    if len(kept) < len(below):
+        keep = set(kept)
+        mask = [i in keep for i in range(t.header_row, t.header_row + len(below))]
+        columns = [tuple(compress(col, mask)) for col in columns]
+    columns = [[None if v == "" else v for v in col] if "" in col else col for col in columns]
     return [i + 1 for i in kept], columns
 
 
@@ -347,13 +350,15 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
         _parse_status(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
     if not found:
         rep_plan.error(None, None, "取組・指標・年度値・評価のどのシートも見つかりません", code="empty")
-    years = [r["fiscal_year"] for r in batch.table("indicator_values")] + \
-            [r["fiscal_year"] for r in batch.table("evaluations")]
+    years = set(map(_FISCAL_YEAR, batch.table("indicator_values"))) | set(map(_FISCAL_YEAR, batch.table("evaluations")))
     if years and "start_fy" not in batch.plan:
         batch.plan["start_fy"] = min(years)
     if years and "end_fy" not in batch.plan:
         batch.plan["end_fy"] = max(years)
     return batch
+
+
+_FISCAL_YEAR = itemgetter("fiscal_year")
 
 
 def _grading_from_text(text: str) -> GradingRule | None:
