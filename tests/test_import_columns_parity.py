@@ -6,6 +6,7 @@ full-size ones), and on made-up books with every kind of cell the column-wise re
 
 from __future__ import annotations
 
+import json
 import os
 from datetime import date, datetime
 from pathlib import Path
@@ -23,6 +24,7 @@ from kpi.intake.layouts.canonical import (DIRECTION_LABELS, _baseline_decides, _
 from kpi.intake.text_values import accept_text_values
 from kpi.intake.validate import check_bounds, validate_batch
 from kpi.intake.workbook import Sheet, Workbook, column_letter, tidy_text
+from kpi.rules.departments import parse_departments
 from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
 from kpi.rules.numbers import parse_number
 from kpi.store.journal import Batch
@@ -201,6 +203,34 @@ def reference_directions_from_values(batch: Batch, _targets=None) -> None:
                 *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
 
 
+def reference_parse_items(t: _Table, rep: Reporter, batch: Batch, seen: set[str]) -> None:
+    sort = 0
+    for r in reference_rows(t):
+        no = _item_no(_cell(t, r, "no"))
+        title = _text(t, r, "title")
+        if not no:
+            rep.error(r, t.cols["no"], "No. が空欄です", code="missing_no")
+            continue
+        if no in seen:
+            rep.error(r, t.cols["no"], f"No.{no} が取組シートに2回あります", "1つの取組は1行にまとめてください", code="duplicate")
+            continue
+        seen.add(no)
+        if not title:
+            rep.error(r, t.cols["title"], f"No.{no} の取組名が空欄です", code="missing_title")
+            continue
+        sort += 1
+        path = [tidy_text(t.sheet.raw(r, c)) for c in t.extra_levels if t.sheet.raw(r, c) is not None]
+        for depth in range(1, len(path) + 1):
+            batch.add("nodes", path=json.dumps(path[:depth], ensure_ascii=False), depth=depth, level_name=None,
+                      title=path[depth - 1], sort=sort)
+        batch.add("items", item_no=no, title=tidy_text(title), node_path=json.dumps(path, ensure_ascii=False),
+                  current_issues=_text(t, r, "current_issues"), purpose=_text(t, r, "purpose"),
+                  content=_text(t, r, "content"), effect=_text(t, r, "effect"),
+                  qualitative_target=_text(t, r, "qualitative_target"), sort=sort, **rep.where(r, t.cols["no"]))
+        for i, d in enumerate(parse_departments(_cell(t, r, "departments"))):
+            batch.add("item_departments", item_no=no, department=d.name, is_main=d.is_main, role=d.role, sort=i)
+
+
 def reference_find_label(sheet, predicate, *, rows=None, max_len=40):
     for r, c, v in reference_iter_nonempty(sheet):
         if rows is not None and r not in rows:
@@ -221,7 +251,7 @@ def reference_iter_nonempty(self, max_row=None):
 
 
 REFERENCE = {"_data_rows": reference_data_rows, "_rows": reference_rows, "_parse_values": reference_parse_values,
-             "_parse_indicators": reference_parse_indicators,
+             "_parse_indicators": reference_parse_indicators, "_parse_items": reference_parse_items,
              "_directions_from_values": reference_directions_from_values}
 
 

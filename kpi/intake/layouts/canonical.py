@@ -389,31 +389,53 @@ def _table(wb: Workbook, name: str, batch: Batch, optional: bool = False) -> _Ta
 
 
 def _parse_items(t: _Table, rep: Reporter, batch: Batch, seen: set[str]) -> None:
+    """The 取組 sheet, by column: each column's distinct values read once (a hierarchy path's JSON
+    once per path), the rows then in order, each problem told with its sheet and cell."""
     sort = 0
-    for r in _rows(t):
-        no = _item_no(_cell(t, r, "no"))
-        title = _text(t, r, "title")
+    cols = t.cols
+    rnums, columns = _data_columns(t)
+    n = len(rnums)
+
+    def column(key: str, fn) -> list[Any]:
+        return read_column(columns[cols[key] - 1], fn) if key in cols else [None] * n
+
+    nos, titles = column("no", _item_no), column("title", _text_of)
+    texts = {key: column(key, _text_of) for key in ("current_issues", "purpose", "content", "effect", "qualitative_target")}
+    departments = column("departments", parse_departments)
+    levels = [read_column(columns[c - 1], lambda v: None if v is None else tidy_text(v)) for c in t.extra_levels]
+    paths: dict[tuple[str, ...], str] = {}
+
+    def path_json(path: tuple[str, ...]) -> str:
+        got = paths.get(path)
+        if got is None:
+            got = paths[path] = json.dumps(list(path), ensure_ascii=False)
+        return got
+
+    c_no = cols["no"]
+    for i, r in enumerate(rnums):
+        no = nos[i]
+        title = titles[i]
         if not no:
-            rep.error(r, t.cols["no"], "No. が空欄です", code="missing_no")
+            rep.error(r, c_no, "No. が空欄です", code="missing_no")
             continue
         if no in seen:
-            rep.error(r, t.cols["no"], f"No.{no} が取組シートに2回あります", "1つの取組は1行にまとめてください", code="duplicate")
+            rep.error(r, c_no, f"No.{no} が取組シートに2回あります", "1つの取組は1行にまとめてください", code="duplicate")
             continue
         seen.add(no)
         if not title:
-            rep.error(r, t.cols["title"], f"No.{no} の取組名が空欄です", code="missing_title")
+            rep.error(r, cols["title"], f"No.{no} の取組名が空欄です", code="missing_title")
             continue
         sort += 1
-        path = [tidy_text(t.sheet.raw(r, c)) for c in t.extra_levels if t.sheet.raw(r, c) is not None]
+        path = tuple(level[i] for level in levels if level[i] is not None)
         for depth in range(1, len(path) + 1):
-            batch.add("nodes", path=json.dumps(path[:depth], ensure_ascii=False), depth=depth, level_name=None,
+            batch.add("nodes", path=path_json(path[:depth]), depth=depth, level_name=None,
                       title=path[depth - 1], sort=sort)
-        batch.add("items", item_no=no, title=tidy_text(title), node_path=json.dumps(path, ensure_ascii=False),
-                  current_issues=_text(t, r, "current_issues"), purpose=_text(t, r, "purpose"),
-                  content=_text(t, r, "content"), effect=_text(t, r, "effect"),
-                  qualitative_target=_text(t, r, "qualitative_target"), sort=sort, **rep.where(r, t.cols["no"]))
-        for i, d in enumerate(parse_departments(_cell(t, r, "departments"))):
-            batch.add("item_departments", item_no=no, department=d.name, is_main=d.is_main, role=d.role, sort=i)
+        batch.add("items", item_no=no, title=tidy_text(title), node_path=path_json(path),
+                  current_issues=texts["current_issues"][i], purpose=texts["purpose"][i],
+                  content=texts["content"][i], effect=texts["effect"][i],
+                  qualitative_target=texts["qualitative_target"][i], sort=sort, **rep.where(r, c_no))
+        for k, d in enumerate(departments[i] or ()):
+            batch.add("item_departments", item_no=no, department=d.name, is_main=d.is_main, role=d.role, sort=k)
 
 
 def _bool(rep: Reporter, t: _Table, r: int, key: str) -> bool | None:
