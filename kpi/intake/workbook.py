@@ -82,6 +82,7 @@ class Sheet:
     # (row, col, value) of every non-empty cell, made on the first whole-sheet look: a 進捗管理シート
     # is searched a dozen times for its labels. The grid is never changed once read.
     _cells: list[tuple[int, int, Any]] | None = field(default=None, init=False, repr=False, compare=False)
+    _texts: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Computed once: parsers ask for it in every row loop.
@@ -118,7 +119,13 @@ class Sheet:
         return self.raw(row, col)
 
     def text(self, row: int, col: int) -> str:
-        return clean_text(self.value(row, col))
+        if not 1 <= col <= self._max_col:
+            return clean_text(self.value(row, col))
+        texts = self._texts.get(row)
+        if texts is None:
+            # a 進捗管理シート's rows are read for their labels three or four times over
+            texts = self._texts[row] = [clean_text(self.value(row, c)) for c in range(1, self._max_col + 1)]
+        return texts[col - 1]
 
     def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
         for m in self.merged:
