@@ -720,20 +720,32 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> dict[tuple[str, str
         whole = a == 0 and b == n
         part = (lambda col: col) if whole else (lambda col: col[a:b])
         no_s, name_s, fy_s, r_s = part(nos), part(names), part(fys), [str(r) for r in part(rnums)]
-        made = []
-        for kind, _c, _label, letter, cells in kinds:
+        for kind, _c, _label, _letter, cells in kinds:
             if kind == "target":
                 for no, name, fy, (k, v, _e, _raw, _w) in zip(no_s, name_s, fy_s, part(cells)):
                     if k == "number":
                         targets.setdefault((no, name), []).append((fy, v))
-            made.append([{"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": v,
-                          "is_estimate": e, "raw_text": raw, "_words": w, "_sheet": where_sheet,
-                          "_cell": letter + r, "_file": where_file} if k == "number" else None
-                         for no, name, fy, r, (k, v, e, raw, w) in zip(no_s, name_s, fy_s, r_s, part(cells))])
-        if len(made) == 1:
-            values.extend(d for d in made[0] if d is not None)
-        elif made:
-            values.extend(d for row in zip(*made) for d in row if d is not None)
+        if len(kinds) == 2:
+            # both kinds of a row made one after the other, as the rows are read: the later passes over
+            # the rows (the checks, the diff) then walk memory in order
+            (k1, _c1, _l1, t1, cells1), (k2, _c2, _l2, t2, cells2) = kinds
+            values.extend(
+                d for no, name, fy, r, (ka, va, ea, rawa, wa), (kb, vb, eb, rawb, wb) in zip(
+                    no_s, name_s, fy_s, r_s, part(cells1), part(cells2))
+                for d in ({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": k1, "value": va,
+                           "is_estimate": ea, "raw_text": rawa, "_words": wa, "_sheet": where_sheet,
+                           "_cell": t1 + r, "_file": where_file} if ka == "number" else None,
+                          {"item_no": no, "indicator": name, "fiscal_year": fy, "kind": k2, "value": vb,
+                           "is_estimate": eb, "raw_text": rawb, "_words": wb, "_sheet": where_sheet,
+                           "_cell": t2 + r, "_file": where_file} if kb == "number" else None)
+                if d is not None)
+        elif kinds:
+            (k1, _c1, _l1, t1, cells1), = kinds
+            values.extend({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": k1, "value": v,
+                           "is_estimate": e, "raw_text": raw, "_words": w, "_sheet": where_sheet,
+                           "_cell": t1 + r, "_file": where_file}
+                          for no, name, fy, r, (k, v, e, raw, w) in zip(no_s, name_s, fy_s, r_s, part(cells1))
+                          if k == "number")
         note_s = part(notes)
         if any(note_s):
             c_note = t.cols["note"]
