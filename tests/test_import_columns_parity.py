@@ -17,7 +17,7 @@ import pytest
 import kpi.intake.layouts.canonical as canonical
 import kpi.intake.layouts.progress_sheet as progress_sheet
 from kpi.errors import BadWorkbook, Problem
-from kpi.intake.cells import Reporter, read_column, read_number
+from kpi.intake.cells import Reporter, read_column, read_column_distinct, read_number
 from kpi.intake.layouts import detect_layout, parse_workbook, read_workbook
 from kpi.intake.layouts.canonical import (DIRECTION_LABELS, _baseline_decides, _bool, _cell, _item_no, _key, _note,
                                           _Table, _text, _text_of, _year, _year_or_error, clean_text, text_words)
@@ -426,3 +426,11 @@ def test_made_up_books_read_as_row_by_row(monkeypatch):
 
 def test_sample_and_bench_books_read_as_row_by_row(monkeypatch, bench_books):
     _same_as_reference(monkeypatch, [read_workbook(p) for p in _files() + bench_books])
+
+
+def test_read_column_distinct_gives_each_distinct_values_result_once():
+    out, distinct = read_column_distinct([1, 1.0, True, 1, "a", None, "a"], repr)
+    assert out == ["1", "1.0", "True", "1", "'a'", "None", "'a'"]
+    assert sorted(distinct) == sorted(["1", "1.0", "True", "'a'", "None"])
+    out, distinct = read_column_distinct(["x", "x", None], str)
+    assert out == ["x", "x", "None"] and sorted(distinct) == ["None", "x"]
