@@ -434,3 +434,14 @@ def test_read_column_distinct_gives_each_distinct_values_result_once():
     assert sorted(distinct) == sorted(["1", "1.0", "True", "'a'", "None"])
     out, distinct = read_column_distinct(["x", "x", None], str)
     assert out == ["x", "x", "None"] and sorted(distinct) == ["None", "x"]
+
+
+@pytest.mark.parametrize("kept", [0, 50_000])
+def test_a_sheets_cells_in_some_rows_are_those_the_whole_sheet_scan_gives(monkeypatch, kept):
+    import kpi.intake.workbook as workbook
+    monkeypatch.setattr(workbook, "_KEPT_CELLS", kept)  # a big sheet scans its rows, a small one keeps its cells
+    sheet = Sheet("x", [["a", "", None], [None, "b"], ["c", "d", "e"], [], ["", 0, False]])
+    whole = list(reference_iter_nonempty(sheet))
+    assert list(sheet.iter_nonempty()) == whole
+    for rows in (range(2, 4), range(0, 2), range(1, 6), range(5, 9), range(3, 3)):
+        assert list(sheet.nonempty_in(rows)) == [cell for cell in whole if cell[0] in rows]

@@ -72,6 +72,9 @@ def tidy_text(v: Any) -> str:
     return _SPACE_RUN.sub(" ", str(v)).strip()
 
 
+_KEPT_CELLS = 50_000  # a sheet of up to this many cells keeps its non-empty ones (a 進捗管理シート: 200)
+
+
 @dataclass
 class Sheet:
     name: str
@@ -140,15 +143,22 @@ class Sheet:
         return [self.text(row, c) for c in range(1, self.max_col + 1)]
 
     def iter_nonempty(self, max_row: int | None = None) -> Iterator[tuple[int, int, Any]]:
-        if max_row is None:
+        if max_row is None and self._keeps_cells():
             return iter(self._nonempty())
-        return self._scan(self.rows[:max_row])
+        return self._scan(self.rows if max_row is None else self.rows[:max_row])
 
     def nonempty_in(self, rows: range) -> Iterator[tuple[int, int, Any]]:
         """iter_nonempty's cells of these rows (a step-1 range), without looking at the others."""
+        if not self._keeps_cells():
+            first = max(rows.start, 1)
+            return self._scan(self.rows[first - 1:max(rows.stop - 1, first - 1)], first)
         cells = self._nonempty()
         at = bisect_left(cells, (rows.start, 0))
         return takewhile(lambda cell: cell[0] < rows.stop, islice(cells, at, None))
+
+    def _keeps_cells(self) -> bool:
+        # only a small sheet keeps them: a 100,000-row one searched once for a cell is not held twice
+        return len(self.rows) * self._max_col <= _KEPT_CELLS
 
     def _nonempty(self) -> list[tuple[int, int, Any]]:
         if self._cells is None:
@@ -156,8 +166,8 @@ class Sheet:
         return self._cells
 
     @staticmethod
-    def _scan(rows: list[list[Any]]) -> Iterator[tuple[int, int, Any]]:
-        for ri, r in enumerate(rows, start=1):
+    def _scan(rows: list[list[Any]], first: int = 1) -> Iterator[tuple[int, int, Any]]:
+        for ri, r in enumerate(rows, start=first):
             for ci, v in enumerate(r, start=1):
                 if v not in (None, ""):
                     yield ri, ci, v
