@@ -122,7 +122,7 @@ class Sheet:
         return self.raw(row, col)
 
     def text(self, row: int, col: int) -> str:
-        if not 1 <= col <= self._max_col:
+        if not 1 <= col <= self._max_col or not self._keeps_cells():
             return clean_text(self.value(row, col))
         texts = self._texts.get(row)
         if texts is None:
