@@ -40,7 +40,8 @@ class Reporter:
 def find_label(sheet: Sheet, predicate: Callable[[str], bool], *, rows: range | None = None,
                max_len: int = 40) -> tuple[int, int] | None:
     """The first cell (top to bottom, left to right) whose short text satisfies predicate."""
-    for r, c, v in sheet.iter_nonempty():
+    cells = sheet.nonempty_in(rows) if rows is not None and rows.step == 1 else sheet.iter_nonempty()
+    for r, c, v in cells:
         if rows is not None and r not in rows:
             continue
         if not sheet.is_merge_anchor_or_single(r, c):
@@ -86,6 +87,12 @@ def read_column(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
     """[fn(v) for v in values], with fn worked out once per distinct value (by type and value: 1 and
     1.0 are two). A 100,000-row column of years, item numbers or indicator names holds a few hundred
     distinct values; fn must be pure and its results shared (frozen, or never changed)."""
+    return read_column_distinct(values, fn)[0]
+
+
+def read_column_distinct(values: list[Any], fn: Callable[[Any], Any]) -> tuple[list[Any], list[Any]]:
+    """read_column, and fn's result for each distinct value: a caller asks those whether any cell
+    needs a closer look (a text in a number column) before it looks at the cells one by one."""
     kinds = set(map(type, values))
     if len(kinds) == 1 or kinds <= {str, type(None)}:
         # one type (or text and blanks, which never compare equal): the values are keys as they are,
@@ -93,14 +100,16 @@ def read_column(values: list[Any], fn: Callable[[Any], Any]) -> list[Any]:
         try:
             made = {v: fn(v) for v in set(values)}
         except TypeError:
-            return [fn(v) for v in values]
-        return list(map(made.__getitem__, values))
+            out = [fn(v) for v in values]
+            return out, out
+        return list(map(made.__getitem__, values)), list(made.values())
     keys = list(zip(map(type, values), values))
     try:
         made = {k: fn(k[1]) for k in set(keys)}
     except TypeError:  # an unhashable value (none that calamine gives): one by one
-        return [fn(v) for v in values]
-    return list(map(made.__getitem__, keys))
+        out = [fn(v) for v in values]
+        return out, out
+    return list(map(made.__getitem__, keys)), list(made.values())
 
 
 _ERA_ZERO_RE = re.compile(r"(明治|大正|昭和|平成|令和|[MTSHRmtshr])\s*\.?\s*[0０]+(?![0-9０-９])")

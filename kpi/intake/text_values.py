@@ -14,6 +14,8 @@ from kpi.errors import KpiError
 from kpi.store.intake_reads import PlanContext
 from kpi.store.journal import Batch
 
+_GONE = object()  # never a row's _words
+
 
 def stored_qualitative(batch: Batch, ctx: PlanContext) -> set[tuple[str, str]]:
     """(item No., indicator) of the plan's indicators stored as 定性 ({} for a new plan)."""
@@ -38,9 +40,9 @@ def accept_text_values(batch: Batch, qualitative: set[tuple[str, str]]) -> None:
 
     if not marks and not qualitative and "indicator_values" in batch.rows:
         # No 定性 indicator anywhere (most files): every refusal stands; one pass, no questions per row.
-        kept = [row for row in batch.rows["indicator_values"] if row.pop("_unless_qualitative", None) is None]
-        for row in kept:
-            row.pop("_words", None)
+        # one visit per row: a row that goes loses its _words with the rest of it
+        kept = [row for row in batch.rows["indicator_values"]
+                if row.pop("_words", None) is not _GONE and row.pop("_unless_qualitative", None) is None]
         batch.rows["indicator_values"] = kept
         return
     withdrawn: set[int] = set()

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from bisect import bisect_left
+from itertools import islice, takewhile
 import unicodedata
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -70,6 +72,9 @@ def tidy_text(v: Any) -> str:
     return _SPACE_RUN.sub(" ", str(v)).strip()
 
 
+_KEPT_CELLS = 50_000  # a sheet of up to this many cells keeps its non-empty ones (a 進捗管理シート: 200)
+
+
 @dataclass
 class Sheet:
     name: str
@@ -77,6 +82,10 @@ class Sheet:
     merged: list[tuple[int, int, int, int]] = field(default_factory=list)  # 1-based r0, c0, r1, c1
     visible: bool = True
     _anchor: dict[tuple[int, int], tuple[int, int]] = field(default_factory=dict, repr=False)
+    # (row, col, value) of every non-empty cell, made on the first whole-sheet look: a 進捗管理シート
+    # is searched a dozen times for its labels. The grid is never changed once read.
+    _cells: list[tuple[int, int, Any]] | None = field(default=None, init=False, repr=False, compare=False)
+    _texts: dict[int, list[str]] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         # Computed once: parsers ask for it in every row loop.
@@ -113,7 +122,13 @@ class Sheet:
         return self.raw(row, col)
 
     def text(self, row: int, col: int) -> str:
-        return clean_text(self.value(row, col))
+        if not 1 <= col <= self._max_col or not self._keeps_cells():
+            return clean_text(self.value(row, col))
+        texts = self._texts.get(row)
+        if texts is None:
+            # a 進捗管理シート's rows are read for their labels three or four times over
+            texts = self._texts[row] = [clean_text(self.value(row, c)) for c in range(1, self._max_col + 1)]
+        return texts[col - 1]
 
     def merge_of(self, row: int, col: int) -> tuple[int, int, int, int] | None:
         for m in self.merged:
@@ -128,7 +143,31 @@ class Sheet:
         return [self.text(row, c) for c in range(1, self.max_col + 1)]
 
     def iter_nonempty(self, max_row: int | None = None) -> Iterator[tuple[int, int, Any]]:
-        for ri, r in enumerate(self.rows if max_row is None else self.rows[:max_row], start=1):
+        if max_row is None and self._keeps_cells():
+            return iter(self._nonempty())
+        return self._scan(self.rows if max_row is None else self.rows[:max_row])
+
+    def nonempty_in(self, rows: range) -> Iterator[tuple[int, int, Any]]:
+        """iter_nonempty's cells of these rows (a step-1 range), without looking at the others."""
+        if not self._keeps_cells():
+            first = max(rows.start, 1)
+            return self._scan(self.rows[first - 1:max(rows.stop - 1, first - 1)], first)
+        cells = self._nonempty()
+        at = bisect_left(cells, (rows.start, 0))
+        return takewhile(lambda cell: cell[0] < rows.stop, islice(cells, at, None))
+
+    def _keeps_cells(self) -> bool:
+        # only a small sheet keeps them: a 100,000-row one searched once for a cell is not held twice
+        return len(self.rows) * self._max_col <= _KEPT_CELLS
+
+    def _nonempty(self) -> list[tuple[int, int, Any]]:
+        if self._cells is None:
+            self._cells = list(self._scan(self.rows))
+        return self._cells
+
+    @staticmethod
+    def _scan(rows: list[list[Any]], first: int = 1) -> Iterator[tuple[int, int, Any]]:
+        for ri, r in enumerate(rows, start=first):
             for ci, v in enumerate(r, start=1):
                 if v not in (None, ""):
                     yield ri, ci, v

@@ -8,6 +8,7 @@ highest and at least MIN_SCORE.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -144,7 +145,7 @@ def resolve_plan_name(batch: Batch, plans: Sequence[PlanInfo], items_of: Callabl
     """
     where = batch.plan_where.get("name", {})
     sheet, cell = where.get("_sheet"), where.get("_cell")
-    nos = {r["item_no"] for r in batch.table("items")} | {r["item_no"] for r in batch.table("indicator_values")}
+    nos = set(map(itemgetter("item_no"), batch.table("items"))) | set(map(itemgetter("item_no"), batch.table("indicator_values")))
     named = normalize_plan_name(batch.plan_name)
     if named:
         same = [p for p in plans if normalize_plan_name(p.name) == named]

@@ -10,16 +10,19 @@ from __future__ import annotations
 
 import json
 import re
+from itertools import compress
+from operator import itemgetter
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Sequence
 
 from kpi.errors import Problem
-from kpi.intake.cells import Reporter, read_column, read_number
+from kpi.intake.cells import Reporter, read_column, read_column_distinct, read_number
 from kpi.intake.keys import header_key as _key
 from kpi.intake.keys import item_number
 from kpi.intake.workbook import Sheet, Workbook, clean_text, column_letter, coord, tidy_text
 from kpi.rules.departments import parse_departments
-from kpi.rules.direction import infer_direction, is_cumulative_name, parse_direction
+from kpi.rules.direction import (NO_EVIDENCE, DirectionDecision, infer_direction, is_cumulative_name,
+                                 parse_direction)
 from kpi.rules.fiscal import FiscalYearError, parse_fiscal_year
 from kpi.rules.grading import PRESETS, GradingRule
 from kpi.rules.numbers import parse_number
@@ -176,26 +179,72 @@ def _item_no(v: Any) -> str | None:
 
 
 def _rows(t: _Table):
-    return (r for r, _vals in _data_rows(t))
+    return (i + 1 for i in _kept(t))
 
 
-def _data_rows(t: _Table):
-    """(row number, its values with '' as None) of the data rows below the header: blank rows and a
-    header repeated for printing left out."""
-    width = t.sheet.max_col
+def _blank(v: Any) -> bool:
+    return v is None or v.__class__ is str and not v.strip()
+
+
+def _kept(t: _Table, firsts: Sequence[Any] | None = None) -> list[int]:
+    """The 0-based indexes into the sheet's rows of the data rows below the header: blank rows and a
+    header repeated for printing left out. Only a row whose first cell is blank or reads as the
+    header's first can be either, so the first column (firsts, when the caller has it: each row's
+    first cell) picks the few rows looked at whole, each of its distinct values judged once."""
+    rows, start, width = t.sheet.rows, t.header_row, t.sheet.max_col
     header = [_key(t.sheet.raw(t.header_row, c)) for c in range(1, width + 1)]
     first = header[0] if header else ""
-    for r, vals in enumerate(t.sheet.rows[t.header_row:], start=t.header_row + 1):
-        vals = vals[:width]
+    if not width:
+        return []
+    if firsts is None:
+        firsts = [row[0] if row else None for row in rows[start:]]
+    flags = read_column(firsts, lambda v: _blank(v) or _key(v) == first)
+    if True not in flags:
+        return list(range(start, len(rows)))
+    kept = []
+    at = start
+    for i in compress(range(start, len(rows)), flags):
+        kept.extend(range(at, i))
+        at = i + 1
+        vals = rows[i][:width]
         if "" in vals:
             vals = [None if v == "" else v for v in vals]
         v0 = vals[0] if vals else None
-        if v0 is None or v0.__class__ is str and not v0.strip():
-            if all(v is None or (v.__class__ is str and not v.strip()) for v in vals):
-                continue
+        if _blank(v0) and all(_blank(v) for v in vals):
+            continue
         if _key(v0) == first and [_key(v) for v in vals] + [""] * (width - len(vals)) == header:
             continue  # a header repeated for printing
-        yield r, vals
+        kept.append(i)
+    kept.extend(range(at, len(rows)))
+    return kept
+
+
+def _data_rows(t: _Table):
+    """(row number, its values with '' as None) of the data rows below the header (_kept)."""
+    width = t.sheet.max_col
+    rows = t.sheet.rows
+    for i in _kept(t):
+        vals = rows[i][:width]
+        if "" in vals:
+            vals = [None if v == "" else v for v in vals]
+        yield i + 1, vals
+
+
+def _data_columns(t: _Table) -> tuple[list[int], list[Sequence[Any]]]:
+    """The data rows (_data_rows) as (their row numbers, each column of the sheet's width with '' as
+    None and a short row's missing cells as None)."""
+    width = t.sheet.max_col
+    below = t.sheet.rows[t.header_row:]
+    if set(map(len, below)) - {width}:
+        below = [vals if len(vals) == width else (vals + [None] * (width - len(vals)))[:width] for vals in below]
+    columns: list[Sequence[Any]] = list(zip(*below)) if below and width else [() for _c in range(width)]
+    kept = _kept(t, columns[0] if columns else ())
+    if len(kept) < len(below):
+        keep = set(kept)
+        mask = [i in keep for i in range(t.header_row, t.header_row + len(below))]
+        columns = [tuple(compress(col, mask)) for col in columns]
+    columns = [[None if v == "" else v for v in col] if "" in col else col for col in columns]
+    return [i + 1 for i in kept], columns
 
 
 def _year(rep: Reporter, t: _Table, r: int, key: str = "fy", what: str = "年度") -> int | None:
@@ -284,10 +333,11 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
         found = True
         _parse_indicators(t, Reporter(wb.file_name, t.sheet.name, batch), batch, indicators_in_file)
     t = _table(wb, SHEET_VALUES, batch)
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
     if t:
         found = True
-        _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
-    _directions_from_values(batch)
+        targets = _parse_values(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
+    _directions_from_values(batch, targets)
     t = _table(wb, SHEET_EVALS, batch)
     if t:
         found = True
@@ -300,13 +350,15 @@ def parse(wb: Workbook, plan_name: str | None = None) -> Batch:
         _parse_status(t, Reporter(wb.file_name, t.sheet.name, batch), batch)
     if not found:
         rep_plan.error(None, None, "取組・指標・年度値・評価のどのシートも見つかりません", code="empty")
-    years = [r["fiscal_year"] for r in batch.table("indicator_values")] + \
-            [r["fiscal_year"] for r in batch.table("evaluations")]
+    years = set(map(_FISCAL_YEAR, batch.table("indicator_values"))) | set(map(_FISCAL_YEAR, batch.table("evaluations")))
     if years and "start_fy" not in batch.plan:
         batch.plan["start_fy"] = min(years)
     if years and "end_fy" not in batch.plan:
         batch.plan["end_fy"] = max(years)
     return batch
+
+
+_FISCAL_YEAR = itemgetter("fiscal_year")
 
 
 def _grading_from_text(text: str) -> GradingRule | None:
@@ -337,31 +389,53 @@ def _table(wb: Workbook, name: str, batch: Batch, optional: bool = False) -> _Ta
 
 
 def _parse_items(t: _Table, rep: Reporter, batch: Batch, seen: set[str]) -> None:
+    """The 取組 sheet, by column: each column's distinct values read once (a hierarchy path's JSON
+    once per path), the rows then in order, each problem told with its sheet and cell."""
     sort = 0
-    for r in _rows(t):
-        no = _item_no(_cell(t, r, "no"))
-        title = _text(t, r, "title")
+    cols = t.cols
+    rnums, columns = _data_columns(t)
+    n = len(rnums)
+
+    def column(key: str, fn) -> list[Any]:
+        return read_column(columns[cols[key] - 1], fn) if key in cols else [None] * n
+
+    nos, titles = column("no", _item_no), column("title", _text_of)
+    texts = {key: column(key, _text_of) for key in ("current_issues", "purpose", "content", "effect", "qualitative_target")}
+    departments = column("departments", parse_departments)
+    levels = [read_column(columns[c - 1], lambda v: None if v is None else tidy_text(v)) for c in t.extra_levels]
+    paths: dict[tuple[str, ...], str] = {}
+
+    def path_json(path: tuple[str, ...]) -> str:
+        got = paths.get(path)
+        if got is None:
+            got = paths[path] = json.dumps(list(path), ensure_ascii=False)
+        return got
+
+    c_no = cols["no"]
+    for i, r in enumerate(rnums):
+        no = nos[i]
+        title = titles[i]
         if not no:
-            rep.error(r, t.cols["no"], "No. が空欄です", code="missing_no")
+            rep.error(r, c_no, "No. が空欄です", code="missing_no")
             continue
         if no in seen:
-            rep.error(r, t.cols["no"], f"No.{no} が取組シートに2回あります", "1つの取組は1行にまとめてください", code="duplicate")
+            rep.error(r, c_no, f"No.{no} が取組シートに2回あります", "1つの取組は1行にまとめてください", code="duplicate")
             continue
         seen.add(no)
         if not title:
-            rep.error(r, t.cols["title"], f"No.{no} の取組名が空欄です", code="missing_title")
+            rep.error(r, cols["title"], f"No.{no} の取組名が空欄です", code="missing_title")
             continue
         sort += 1
-        path = [tidy_text(t.sheet.raw(r, c)) for c in t.extra_levels if t.sheet.raw(r, c) is not None]
+        path = tuple(level[i] for level in levels if level[i] is not None)
         for depth in range(1, len(path) + 1):
-            batch.add("nodes", path=json.dumps(path[:depth], ensure_ascii=False), depth=depth, level_name=None,
+            batch.add("nodes", path=path_json(path[:depth]), depth=depth, level_name=None,
                       title=path[depth - 1], sort=sort)
-        batch.add("items", item_no=no, title=tidy_text(title), node_path=json.dumps(path, ensure_ascii=False),
-                  current_issues=_text(t, r, "current_issues"), purpose=_text(t, r, "purpose"),
-                  content=_text(t, r, "content"), effect=_text(t, r, "effect"),
-                  qualitative_target=_text(t, r, "qualitative_target"), sort=sort, **rep.where(r, t.cols["no"]))
-        for i, d in enumerate(parse_departments(_cell(t, r, "departments"))):
-            batch.add("item_departments", item_no=no, department=d.name, is_main=d.is_main, role=d.role, sort=i)
+        batch.add("items", item_no=no, title=tidy_text(title), node_path=path_json(path),
+                  current_issues=texts["current_issues"][i], purpose=texts["purpose"][i],
+                  content=texts["content"][i], effect=texts["effect"][i],
+                  qualitative_target=texts["qualitative_target"][i], sort=sort, **rep.where(r, c_no))
+        for k, d in enumerate(departments[i] or ()):
+            batch.add("item_departments", item_no=no, department=d.name, is_main=d.is_main, role=d.role, sort=k)
 
 
 def _bool(rep: Reporter, t: _Table, r: int, key: str) -> bool | None:
@@ -377,64 +451,122 @@ def _bool(rep: Reporter, t: _Table, r: int, key: str) -> bool | None:
     return None
 
 
+# A row whose direction _directions_from_values decides: its fields hold their place until then.
+_UNDECIDED = DirectionDecision("higher", "default", NO_EVIDENCE)
+
+
+def _flag(v: Any) -> bool | str | None:
+    """_bool's reading of a cell: True, False, None (blank) or 'bad'."""
+    if v is None:
+        return None
+    k = _key(v)
+    return True if k in _TRUE else False if k in _FALSE else "bad"
+
+
 def _parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set[tuple[str, str]]) -> None:
+    """The 指標 sheet, by column: each column's distinct values read once, the rows then in order,
+    each problem told with its sheet and cell as the row-by-row reading did."""
     sort_by_item: dict[str, int] = {}
-    for r in _rows(t):
-        no = _item_no(_cell(t, r, "no"))
-        name = _text(t, r, "indicator")
+    cols = t.cols
+    rnums, columns = _data_columns(t)
+    n = len(rnums)
+
+    def column(key: str, fn=None) -> list[Any]:
+        if key not in cols:
+            return [None] * n
+        return read_column(columns[cols[key] - 1], fn) if fn else columns[cols[key] - 1]
+
+    nos, names, units = column("no", _item_no), column("indicator", _text_of), column("unit", _text_of)
+    final_texts, directions = column("final_text", _text_of), column("direction", parse_direction)
+    raw_bases, raw_finals, raw_directions = column("baseline"), column("final"), column("direction")
+    cumulatives, qualitatives = column("cumulative", _flag), column("qualitative", _flag)
+    base_years, final_years = column("baseline_fy", _year_or_error), column("final_fy", _year_or_error)
+    numbers: dict[tuple[type, Any, str], Any] = {}  # (type, cell, unit) → parse_number: a unit reads a cell anew
+
+    def number(raw: Any, unit: str) -> Any:
+        key = (raw.__class__, raw, unit)
+        try:
+            return numbers[key]
+        except KeyError:
+            got = numbers[key] = parse_number(raw, unit)
+            return got
+        except TypeError:
+            return parse_number(raw, unit)
+
+    def flag(i: int, key: str, got: list[Any]) -> bool | None:
+        if got[i] == "bad":
+            rep.error(rnums[i], cols[key], f"「{clean_text(column(key)[i])}」は「○」か空欄で書いてください", code="bad_flag")
+            return None
+        return got[i]
+
+    def year(i: int, key: str, what: str, got: list[Any]) -> int | None:
+        fy, exc = got[i] if key in cols else (None, None)
+        if exc is not None:
+            raw = column(key)[i]
+            rep.error(rnums[i], cols[key], f"{what}「{clean_text(raw)}」は年度として読めません",
+                      exc.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
+        return fy
+
+    c_no, c_name = cols["no"], cols["indicator"]
+    for i, r in enumerate(rnums):
+        no, name = nos[i], names[i]
         if not no or not name:
-            rep.error(r, t.cols["no"] if not no else t.cols["indicator"],
-                      "No. と指標名は必ず記入してください", code="missing_indicator")
+            rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください", code="missing_indicator")
             continue
         name = tidy_text(name)
         if (no, name) in seen:
-            rep.error(r, t.cols["indicator"], f"No.{no} の指標「{name}」が2回あります", code="duplicate")
+            rep.error(r, c_name, f"No.{no} の指標「{name}」が2回あります", code="duplicate")
             continue
         seen.add((no, name))
-        unit = _text(t, r, "unit") or ""
-        base = read_number(rep, t.sheet, r, t.cols["baseline"], f"指標「{name}」の基準値", unit) if "baseline" in t.cols else None
+        unit = units[i] or ""
+        base = None
+        if "baseline" in cols:
+            base = number(raw_bases[i], unit)
+            if base.kind == "text":
+                read_number(rep, t.sheet, r, cols["baseline"], f"指標「{name}」の基準値", unit)
         final = None
-        final_text = _text(t, r, "final_text")
-        if "final" in t.cols and _cell(t, r, "final") is not None:
-            fp = read_number(rep, t.sheet, r, t.cols["final"], f"指標「{name}」の最終目標値", unit, allow_text=True)
+        final_text = final_texts[i]
+        if raw_finals[i] is not None:
+            fp = number(raw_finals[i], unit)
             if fp.is_number:
                 final = fp
             elif fp.kind == "text":
-                final_text = final_text or str(_cell(t, r, "final")).strip()
-        direction_raw = _cell(t, r, "direction")
-        explicit = parse_direction(direction_raw)
+                final_text = final_text or str(raw_finals[i]).strip()
+        direction_raw = raw_directions[i]
+        explicit = directions[i]
         if direction_raw is not None and str(direction_raw).strip() and explicit is None:
-            rep.error(r, t.cols["direction"], f"方向「{clean_text(direction_raw)}」が分かりません",
+            rep.error(r, cols["direction"], f"方向「{clean_text(direction_raw)}」が分かりません",
                       "「高いほど良い」か「低いほど良い」と書くか、空欄にしてください（空欄なら基準値と目標から判断します）",
                       code="bad_direction")
-        decision = infer_direction(baseline=base.value if base and base.is_number else None,
-                                   final_target=final.value if final else None, name=name,
-                                   target_text=final_text or "", explicit=explicit)
-        cumulative = _bool(rep, t, r, "cumulative") if "cumulative" in t.cols else None
+        cumulative = flag(i, "cumulative", cumulatives) if "cumulative" in cols else None
         # Blank keeps what is stored (a sheet without the column says nothing); ○ marks it 定性, × numeric.
-        qualitative = _bool(rep, t, r, "qualitative") if "qualitative" in t.cols else None
+        qualitative = flag(i, "qualitative", qualitatives) if "qualitative" in cols else None
+        if explicit is None and not qualitative:
+            # decided again with the yearly targets (_directions_from_values), which always follows
+            decision = _UNDECIDED
+        else:
+            decision = infer_direction(baseline=base.value if base and base.is_number else None,
+                                       final_target=final.value if final else None, name=name,
+                                       target_text=final_text or "", explicit=explicit)
         sort_by_item[no] = sort_by_item.get(no, 0) + 1
         row: dict[str, Any] = dict(item_no=no, indicator=name, unit=unit or None, direction=decision.direction,
                                    direction_source=decision.source, _direction_reason=decision.reason,
                                    cumulative=cumulative if cumulative is not None else is_cumulative_name(name),
                                    final_target_text=final_text, qualitative=qualitative, sort=sort_by_item[no],
-                                   **rep.where(r, t.cols["indicator"]))
+                                   **rep.where(r, c_name))
         if base is not None and base.is_number:
             row.update(baseline=base.value, baseline_estimated=base.estimate,
-                       baseline_fy=_year(rep, t, r, "baseline_fy", "基準年度"))
+                       baseline_fy=year(i, "baseline_fy", "基準年度", base_years))
         if final is not None:
-            row.update(final_target=final.value, final_target_fy=_year(rep, t, r, "final_fy", "最終目標年度"))
+            row.update(final_target=final.value, final_target_fy=year(i, "final_fy", "最終目標年度", final_years))
         batch.add("indicators", **row)
 
 
-def _directions_from_values(batch: Batch) -> None:
+def _directions_from_values(batch: Batch, targets: dict[tuple[str, str], list[tuple[int, float]]]) -> None:
     """The directions nobody wrote, decided again with every number of the file (the yearly targets
-    come after the 指標 sheet), and said in the preview: 推定 with its reason, or a warning when
-    nothing decides (issue 16: 焼却量 with the final target below its yearly targets)."""
-    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
-    for v in batch.table("indicator_values"):
-        if v.get("kind") == "target" and v.get("value") is not None:
-            targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
+    come after the 指標 sheet: targets, (No., indicator) → (year, value) of the 年度値 sheet's numbers),
+    and said in the preview: 推定 with its reason, or a warning when nothing decides (issue 16: 焼却量
+    with the final target below its yearly targets)."""
     for row in batch.table("indicators"):
         if row.get("direction_source") not in ("inferred", "default") or row.get("qualitative"):
             continue  # a 定性 indicator's words have no better direction to say
@@ -471,65 +603,106 @@ def _year_or_error(raw: Any) -> tuple[int | None, FiscalYearError | None]:
         return None, exc
 
 
-def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
-    """The 年度値 sheet, the biggest of a plan (a row per indicator and year): each column's distinct
-    values are read once (read_column), and only a cell that fails is spelt out with its sheet and cell."""
-    seen: dict[tuple[str, str, int], int] = {}
+def _indicator_name(v: Any) -> str | None:
+    s = _text_of(v)
+    return tidy_text(s) if s else None
+
+
+def _year_of(v: Any) -> int | None:
+    return _year_or_error(v)[0]
+
+
+_INF = float("inf")
+
+
+def _value_cell(v: Any) -> tuple[str, float | None, bool, str, str | None]:
+    """A 計画/実績 cell as the reader takes it: (parse_number's kind, value, estimate, raw) and its
+    words (text_words). A float (what calamine gives for a number cell) is spelt out here: a column
+    of measured values may hold as many distinct values as rows."""
+    if v.__class__ is float and v == v and v != _INF and v != -_INF:
+        s = str(v)
+        return "number", v, False, s, (str(int(v)) if v.is_integer() else s)
+    p = parse_number(v)
+    return p.kind, p.value, p.estimate, p.raw, text_words(v)
+
+
+def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> dict[tuple[str, str], list[tuple[int, float]]]:
+    """The 年度値 sheet, the biggest of a plan (a row per indicator and year), read by column: each
+    column's distinct values are read once (read_column), the rows holding nothing but plain numbers
+    become rows of the batch a column at a time, and any other row (a blank No., a year that does not
+    read, a key twice, a text in a number cell, a 定性 indicator's words) is told one by one, in row
+    order, with its sheet and cell, as the row-by-row reading always did."""
     marked = {(row["item_no"], row["indicator"]): row["qualitative"] for row in batch.table("indicators")
               if row.get("qualitative") is not None}
     cols = t.cols
     c_no, c_name, c_fy = cols["no"], cols["indicator"], cols["fy"]
-    data = list(_data_rows(t))
-    width = t.sheet.max_col
-    grid = [vals if len(vals) == width else vals + [None] * (width - len(vals)) for _r, vals in data]
-    columns: list[list[Any]] = [list(col) for col in zip(*grid)] if grid else [[] for _c in range(width)]
+    rnums, columns = _data_columns(t)
+    n = len(rnums)
     nos = read_column(columns[c_no - 1], _item_no)
-    names = read_column(columns[c_name - 1], lambda v: tidy_text(_text_of(v)) if _text_of(v) else None)
-    years = read_column(columns[c_fy - 1], _year_or_error)
+    names = read_column(columns[c_name - 1], _indicator_name)
+    fys = read_column(columns[c_fy - 1], _year_of)
     kinds = []
+    odd: set[int] = set()
     for kind, key, label in (("target", "target", "計画"), ("actual", "actual", "実績")):
         if key in cols:
-            raws = columns[cols[key] - 1]
-            kinds.append((kind, cols[key], label, column_letter(cols[key]), raws, read_column(raws, text_words),
-                          read_column(raws, parse_number)))
-    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * len(data)
+            cells, distinct = read_column_distinct(columns[cols[key] - 1], _value_cell)
+            kinds.append((kind, cols[key], label, column_letter(cols[key]), cells))
+            if any(d[0] == "text" for d in distinct):
+                odd.update(i for i, cell in enumerate(cells) if cell[0] == "text")
+    notes = read_column(columns[cols["note"] - 1], _note) if "note" in cols else [None] * n
     had_values = "indicator_values" in batch.rows
     values = batch.rows.setdefault("indicator_values", [])
     where_file, where_sheet = rep.file, rep.sheet
+    targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
 
-    for i, (r, vals) in enumerate(data):
+    unkeyed: set[int] = set()
+    if None in nos or "" in nos or None in names or "" in names or None in fys:
+        unkeyed = {i for i, (no, name, fy) in enumerate(zip(nos, names, fys)) if not no or not name or fy is None}
+        odd |= unkeyed
+    keyed = [i for i in range(n) if i not in unkeyed] if unkeyed else range(n)
+    keys = [(nos[i], names[i], fys[i]) for i in keyed] if unkeyed else list(zip(nos, names, fys))
+    # first row of each key (a key told twice keeps its first row's number, as the message says)
+    seen = dict(zip(reversed(keys), (rnums[i] for i in reversed(keyed))))
+    if len(seen) < len(keys):
+        odd.update(i for i, key in zip(keyed, keys) if seen[key] != rnums[i])
+    if marked and any(marked.values()):
+        odd.update(i for i, key in enumerate(zip(nos, names)) if marked.get(key))
+
+    def one_by_one(i: int) -> None:
+        r = rnums[i]
         no, name = nos[i], names[i]
         if not no or not name:
             rep.error(r, c_no if not no else c_name, "No. と指標名は必ず記入してください",
                       code="missing_indicator")
-            continue
-        fy, bad_year = years[i]
+            return
+        fy = fys[i]
         if fy is None:
             raw_fy = columns[c_fy - 1][i]
+            bad_year = _year_or_error(raw_fy)[1]
             if bad_year is not None:
                 rep.error(r, c_fy, f"年度「{clean_text(raw_fy)}」は年度として読めません",
                           bad_year.hint or "例: 平成27年度、R3、2021年度", code="bad_year")
             elif raw_fy is None:
                 rep.error(r, c_fy, "年度が空欄です", code="bad_year")
-            continue
+            return
         key = (no, name, fy)
-        if key in seen:
+        if seen[key] != r:
             rep.error(r, c_fy, f"No.{no}「{name}」の{fy}年度が2回あります（{seen[key]}行目と重複）",
                       "1つの年度は1行にまとめてください", code="duplicate")
-            continue
-        seen[key] = r
-        for kind, c, label, letter, _raws, words_col, numbers in kinds:
-            words = words_col[i]
+            return
+        for kind, c, label, letter, cells in kinds:
+            p_kind, p_value, p_estimate, p_raw, words = cells[i]
             if words and marked.get((no, name)):
                 batch.add("indicator_values", item_no=no, indicator=name, fiscal_year=fy, kind=kind,
                           text_value=words, raw_text=words, **rep.where(r, c))
                 continue
-            p = numbers[i]
-            if p.kind == "number":
-                values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p.value,
-                               "is_estimate": p.estimate, "raw_text": p.raw, "_words": words,
+            if p_kind == "number":
+                if kind == "target":
+                    targets.setdefault((no, name), []).append((fy, p_value))
+                values.append({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": kind, "value": p_value,
+                               "is_estimate": p_estimate, "raw_text": p_raw, "_words": words,
                                "_sheet": where_sheet, "_cell": f"{letter}{r}", "_file": where_file})
-            elif p.kind == "text":
+            elif p_kind == "text":
                 # An error as for any number cell, unless the plan has the indicator as 定性 (a department
                 # sheet does not carry the 指標 sheet): kpi.intake.text_values decides once the plan is known.
                 read_number(rep, t.sheet, r, c, f"「{name}」{fy}年度の{label}")
@@ -541,8 +714,58 @@ def _parse_values(t: _Table, rep: Reporter, batch: Batch) -> None:
         if note:
             batch.add("value_notes", item_no=no, indicator=name, fiscal_year=fy, note=note,
                       **rep.where(r, t.cols["note"]))
+
+    def plain(a: int, b: int) -> None:
+        """Rows a … b-1, every one with its key and nothing but numbers or blanks to read."""
+        whole = a == 0 and b == n
+        part = (lambda col: col) if whole else (lambda col: col[a:b])
+        no_s, name_s, fy_s, r_s = part(nos), part(names), part(fys), [str(r) for r in part(rnums)]
+        for kind, _c, _label, _letter, cells in kinds:
+            if kind == "target":
+                for no, name, fy, (k, v, _e, _raw, _w) in zip(no_s, name_s, fy_s, part(cells)):
+                    if k == "number":
+                        targets.setdefault((no, name), []).append((fy, v))
+        if len(kinds) == 2:
+            # both kinds of a row made one after the other, as the rows are read: the later passes over
+            # the rows (the checks, the diff) then walk memory in order
+            (k1, _c1, _l1, t1, cells1), (k2, _c2, _l2, t2, cells2) = kinds
+            values.extend(
+                d for no, name, fy, r, (ka, va, ea, rawa, wa), (kb, vb, eb, rawb, wb) in zip(
+                    no_s, name_s, fy_s, r_s, part(cells1), part(cells2))
+                for d in ({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": k1, "value": va,
+                           "is_estimate": ea, "raw_text": rawa, "_words": wa, "_sheet": where_sheet,
+                           "_cell": t1 + r, "_file": where_file} if ka == "number" else None,
+                          {"item_no": no, "indicator": name, "fiscal_year": fy, "kind": k2, "value": vb,
+                           "is_estimate": eb, "raw_text": rawb, "_words": wb, "_sheet": where_sheet,
+                           "_cell": t2 + r, "_file": where_file} if kb == "number" else None)
+                if d is not None)
+        elif kinds:
+            (k1, _c1, _l1, t1, cells1), = kinds
+            values.extend({"item_no": no, "indicator": name, "fiscal_year": fy, "kind": k1, "value": v,
+                           "is_estimate": e, "raw_text": raw, "_words": w, "_sheet": where_sheet,
+                           "_cell": t1 + r, "_file": where_file}
+                          for no, name, fy, r, (k, v, e, raw, w) in zip(no_s, name_s, fy_s, r_s, part(cells1))
+                          if k == "number")
+        note_s = part(notes)
+        if any(note_s):
+            c_note = t.cols["note"]
+            letter = column_letter(c_note)
+            batch.rows.setdefault("value_notes", []).extend(
+                {"item_no": no, "indicator": name, "fiscal_year": fy, "note": note, "_sheet": where_sheet,
+                 "_cell": letter + r, "_file": where_file}
+                for no, name, fy, r, note in zip(no_s, name_s, fy_s, r_s, note_s) if note)
+
+    at = 0
+    for i in sorted(odd):
+        if at < i:
+            plain(at, i)
+        one_by_one(i)
+        at = i + 1
+    if at < n:
+        plain(at, n)
     if not values and not had_values:
         del batch.rows["indicator_values"]  # as if nothing was added (batch.add makes a table on its first row)
+    return targets
 
 
 _DASH_ONLY = frozenset("-―—‐–−ー─━－")
