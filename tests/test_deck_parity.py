@@ -58,3 +58,79 @@ def test_wrap_matches_at_exact_widths():
         for unit in ("a", "あ", "aあ", "aaaaaあ", "1,234 ", "。", "a。"):
             text = unit * 200
             assert wrap(text, em) == reference_wrap(text, em), (unit, em)
+
+
+# ---------------------------------------------------------------- the deck's slides
+# build_deck writes each item from its indicator views and reasons alone (not the item page's whole
+# ItemView), the overview's lagging rows share the items' reasons in words, and a numbers table
+# reads each point's label and rate: every slide must equal what the item page's view and the
+# plain lookups give, on the demo plans and the synthetic plan, in both display styles.
+
+import pytest  # noqa: E402
+from conftest import TODAY  # noqa: E402
+
+from kpi.outputs.meeting import meeting_slides  # noqa: E402
+from kpi.outputs.pack.layout import pages  # noqa: E402
+from kpi.outputs.pack.slides import build_deck  # noqa: E402
+from kpi.rules.assess import assessment, previous_assessment  # noqa: E402
+from kpi.rules.fiscal import format_fiscal_year  # noqa: E402
+from kpi.rules.numbers import format_percent  # noqa: E402
+from kpi.store.store import Store  # noqa: E402
+from kpi.views.common import _indicator_view, item_view_of, overview  # noqa: E402
+
+
+def _check_deck(data, rule, style):
+    result, assessed = assessment(data, rule, today=TODAY)
+    deck = build_deck(data, rule, today=TODAY, style=style, assessed=assessed)
+    fy = deck.as_of_fy
+    plain = overview(data, result, previous_assessment(data, result, assessed), style=style)
+    assert tuple(e.reasons for e in deck.summary.lagging) == tuple(r.reason_titles for r in plain.lagging)
+    years = tuple(sorted(set(data.data_years) | set(data.plan.years)))
+    for s in deck.items:
+        view = item_view_of(data, result, s.item_no, style=style)
+        ir = result.item(s.item_no)
+        assert s.departments == view.departments
+        assert s.reasons == tuple(sorted(view.reasons, key=lambda r: not r.lagging))
+        assert tuple(p.view for p in s.indicators) == view.indicators
+        for p, ind in zip(s.indicators, ir.item.indicators):
+            # the view without the shared year labels nor the graded Series: read afresh
+            assert p.view == _indicator_view(ind, ir, years, fy, style, data.plan.end_fy, result.today,
+                                             rule.actual_grace_months)
+            rates = tuple(r.achievement.value if (r := ir.indicator_year(p.name, pt.fiscal_year)) else None
+                          for pt in p.view.points)
+            assert p.rates == rates
+            shown = p.table.columns[1:]
+            by_label = {format_fiscal_year(pt.fiscal_year, style): pt for pt in p.view.points}
+            assert all(lab in by_label for lab in shown)
+            assert p.table.row("達成率")[1:] == tuple(
+                format_percent(rates[p.view.points.index(by_label[lab])]) for lab in shown)
+    return deck
+
+
+@pytest.mark.parametrize("style", ["wareki", "seireki"])
+def test_the_demo_decks_equal_the_item_views(demo_db, style):
+    s = Store.open(demo_db, read_only=True)
+    try:
+        for info in s.plans():
+            data, rule = s.load_plan(info.plan_id), s.rule(info.plan_id)
+            deck = _check_deck(data, rule, style)
+            ms = meeting_slides(data, rule, today=TODAY, style=style)
+            assert ms.deck == deck and ms.two_axis == deck.two_axis
+            for sc in ms.screens:  # the screens' line counts, as the loop counted them
+                for r in sc.reasons:
+                    text = f"{r.title}：{r.detail}"
+                    for em in (31, 40, 48):
+                        assert wrap(text, em) == reference_wrap(text, em)
+            assert pages(deck)
+    finally:
+        s.close()
+
+
+def test_the_synthetic_deck_equals_the_item_views(synthetic_db):
+    from kpi.intake.synthetic import SYNTHETIC_PLAN
+    s = Store.open(synthetic_db, read_only=True)
+    try:
+        pid = s.plan_by_name(SYNTHETIC_PLAN).plan_id
+        _check_deck(s.load_plan(pid), s.rule(pid), "wareki")
+    finally:
+        s.close()
