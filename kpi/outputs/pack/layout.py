@@ -88,6 +88,7 @@ def wrap(text: str, width_em: float) -> list[str]:
         # one a character-by-character loop makes, float rounding included); a line ends at the
         # first character that would take it past width_em and may start a line.
         ws = list(map(_WIDTHS.__getitem__, para))
+        reach = _reach(width_em)
         s = 0  # where the current line starts
         w0 = 0.0  # the width it starts with (a word carried over from the line before)
         i = 0  # the next character to place
@@ -97,30 +98,38 @@ def wrap(text: str, width_em: float) -> list[str]:
                     break
                 w0 = w0 + ws[i]
                 i += 1
-            end = min(n, i + _reach(width_em))
+            end = i + reach
             acc = list(accumulate(ws[i:end], initial=w0))
             k = bisect_right(acc, width_em, 1) - 1 + i  # the first character past the width
             if k == end < n:  # cannot happen (the slice holds more than a line), kept for safety
                 acc = list(accumulate(ws[i:], initial=w0))
                 k = bisect_right(acc, width_em, 1) - 1 + i
-            while k < n and para[k] in _NO_LINE_START:
-                k += 1
             if k >= n:
                 break
-            ch, cw = para[k], ws[k]
+            ch = para[k]
+            while ch in _NO_LINE_START:
+                k += 1
+                if k == n:
+                    break
+                ch = para[k]
+            if k >= n:
+                break
             start = k
             if _in_word(ch):
                 while start > s and _in_word(para[start - 1]):
                     start -= 1
-            word = para[start:k]
-            if s < start and text_width(word) + cw <= width_em:
-                out.append(para[s:start])
-                s, w0, i = start, text_width(word), k
-                if not word:
-                    w0 = 0.0
-            else:
+            if start == k:  # no word to carry: the line ends before ch
                 out.append(para[s:k])
                 s, w0, i = k, 0.0, k
+            else:
+                word = para[start:k]
+                ww = text_width(word)
+                if s < start and ww + ws[k] <= width_em:
+                    out.append(para[s:start])
+                    s, w0, i = start, ww, k
+                else:
+                    out.append(para[s:k])
+                    s, w0, i = k, 0.0, k
             if s == i and ch == " ":  # the space between two words ends a line; the next starts with the word
                 s = i = k + 1
         out.append(para[s:])
