@@ -225,9 +225,10 @@ def row_height(row: Sequence[str], size: float = LIST_SIZE) -> float:
     return lines * size * 1.2 / PT_PER_IN + 0.08
 
 
-def _list_parts(section: ListSection) -> list[tuple[int, int]]:
-    """Rows per page: as many as fit, and no nearly blank last page."""
-    heights = [row_height(r) for r in list_rows(section)]
+def _list_parts(section: ListSection, heights: list[float] | None = None) -> list[tuple[int, int]]:
+    """Rows per page: as many as fit, and no nearly blank last page. heights: the rows' (row_height), when known."""
+    if heights is None:
+        heights = [row_height(r) for r in list_rows(section)]
     room = LIST_BOTTOM - LIST_TOP - LIST_HEADER_H
     parts, start, used = [], 0, 0.0
     for i, h in enumerate(heights):
@@ -268,7 +269,7 @@ def _list_pages(deck: Deck) -> list[Page]:
     chunks, heights = [], {}
     for sec in deck.sections:
         heights[id(sec)] = [row_height(r) for r in list_rows(sec)]
-        chunks += [ListChunk(sec, a, b, i > 0) for i, (a, b) in enumerate(_list_parts(sec))]
+        chunks += [ListChunk(sec, a, b, i > 0) for i, (a, b) in enumerate(_list_parts(sec, heights[id(sec)]))]
 
     def height(c: ListChunk) -> float:
         return LIST_SECTION_H + LIST_HEADER_H + sum(heights[id(c.section)][c.start:c.end]) + LIST_GAP
