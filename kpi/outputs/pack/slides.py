@@ -272,11 +272,6 @@ def _number(value: float | None, estimate: bool) -> str:
     return format_number(value) + ("（見込み）" if estimate else "")
 
 
-def _rate(ir: ItemResult, name: str, fy: int) -> float | None:
-    r = ir.indicator_year(name, fy)
-    return r.achievement.value if r is not None else None
-
-
 def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style,
              pending: frozenset = frozenset()) -> NumbersTable:
     """pending: the plan's values awaiting the 推進課's review (PlanData.unconfirmed_values), marked
@@ -288,7 +283,7 @@ def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style,
 
     pts = [p for p in view.points if p.target is not None or p.actual is not None]
     shown = [p for p in pts if p.fiscal_year <= as_of][-TABLE_YEARS:] or pts[:TABLE_YEARS]
-    # A point's label and rate are its year's in this style, as _rate finds them (the view was made from ir).
+    # A point carries its year's label in this style and the rate of ir's result for its year (the view was made from ir).
     cols = ("",) + tuple(p.label for p in shown)
     rates = [format_percent(p.achievement_rate.value) for p in shown]
     rows = (("計画",) + tuple(mark_unconfirmed(_number(p.target, p.target_estimate), waits(p, "target")) for p in shown),
@@ -462,7 +457,7 @@ def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None
         panels = tuple(
             IndicatorPanel(v.name, v.unit, _facts(v, style), _numbers(v, ir, fy, style, data.unconfirmed_values),
                            v.pace_text or None, v.pace.reachable if v.pace else None, v,
-                           tuple(p.achievement_rate.value for p in v.points))  # _rate of each point's year
+                           tuple(p.achievement_rate.value for p in v.points))  # each point's year's achievement rate
             for v in views)
         reasons = tuple(sorted(shown(ir), key=lambda r: not r.lagging))
         status, status_label = _status(ir, fy, style)
