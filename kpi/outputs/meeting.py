@@ -29,7 +29,7 @@ from kpi.rules.frozen import quick_init
 from kpi.rules.grading import GradingRule
 from kpi.rules.lagging import ShownReason
 from kpi.rules.model import PlanData
-from kpi.rules.two_axis import TwoAxisSummary, two_axis_summary
+from kpi.rules.two_axis import TwoAxisSummary
 
 # Body text is 1.9vh with 1.5 line spacing; the screen below its title holds this many lines
 # (the navigation row, the margins and one line each of title and subtitle taken off).
@@ -286,6 +286,6 @@ def meeting_slides(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = 
     deck = build_deck(data, rule, as_of_fy=result.as_of_fy, today=today, style=style, sort=sort, pick=pick,
                       lagging_only=lagging_only, opinions=opinions, meeting=meeting, narratives=narratives,
                       assessed=assessed)
-    two = two_axis_summary(result) if any(ir.item.statuses for ir in result.items) else None
+    two = deck.two_axis  # build_deck's two_axis_summary of the same assessment, for plans with statuses
     return MeetingSlides(deck, screens(deck, two is not None), two)
 

@@ -8,7 +8,7 @@ describe_reason, describe_pace) when it shows them.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date
 from typing import Callable, Iterable
@@ -58,6 +58,9 @@ class ItemResult:
     indicator_years: tuple[IndicatorYearResult, ...]
     years: tuple[ItemYearResult, ...]
     reasons: tuple[LagReason, ...]
+    # The graded plan's Series of each indicator (kpi.rules.graded), for the views' pace to the goal
+    # not to read every indicator again; not part of what the result is (left out of equality).
+    series: tuple = field(default=(), compare=False, repr=False)
 
     @property
     def lagging(self) -> bool:
@@ -204,7 +207,8 @@ def assess_plan(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = Non
     items = tuple(ItemResult(g.item, as_of, g.indicator_years, g.years,
                              lagging_reasons(rule, as_of_fy=as_of, today=today, indicators=g.item.indicators,
                                              item_grades=g.item_grades, self_grades=g.self_grades,
-                                             first_half=g.first_half, plan_end_fy=end_fy, series=g.series))
+                                             first_half=g.first_half, plan_end_fy=end_fy, series=g.series),
+                             g.series)
                   for g in table.items)
     return PlanResult(data.plan, rule, as_of, items, today)
 

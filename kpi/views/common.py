@@ -12,14 +12,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import cached_property
 from datetime import date
-from typing import Iterable
+from typing import Callable, Iterable
 
 from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment
 from kpi.rules.departments import format_departments
 from kpi.rules.fiscal import Style, fiscal_year_has_ended, format_fiscal_year
 from kpi.rules.frozen import quick_init
 from kpi.rules.grading import Grade, GradingRule, auto_shown, counted_label
-from kpi.rules.lagging import Pace, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
+from kpi.rules.lagging import Pace, Series, ShownReason, describe_pace, lagging_help, pace_to_goal, show_reasons
 from kpi.rules.model import Evaluation, Indicator, PlanData
 from kpi.rules.rates import Rate
 from kpi.vocabulary import INDICATOR_KINDS, LAGGING_ITEMS, STAGES, UNCONFIRMED, UNGRADED, YEAR, direction_label
@@ -128,8 +128,10 @@ def signed(n: int | float, unit: str = "") -> str:
     return f"{'+' if n > 0 else '-'}{text}{unit}"
 
 
-def lagging_rows(result: PlanResult, style: Style, data: PlanData | None = None) -> tuple[LaggingRow, ...]:
-    """data: the plan as shown, whose values awaiting review mark the grades 未確定."""
+def lagging_rows(result: PlanResult, style: Style, data: PlanData | None = None,
+                 shown: Callable[[ItemResult], tuple[ShownReason, ...]] | None = None) -> tuple[LaggingRow, ...]:
+    """data: the plan as shown, whose values awaiting review mark the grades 未確定. shown: an item's
+    reasons in words (show_reasons), when the caller writes them for other things too (the deck)."""
     rows = []
     for ir in result.lagging:
         cur = ir.current
@@ -140,7 +142,7 @@ def lagging_rows(result: PlanResult, style: Style, data: PlanData | None = None)
             mark_unconfirmed(auto_shown(cur.auto) if cur else "", pending),
             mark_unconfirmed(self_eval.grade if self_eval and self_eval.grade else "",
                              pending and self_eval is not None and self_eval.fiscal_year == result.as_of_fy),
-            show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy),
+            shown(ir) if shown else show_reasons(ir.reasons, style), _last_comment(ir, result.as_of_fy),
             counted_label(result.rule, cur.auto, cur.self_grade) if cur else UNGRADED))
     # Most reasons first, then worst automatic grade.
     rank = {label: i for i, label in enumerate(result.rule.labels)}
@@ -149,8 +151,10 @@ def lagging_rows(result: PlanResult, style: Style, data: PlanData | None = None)
     return tuple(rows)
 
 
-def overview(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki") -> Overview:
-    """Where the plan stands as of result's year; prev (the year before, or None) gives the changes."""
+def overview(data: PlanData, result: PlanResult, prev: PlanResult | None, *, style: Style = "wareki",
+             shown: Callable[[ItemResult], tuple[ShownReason, ...]] | None = None) -> Overview:
+    """Where the plan stands as of result's year; prev (the year before, or None) gives the changes.
+    shown: as lagging_rows."""
     rule = result.rule
     fy = result.as_of_fy
     counts = result.grade_counts(fy)
@@ -183,7 +187,7 @@ def overview(data: PlanData, result: PlanResult, prev: PlanResult | None, *, sty
     counted = {ir.item.item_no: counted_label(rule, ir.year(fy).auto if ir.year(fy) else None,
                                               ir.year(fy).self_grade if ir.year(fy) else None) for ir in result.items}
     return Overview(data.plan.name, fy, format_fiscal_year(fy, style), rule.describe(), rule.labels,
-                    tuple(headlines), counts, prev_counts, lagging_rows(result, style, data), tuple(gaps), n_ind > 0,
+                    tuple(headlines), counts, prev_counts, lagging_rows(result, style, data, shown), tuple(gaps), n_ind > 0,
                     unconfirmed_counts(data, counted, fy))
 
 
@@ -291,18 +295,28 @@ class ItemView:
 
 
 def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_of: int, style: Style,
-                    plan_end: int | None, today: date | None = None, grace_months: int = 0) -> IndicatorView:
+                    plan_end: int | None, today: date | None = None, grace_months: int = 0,
+                    shown_years: tuple[tuple[int, str, bool], ...] | None = None,
+                    series: Series | None = None) -> IndicatorView:
+    """shown_years: (fiscal year, its label, due) of each of years, when the caller has them (a deck
+    writes the same years for every indicator); series: the indicator's Series the grading kept."""
+    if shown_years is None:
+        shown_years = year_labels(years, style, today, grace_months)
+    by_year = {}
+    for yv in ind.years:  # Indicator.year: the first of a year
+        by_year.setdefault(yv.fiscal_year, yv)
+    found = ir.indicator_year
+    name = ind.name
     pts = []
-    for fy in years:
-        r = ir.indicator_year(ind.name, fy)
+    for fy, label, due in shown_years:
+        r = found(name, fy)
         if r is None:
             continue
-        due = today is None or fiscal_year_has_ended(fy, today, grace_months)
-        yv = ind.year(fy)
-        pts.append(YearPoint(fy, format_fiscal_year(fy, style), r.target, r.actual, r.target_estimate,
+        yv = by_year.get(fy)
+        pts.append(YearPoint(fy, label, r.target, r.actual, r.target_estimate,
                              r.actual_estimate, r.achievement, r.progress, r.grade.label or "", r.grade, due,
                              (yv.note if yv else None) or "", r.target_words or "", r.actual_words or ""))
-    pace = pace_to_goal(ind, as_of_fy=as_of, plan_end_fy=plan_end)
+    pace = pace_to_goal(ind, as_of_fy=as_of, plan_end_fy=plan_end, series=series)
     trend: tuple[tuple[int, float], ...] = ()
     if pace is not None:
         trend = tuple((pace.last_fy + k, pace.last_actual + pace.per_year * k)
@@ -311,6 +325,33 @@ def _indicator_view(ind: Indicator, ir: ItemResult, years: tuple[int, ...], as_o
                          ind.cumulative, ind.baseline, ind.baseline_fy, ind.baseline_estimated, ind.final_target,
                          ind.final_target_fy, ind.final_target_text, tuple(pts), pace, trend,
                          describe_pace(pace, style) if pace is not None else "", ind.kind, ind.qualitative)
+
+
+def view_years(data: PlanData) -> tuple[int, ...]:
+    """The years an indicator view goes through: the plan's and those with data."""
+    return tuple(sorted(set(data.data_years) | set(data.plan.years)))
+
+
+def year_labels(years: Iterable[int], style: Style, today: date | None,
+                grace_months: int = 0) -> tuple[tuple[int, str, bool], ...]:
+    """(fiscal year, its label, whether it is over) of each year, as every point of those years shows them."""
+    return tuple((fy, format_fiscal_year(fy, style), today is None or fiscal_year_has_ended(fy, today, grace_months))
+                 for fy in years)
+
+
+def indicator_views(data: PlanData, result: PlanResult, ir: ItemResult, *, style: Style = "wareki",
+                    want: frozenset[str] = frozenset(),
+                    shown_years: tuple[tuple[int, str, bool], ...] | None = None) -> tuple[IndicatorView, ...]:
+    """The item's indicators year by year (want: only those of these kinds; empty: all). shown_years:
+    year_labels of view_years, when the caller writes many items."""
+    years = view_years(data)
+    if shown_years is None:
+        shown_years = year_labels(years, style, result.today, result.rule.actual_grace_months)
+    series = ir.series if len(ir.series) == len(ir.item.indicators) else (None,) * len(ir.item.indicators)
+    return tuple(_indicator_view(ind, ir, years, result.as_of_fy, style, data.plan.end_fy, result.today,
+                                 result.rule.actual_grace_months, shown_years,
+                                 ser if ser is not None and ser.indicator is ind else None)
+                 for ind, ser in zip(ir.item.indicators, series) if not want or ind.kind in want)
 
 
 def item_view(data: PlanData, rule: GradingRule, item_no: str, *, as_of_fy: int | None = None,
@@ -329,15 +370,14 @@ def item_view_of(data: PlanData, result: PlanResult, item_no: str, *, style: Sty
     if ir is None:
         return None
     it = ir.item
-    years = tuple(sorted(set(data.data_years) | set(data.plan.years)))
-    want = chosen_kinds(data, kinds)
-    inds = tuple(_indicator_view(ind, ir, years, result.as_of_fy, style, data.plan.end_fy, result.today,
-                                 rule.actual_grace_months) for ind in it.indicators if not want or ind.kind in want)
+    kind_options = indicator_kinds(data)
+    want = frozenset(kinds) & frozenset(kind_options)  # chosen_kinds
+    inds = indicator_views(data, result, ir, style=style, want=want)
     order = {s: i for i, s in enumerate(STAGES)}
     evals = tuple(sorted(it.evaluations, key=lambda e: (e.fiscal_year, order.get(e.stage, 9))))
     yg = tuple((y.fiscal_year, y.auto.label or "", y.self_grade or "", y.gap.text, y.auto.reason)
                for y in ir.years if y.auto.graded or y.self_grade)
     return ItemView(it.item_no, it.title, it.node_path, format_departments(it.departments), it.current_issues,
                     it.purpose, it.content, it.effect, it.qualitative_target, inds, evals, yg,
-                    show_reasons(ir.reasons, style), ir.lagging, rule.describe(), indicator_kinds(data),
+                    show_reasons(ir.reasons, style), ir.lagging, rule.describe(), kind_options,
                     len(it.indicators))

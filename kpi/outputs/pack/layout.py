@@ -13,6 +13,8 @@ Both writers use the same pages and font sizes, so the PPTX and the PDF agree.
 from __future__ import annotations
 
 import unicodedata
+from bisect import bisect_right
+from itertools import accumulate
 from dataclasses import dataclass
 from typing import Sequence
 
@@ -67,34 +69,70 @@ def _in_word(ch: str) -> bool:
     return ch.isascii() and (ch.isalnum() or ch in ",./")
 
 
+def _reach(width_em: float) -> int:
+    """More characters than a line of width_em can hold (the narrowest character is 0.6 em)."""
+    return int(width_em / 0.6) + 2
+
+
 def wrap(text: str, width_em: float) -> list[str]:
     """Lines of at most width_em; Japanese breaks between any characters (not before 、。）), a number
     or a Latin word only where it is longer than a line ('2,0' / '94人' would misread the number)."""
     out: list[str] = []
     for para in (text or "").replace("\r\n", "\n").split("\n"):
-        if len(para) <= width_em:  # no character is wider than 1 em: it fits, there is no break to find
+        n = len(para)
+        if n <= width_em:  # no character is wider than 1 em: it fits, there is no break to find
             out.append(para)
             continue
-        line, w = "", 0.0
-        for ch in para:
-            cw = _WIDTHS[ch]
-            if line and w + cw > width_em and ch not in _NO_LINE_START:
-                start = len(line)
-                if _in_word(ch):
-                    while start > 0 and _in_word(line[start - 1]):
-                        start -= 1
-                word = line[start:]
-                if 0 < start and text_width(word) + cw <= width_em:
-                    out.append(line[:start])
-                    line, w = word, text_width(word)
+        # A line's width is the running sum of its characters' widths, added in order from the
+        # line's start (accumulate adds them in the same order, so every comparison below is the
+        # one a character-by-character loop makes, float rounding included); a line ends at the
+        # first character that would take it past width_em and may start a line.
+        ws = list(map(_WIDTHS.__getitem__, para))
+        reach = _reach(width_em)
+        s = 0  # where the current line starts
+        w0 = 0.0  # the width it starts with (a word carried over from the line before)
+        i = 0  # the next character to place
+        while True:
+            if i == s:  # an empty line takes its first character whatever its width
+                if i >= n:
+                    break
+                w0 = w0 + ws[i]
+                i += 1
+            end = i + reach
+            acc = list(accumulate(ws[i:end], initial=w0))
+            k = bisect_right(acc, width_em, 1) - 1 + i  # the first character past the width
+            if k == end < n:  # cannot happen (the slice holds more than a line), kept for safety
+                acc = list(accumulate(ws[i:], initial=w0))
+                k = bisect_right(acc, width_em, 1) - 1 + i
+            if k >= n:
+                break
+            ch = para[k]
+            while ch in _NO_LINE_START:
+                k += 1
+                if k == n:
+                    break
+                ch = para[k]
+            if k >= n:
+                break
+            start = k
+            if _in_word(ch):
+                while start > s and _in_word(para[start - 1]):
+                    start -= 1
+            if start == k:  # no word to carry: the line ends before ch
+                out.append(para[s:k])
+                s, w0, i = k, 0.0, k
+            else:
+                word = para[start:k]
+                ww = text_width(word)
+                if s < start and ww + ws[k] <= width_em:
+                    out.append(para[s:start])
+                    s, w0, i = start, ww, k
                 else:
-                    out.append(line)
-                    line, w = "", 0.0
-                if not line and ch == " ":  # the space between two words ends a line; the next starts with the word
-                    continue
-            line += ch
-            w += cw
-        out.append(line)
+                    out.append(para[s:k])
+                    s, w0, i = k, 0.0, k
+            if s == i and ch == " ":  # the space between two words ends a line; the next starts with the word
+                s = i = k + 1
+        out.append(para[s:])
     return out
 
 
@@ -187,9 +225,10 @@ def row_height(row: Sequence[str], size: float = LIST_SIZE) -> float:
     return lines * size * 1.2 / PT_PER_IN + 0.08
 
 
-def _list_parts(section: ListSection) -> list[tuple[int, int]]:
-    """Rows per page: as many as fit, and no nearly blank last page."""
-    heights = [row_height(r) for r in list_rows(section)]
+def _list_parts(section: ListSection, heights: list[float] | None = None) -> list[tuple[int, int]]:
+    """Rows per page: as many as fit, and no nearly blank last page. heights: the rows' (row_height), when known."""
+    if heights is None:
+        heights = [row_height(r) for r in list_rows(section)]
     room = LIST_BOTTOM - LIST_TOP - LIST_HEADER_H
     parts, start, used = [], 0, 0.0
     for i, h in enumerate(heights):
@@ -230,7 +269,7 @@ def _list_pages(deck: Deck) -> list[Page]:
     chunks, heights = [], {}
     for sec in deck.sections:
         heights[id(sec)] = [row_height(r) for r in list_rows(sec)]
-        chunks += [ListChunk(sec, a, b, i > 0) for i, (a, b) in enumerate(_list_parts(sec))]
+        chunks += [ListChunk(sec, a, b, i > 0) for i, (a, b) in enumerate(_list_parts(sec, heights[id(sec)]))]
 
     def height(c: ListChunk) -> float:
         return LIST_SECTION_H + LIST_HEADER_H + sum(heights[id(c.section)][c.start:c.end]) + LIST_GAP

@@ -19,11 +19,13 @@ from kpi.rules.assess import Assessor, ItemResult, PlanResult, assessment, previ
 from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.frozen import quick_init
 from kpi.rules.grading import GradingRule, summary_labels, ungraded_meaning
-from kpi.rules.lagging import ShownReason
+from kpi.rules.departments import format_departments
+from kpi.rules.lagging import ShownReason, show_reasons
 from kpi.rules.model import PlanData
 from kpi.rules.numbers import format_number, format_percent
 from kpi.rules.two_axis import TwoAxisSummary, two_axis_summary
-from kpi.views.common import Headline, IndicatorView, item_view_of, mark_unconfirmed, overview
+from kpi.views.common import (Headline, IndicatorView, indicator_views, mark_unconfirmed, overview, view_years,
+                              year_labels)
 from kpi.vocabulary import FIRST_HALF, NOT_REPORTED, STAGE_TITLES, STAGES, UNGRADED, YEAR
 
 SORTS: dict[str, str] = {
@@ -245,9 +247,9 @@ def _change(count: int, previous: int | None) -> str:
 
 
 def _summary(data: PlanData, result: PlanResult, previous: PlanResult | None, style: Style,
-             meeting: Meeting | None) -> SummarySlide:
+             meeting: Meeting | None, shown=None) -> SummarySlide:
     rule = result.rule
-    ov = overview(data, result, previous, style=style)
+    ov = overview(data, result, previous, style=style, shown=shown)
     grades = []
     for label in summary_labels(rule):
         prev = ov.previous_counts.get(label) if ov.previous_counts is not None else None
@@ -270,11 +272,6 @@ def _number(value: float | None, estimate: bool) -> str:
     return format_number(value) + ("（見込み）" if estimate else "")
 
 
-def _rate(ir: ItemResult, name: str, fy: int) -> float | None:
-    r = ir.indicator_year(name, fy)
-    return r.achievement.value if r is not None else None
-
-
 def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style,
              pending: frozenset = frozenset()) -> NumbersTable:
     """pending: the plan's values awaiting the 推進課's review (PlanData.unconfirmed_values), marked
@@ -282,12 +279,13 @@ def _numbers(view: IndicatorView, ir: ItemResult, as_of: int, style: Style,
     no = str(ir.item.item_no)
 
     def waits(p, *kinds: str) -> bool:
-        return any((no, view.name, p.fiscal_year, k) in pending for k in kinds)
+        return bool(pending) and any((no, view.name, p.fiscal_year, k) in pending for k in kinds)
 
     pts = [p for p in view.points if p.target is not None or p.actual is not None]
     shown = [p for p in pts if p.fiscal_year <= as_of][-TABLE_YEARS:] or pts[:TABLE_YEARS]
-    cols = ("",) + tuple(format_fiscal_year(p.fiscal_year, style) for p in shown)
-    rates = [format_percent(_rate(ir, view.name, p.fiscal_year)) for p in shown]
+    # A point carries its year's label in this style and the rate of ir's result for its year (the view was made from ir).
+    cols = ("",) + tuple(p.label for p in shown)
+    rates = [format_percent(p.achievement_rate.value) for p in shown]
     rows = (("計画",) + tuple(mark_unconfirmed(_number(p.target, p.target_estimate), waits(p, "target")) for p in shown),
             ("実績",) + tuple(mark_unconfirmed(_number(p.actual, p.actual_estimate), waits(p, "actual"))
                               if p.actual is not None
@@ -353,10 +351,10 @@ def _narrative(narratives: Sequence, item_no: str, as_of: int, style: Style) -> 
     return (Comment(head, n.text.strip(), "", n.fiscal_year, narrative=True),)
 
 
-def _plan_text(ir: ItemResult, view, style: Style) -> str:
+def _plan_text(ir: ItemResult, indicators: Sequence[IndicatorView], style: Style) -> str:
     """The targets ('市との協働事業数 60事業（令和2年度）'), else the plan's words for the item."""
     targets = []
-    for v in view.indicators:
+    for v in indicators:
         if v.final_target is not None:
             when = f"（{format_fiscal_year(v.final_target_fy, style)}）" if v.final_target_fy else ""
             targets.append(f"{v.name} {format_number(v.final_target)}{v.unit}{when}")
@@ -368,15 +366,15 @@ def _plan_text(ir: ItemResult, view, style: Style) -> str:
     return (it.qualitative_target or it.content or it.purpose or "").strip()
 
 
-def _progress_text(ir: ItemResult, view, fy: int, comments: tuple[Comment, ...], graded: bool,
-                   style: Style) -> str:
+def _progress_text(ir: ItemResult, indicators: Sequence[IndicatorView], fy: int, comments: tuple[Comment, ...],
+                   graded: bool, style: Style) -> str:
     """The latest actuals up to the year, the status (its label only when a grade takes the 評価
     column) and the 実施状況 in words; years other than the deck's are named."""
     def when(year: int | None) -> str:
         return f"（{format_fiscal_year(year, style)}）" if year and year != fy else ""
 
     parts = []
-    for v in view.indicators:
+    for v in indicators:
         worded = [p for p in v.points if v.qualitative and p.fiscal_year <= fy and (p.actual_words or p.target_words)]
         if worded:  # 定性: the year's words, 計画「把握」→ 実績「実施」
             p = worded[-1]
@@ -388,7 +386,7 @@ def _progress_text(ir: ItemResult, view, fy: int, comments: tuple[Comment, ...],
         if done:
             p = done[-1]
             parts.append(f"{v.name} {format_number(p.actual)}{v.unit}{when(p.fiscal_year) or '（' + format_fiscal_year(p.fiscal_year, style) + '）'}")
-    if view.indicators and not parts:
+    if indicators and not parts:
         parts.append("実績は未登録")
     found = [(y, st, note) for y, st, note in ir.item.statuses if y is None or y <= fy]
     if found:
@@ -435,35 +433,46 @@ def build_deck(data: PlanData, rule: GradingRule, *, as_of_fy: int | None = None
     """
     result, assessed = assessment(data, rule, as_of_fy=as_of_fy, today=today, assessed=assessed)
     fy = result.as_of_fy
-    summary = _summary(data, result, previous_assessment(data, result, assessed), style, meeting)
+    # What the summary and the items' slides both write, written once: a lagging item's reasons in
+    # words, each year's label (item_view_of's, shared by every indicator of the plan).
+    said: dict[int, tuple[ShownReason, ...]] = {}
+
+    def shown(ir: ItemResult) -> tuple[ShownReason, ...]:
+        got = said.get(id(ir))
+        if got is None:
+            got = said[id(ir)] = show_reasons(ir.reasons, style)
+        return got
+    years = year_labels(view_years(data), style, result.today, result.rule.actual_grace_months)
+    summary = _summary(data, result, previous_assessment(data, result, assessed), style, meeting, shown)
     shown_opinions = earlier(opinions, meeting)
     chosen = order_items(result.items, rule, sort, pick)
     if lagging_only:
         chosen = [ir for ir in chosen if ir.lagging]
     slides = []
     for ir in chosen:
-        view = item_view_of(data, result, ir.item.item_no, style=style)
+        # item_view_of's indicators and reasons, without the rest of the item page's view
+        views = indicator_views(data, result, ir, style=style, shown_years=years)
         cur = ir.current
         self_eval = ir.item.evaluation(fy, YEAR)
         panels = tuple(
             IndicatorPanel(v.name, v.unit, _facts(v, style), _numbers(v, ir, fy, style, data.unconfirmed_values),
                            v.pace_text or None, v.pace.reachable if v.pace else None, v,
-                           tuple(_rate(ir, v.name, p.fiscal_year) for p in v.points))
-            for v in view.indicators)
-        reasons = tuple(sorted(view.reasons, key=lambda r: not r.lagging))
+                           tuple(p.achievement_rate.value for p in v.points))  # each point's year's achievement rate
+            for v in views)
+        reasons = tuple(sorted(shown(ir), key=lambda r: not r.lagging))
         status, status_label = _status(ir, fy, style)
         comments = _comments(ir, fy, style) or _narrative(narratives, ir.item.item_no, fy, style)
         section = ir.item.node_path[0] if ir.item.node_path else ""
         slides.append(ItemSlide(
             item_no=ir.item.item_no, title=ir.item.title, path=" ＞ ".join(ir.item.node_path),
-            departments=view.departments, year_label=format_fiscal_year(fy, style),
+            departments=format_departments(ir.item.departments), year_label=format_fiscal_year(fy, style),
             auto_grade=(cur.auto.label or "") if cur else "", auto_reason=cur.auto.reason if cur else "",
             self_grade=(self_eval.grade or "") if self_eval else "",
             gap=cur.gap.text if cur and (cur.self_grade or cur.auto.graded) and cur.gap.steps is not None else "",
             lagging=ir.lagging, reasons=reasons, indicators=panels, comments=comments,
             status=status, opinions=for_item(shown_opinions, ir.item.item_no), status_label=status_label,
-            section=section, plan_text=_plan_text(ir, view, style),
-            progress_text=_progress_text(ir, view, fy, comments, bool(cur and cur.auto.label) or bool(
+            section=section, plan_text=_plan_text(ir, views, style),
+            progress_text=_progress_text(ir, views, fy, comments, bool(cur and cur.auto.label) or bool(
                 self_eval and self_eval.grade), style)))
     has_status = any(ir.item.statuses for ir in result.items)
     return Deck(data.plan.name, fy, format_fiscal_year(fy, style), meeting, rule.labels, summary, tuple(slides),
