@@ -232,16 +232,18 @@ def sheet_extent(xml: bytes) -> Extent:
     largest address. Cells without an address go after the previous cell of their row, and rows
     without one after the previous row, so then the sheet is walked tag by tag as calamine does.
     """
-    return _sheet_extent_and_error_cells(xml)[0]
+    return _sheet_extent_and_error_cells(xml, error_cells=False)[0]
 
 
-def _sheet_extent_and_error_cells(xml: bytes) -> tuple[Extent, bool]:
-    """sheet_extent, and whether the sheet holds a cell of type e: one reading of the part for both."""
+def _sheet_extent_and_error_cells(xml: bytes, *, error_cells: bool = True) -> tuple[Extent, bool]:
+    """sheet_extent, and whether the sheet holds a cell of type e (if asked; else False): a canonical
+    sheet is read once for both."""
     fast = _canonical_scan(xml)
     if fast is not None:
-        ext, error_cells = fast
+        ext, has_error_cells = fast
     else:
-        ext, error_cells = _any_extent(xml), bool(_ERROR_CELL_TYPE.search(xml))
+        ext = _any_extent(xml)
+        has_error_cells = error_cells and bool(_ERROR_CELL_TYPE.search(xml))
     # The patterns below see xml as they saw its whitespace-flattened copy: they match every
     # whitespace byte with \s, and '<' and "dimension" are where they were.
     at = xml.find(b"dimension")
@@ -255,7 +257,7 @@ def _sheet_extent_and_error_cells(xml: bytes) -> tuple[Extent, bool]:
                 if digits:
                     ext.rows = max(ext.rows, int(digits))
         at = xml.find(b"dimension", at + 9)
-    return ext, error_cells
+    return ext, has_error_cells
 
 
 def _byte_set(chars: bytes) -> np.ndarray:
@@ -285,7 +287,7 @@ def _canonical_scan(xml: bytes) -> tuple[Extent, bool] | None:
     buf[:2] = 0
     buf[n + 2:] = 0
     buf[2:n + 2] = np.frombuffer(xml, dtype=np.uint8)
-    cells = addressed = rows = cols = 0
+    cells = rows = cols = 0
     error_cells = False
     for lo in range(2, n + 2, _SCAN_CHUNK):
         hi = min(lo + _SCAN_CHUNK, n + 2)
@@ -295,9 +297,10 @@ def _canonical_scan(xml: bytes) -> tuple[Extent, bool] | None:
             return None  # a cell with a namespace prefix
         at = np.flatnonzero((part == 60) & (buf[lo + 1:hi + 1] == 99)) + lo
         at = at[_ENDS_CELL_NAME[buf[at + 2]]]
+        if np.count_nonzero(_IS_WS[buf[at + 2]] & (buf[at + 3] == 114) & (buf[at + 4] == 61)
+                            & (buf[at + 5] == 34)) != at.size:
+            return None  # a cell without an address (each '<c' is in one step: the counts add up)
         cells += at.size
-        addressed += int(np.count_nonzero(_IS_WS[buf[at + 2]] & (buf[at + 3] == 114) & (buf[at + 4] == 61)
-                                          & (buf[at + 5] == 34)))
         eq = np.flatnonzero(part == 61) + lo
         before, before2, after = buf[eq - 1], buf[eq - 2], buf[eq + 1]
         if (np.any(_IS_WS[before]) or np.any(_IS_WS[after]) or np.any(after == 39)
@@ -328,8 +331,6 @@ def _canonical_scan(xml: bytes) -> tuple[Extent, bool] | None:
             if base == 26 and not np.all(_IS_DIGIT[buf[at]]):
                 return None  # an address in lower case, padded, or without digits
         cols, rows = max(cols, int(runs[0].max())), max(rows, int(runs[1].max()))
-    if cells != addressed:
-        return None  # a cell without an address
     return Extent(rows, cols, cells, canonical=True), error_cells
 
 
