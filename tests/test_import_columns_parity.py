@@ -16,10 +16,10 @@ import pytest
 
 import kpi.intake.layouts.canonical as canonical
 import kpi.intake.layouts.progress_sheet as progress_sheet
-from kpi.errors import BadWorkbook, Problem
+from kpi.errors import BadWorkbook
 from kpi.intake.cells import Reporter, read_column, read_column_distinct, read_number
 from kpi.intake.layouts import detect_layout, parse_workbook, read_workbook
-from kpi.intake.layouts.canonical import (DIRECTION_LABELS, _baseline_decides, _bool, _cell, _item_no, _key, _note,
+from kpi.intake.layouts.canonical import (_bool, _cell, _item_no, _key, _note,
                                           _Table, _text, _text_of, _year, _year_or_error, clean_text, text_words)
 from kpi.intake.text_values import accept_text_values
 from kpi.intake.validate import check_bounds, validate_batch
@@ -174,33 +174,17 @@ def reference_parse_indicators(t: _Table, rep: Reporter, batch: Batch, seen: set
         batch.add("indicators", **row)
 
 
+_DECIDE_DIRECTIONS = canonical._directions_from_values  # kept before the reference run puts its own in place
+
+
 def reference_directions_from_values(batch: Batch, _targets=None) -> None:
-    """The directions nobody wrote, decided again with every number of the file (the yearly targets
-    come after the 指標 sheet), and said in the preview: 推定 with its reason, or a warning when
-    nothing decides (issue 16: 焼却量 with the final target below its yearly targets)."""
+    """The directions nobody wrote, with the yearly targets gathered again from every batch row, as
+    before the 年度値 sheet's columns gave them; the decision itself is the module's."""
     targets: dict[tuple[str, str], list[tuple[int, float]]] = {}
     for v in batch.table("indicator_values"):
         if v.get("kind") == "target" and v.get("value") is not None:
             targets.setdefault((v["item_no"], v["indicator"]), []).append((v["fiscal_year"], v["value"]))
-    for row in batch.table("indicators"):
-        if row.get("direction_source") not in ("inferred", "default") or row.get("qualitative"):
-            continue  # a 定性 indicator's words have no better direction to say
-        d = infer_direction(baseline=row.get("baseline"), final_target=row.get("final_target"),
-                            yearly_targets=targets.get((row["item_no"], row["indicator"]), ()),
-                            name=row["indicator"], target_text=row.get("final_target_text") or "")
-        row["direction"], row["direction_source"], row["_direction_reason"] = d.direction, d.source, d.reason
-        where = (row.get("_sheet"), row.get("_cell"), row.get("_file") or batch.source)
-        if d.source == "default":
-            batch.problems.append(Problem(
-                "warning", f"No.{row['item_no']}「{row['indicator']}」: 良い方向を数値からも指標名からも判断できないため、"
-                           "「高いほど良い」として達成率を計算します", *where,
-                "低いほど良い指標なら、指標シートの「方向」に「低いほど良い」と書いてください", "direction_unknown"))
-        elif not _baseline_decides(row):
-            # Baseline against final target is how a plan states its direction: taken silently as
-            # before (the preview's 方向の根拠 says 推定). Weaker evidence is said, to be checked.
-            batch.problems.append(Problem(
-                "warning", f"No.{row['item_no']}「{row['indicator']}」: 方向は「{DIRECTION_LABELS[d.direction]}」（推定: {d.reason}）",
-                *where, "違うときは、指標シートの「方向」に書いてください", "direction_inferred"))
+    _DECIDE_DIRECTIONS(batch, targets)
 
 
 def reference_parse_items(t: _Table, rep: Reporter, batch: Batch, seen: set[str]) -> None:
