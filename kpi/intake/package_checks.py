@@ -31,8 +31,6 @@ import zipfile
 from dataclasses import dataclass, field
 from zlib import error as zlib_error
 
-import numpy as np
-
 from kpi.errors import BadWorkbook
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # also server.maxUploadSize in .streamlit/config.toml
@@ -232,23 +230,11 @@ def sheet_extent(xml: bytes) -> Extent:
     largest address. Cells without an address go after the previous cell of their row, and rows
     without one after the previous row, so then the sheet is walked tag by tag as calamine does.
     """
-    return _sheet_extent_and_error_cells(xml, error_cells=False)[0]
-
-
-def _sheet_extent_and_error_cells(xml: bytes, *, error_cells: bool = True) -> tuple[Extent, bool]:
-    """sheet_extent, and whether the sheet holds a cell of type e (if asked; else False): a canonical
-    sheet is read once for both."""
-    fast = _canonical_scan(xml)
-    if fast is not None:
-        ext, has_error_cells = fast
-    else:
-        ext = _any_extent(xml)
-        has_error_cells = error_cells and bool(_ERROR_CELL_TYPE.search(xml))
-    # The patterns below see xml as they saw its whitespace-flattened copy: they match every
-    # whitespace byte with \s, and '<' and "dimension" are where they were.
-    at = xml.find(b"dimension")
+    flat = xml.translate(_WS)
+    ext = _canonical_extent(flat) or _any_extent(xml)
+    at = flat.find(b"dimension")
     while at != -1:
-        tag = _DIMENSION.match(xml, xml.rfind(b"<", 0, at)) if at > 0 else None
+        tag = _DIMENSION.match(flat, flat.rfind(b"<", 0, at)) if at > 0 else None
         r = _REF_RANGE.search(tag.group(1)) if tag else None
         if r:
             for letters, digits in ((r.group(1), r.group(2)), (r.group(3), r.group(4))):
@@ -256,82 +242,8 @@ def _sheet_extent_and_error_cells(xml: bytes, *, error_cells: bool = True) -> tu
                     ext.cols = max(ext.cols, column_number(letters))
                 if digits:
                     ext.rows = max(ext.rows, int(digits))
-        at = xml.find(b"dimension", at + 9)
-    return ext, has_error_cells
-
-
-def _byte_set(chars: bytes) -> np.ndarray:
-    table = np.zeros(256, dtype=bool)
-    table[list(chars)] = True
-    return table
-
-
-_IS_WS = _byte_set(b" \t\r\n")  # what _WS turns into a space
-_ENDS_CELL_NAME = _byte_set(b" \t\r\n>/")
-_IS_UPPER = _byte_set(b"ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-_IS_DIGIT = _byte_set(b"0123456789")
-_SCAN_CHUNK = 1 << 22  # bytes looked at per step: the arrays of a step stay small whatever the part's size
-# Longest runs read with int64 (26**13 and 10**19 overflow it); a longer address takes the patterns.
-_MAX_LETTERS, _MAX_DIGITS = 12, 18
-
-
-def _canonical_scan(xml: bytes) -> tuple[Extent, bool] | None:
-    """(_canonical_extent(xml.translate(_WS)) without the dimension, whether ' t="e"' is in xml), or
-    None where _canonical_extent returns None.
-
-    The same decision from the bytes around each '=', '<c' and ':' (numpy: 22 MB in ~50 ms instead of
-    ~450 ms): each of _canonical_extent's byte counts and substring tests looks at a few bytes next to
-    one of them, and every address it reads starts two bytes after an '='."""
-    n = len(xml)
-    buf = np.empty(n + 8, dtype=np.uint8)  # 2 bytes before, 6 after: a NUL is in none of the sets
-    buf[:2] = 0
-    buf[n + 2:] = 0
-    buf[2:n + 2] = np.frombuffer(xml, dtype=np.uint8)
-    cells = rows = cols = 0
-    error_cells = False
-    for lo in range(2, n + 2, _SCAN_CHUNK):
-        hi = min(lo + _SCAN_CHUNK, n + 2)
-        part = buf[lo:hi]
-        at = np.flatnonzero(part == 58) + lo
-        if at.size and np.any((buf[at + 1] == 99) & _ENDS_CELL_NAME[buf[at + 2]]):
-            return None  # a cell with a namespace prefix
-        at = np.flatnonzero((part == 60) & (buf[lo + 1:hi + 1] == 99)) + lo
-        at = at[_ENDS_CELL_NAME[buf[at + 2]]]
-        if np.count_nonzero(_IS_WS[buf[at + 2]] & (buf[at + 3] == 114) & (buf[at + 4] == 61)
-                            & (buf[at + 5] == 34)) != at.size:
-            return None  # a cell without an address (each '<c' is in one step: the counts add up)
-        cells += at.size
-        eq = np.flatnonzero(part == 61) + lo
-        before, before2, after = buf[eq - 1], buf[eq - 2], buf[eq + 1]
-        if (np.any(_IS_WS[before]) or np.any(_IS_WS[after]) or np.any(after == 39)
-                or np.any((before == 82) & _IS_WS[before2])):
-            return None  # spaces around '=', single quotes, an upper-case R attribute
-        error_cells = error_cells or bool(np.any((before == 116) & (before2 == 32) & (after == 34)
-                                                 & (buf[eq + 2] == 101) & (buf[eq + 3] == 34)))
-        # After each ' r="': letters, then digits (at least one, else it is not canonical).
-        at = eq[(before == 114) & _IS_WS[before2] & (after == 34)] + 2
-        if not at.size:
-            continue
-        runs = []
-        for is_char, base, longest in ((_IS_UPPER, 26, _MAX_LETTERS), (_IS_DIGIT, 10, _MAX_DIGITS)):
-            value = np.zeros(at.size, dtype=np.int64)
-            live = np.arange(at.size)
-            for _ in range(longest + 1):
-                ch = buf[at[live]]
-                keep = is_char[ch]
-                live, ch = live[keep], ch[keep]
-                if not live.size:
-                    break
-                value[live] = value[live] * base + (ch.astype(np.int64) - (64 if base == 26 else 48))
-                at[live] += 1
-            else:  # too long for int64: the patterns read it
-                ext = _canonical_extent(xml.translate(_WS))
-                return (ext, b' t="e"' in xml) if ext else None
-            runs.append(value)
-            if base == 26 and not np.all(_IS_DIGIT[buf[at]]):
-                return None  # an address in lower case, padded, or without digits
-        cols, rows = max(cols, int(runs[0].max())), max(rows, int(runs[1].max()))
-    return Extent(rows, cols, cells, canonical=True), error_cells
+        at = flat.find(b"dimension", at + 9)
+    return ext
 
 
 def _canonical_extent(flat: bytes) -> Extent | None:
@@ -569,7 +481,7 @@ def check_package(data: bytes, file_name: str) -> Package:
         if name not in pkg.readers and b"sheetData" not in body:
             continue
         pkg.sheet_parts.add(name)
-        ext, error_cells = _sheet_extent_and_error_cells(body)
+        ext = sheet_extent(body)
         sheet = f"「{pkg.readers[name][0]}」" if pkg.readers.get(name) else f"（{name}）"
         if ext.cols > EXCEL_MAX_COLS or ext.rows > EXCEL_MAX_ROWS:
             raise _too_big(file_name, sheet, ext.rows, ext.cols)
@@ -579,6 +491,6 @@ def check_package(data: bytes, file_name: str) -> Package:
         if total_cells > MAX_CELLS_TOTAL:
             raise BadWorkbook(f"「{file_name}」は全シートのセルが {MAX_CELLS_TOTAL:,} を超えるため読み込みません。",
                               hint="不要なシートを削除するか、ファイルを分けてください")
-        if error_cells:
+        if (b' t="e"' in body) if ext.canonical else _ERROR_CELL_TYPE.search(body):
             pkg.error_cell_parts.add(name)
     return pkg
