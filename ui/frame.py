@@ -17,6 +17,9 @@ from kpi.rules.fiscal import Style, format_fiscal_year
 from kpi.rules.grading import GradingRule
 from kpi.rules.model import PlanData
 from kpi.store.store import Store, resolve_target
+from ui import heap
+
+heap.settle()  # the start-up heap is frozen before the first page builds anything (ui/heap.py)
 
 ERA_OPTIONS: dict[str, str] = {"wareki": "和暦", "seireki": "西暦"}
 
